@@ -1,0 +1,30 @@
+# The README's two commands: `make demo` (main job on the embedded default, no weights) and
+# `make test` (the whole suite). Both create the virtual environment from nothing when needed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_VIDEO := assets/pavas_bounce_demo.mp4
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements.txt
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p out
+	$(PY) -m pavas_core run $(DEMO_VIDEO) -o out/demo.wav --mux out/demo.mp4 --physics out/demo_physics.json
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m pavas_core bench
+
+clean:
+	rm -rf out .pytest_cache

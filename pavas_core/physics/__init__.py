@@ -1,0 +1,1 @@
+"""Physics Parameter Estimation: objects, mass, geometry, speed and impacts."""

@@ -1,0 +1,172 @@
+"""The main job: video → physics → impact sound → WAV (and optionally the video with that sound).
+
+This is the embedded default that works on a fresh machine with no model files: motion-based
+physics estimation (pavas_core.physics) and the modal impact synthesizer (pavas_core.synth).
+All outputs of one run are committed together at the end, so a failed or interrupted run leaves
+no partial file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadInputError
+from .fileio import atomic_output
+from .progress import ConsoleProgress, ProgressCallback
+
+SUPPORTED_SAMPLE_RATES_HZ = (16000, 44100, 48000)
+MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    sample_rate_hz: int = 44100
+    seed: int = 0
+    analysis_max_side: int = 320  # physics runs on frames decoded at this size (speed)
+    object_names: tuple[str, ...] = ()
+    object_size_m: float | None = None
+    mass_kg: float | None = None
+    meters_per_px: float | None = None
+    focal_px: float | None = None
+    material: str | None = None
+
+
+@dataclass
+class RunResult:
+    wav_path: Path
+    mux_path: Path | None
+    physics_path: Path | None
+    num_objects: int
+    num_impacts: int
+    duration_s: float
+    timings_s: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_outputs(wav: Path, mux: Path | None, physics: Path | None, video: Path) -> None:
+    if wav.suffix.lower() != ".wav":
+        raise BadInputError(f"output must be a .wav file, got {wav.name!r}")
+    if mux is not None and mux.suffix.lower() not in MUX_SUFFIXES:
+        raise BadInputError(f"--mux output must end in one of {', '.join(MUX_SUFFIXES)}, got {mux.name!r}")
+    resolved_in = video.resolve()
+    for out in (wav, mux, physics):
+        if out is not None and out.resolve() == resolved_in:
+            raise BadInputError(f"refusing to overwrite the input video with an output: {out}")
+
+
+def run_job(
+    video_path: str | Path,
+    wav_path: str | Path,
+    *,
+    mux_path: str | Path | None = None,
+    physics_path: str | Path | None = None,
+    options: RunOptions = RunOptions(),
+    progress_factory=None,
+) -> RunResult:
+    """Run the weight-free main job. `progress_factory(label) -> ProgressCallback | None`."""
+    from .physics.estimate import EstimateOptions, estimate_physics
+    from .physics.edit import edit_physics
+    from .synth import render_foley
+    from .video import AudioTrack, mux_audio, read_video, write_wav
+
+    video_path, wav_path = Path(video_path), Path(wav_path)
+    mux_path = Path(mux_path) if mux_path is not None else None
+    physics_path = Path(physics_path) if physics_path is not None else None
+    if options.sample_rate_hz not in SUPPORTED_SAMPLE_RATES_HZ:
+        raise BadInputError(f"sample rate must be one of {SUPPORTED_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
+    _check_outputs(wav_path, mux_path, physics_path, video_path)
+    progress = progress_factory or (lambda label: None)
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    clip = read_video(video_path, max_side=options.analysis_max_side, with_audio=False, progress=progress("decode"))
+    timings["decode_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    est_options = EstimateOptions(
+        object_names=list(options.object_names),
+        object_size_m=options.object_size_m,
+        meters_per_px=options.meters_per_px,
+        focal_px=options.focal_px,
+    )
+    tracks = estimate_physics(clip, options=est_options, progress=progress("physics"))
+    if options.mass_kg is not None or options.material is not None:
+        tracks = edit_physics(tracks, mass_kg=options.mass_kg, material=options.material)
+    timings["estimate_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    foley = render_foley(tracks, sample_rate_hz=options.sample_rate_hz, duration_s=clip.duration_s, seed=options.seed)
+    audio = AudioTrack(foley.waveform, foley.sample_rate_hz)
+    timings["synthesize_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with contextlib.ExitStack() as stack:  # every output is committed only when all succeeded
+        tmp_wav = stack.enter_context(atomic_output(wav_path))
+        write_wav(tmp_wav, audio)
+        if physics_path is not None:
+            tmp_json = stack.enter_context(atomic_output(physics_path))
+            tmp_json.write_text(tracks.to_json())
+        if mux_path is not None:
+            tmp_mux = stack.enter_context(atomic_output(mux_path))
+            mux_audio(video_path, audio, tmp_mux)
+    timings["write_s"] = time.perf_counter() - t0
+
+    return RunResult(
+        wav_path=wav_path,
+        mux_path=mux_path,
+        physics_path=physics_path,
+        num_objects=len(tracks.objects),
+        num_impacts=sum(len(o.impacts) for o in tracks.objects),
+        duration_s=clip.duration_s,
+        timings_s=timings,
+        warnings=list(tracks.warnings) + list(getattr(foley, "notes", [])),
+    )
+
+
+# --- CLI verb `run` ------------------------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", help="input video (mp4, webm, mov, mkv, gif, webp)")
+    parser.add_argument("-o", "--output", required=True, help="output WAV file")
+    parser.add_argument("--mux", metavar="OUT_VIDEO", help="also write the video with the new sound (.mp4/.mov/.mkv/.webm)")
+    parser.add_argument("--physics", metavar="JSON", help="also write the estimated physics (physics.json, schema 1)")
+    parser.add_argument("--sample-rate", type=int, default=44100, choices=SUPPORTED_SAMPLE_RATES_HZ)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthesizer's random parts")
+    parser.add_argument("--object", action="append", default=[], metavar="NAME",
+                        help="name of a moving object (e.g. 'basketball'); sets its mass, size and material prior")
+    parser.add_argument("--size-m", type=float, help="size of the moving object in metres (metric scale fallback)")
+    parser.add_argument("--mass-kg", type=float, help="override the mass of every object")
+    parser.add_argument("--material", help="override the material of every object (e.g. steel, wood, rubber)")
+    parser.add_argument("--meters-per-px", type=float, help="user-given metric scale at the object's depth")
+    parser.add_argument("--focal-px", type=float, help="camera focal length in pixels (else an assumed field of view)")
+    parser.add_argument("--analysis-max-side", type=int, default=320, help="longest side of the frames physics runs on")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def main(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        sample_rate_hz=args.sample_rate,
+        seed=args.seed,
+        analysis_max_side=args.analysis_max_side,
+        object_names=tuple(args.object),
+        object_size_m=args.size_m,
+        mass_kg=args.mass_kg,
+        meters_per_px=args.meters_per_px,
+        focal_px=args.focal_px,
+        material=args.material,
+    )
+    factory = None if args.quiet else (lambda label: ConsoleProgress(label))
+    t0 = time.perf_counter()
+    result = run_job(args.video, args.output, mux_path=args.mux, physics_path=args.physics,
+                     options=options, progress_factory=factory)
+    wall = time.perf_counter() - t0
+    for w in result.warnings:
+        print(f"note: {w}", file=sys.stderr)
+    outputs = ", ".join(str(p) for p in (result.wav_path, result.mux_path, result.physics_path) if p is not None)
+    print(f"{result.num_objects} object(s), {result.num_impacts} impact(s) in {result.duration_s:.2f} s of video; "
+          f"wrote {outputs} in {wall:.2f} s")
+    return 0
