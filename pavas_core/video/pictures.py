@@ -1,0 +1,334 @@
+"""Decoded pictures, one at a time, from any video file we support.
+
+Two backends feed the same :class:`PictureSource` interface:
+
+* PyAV/FFmpeg for real video containers (mp4, mov, mkv, webm, gif, ...), with threaded decoding;
+* Pillow for WebP, because FFmpeg has no decoder for *animated* WebP (it fails on ANIM/ANMF
+  chunks), and still WebP goes the same way so both behave alike.
+
+An alpha channel (GIF, WebP) is dropped, not composited: transparent areas show the stored colour.
+
+A picture is not converted to RGB until the consumer asks for it, and then directly at the size
+the consumer wants (:meth:`DecodedPicture.to_rgb`, one swscale pass from the decoder's YUV), so
+frames that a frame-rate change drops cost no conversion and a 4K video is never turned into
+full-size RGB arrays. (Pillow hands out full-size RGB WebP frames, one at a time.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+from ..errors import BadInputError
+from .media_input import (
+    av_errors_as_bad_input,
+    check_input_path,
+    first_video_stream,
+    is_webp_file,
+    seek_to_key_frame,
+)
+
+RgbConverter = Callable[[int, int], np.ndarray]
+# Frame rate assumed when a file says nothing about its rate (FFmpeg's own default guess).
+FALLBACK_FPS = 25.0
+
+
+@dataclass
+class DecodedPicture:
+    """One decoded picture.
+
+    time_s: presentation time in the file's own timeline (seconds; not yet relative to the first
+        frame), or None when the file carries no timestamp for it.
+    duration_s: how long the file says the picture stays on screen, when it says so.
+    to_rgb: ``to_rgb(width, height)`` → (height, width, 3) uint8 RGB at that size.
+    """
+
+    time_s: float | None
+    duration_s: float | None
+    to_rgb: RgbConverter
+
+
+@dataclass
+class PictureSource:
+    """An open video: what it is, and an iterator over its pictures in presentation order.
+
+    origin_s: file time that counts as 0 when decoding does not start at the first picture (after a
+        seek), or None when it is the first decoded picture's time.
+    seeked: True when decoding was started near `start_s` by a seek instead of at the beginning.
+    """
+
+    backend: str
+    codec: str
+    source_size: tuple[int, int]
+    nominal_fps: float | None
+    duration_s: float | None
+    estimated_frames: int | None
+    origin_s: float | None
+    seeked: bool
+    pictures: Iterator[DecodedPicture]
+    warnings: list[str]
+    has_audio_stream: bool = False
+
+
+def frame_rate_of(stream: av.video.stream.VideoStream) -> float | None:
+    """The stream's nominal frame rate: average rate, else FFmpeg's guess, else the base rate."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            value = float(rate)
+            # FFmpeg reports 90000 or 1000 ("tbr") for streams that carry no rate at all.
+            if 0.0 < value <= 1000.0:
+                return value
+    return None
+
+
+def stream_duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """Duration of the video stream from the file's headers, if they give one."""
+    if stream.duration is not None and stream.duration > 0 and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    return None
+
+
+def estimate_frame_count(
+    stream: av.video.stream.VideoStream, duration_s: float | None, fps: float | None
+) -> int | None:
+    """Frames in the stream: the header's count when it has one, else duration × fps."""
+    if stream.frames and stream.frames > 0:
+        return int(stream.frames)
+    if duration_s is not None and fps is not None:
+        return max(1, int(round(duration_s * fps)))
+    return None
+
+
+@contextlib.contextmanager
+def open_pictures(path, *, start_s: float = 0.0) -> Iterator[PictureSource]:
+    """Open a video file and yield a :class:`PictureSource` positioned at or before `start_s`.
+
+    `start_s` is a hint for seeking (seconds after the first frame); pictures before it may still be
+    delivered and the consumer must skip them by time. Raises BadInputError for unreadable input.
+    """
+    file_path = check_input_path(path)
+    if is_webp_file(file_path):
+        with _open_webp(file_path) as source:
+            yield source
+        return
+    with av_errors_as_bad_input(file_path, "decode"):
+        container = av.open(str(file_path), mode="r")
+        try:
+            origin_s = _seek_near(container, file_path, start_s) if start_s > 0.0 else None
+            if start_s > 0.0 and origin_s is None:
+                # Not seekable (e.g. a raw .h264 stream), and a failed seek can leave the demuxer
+                # anywhere: start again from the top. Same result, only slower.
+                container.close()
+                container = av.open(str(file_path), mode="r")
+            yield _pyav_source(container, file_path, origin_s=origin_s)
+        finally:
+            container.close()
+
+
+def _seek_near(container, file_path: Path, start_s: float) -> float | None:
+    """Seek to the key frame at or before `start_s`; the file time of its first frame, or None."""
+    stream = first_video_stream(container, file_path)
+    if not stream.time_base:
+        return None
+    origin_s = _stream_origin_s(container, stream)
+    return origin_s if seek_to_key_frame(container, stream, origin_s + start_s) else None
+
+
+def _pyav_source(container, file_path: Path, *, origin_s: float | None) -> PictureSource:
+    """origin_s: the first frame's file time after a seek (consumers skip by time), else None."""
+    stream = first_video_stream(container, file_path)
+    # Let FFmpeg use frame and slice threads (as many as it sees cores).
+    stream.thread_type = "AUTO"
+    fps = frame_rate_of(stream)
+    duration_s = stream_duration_s(container, stream)
+    warnings: list[str] = []
+    sample_aspect = stream.sample_aspect_ratio
+    if sample_aspect is not None and sample_aspect not in (0, 1):
+        warnings.append(
+            f"non-square pixels (sample aspect ratio {sample_aspect}) are decoded as stored; "
+            "the picture may look stretched"
+        )
+    pictures = _pyav_pictures(container, stream, file_path, warnings)
+    return PictureSource(
+        backend="pyav",
+        codec=stream.codec_context.name,
+        source_size=(int(stream.width), int(stream.height)),
+        nominal_fps=fps,
+        duration_s=duration_s,
+        estimated_frames=estimate_frame_count(stream, duration_s, fps),
+        origin_s=origin_s,
+        seeked=origin_s is not None,
+        pictures=pictures,
+        warnings=warnings,
+        has_audio_stream=bool(container.streams.audio),
+    )
+
+
+def _stream_origin_s(container, stream) -> float:
+    """File time of the first picture, from the headers (used when we seek past it)."""
+    if stream.start_time is not None and stream.time_base:
+        return float(stream.start_time * stream.time_base)
+    if container.start_time is not None:
+        return container.start_time / av.time_base
+    return 0.0
+
+
+def _pyav_pictures(container, stream, file_path: Path, warnings: list[str]) -> Iterator[DecodedPicture]:
+    # One reformatter for the whole stream, so the scaler context is built once and then reused.
+    reformatter = VideoReformatter()
+    frames = container.decode(stream)
+    count = 0
+    with av_errors_as_bad_input(file_path, "decode"):
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except av.error.EOFError:
+                # Some demuxers (e.g. Matroska without clusters) signal the end as an error.
+                if count:
+                    warnings.append(f"the file ended abruptly after {count} frames (truncated?)")
+                return
+            count += 1
+            time_s = float(frame.time) if frame.pts is not None and frame.time is not None else None
+            frame_duration = getattr(frame, "duration", None)  # absent before PyAV 15
+            duration_s = (
+                float(frame_duration * frame.time_base)
+                if frame_duration and frame.time_base is not None
+                else None
+            )
+            yield DecodedPicture(time_s, duration_s, _pyav_converter(reformatter, frame))
+
+
+def _pyav_converter(reformatter: VideoReformatter, frame: av.VideoFrame) -> RgbConverter:
+    def to_rgb(width: int, height: int) -> np.ndarray:
+        # swscale scales and converts in one pass; its bilinear filter widens with the scale
+        # factor, so large reductions are low-passed rather than aliased.
+        rgb_frame = reformatter.reformat(frame, width=width, height=height, format="rgb24")
+        return rgb_frame.to_ndarray()
+
+    return to_rgb
+
+
+class PictureClock:
+    """Turns the decoder's timestamps into strictly increasing times, noting every repair."""
+
+    def __init__(self, nominal_fps: float | None) -> None:
+        self.period_s = 1.0 / (nominal_fps or FALLBACK_FPS)
+        self.previous_s: float | None = None
+        self.missing = 0
+        self.out_of_order = 0
+        self.count = 0
+
+    def time_of(self, picture: DecodedPicture) -> float:
+        time_s = picture.time_s
+        if time_s is None:
+            self.missing += 1
+            time_s = 0.0 if self.previous_s is None else self.previous_s + self.period_s
+        elif self.previous_s is not None and time_s <= self.previous_s:
+            self.out_of_order += 1
+            time_s = self.previous_s + self.period_s
+        self.previous_s = time_s
+        self.count += 1
+        return time_s
+
+    def source_label(self) -> str:
+        if self.missing == 0:
+            return "pts"
+        return "frame_index" if self.missing == self.count else "mixed"
+
+    def warnings(self, nominal_fps: float | None) -> list[str]:
+        notes = []
+        rate = f"{nominal_fps:g} fps" if nominal_fps else f"an assumed {FALLBACK_FPS:g} fps"
+        if self.missing:
+            notes.append(
+                f"{self.missing} of {self.count} frames had no timestamp; they were placed one frame "
+                f"period after the previous one at {rate}"
+            )
+        if self.out_of_order:
+            notes.append(
+                f"{self.out_of_order} frames had timestamps not after the previous frame; they were "
+                f"placed one frame period later at {rate}"
+            )
+        return notes
+
+
+# --- WebP through Pillow ------------------------------------------------------------------------
+
+# Pillow < 9.1 has no Image.Resampling; the plain constant exists in every version.
+_BILINEAR = 2
+
+
+@contextlib.contextmanager
+def _open_webp(file_path: Path) -> Iterator[PictureSource]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(file_path)
+        image.load()
+    except Image.DecompressionBombError as exc:
+        raise BadInputError(f"cannot decode {file_path.name}: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise BadInputError(f"cannot decode {file_path.name}: {exc} (damaged or unsupported WebP)") from exc
+    with image:
+        yield _webp_source(image, file_path)
+
+
+def _webp_source(image, file_path: Path) -> PictureSource:
+    num_frames = int(getattr(image, "n_frames", 1))
+    durations_s = _webp_frame_durations_s(image, num_frames, file_path)
+    total_s = float(sum(durations_s))
+    fps = num_frames / total_s if total_s > 0 else None
+    return PictureSource(
+        backend="pillow",
+        codec="webp",
+        source_size=(int(image.width), int(image.height)),
+        nominal_fps=fps,
+        duration_s=total_s if total_s > 0 else None,
+        estimated_frames=num_frames,
+        origin_s=None,
+        seeked=False,
+        pictures=_webp_pictures(image, durations_s, file_path),
+        warnings=[],
+    )
+
+
+def _webp_frame_durations_s(image, num_frames: int, file_path: Path) -> list[float]:
+    durations_s = []
+    try:
+        for index in range(num_frames):
+            image.seek(index)
+            image.load()  # Pillow fills info["duration"] only once the frame is loaded
+            durations_s.append(float(image.info.get("duration") or 0.0) / 1000.0)
+        image.seek(0)
+    except (OSError, EOFError, SyntaxError) as exc:
+        raise BadInputError(f"cannot decode {file_path.name}: {exc} (damaged WebP)") from exc
+    return durations_s
+
+
+def _webp_pictures(image, durations_s: list[float], file_path: Path) -> Iterator[DecodedPicture]:
+    time_s = 0.0
+    for index, duration_s in enumerate(durations_s):
+        try:
+            image.seek(index)
+            # A copy: Pillow reuses the image object for the next frame.
+            rgb_image = image.convert("RGB")
+        except (OSError, EOFError, SyntaxError) as exc:
+            raise BadInputError(f"cannot decode frame {index} of {file_path.name}: {exc}") from exc
+
+        def to_rgb(width: int, height: int, rgb_image=rgb_image) -> np.ndarray:
+            if (width, height) != rgb_image.size:
+                return np.asarray(rgb_image.resize((width, height), _BILINEAR, reducing_gap=2.0))
+            return np.asarray(rgb_image)
+
+        # Frames with no stated duration get a 1/100 s slot so timestamps stay strictly increasing.
+        yield DecodedPicture(time_s, duration_s if duration_s > 0 else None, to_rgb)
+        time_s += duration_s if duration_s > 0 else 0.01
