@@ -48,6 +48,42 @@ def load_state_dict(path: str | os.PathLike, device: str | torch.device = "cpu")
     )
 
 
+def read_safetensors_metadata(path_or_state_dict: object) -> dict[str, str]:
+    """The string metadata of a safetensors file ({} for other files and in-memory state dicts).
+
+    Architecture facts that tensor shapes cannot tell (e.g. attention heads of a custom-size
+    encoder) may be stored there under ``pavas_config`` as JSON; released files have none.
+    """
+    if isinstance(path_or_state_dict, Mapping):
+        return {}
+    p = Path(path_or_state_dict)
+    if p.suffix.lower() not in SAFETENSORS_SUFFIXES or not p.is_file():
+        return {}
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(p), framework="pt") as f:
+            return dict(f.metadata() or {})
+    except Exception as exc:
+        raise UnsupportedCheckpointError(f"cannot read {p.name}: {type(exc).__name__}: {exc}") from None
+
+
+def pavas_config(path_or_state_dict: object) -> dict:
+    """The JSON object stored under ``pavas_config`` in a safetensors file's metadata, or {}."""
+    import json
+
+    text = read_safetensors_metadata(path_or_state_dict).get("pavas_config")
+    if not text:
+        return {}
+    try:
+        config = json.loads(text)
+    except ValueError:
+        raise UnsupportedCheckpointError("the file's pavas_config metadata is not valid JSON") from None
+    if not isinstance(config, dict):
+        raise UnsupportedCheckpointError("the file's pavas_config metadata is not a JSON object")
+    return config
+
+
 def _as_state_dict(obj: object, path: Path) -> dict[str, torch.Tensor]:
     """Accept a plain state dict, or the usual wrappers ({'state_dict': ...}, {'generator': ...})."""
     if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):

@@ -28,10 +28,12 @@ from torch import nn
 
 from ..errors import BadInputError, PavasError
 from ..progress import ProgressCallback, report
-from .checkpoint import as_state_dict, check_state_dict
+from .checkpoint import as_state_dict, check_state_dict, pavas_config
 
 CLIP_MODEL_NAME = "ViT-H-14-378-quickgelu"  # open_clip config and tokenizer of DFN5B-CLIP-ViT-H-14-384
 CLIP_FEATURE_DIM = 1024
+RELEASED_IMAGE_SIZE_PX = 378  # the model's own image size ...
+RELEASED_INPUT_SIZE_PX = 384  # ... and the frame size MMAudio feeds it
 TEXT_CONTEXT_LENGTH = 77
 # Exporters disagree on these: logit_scale is () or (1,) depending on the open_clip version (it
 # is unused for features), and old exports keep the causal mask that newer versions rebuild.
@@ -131,9 +133,26 @@ class ClipEncoder:
         dtype: torch.dtype = torch.float32,
         model_name: str = CLIP_MODEL_NAME,
     ) -> "ClipEncoder":
-        """Load weights from a local file into the bundled `model_name` architecture."""
-        model = load_clip_model(path, model_config=clip_model_config(model_name), device=device, dtype=dtype)
+        """Load weights from a local file into the bundled `model_name` architecture.
+
+        A safetensors file may instead carry its own open_clip architecture (a custom size, e.g. the
+        tiny random-weight test models) as ``{"open_clip": {...}}`` in its ``pavas_config`` metadata;
+        the tokenizer is still `model_name`'s bundled one.
+        """
+        custom = pavas_config(path).get("open_clip")
+        if custom is not None and not isinstance(custom, dict):
+            raise BadInputError(f"{os.fspath(path)}: pavas_config.open_clip must be a JSON object")
+        config = custom if custom is not None else clip_model_config(model_name)
+        model = load_clip_model(path, model_config=config, device=device, dtype=dtype)
         return cls(model, make_tokenizer(model_name))
+
+    @property
+    def input_size_px(self) -> int:
+        """Frame size fed to the image tower: MMAudio feeds 384-px frames to the 378-px DFN5B model
+        (27x27 patches either way); any other model gets its own image size."""
+        size = self.model.visual.image_size
+        size = size[0] if isinstance(size, (tuple, list)) else int(size)
+        return RELEASED_INPUT_SIZE_PX if size == RELEASED_IMAGE_SIZE_PX else size
 
     @property
     def device(self) -> torch.device:

@@ -28,7 +28,7 @@ from torch import nn
 
 from ..errors import BadInputError, UnsupportedCheckpointError
 from ..progress import ProgressCallback, report
-from .checkpoint import as_state_dict, check_state_dict
+from .checkpoint import as_state_dict, check_state_dict, pavas_config
 from .synchformer_layers import LAYER_NORM_EPS, DividedSpaceTimeBlock, SpatialAggregator
 
 VISUAL_PREFIX = "vfeat_extractor."
@@ -175,19 +175,60 @@ def visual_state_dict(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch
     return visual
 
 
+HEAD_WIDTH = 64  # ViT-B/16's attention head width; heads are not visible in tensor shapes
+
+
+def detect_synchformer_config(visual: Mapping[str, torch.Tensor], hints: Mapping[str, object] = {}) -> SynchformerConfig:
+    """The extractor's sizes from its tensor shapes (the released one, or a custom size).
+
+    The number of attention heads cannot be read from shapes: it is ``hints["num_heads"]`` when the
+    file says (safetensors metadata ``pavas_config``), else width / 64 as in ViT-B/16.
+    """
+    def shape(key: str) -> tuple[int, ...]:
+        if key not in visual:
+            raise UnsupportedCheckpointError(f"not a Synchformer checkpoint: tensor {key!r} is missing")
+        return tuple(visual[key].shape)
+
+    embed_dim = shape("cls_token")[-1]
+    proj = shape("patch_embed_3d.proj.weight")  # (D, 3, tubelet, patch, patch)
+    num_positions = shape("pos_embed")[1] - 1
+    grid = int(round(num_positions**0.5))
+    if grid * grid != num_positions or len(proj) != 5:
+        raise UnsupportedCheckpointError(f"Synchformer: unexpected pos_embed / patch_embed_3d shapes {num_positions}, {proj}")
+    tokens_per_window = shape("temp_embed")[1]
+    depth = len({k.split(".")[1] for k in visual if k.startswith("blocks.")})
+    hidden = shape("blocks.0.mlp.fc1.weight")[0] if depth else int(4 * embed_dim)
+    num_heads = int(hints.get("num_heads", max(1, embed_dim // HEAD_WIDTH)))
+    if embed_dim % num_heads:
+        raise UnsupportedCheckpointError(f"Synchformer: width {embed_dim} is not divisible by {num_heads} heads")
+    return SynchformerConfig(
+        embed_dim=embed_dim,
+        depth=depth,
+        num_heads=num_heads,
+        mlp_ratio=hidden / embed_dim,
+        image_size_px=grid * proj[-1],
+        patch_size_px=proj[-1],
+        tubelet_frames=proj[2],
+        window_frames=tokens_per_window * proj[2],
+    )
+
+
 def load_synchformer(
     source: str | os.PathLike | Mapping[str, torch.Tensor],
     *,
     device: torch.device | str = "cpu",
     dtype: torch.dtype = torch.float32,
-    config: SynchformerConfig = SynchformerConfig(),
+    config: SynchformerConfig | None = None,
 ) -> SynchformerVisual:
     """Build the visual extractor and load its weights strictly (file path or state dict).
 
     Accepts MMAudio's ``synchformer_state_dict.pth``, kijai's ``mmaudio_synchformer_*.safetensors``
-    or a bare visual state dict; fp32/fp16/bf16 files load into any `dtype`.
+    or a bare visual state dict; fp32/fp16/bf16 files load into any `dtype`. The configuration is
+    read from the tensor shapes unless given.
     """
     weights = visual_state_dict(as_state_dict(source))
+    if config is None:
+        config = detect_synchformer_config(weights, pavas_config(source))
     with torch.device("meta"):
         model = SynchformerVisual(config)
     expected = {k: v.shape for k, v in model.state_dict().items()}

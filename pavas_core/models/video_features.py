@@ -258,8 +258,12 @@ def preprocess_clip_frames(
     dtype: torch.dtype = torch.float32,
     chunk_frames: int = 32,
     progress: ProgressCallback | None = None,
+    size_px: int = CLIP_SIZE_PX,
 ) -> torch.Tensor:
-    """Frames → CLIP input (N, 3, 384, 384): squash resize, [0, 1], OpenAI CLIP mean/std.
+    """Frames → CLIP input (N, 3, size_px, size_px): squash resize, [0, 1], OpenAI CLIP mean/std.
+
+    size_px: 384 for the released model (MMAudio's size); a custom-size CLIP gives its own
+    (``ClipEncoder.input_size_px``).
 
     frames: (T, H, W, 3) uint8 or float [0, 1]. indices: (N,) source frames to use (default all).
     Resizing happens where the frames are (CPU for numpy input); the result is moved to `device`.
@@ -268,7 +272,7 @@ def preprocess_clip_frames(
         indices = np.arange(int(frames.shape[0]))
 
     def squash(chunk: torch.Tensor) -> torch.Tensor:
-        return _resize_bicubic_uint8(chunk, (CLIP_SIZE_PX, CLIP_SIZE_PX))
+        return _resize_bicubic_uint8(chunk, (size_px, size_px))
 
     return _prepare_frames(
         frames,
@@ -447,7 +451,8 @@ def encode_video(
         return lambda done, _total: progress(offset + done, total)
 
     clip_frames = preprocess_clip_frames(
-        frames, selection.clip_indices, device=clip_encoder.device, dtype=clip_encoder.dtype, progress=stage(0)
+        frames, selection.clip_indices, device=clip_encoder.device, dtype=clip_encoder.dtype, progress=stage(0),
+        size_px=clip_encoder.input_size_px,
     )
     sync_param = synchformer.cls_token
     sync_frames = preprocess_sync_frames(

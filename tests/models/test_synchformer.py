@@ -119,9 +119,24 @@ def test_missing_or_misshaped_tensor_is_named_with_expected_shape(golden):
         load_synchformer(weights, config=golden["config"])
 
 
-def test_full_size_checkpoint_does_not_fit_tiny_config_and_says_why(golden):
+def test_tiny_checkpoint_does_not_fit_the_released_config_and_says_why(golden):
     with pytest.raises(UnsupportedCheckpointError, match="expected"):
-        load_synchformer(golden["weights"])  # default = released ViT-B/16 sizes
+        load_synchformer(golden["weights"], config=SynchformerConfig())  # released ViT-B/16 sizes
+
+
+def test_configuration_is_read_from_shapes_with_heads_from_the_file_metadata(golden, tmp_path):
+    path = tmp_path / "tiny.safetensors"
+    heads = {"num_heads": golden["config"].num_heads}
+    save_file({k: v.contiguous() for k, v in golden["weights"].items()}, str(path),
+              metadata={"pavas_config": json.dumps(heads)})
+    model = load_synchformer(path)
+    assert model.config == golden["config"]
+    features = encode_sync_frames(model, golden["frames"])
+    assert (features - golden["features"]).abs().max().item() <= 1e-5
+    released = SynchformerVisual(SynchformerConfig())
+    from pavas_core.models.synchformer import detect_synchformer_config
+
+    assert detect_synchformer_config(released.state_dict()) == SynchformerConfig()  # heads = width / 64
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
