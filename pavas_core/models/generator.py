@@ -30,7 +30,7 @@ from ..video.resample import frame_indices_for_times
 from .audio_decoder import AudioDecoder, load_audio_decoder
 from .flow_matching import DEFAULT_CFG_STRENGTH, DEFAULT_NUM_STEPS, sample
 from .mmaudio.network import AdaLNDelta, MMAudioNetwork
-from .mmaudio.sequence import SYNC_STRIDE_FRAMES, SYNC_FPS, SYNC_WINDOW_FRAMES, TRAINED_DURATION_S, sequence_lengths
+from .mmaudio.sequence import SYNC_FPS, SYNC_WINDOW_FRAMES, TRAINED_DURATION_S, sequence_lengths
 
 DEFAULT_WINDOW_S = TRAINED_DURATION_S
 DEFAULT_OVERLAP_S = 1.0

@@ -12,14 +12,6 @@ from pavas_core.models.bigvgan import LEGACY_WEIGHT_NORM, BigVganConfig, expecte
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: intra-op threads only add synchronisation (and stall on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _weights(path):
     return {k.removeprefix("weights."): v for k, v in load_file(path).items() if k.startswith("weights.")}

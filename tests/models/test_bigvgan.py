@@ -21,14 +21,6 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "bigvgan"
 GOLDEN_ATOL = 1e-5  # waveforms are bounded by 1, so this is also the relative error
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: intra-op threads only add synchronisation (and stall on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _fixture(name):
     tensors = load_file(FIXTURES / f"{name}.safetensors")

@@ -10,13 +10,6 @@ from pavas_core.models.tiny_models import tiny_generator
 from pavas_core.video import clip_from_frames
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: thread hand-offs cost more than they save
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture(scope="module")
 def tiny16(tmp_path_factory):

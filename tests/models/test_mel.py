@@ -11,14 +11,6 @@ from pavas_core.models.mel import MEL_16K, MEL_44K, MelConverter, mel_config_for
 GOLDEN = Path(__file__).parents[1] / "fixtures" / "vae" / "mel_golden.safetensors"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: intra-op threads only add synchronisation (and stall on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def converters():

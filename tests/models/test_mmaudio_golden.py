@@ -23,14 +23,6 @@ def load_case(tag: str):
     return load_mmaudio_network(FIXTURES / f"tiny_{tag}_weights.safetensors"), load_file(str(io_path)), steps
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread (and do not stall when other jobs share the CPU)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 @pytest.fixture(scope="module", params=["v1", "v2"])
 def case(request):

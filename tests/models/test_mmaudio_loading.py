@@ -29,13 +29,6 @@ PUBLISHED = {
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 def meta_state_dict(variant: str) -> dict[str, torch.Tensor]:
     """A released variant's state dict as shapes only (nothing allocated)."""

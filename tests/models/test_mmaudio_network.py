@@ -12,13 +12,6 @@ from pavas_core.models.mmaudio import AdaLNDelta, Conditions, load_mmaudio_netwo
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mmaudio"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 @pytest.fixture(scope="module")
 def net():

@@ -25,14 +25,6 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "vae"
 GOLDEN_ATOL = 1e-5
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models: intra-op threads only add synchronisation (and stall on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _fixture(name):
     tensors = load_file(FIXTURES / f"{name}.safetensors")
