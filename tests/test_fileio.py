@@ -22,3 +22,15 @@ def test_atomic_output_leaves_nothing_behind_on_failure(tmp_path):
             raise RuntimeError("boom")
     assert target.read_bytes() == b"old"  # the previous file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+
+
+def test_atomic_output_gives_the_file_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "out.wav"
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(b"x")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
