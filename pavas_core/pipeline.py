@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import BadInputError
 from .fileio import atomic_output
-from .progress import ConsoleProgress, ProgressCallback
+from .progress import ConsoleProgress
 
 SUPPORTED_SAMPLE_RATES_HZ = (16000, 44100, 48000)
 MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")

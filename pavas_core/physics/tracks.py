@@ -33,6 +33,15 @@ class Impact:
     v_after: float  # speed just after contact, m/s
     delta_ke_j: float  # ½·m·(v_before² − v_after²)
     confidence: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # producer-specific fields, kept on load
+
+
+def _impact_from_dict(d: dict[str, Any]) -> Impact:
+    """Impact from its JSON form; unknown keys go to `extra` instead of failing."""
+    d = dict(d)
+    known = {k: d.pop(k) for k in list(d) if k in Impact.__dataclass_fields__}
+    known.setdefault("extra", {}).update(d)
+    return Impact(**known)
 
 
 @dataclass
@@ -139,7 +148,7 @@ class PhysicsTracks:
             objects = []
             for o in d["objects"]:
                 o = dict(o)
-                o["impacts"] = [Impact(**i) for i in o.get("impacts", [])]
+                o["impacts"] = [_impact_from_dict(i) for i in o.get("impacts", [])]
                 known = {k: o.pop(k) for k in list(o) if k in ObjectTrack.__dataclass_fields__}
                 known.setdefault("extra", {}).update(o)  # unknown fields are kept, not dropped
                 objects.append(ObjectTrack(**known))

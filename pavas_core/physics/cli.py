@@ -1,0 +1,63 @@
+"""`python -m pavas_core estimate VIDEO -o physics.json`: weight-free physics estimation."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..progress import ConsoleProgress
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", metavar="VIDEO", help="input video file")
+    parser.add_argument("-o", "--output", required=True, metavar="PHYSICS_JSON", help="where to write physics.json")
+    parser.add_argument("--object", dest="objects", action="append", default=[], metavar="NAME",
+                        help="name of a moving object, in order of appearance (repeatable), e.g. --object basketball")
+    parser.add_argument("--size-m", type=float, action="append", default=None, metavar="X",
+                        help="object size in metres (diameter / longest side); repeat per object or give once")
+    parser.add_argument("--mass-kg", type=float, action="append", default=None, metavar="X",
+                        help="object mass in kg (overrides the prior table); repeat per object or give once")
+    parser.add_argument("--meters-per-px", type=float, default=None, metavar="X",
+                        help="metric scale at the objects' depth, metres per pixel of the video (overrides gravity)")
+    parser.add_argument("--focal-px", type=float, default=None, metavar="X",
+                        help="focal length in pixels of the video (default: a 60° horizontal field of view)")
+    parser.add_argument("--max-objects", type=int, default=4, help="keep at most this many moving objects")
+    parser.add_argument("--analysis-size", type=int, default=320, metavar="PX",
+                        help="longest side of the frames analysed (default 320)")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..video import read_video
+    from .estimate import EstimateOptions, estimate_physics
+
+    clip = read_video(args.video, max_side=args.analysis_size, with_audio=False,
+                      progress=ConsoleProgress("decode"))
+    options = EstimateOptions(
+        object_names=list(args.objects),
+        object_size_m=_one_or_list(args.size_m),
+        mass_kg=_one_or_list(args.mass_kg),
+        meters_per_px=args.meters_per_px,
+        focal_px=args.focal_px,
+        max_objects=args.max_objects,
+        analysis_max_side=args.analysis_size,
+    )
+    if clip.source_size is not None and clip.source_size[0] != clip.width:
+        # scale hints refer to the video's own pixels; the clip was decoded smaller
+        factor = clip.width / clip.source_size[0]
+        if options.meters_per_px is not None:
+            options.meters_per_px /= factor
+        if options.focal_px is not None:
+            options.focal_px *= factor
+    tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
+    tracks.save(args.output)
+    n_imp = sum(len(o.impacts) for o in tracks.objects)
+    print(f"wrote {args.output}: {len(tracks.objects)} objects, {n_imp} impacts, "
+          f"scale from {tracks.geometry.metric_scale_source}")
+    for w in tracks.warnings:
+        print(f"note: {w}")
+    return 0
+
+
+def _one_or_list(values: list[float] | None):
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,372 @@
+"""Piecewise free-flight fitting of one object's image trajectory.
+
+Between contacts an object in free flight moves on a parabola whose acceleration is gravity seen
+by the camera (the same vector for every flight of the object, in pixels/s² at the object's
+depth). The trajectory is cut into segments by dynamic programming (optimal segmentation with a
+per-segment penalty): each segment is either *flight* (acceleration fixed to the gravity vector;
+free start position and velocity) or *ground* (resting or sliding on the floor: constant height
+along gravity, constant deceleration across it). Gravity itself is first estimated from short
+windows that fit a free parabola well, then refined jointly over all flight segments; outliers
+(a motion-blurred contact frame, a partly hidden blob) are rejected and the segmentation redone.
+
+Positions here are image pixels of the analysis grid, already freed from camera shake and
+corrected for motion in depth (see geometry.py); times are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FLIGHT = "flight"
+NOISE_FLOOR_PX = 0.1
+GROUND = "ground"
+
+
+@dataclass
+class Segment:
+    """Samples i0..i1 (inclusive) follow pos(t) = c0 + c1·τ + c2·τ², τ = t − t0 (image px, s)."""
+
+    kind: str  # flight | ground
+    i0: int
+    i1: int
+    t0: float
+    c0: np.ndarray  # (2,)
+    c1: np.ndarray  # (2,)
+    c2: np.ndarray  # (2,)
+    cov_c0c1: np.ndarray | None = None  # (2, 2, 2): per axis, covariance of (c0, c1)
+    rms_px: float = 0.0
+
+    @property
+    def n(self) -> int:
+        return self.i1 - self.i0 + 1
+
+    def pos(self, t: np.ndarray | float) -> np.ndarray:
+        tau = np.asarray(t, dtype=np.float64)[..., None] - self.t0
+        return self.c0 + self.c1 * tau + self.c2 * tau**2
+
+    def vel(self, t: np.ndarray | float) -> np.ndarray:
+        tau = np.asarray(t, dtype=np.float64)[..., None] - self.t0
+        return self.c1 + 2.0 * self.c2 * tau
+
+    def pos_sigma(self, t: float) -> float:
+        """Standard error of the fitted position at time t (px), both axes together."""
+        if self.cov_c0c1 is None:
+            return float("inf")
+        tau = t - self.t0  # t0 is the samples' mean time: c0 and c1 are uncorrelated
+        return float(np.sqrt(max(sum(float(c[0, 0] + tau * tau * c[1, 1]) for c in self.cov_c0c1), 0.0)))
+
+    def vel_sigma(self) -> float:
+        """Standard error of the fitted velocity (px/s), both axes together (c2 is fixed by gravity)."""
+        if self.cov_c0c1 is None:
+            return float("inf")
+        return float(np.sqrt(max(sum(float(c[1, 1]) for c in self.cov_c0c1), 0.0)))
+
+
+@dataclass
+class FlightFit:
+    accel_px: np.ndarray  # (2,) gravity as seen in the image, px/s²
+    accel_sigma_px: float  # its standard error (magnitude), px/s²
+    segments: list[Segment]  # i0/i1 index the inlier samples t_s[inliers]
+    inliers: np.ndarray  # (N,) bool: samples used by the fit
+    t_s: np.ndarray  # (M,) times of the inlier samples
+    xy_px: np.ndarray  # (M, 2) their positions
+    noise_px: float  # position noise estimate
+    n_flight_samples: int
+    cost: float = 0.0  # Σ SSE/σ² + penalty per segment: compares fits of the same samples
+
+
+# --- noise -------------------------------------------------------------------------------------
+
+def estimate_noise_px(t: np.ndarray, xy: np.ndarray) -> float:
+    """Position noise from third differences of consecutive samples (zero for a parabola)."""
+    dt = np.diff(t)
+    if len(t) < 6:
+        return 0.3
+    step = np.median(dt)
+    ok = np.abs(dt - step) < 0.25 * step
+    run = ok[:-2] & ok[1:-1] & ok[2:]
+    d3 = np.diff(xy, n=3, axis=0)[run]
+    if len(d3) < 3:
+        return 0.3
+    mad = np.median(np.abs(d3 - np.median(d3, axis=0)), axis=0)
+    sigma = float(np.mean(1.4826 * mad / np.sqrt(20.0)))
+    # centroids also carry slowly varying errors (shading, blur, partial masks) that third
+    # differences do not see; a floor keeps the segmentation from chasing them
+    return max(sigma, NOISE_FLOOR_PX)
+
+
+# --- gravity from windows ----------------------------------------------------------------------
+
+def window_gravity(t: np.ndarray, xy: np.ndarray, noise_px: float, *, fps: float) -> np.ndarray | None:
+    """First estimate of the image-space gravity vector (px/s²) from clean parabolic windows.
+
+    Windows of several lengths slide along the track; those that straddle a contact fit a single
+    parabola badly and are skipped, those at rest show no gravity and are skipped too. The
+    estimate is a weighted median that trusts long windows most (the error of a fitted
+    acceleration falls like span⁻²).
+    """
+    n = len(t)
+    accs, weights = [], []
+    for length in (5, 8, 12, 18, 27, 40):
+        if length > n:
+            break
+        step = max(1, length // 4)
+        for i in range(0, n - length + 1, step):
+            tt = t[i : i + length]
+            if tt[-1] - tt[0] > 1.5 * (length - 1) / fps:
+                continue  # gap inside the window
+            tau = tt - tt.mean()
+            basis = np.stack([np.ones_like(tau), tau, tau**2], 1)
+            coef, *_ = np.linalg.lstsq(basis, xy[i : i + length], rcond=None)
+            rms = float(np.sqrt(np.mean((xy[i : i + length] - basis @ coef) ** 2)))
+            if rms > 2.0 * noise_px + 0.05:
+                continue
+            a = 2.0 * coef[2]
+            span = tau[-1] - tau[0]
+            if np.hypot(*a) * span**2 / 8.0 < 4.0 * noise_px:
+                continue  # the acceleration does not show above the noise over this window
+            accs.append(a)
+            weights.append(length * span**4)
+    if not accs:
+        return None
+    accs, weights = np.array(accs), np.array(weights)
+    # gravity points down the picture (a camera tilted by less than ~35°); this also rules out a
+    # rolling or sliding object's sideways deceleration
+    down = accs[:, 1] > 1.4 * np.abs(accs[:, 0])
+    if not down.any():
+        return None
+    accs, weights = accs[down], weights[down]
+    est = np.array([_weighted_median(accs[:, 0], weights), _weighted_median(accs[:, 1], weights)])
+    for _ in range(3):  # keep the consistent cluster (windows on gravity, not on odd motion)
+        close = np.linalg.norm(accs - est, axis=1) < 0.15 * np.linalg.norm(est)
+        if not close.any():
+            break
+        est = np.array([_weighted_median(accs[close, 0], weights[close]),
+                        _weighted_median(accs[close, 1], weights[close])])
+    return est
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+# --- segment costs -----------------------------------------------------------------------------
+
+def _flight_costs(t: np.ndarray, xy: np.ndarray, accel: np.ndarray) -> np.ndarray:
+    """(N, N) SSE of a fixed-acceleration fit on samples i..j (upper triangle, j ≥ i + 1)."""
+    n = len(t)
+    out = np.full((n, n), np.inf)
+    for i in range(n - 1):
+        tau = t[i:] - t[i]
+        r = xy[i:] - 0.5 * accel[None, :] * tau[:, None] ** 2
+        c = np.cumsum
+        s0 = np.arange(1, len(tau) + 1, dtype=np.float64)
+        s1, s2 = c(tau), c(tau**2)
+        det = s0 * s2 - s1**2
+        sse = np.zeros(len(tau))
+        for ax in range(2):
+            sr, srt, srr = c(r[:, ax]), c(r[:, ax] * tau), c(r[:, ax] ** 2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                proj = (s2 * sr**2 - 2 * s1 * sr * srt + s0 * srt**2) / det
+            sse += srr - proj
+        sse[0] = np.inf
+        out[i, i:] = np.maximum(np.nan_to_num(sse, nan=np.inf), 0.0)
+    return out
+
+
+def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """(N, N) SSE of the ground model on samples i..j: constant along `down`, quadratic across it."""
+    n = len(t)
+    across = np.array([-down[1], down[0]])
+    q = xy @ down
+    p = xy @ across
+    out = np.full((n, n), np.inf)
+    for i in range(n - 1):
+        tau = t[i:] - t[i]
+        c = np.cumsum
+        s0 = np.arange(1, len(tau) + 1, dtype=np.float64)
+        sq, sqq = c(q[i:]), c(q[i:] ** 2)
+        sse_q = sqq - sq**2 / s0
+        sse_p = _quad_sse(tau, p[i:])
+        sse = sse_q + sse_p
+        sse[0] = np.inf
+        out[i, i:] = np.maximum(np.nan_to_num(sse, nan=np.inf), 0.0)
+    return out
+
+
+def _quad_sse(tau: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Running SSE of a quadratic least-squares fit on y[:k+1] for every k (NaN/inf where underdetermined)."""
+    c = np.cumsum
+    m = np.stack([c(tau**k) for k in range(5)])  # (5, K)
+    m[0] = np.arange(1, len(tau) + 1)
+    b = np.stack([c(y * tau**k) for k in range(3)])  # (3, K)
+    mat = np.stack([np.stack([m[r + s] for s in range(3)], -1) for r in range(3)], -2)  # (K, 3, 3)
+    rhs = b.T[..., None]  # (K, 3, 1)
+    out = np.full(len(tau), np.inf)
+    ok = np.arange(len(tau)) >= 2
+    if ok.any():
+        with np.errstate(all="ignore"):
+            sol = np.linalg.solve(mat[ok] + 1e-12 * np.eye(3), rhs[ok])[..., 0]
+        out[ok] = c(y**2)[ok] - np.einsum("kj,kj->k", sol, b.T[ok])
+    out[1] = 0.0  # two samples: a line through them (underdetermined quadratic, zero residual)
+    return out
+
+
+# --- dynamic programming -----------------------------------------------------------------------
+
+def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, noise_px: float,
+                       penalty: float) -> list[tuple[int, int, str]]:
+    """Optimal cut into segments minimising Σ (SSE/σ² + penalty). → [(i0, i1, kind)]."""
+    n = cost_flight.shape[0]
+    var = noise_px**2
+    with np.errstate(over="ignore"):
+        cost = np.minimum(cost_flight, cost_ground) / var + penalty
+    kind = np.where(cost_flight <= cost_ground, 0, 1)
+    best = np.full(n + 1, np.inf)  # best[j]: cost of samples 0..j-1
+    best[0] = 0.0
+    arg = np.zeros(n + 1, dtype=int)
+    for j in range(2, n + 1):
+        cand = best[: j - 1] + cost[: j - 1, j - 1]
+        i = int(np.argmin(cand))
+        best[j], arg[j] = cand[i], i
+    if not np.isfinite(best[n]):
+        return [(0, n - 1, FLIGHT)] if n >= 2 else []
+    segs = []
+    j = n
+    while j > 0:
+        i = arg[j]
+        segs.append((i, j - 1, FLIGHT if kind[i, j - 1] == 0 else GROUND))
+        j = i
+    return segs[::-1]
+
+
+# --- fits --------------------------------------------------------------------------------------
+
+def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, accel: np.ndarray,
+                noise_px: float) -> Segment:
+    tt, pp = t[i0 : i1 + 1], xy[i0 : i1 + 1]
+    t0 = float(tt.mean())
+    tau = tt - t0
+    cov = np.zeros((2, 2, 2))
+    if kind == FLIGHT:
+        c2 = 0.5 * accel
+        r = pp - c2[None, :] * tau[:, None] ** 2
+        basis = np.stack([np.ones_like(tau), tau], 1)
+        coef, *_ = np.linalg.lstsq(basis, r, rcond=None)
+        c0, c1 = coef[0], coef[1]
+        fitted = basis @ coef + c2[None, :] * tau[:, None] ** 2
+        if len(tt) >= 2:
+            inv = np.linalg.pinv(basis.T @ basis) * noise_px**2
+            cov[:] = inv[None]
+    else:
+        down = accel / (np.linalg.norm(accel) + 1e-12)
+        across = np.array([-down[1], down[0]])
+        q = float((pp @ down).mean())
+        p = pp @ across
+        deg = min(2, len(tt) - 1)
+        pc = np.polyfit(tau, p, deg) if len(tt) > 1 else np.array([p[0]])
+        pc = np.concatenate([np.zeros(3 - len(pc)), pc])  # [a2, a1, a0]
+        c0 = q * down + pc[2] * across
+        c1 = pc[1] * across
+        c2 = pc[0] * across
+        fitted = c0 + c1 * tau[:, None] + c2 * tau[:, None] ** 2
+        basis = np.stack([np.ones_like(tau), tau], 1)
+        inv = np.linalg.pinv(basis.T @ basis) * noise_px**2
+        cov[:] = inv[None]
+    rms = float(np.sqrt(np.mean(np.sum((pp - fitted) ** 2, axis=1)))) if len(tt) else 0.0
+    return Segment(kind, i0, i1, t0, np.asarray(c0, float), np.asarray(c1, float), np.asarray(c2, float), cov, rms)
+
+
+def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str]],
+                  min_len: int = 3) -> tuple[np.ndarray, float, int] | None:
+    """Least squares of one shared acceleration + per-segment start/velocity over flight segments.
+
+    → (accel (2,), its standard error, number of samples used), or None if too little flight.
+    """
+    flights = [(i0, i1) for i0, i1, k in spans if k == FLIGHT and i1 - i0 + 1 >= min_len]
+    if not flights:
+        return None
+    m = sum(i1 - i0 + 1 for i0, i1 in flights)
+    ncol = 1 + 2 * len(flights)
+    est = []
+    sse = 0.0
+    dof = 0
+    for ax in range(2):
+        rows = np.zeros((m, ncol))
+        y = np.zeros(m)
+        r = 0
+        for s, (i0, i1) in enumerate(flights):
+            tau = t[i0 : i1 + 1] - t[i0 : i1 + 1].mean()
+            k = len(tau)
+            rows[r : r + k, 0] = 0.5 * tau**2
+            rows[r : r + k, 1 + 2 * s] = 1.0
+            rows[r : r + k, 2 + 2 * s] = tau
+            y[r : r + k] = xy[i0 : i1 + 1, ax]
+            r += k
+        coef, *_ = np.linalg.lstsq(rows, y, rcond=None)
+        resid = y - rows @ coef
+        sse += float(resid @ resid)
+        dof += m - ncol
+        est.append((coef[0], rows))
+    accel = np.array([est[0][0], est[1][0]])
+    if dof <= 0:
+        return None
+    var = sse / dof
+    cov = np.linalg.pinv(est[0][1].T @ est[0][1]) * var
+    sigma = float(np.sqrt(max(cov[0, 0], 0.0)))
+    return accel, sigma, m
+
+
+def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
+                accel_hint: np.ndarray | None = None, noise_px: float | None = None,
+                iterations: int = 4) -> FlightFit | None:
+    """Segment and fit one trajectory. t: (N,) s, xy: (N, 2) px. None if no gravity can be seen.
+
+    Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
+    are dropped as outliers and the segmentation is redone.
+    """
+    n = len(t)
+    if n < 5:
+        return None
+    noise = noise_px if noise_px is not None else estimate_noise_px(t, xy)
+    accel = accel_hint if accel_hint is not None else window_gravity(t, xy, noise, fps=fps)
+    if accel is None:
+        return None
+    inl = np.ones(n, bool)
+    sigma_a = float("inf")
+    spans: list[tuple[int, int, str]] = []
+    for it in range(iterations):
+        ti, pi = t[inl], xy[inl]
+        down = accel / (np.linalg.norm(accel) + 1e-12)
+        spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down),
+                                   noise_px=noise, penalty=penalty)
+        if accel_hint is None:
+            jg = joint_gravity(ti, pi, spans)
+            if jg is not None and jg[0][1] > 0:
+                accel, sigma_a, _ = jg
+        segs = [fit_segment(ti, pi, i0, i1, k, accel, noise) for i0, i1, k in spans]
+        idx = np.flatnonzero(inl)
+        resid = np.zeros(len(ti))
+        for s in segs:
+            resid[s.i0 : s.i1 + 1] = np.linalg.norm(pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1]), axis=1)
+        bad = resid > max(4.0 * noise, 0.5)
+        for s in segs:  # outliers are exceptions: a segment mostly off its curve is a misfit, not outliers
+            if bad[s.i0 : s.i1 + 1].mean() > 0.5:
+                bad[s.i0 : s.i1 + 1] = False
+        if not bad.any() or it == iterations - 1:
+            break
+        if inl.sum() - bad.sum() < 5:
+            break
+        inl[idx[bad]] = False
+    ti, pi = t[inl], xy[inl]
+    segs = [fit_segment(ti, pi, i0, i1, k, accel, noise) for i0, i1, k in spans]
+    n_flight = sum(s.n for s in segs if s.kind == FLIGHT)
+    if accel_hint is not None:
+        sigma_a = 0.0
+    sse = sum(float(np.sum((pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1])) ** 2)) for s in segs)
+    cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
+    return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost)

@@ -1,0 +1,256 @@
+"""Impacts from a piecewise free-flight fit: contact time between frames, speeds just before/after.
+
+Two consecutive flight segments share gravity, so the difference of their parabolas is linear in
+time: the contact is where they meet (least-squares closest approach), which usually falls
+between two frames. The velocities just before and after are the two fits' derivatives at that
+instant — much more accurate than finite differences across the contact frame. A flight that
+ends on the floor (then rests or slides) lands where its parabola reaches the resting height.
+
+A cut between segments is kept as an impact only if the velocity jump is well above its
+uncertainty, points against gravity (floor) or reverses the horizontal motion (wall), and the two
+fits actually meet; otherwise the two segments are merged and refitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .flight import FLIGHT, GROUND, FlightFit, Segment, fit_segment
+
+
+@dataclass
+class Contact:
+    time_s: float
+    pos_px: np.ndarray  # (2,) where the fits meet
+    vel_before_px: np.ndarray  # (2,) px/s
+    vel_after_px: np.ndarray  # (2,) px/s
+    kind: str  # floor | wall | landing
+    gap_px: float  # distance between the two fits at the contact
+    gap_sigma_px: float  # standard error of that distance (fits extrapolated to the contact)
+    dv_sigma_px: float  # standard error of the velocity jump, px/s
+    before: int  # index of the segment before
+    after: int
+
+
+def _meeting(a: Segment, b: Segment, lo: float, hi: float) -> float:
+    """Time in [lo, hi] where two same-gravity parabolas are closest."""
+    t1, t2 = lo, hi if hi > lo else lo + 1e-3
+    d1 = a.pos(t1) - b.pos(t1)
+    d2 = a.pos(t2) - b.pos(t2)
+    slope = (d2 - d1) / (t2 - t1)
+    den = float(slope @ slope)
+    t = t1 if den < 1e-12 else t1 - float(d1 @ slope) / den
+    return float(np.clip(t, lo, hi))
+
+
+def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float) -> float:
+    """Time in [lo, hi] where flight `a` reaches the floor `level` (position along `down`)."""
+    # (c0 + c1 τ + c2 τ²)·down = level, τ = t − t0
+    c2, c1, c0 = float(a.c2 @ down), float(a.c1 @ down), float(a.c0 @ down) - level
+    roots = np.roots([c2, c1, c0]) if abs(c2) > 1e-12 else np.array([-c0 / c1]) if abs(c1) > 1e-12 else np.array([])
+    cands = [float(r.real) + a.t0 for r in np.atleast_1d(roots) if abs(r.imag) < 1e-9]
+    cands = [t for t in cands if lo - 1e-9 <= t <= hi + 1e-9]
+    if cands:
+        return min(cands)
+    grid = np.linspace(lo, hi, 21)
+    return float(grid[int(np.argmin(np.abs((a.pos(grid) @ down) - level)))])
+
+
+def _ground_level(fit: FlightFit, g: Segment, down: np.ndarray) -> float:
+    """Floor level of a ground segment: its lowest positions (it may still hop a little)."""
+    q = fit.xy_px[g.i0 : g.i1 + 1] @ down
+    return float(np.percentile(q, 90)) if len(q) >= 3 else float(q.max())
+
+
+def contact_between(fit: FlightFit, i: int, *, frame_dt: float, floor_level: float | None = None) -> Contact | None:
+    """The contact between segments i and i+1 of `fit`, or None for a release (ground → flight).
+
+    floor_level: where earlier bounces met the floor (along gravity); a landing ends there.
+    """
+    return _contact(fit, fit.segments[i], fit.segments[i + 1], i, frame_dt=frame_dt, floor_level=floor_level)
+
+
+def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
+             floor_level: float | None = None) -> Contact | None:
+    t = fit.t_s
+    lo = float(t[a.i1]) - 0.25 * frame_dt
+    hi = float(t[b.i0]) + 0.25 * frame_dt
+    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    if a.kind == FLIGHT and b.kind == FLIGHT:
+        tc = _meeting(a, b, lo, hi)
+        kind = "floor" if float((b.vel(tc) - a.vel(tc)) @ down) < 0 else "wall"
+    elif a.kind == FLIGHT and b.kind == GROUND:
+        level = floor_level if floor_level is not None else _ground_level(fit, b, down)
+        tc = _landing(a, level, down, lo, hi)
+        kind = "landing"
+    else:
+        return None
+    va, vb = a.vel(tc), b.vel(tc)
+    gap = float(np.linalg.norm(a.pos(tc) - b.pos(tc)))
+    sig = float(np.hypot(a.vel_sigma(), b.vel_sigma()))
+    gap_sig = float(np.hypot(a.pos_sigma(tc), b.pos_sigma(tc)))
+    return Contact(tc, 0.5 * (a.pos(tc) + b.pos(tc)), va, vb, kind, gap, gap_sig, sig, i, i + 1)
+
+
+def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump_px: float,
+                floor_ref: float | None = None) -> bool:
+    """A real impact: a clear velocity jump, upward (floor) or reversing sideways motion (wall), the
+    fits meet, and a floor contact happens at the floor (`floor_ref`: where the clearest bounces met it)."""
+    dv = c.vel_after_px - c.vel_before_px
+    jump = float(np.linalg.norm(dv))
+    if jump < max(min_jump_px, 5.0 * c.dv_sigma_px):
+        return False
+    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    across = np.array([-down[1], down[0]])
+    if c.kind == "landing":
+        return float(c.vel_before_px @ down) > 0  # it was coming down
+    if c.kind == "floor":
+        up_jump = -float(dv @ down)
+        # moving down before, and most of the jump is upward
+        ok = float(c.vel_before_px @ down) > 0 and up_jump > 0.6 * jump
+    else:  # wall: the sideways velocity reverses
+        before, after = float(c.vel_before_px @ across), float(c.vel_after_px @ across)
+        ok = before * after < 0 and abs(float(dv @ across)) > 0.6 * jump
+    gap_tol = 3.0 * fit.noise_px + 3.0 * c.gap_sigma_px + 0.25 * jump * frame_dt
+    if c.kind == "floor" and floor_ref is not None:
+        level_tol = 1.5 + 3.0 * fit.noise_px + 3.0 * c.gap_sigma_px + 0.15 * jump * frame_dt
+        ok = ok and abs(float(c.pos_px @ down) - floor_ref) <= level_tol
+    return ok and c.gap_px <= gap_tol
+
+
+def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> list[Contact]:
+    """Validate every cut of `fit`; cuts that are not impacts are merged away when one curve fits both sides.
+
+    Modifies fit.segments in place and returns the impacts in time order. A cut that is no impact
+    is merged away when one curve fits both sides; a segment of one or two samples that makes no
+    impact with a neighbour is dropped (typically a motion-blurred contact frame); otherwise the
+    cut stays a segment boundary without an impact (the motion changes there for another reason).
+    """
+    _drop_blurred_slivers(fit, frame_dt=frame_dt, min_jump_px=min_jump_px)
+    floor_ref = _reference_floor(fit, frame_dt=frame_dt, min_jump_px=min_jump_px)
+    keep_cut: set[tuple[int, int]] = set()  # (first sample after the cut) of cuts kept without impact
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(fit.segments) - 1):
+            a, b = fit.segments[i], fit.segments[i + 1]
+            if (b.i0, b.kind) in keep_cut or (a.kind == GROUND and b.kind == FLIGHT):
+                continue  # a release (or a kick) is not an impact
+            if not (a.kind == GROUND and b.kind == GROUND):
+                c = contact_between(fit, i, frame_dt=frame_dt)
+                if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px,
+                                                 floor_ref=floor_ref):
+                    continue
+            merged = _best_merge(fit, a, b)
+            if merged is not None:
+                fit.segments[i : i + 2] = [merged]
+            elif min(a.n, b.n) <= 2 and len(fit.segments) > 2:
+                del fit.segments[i if a.n <= b.n else i + 1]
+            else:
+                keep_cut.add((b.i0, b.kind))
+                continue
+            changed = True
+            break
+    out = []
+    for i in range(len(fit.segments) - 1):
+        a, b = fit.segments[i], fit.segments[i + 1]
+        if (b.i0, b.kind) in keep_cut:
+            continue
+        c = contact_between(fit, i, frame_dt=frame_dt, floor_level=_floor_level(out, fit))
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> None:
+    """Remove runs of one- or two-sample segments between two longer flights when the two flights
+    alone make a clean impact: such slivers are the blurred, half-hidden or camouflaged frames
+    around a contact, not extra bounces."""
+    i = 1
+    while i < len(fit.segments) - 1:
+        if fit.segments[i].n > 2 or fit.segments[i - 1].n < 3 or fit.segments[i - 1].kind != FLIGHT:
+            i += 1
+            continue
+        j = i
+        while j < len(fit.segments) and fit.segments[j].n <= 2 and (fit.segments[j].i1 - fit.segments[i].i0) < 5:
+            j += 1
+        if j >= len(fit.segments) or fit.segments[j].n < 3:
+            i = j + 1
+            continue
+        a, b = fit.segments[i - 1], fit.segments[j]
+        c = _contact(fit, a, b, i - 1, frame_dt=frame_dt)
+        if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px):
+            del fit.segments[i:j]
+        else:
+            i = j
+
+
+def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> float | None:
+    """Floor level (along gravity) where the clearest bounces of the first segmentation meet it."""
+    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    found = []
+    for i in range(len(fit.segments) - 1):
+        if fit.segments[i].kind != FLIGHT or fit.segments[i + 1].kind != FLIGHT:
+            continue
+        c = contact_between(fit, i, frame_dt=frame_dt)
+        if c is not None and c.kind == "floor" and min(fit.segments[i].n, fit.segments[i + 1].n) >= 3 \
+                and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px):
+            found.append((float(np.linalg.norm(c.vel_after_px - c.vel_before_px)), float(c.pos_px @ down)))
+    if len(found) < 2:
+        return None
+    # the level most bounces agree on (a mis-assigned bounce of another object is at its own level)
+    tol = 2.0 + 3.0 * fit.noise_px
+    support = [sum(j2 for j2, l2 in found if abs(l2 - lvl) <= tol) for _, lvl in found]
+    best = found[int(np.argmax(support))][1]
+    agree = [lvl for _, lvl in found if abs(lvl - best) <= tol]
+    return float(np.median(agree)) if len(agree) >= 2 else None
+
+
+def _floor_level(contacts: list[Contact], fit: FlightFit) -> float | None:
+    """Where the object met the floor in its earlier bounces (they all touch the same floor)."""
+    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    levels = [float(c.pos_px @ down) for c in contacts if c.kind == "floor"]
+    return float(np.median(levels[-3:])) if levels else None
+
+
+def _best_merge(fit: FlightFit, a: Segment, b: Segment) -> Segment | None:
+    """One segment over a and b if either model fits it about as well as the noise allows, else None."""
+    best = None
+    for kind in (FLIGHT, GROUND):
+        seg = fit_segment(fit.t_s, fit.xy_px, a.i0, b.i1, kind, fit.accel_px, fit.noise_px)
+        if best is None or seg.rms_px < best.rms_px:
+            best = seg
+    limit = max(3.0 * fit.noise_px, 1.5 * max(a.rms_px, b.rms_px))
+    return best if best.rms_px <= limit else None
+
+
+def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t_end_s: float) -> Contact | None:
+    """The landing that ends a track: the object vanished on reaching the floor.
+
+    A resting object becomes background, so the frames after its last landing may show nothing to
+    fit. When the last flight is coming down and would reach the floor level of the earlier
+    bounces within a couple of frames after its last sample, that landing is reported, with the
+    speed after it taken as zero (unknown, and small: the object stopped there).
+    """
+    if not fit.segments or fit.segments[-1].kind != FLIGHT or fit.segments[-1].n < 3:
+        return None
+    level = _floor_level(contacts, fit)
+    if level is None:
+        return None
+    seg = fit.segments[-1]
+    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    t_last = float(fit.t_s[seg.i1])
+    if float(seg.vel(t_last) @ down) <= 0:
+        return None  # still going up: it left the picture or the track, it did not land
+    hi = t_last + 2.5 * frame_dt
+    if hi > t_end_s:
+        return None  # the clip ends: nothing to say about a vanishing
+    tc = _landing(seg, level, down, t_last, hi)
+    pos = seg.pos(tc)
+    if tc <= t_last or abs(float(pos @ down) - level) > 1.0 + 3.0 * fit.noise_px:
+        return None
+    v = seg.vel(tc)
+    return Contact(tc, pos, v, np.zeros(2), "landing", 0.0, seg.pos_sigma(tc), seg.vel_sigma(),
+                   len(fit.segments) - 1, len(fit.segments))

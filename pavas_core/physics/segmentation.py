@@ -1,0 +1,456 @@
+"""Motion segmentation: moving blobs per frame, robust to sensor noise and small camera shake.
+
+1. Camera shake: the global image translation of every frame against the first one, by phase
+   correlation (sub-pixel peak). Below 0.2 px everywhere the camera is taken as static.
+2. Background: per-pixel temporal median of up to 25 frames aligned on the first one, moved back
+   onto each frame's own position.
+3. Foreground: colour distance to the background against a hysteresis threshold that grows with
+   the background's local gradient (a misregistration of a fraction of a pixel on a textured
+   background, or compression noise on its edges, must not look like motion); then closing,
+   hole filling and connected components.
+Each blob becomes a `Detection` with its centroid, area, a blur-tolerant size (twice the
+minor-axis extent: motion blur stretches a blob along its motion only) and mean colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft as sfft
+from scipy import ndimage
+
+from ..progress import ProgressCallback, report
+
+MAX_BACKGROUND_FRAMES = 21
+STATIC_SHIFT_PX = 0.2
+
+
+@dataclass
+class Detection:
+    """One moving blob in one frame (analysis pixel grid, shake NOT removed)."""
+
+    frame: int
+    u_px: float  # centroid, x right
+    v_px: float  # centroid, y down
+    area_px: float
+    size_px: float  # diameter-equivalent size across the blob's minor axis
+    box_xyxy: tuple[float, float, float, float]
+    touches_border: bool
+    mean_rgb: tuple[float, float, float]
+    mask: np.ndarray | None = None  # (h, w) bool: the blob inside its box (for splitting merged blobs)
+    mask_origin: tuple[int, int] = (0, 0)  # (y0, x0) of `mask` in the frame
+    edge_px: float = 1.0  # distance from the frame edge that counts as touching the border
+    frame_size: tuple[int, int] = (0, 0)  # (w, h) of the frame
+
+    def part(self, keep: np.ndarray) -> "Detection | None":
+        """The sub-blob of pixels `keep` (same shape as `mask`), or None if empty."""
+        if self.mask is None:
+            return None
+        sub = self.mask & keep
+        if not sub.any():
+            return None
+        ys, xs = np.nonzero(sub)
+        return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, sub, self.edge_px, self.frame_size)
+
+
+def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb: tuple[float, float, float],
+           mask: np.ndarray, edge: float, frame_size: tuple[int, int]) -> Detection:
+    y0, x0 = origin
+    w, h = frame_size
+    a = float(xs.size)
+    mx, my = xs.mean(), ys.mean()
+    cxx, cyy, cxy = ((xs - mx) ** 2).mean(), ((ys - my) ** 2).mean(), ((xs - mx) * (ys - my)).mean()
+    lam_min = 0.5 * (cxx + cyy) - np.sqrt(0.25 * (cxx - cyy) ** 2 + cxy**2)
+    bx0, by0 = x0 + int(xs.min()), y0 + int(ys.min())
+    bx1, by1 = x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1
+    return Detection(
+        frame=k,
+        u_px=float(x0 + mx) + 0.5,  # pixel centres are at +0.5
+        v_px=float(y0 + my) + 0.5,
+        area_px=a,
+        size_px=float(4.0 * np.sqrt(max(lam_min, 0.0) + 1e-6)),
+        box_xyxy=(float(bx0), float(by0), float(bx1), float(by1)),
+        touches_border=bool(bx0 <= edge or by0 <= edge or bx1 >= w - edge or by1 >= h - edge),
+        mean_rgb=rgb,
+        mask=mask,
+        mask_origin=origin,
+        edge_px=edge,
+        frame_size=frame_size,
+    )
+
+
+@dataclass
+class MotionSegmentation:
+    shifts_px: np.ndarray  # (T, 2) image translation (dx, dy) of each frame against frame 0
+    camera_static: bool
+    noise_sigma_dn: float  # per-channel noise of frame − background, 0..255 units
+    detections: list[list[Detection]]  # per frame
+    background: np.ndarray  # (H, W, 3) float32, frame-0 coordinates
+
+
+def _gray(frames_u8: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 → (...) float32 luma."""
+    f = frames_u8.astype(np.float32)
+    return 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+
+
+MAX_SHAKE_FRACTION = 0.06  # camera shake larger than this share of the picture is not looked for
+
+
+def _phase_shift(spec: np.ndarray, ref_spec: np.ndarray, h: int, w: int) -> tuple[float, float]:
+    cross = spec * ref_spec
+    cross /= np.abs(cross) + 1e-6
+    corr = sfft.irfft2(cross, s=(h, w))
+    # only small translations are plausible: look for the peak near zero shift
+    reach = max(2, int(MAX_SHAKE_FRACTION * max(h, w)))
+    window = np.full(corr.shape, -np.inf)
+    ys = np.r_[0 : reach + 1, h - reach : h]
+    xs = np.r_[0 : reach + 1, w - reach : w]
+    window[np.ix_(ys, xs)] = corr[np.ix_(ys, xs)]
+    iy, ix = np.unravel_index(int(np.argmax(window)), corr.shape)
+    return _wrap(ix, w) + _subpixel(corr, iy, ix, axis=1), _wrap(iy, h) + _subpixel(corr, iy, ix, axis=0)
+
+
+def estimate_shifts(frames_u8: np.ndarray) -> np.ndarray:
+    """(T, H, W, 3) → (T, 2) translation (dx, dy) of each frame's content against frame 0 (phase correlation).
+
+    A few frames are checked first at half resolution; when none moved by STATIC_SHIFT_PX the
+    camera is static and the rest is skipped (all zeros).
+    """
+    t, h, w = frames_u8.shape[:3]
+    out = np.zeros((t, 2))
+    if t < 2:
+        return out
+    h2, w2 = h // 2, w // 2
+    probe = np.unique(np.linspace(0, t - 1, min(t, 8)).round().astype(int))
+    small = _gray(frames_u8[probe, : 2 * h2, : 2 * w2]).reshape(len(probe), h2, 2, w2, 2).mean(axis=(2, 4))
+    win2 = (np.hanning(h2)[:, None] * np.hanning(w2)[None, :]).astype(np.float32)
+    ref2 = np.conj(sfft.rfft2((small[0] - small[0].mean()) * win2))
+    moved = [np.hypot(*_phase_shift(sfft.rfft2((g - g.mean()) * win2), ref2, h2, w2)) * 2 for g in small[1:]]
+    if max(moved, default=0.0) < STATIC_SHIFT_PX:
+        return out
+    win = (np.hanning(h)[:, None] * np.hanning(w)[None, :]).astype(np.float32)
+    ref = _gray(frames_u8[0])
+    ref_spec = np.conj(sfft.rfft2((ref - ref.mean()) * win))
+    for k in range(1, t):
+        g = _gray(frames_u8[k])
+        out[k] = _phase_shift(sfft.rfft2((g - g.mean()) * win), ref_spec, h, w)
+    # a hand-held camera moves smoothly: a frame far off its neighbours' median is a false peak
+    if t >= 5:
+        med = ndimage.median_filter(out, size=(5, 1), mode="nearest")
+        bad = np.abs(out - med).max(axis=1) > 2.0
+        out[bad] = med[bad]
+    return out
+
+
+def _wrap(i: int, n: int) -> float:
+    return float(i - n if i > n // 2 else i)
+
+
+def _subpixel(corr: np.ndarray, iy: int, ix: int, *, axis: int) -> float:
+    h, w = corr.shape
+    if axis == 1:
+        a, b, c = corr[iy, (ix - 1) % w], corr[iy, ix], corr[iy, (ix + 1) % w]
+    else:
+        a, b, c = corr[(iy - 1) % h, ix], corr[iy, ix], corr[(iy + 1) % h, ix]
+    den = a - 2 * b + c
+    return float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den < 0 else 0.0
+
+
+class _Shifter:
+    """Bilinear sub-pixel translation of one image to many offsets (padded once)."""
+
+    def __init__(self, img: np.ndarray, max_shift_px: float) -> None:
+        self.pad = int(np.ceil(max_shift_px)) + 2
+        self.h, self.w = img.shape[:2]
+        self.padded = np.pad(img, ((self.pad, self.pad), (self.pad, self.pad)) + ((0, 0),) * (img.ndim - 2),
+                             mode="edge")
+
+    def __call__(self, dx: float, dy: float) -> np.ndarray:
+        """out(x, y) = img(x − dx, y − dy)."""
+        h, w, p = self.h, self.w, self.pad
+        ix, iy = int(np.floor(dx)), int(np.floor(dy))
+        fx, fy = np.float32(dx - ix), np.float32(dy - iy)
+        y0, x0 = p - iy, p - ix
+        a = self.padded[y0 : y0 + h, x0 : x0 + w]
+        if fx == 0 and fy == 0:
+            return a
+        b = self.padded[y0 : y0 + h, x0 - 1 : x0 - 1 + w]
+        c = self.padded[y0 - 1 : y0 - 1 + h, x0 : x0 + w]
+        d = self.padded[y0 - 1 : y0 - 1 + h, x0 - 1 : x0 - 1 + w]
+        return (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d)
+
+
+def shift_image(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """out(x, y) = img(x − dx, y − dy), bilinear, edges replicated. img: (H, W, ...) float32."""
+    if dx == 0 and dy == 0:
+        return img
+    return _Shifter(img, max(abs(dx), abs(dy)))(dx, dy)
+
+
+_PLANE = np.zeros((3, 3, 3), bool)
+_PLANE[1] = True  # 8-connectivity inside a frame, none across frames
+
+
+def _half(img: np.ndarray) -> np.ndarray:
+    """2×2 block mean over the two leading pixel axes (odd edges dropped)."""
+    h, w = img.shape[0] // 2 * 2, img.shape[1] // 2 * 2
+    x = img[:h, :w]
+    return 0.25 * (x[0::2, 0::2] + x[1::2, 0::2] + x[0::2, 1::2] + x[1::2, 1::2])
+
+
+@dataclass
+class _Thresholds:
+    """Squared colour-distance thresholds per pixel (weak / strong)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _thresholds(aligned: np.ndarray, background: np.ndarray, *, sigma: float, slack_px: float) -> _Thresholds:
+    """Hysteresis thresholds from the noise level, each pixel's typical residual and the local gradient.
+
+    Edges that shimmer (sub-pixel misregistration, resampling blur, compression) get a higher
+    threshold than flat areas; a moving object covers a pixel in too few of the sampled frames
+    to raise its typical residual.
+    """
+    res = aligned - background[None]
+    typical = ndimage.maximum_filter(np.median(np.sqrt(np.einsum("kijc,kijc->kij", res, res)), axis=0), size=3)
+    gy, gx = np.gradient(_gray(background.clip(0, 255)))
+    grad = ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
+    noise = sigma * np.sqrt(3.0)  # typical colour distance of pure noise
+    lo = np.maximum(max(3.5 * noise, 10.0), 3.0 * typical) + slack_px * grad
+    hi = np.maximum(max(6.0 * noise, 18.0), 5.0 * typical) + slack_px * grad
+    return _Thresholds((lo**2).astype(np.float32), (hi**2).astype(np.float32))
+
+
+def segment_motion(
+    frames_u8: np.ndarray,
+    *,
+    min_area_px: int = 5,
+    min_settle_frames: int = 5,
+    progress: ProgressCallback | None = None,
+) -> MotionSegmentation:
+    """Moving blobs of every frame. frames_u8: (T, H, W, 3) uint8 RGB, T ≥ 2.
+
+    min_settle_frames: an object counts as settled (part of the background) once its resting place
+    has looked the same for this many frames.
+
+    Blobs are found on a half-resolution difference image (fast, and insensitive to the pixel-level
+    shimmer of textured edges), then measured on the full-resolution difference inside their box.
+    """
+    t, h, w = frames_u8.shape[:3]
+    shifts = estimate_shifts(frames_u8)
+    static = bool(np.all(np.abs(shifts) < STATIC_SHIFT_PX))
+    if static:
+        shifts[:] = 0.0
+
+    picks = np.unique(np.linspace(0, t - 1, min(t, MAX_BACKGROUND_FRAMES)).round().astype(int))
+    aligned = np.stack([shift_image(frames_u8[k].astype(np.float32), -shifts[k, 0], -shifts[k, 1]) for k in picks])
+    background = np.median(aligned, axis=0).astype(np.float32)
+    # noise of frame − background where nothing moves (the MAD barely notices the pixels that do)
+    diffs = aligned[:: max(1, len(picks) // 5), ::2, ::2] - background[None, ::2, ::2]
+    sigma = max(float(1.4826 * np.median(np.abs(diffs - np.median(diffs)))), 0.5)
+    first = list(range(min(5, t)))
+    last = list(range(max(t - 3, 0), t))
+    ends = np.stack([shift_image(frames_u8[k].astype(np.float32), -shifts[k, 0], -shifts[k, 1]) for k in first + last])
+    start, end = ends[: len(first)], ends[len(first) :]
+    if t >= 8:
+        # an object that lingers (rolls slowly, bounces in place) can fill the median where it
+        # spends most of its time; where the first frames agree, they show the empty scene
+        early = np.median(start, axis=0)
+        spread = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0))
+        calm = spread < max(4.0 * sigma * np.sqrt(3.0), 20.0)
+        calm = ndimage.binary_erosion(calm, iterations=2)  # keep clear of whatever moved there
+        background = np.where(calm[..., None], early, background).astype(np.float32)
+    slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
+    fine = _thresholds(aligned, background, sigma=sigma, slack_px=slack)
+    aligned_half = np.stack([_half(a) for a in aligned])
+    coarse = _thresholds(aligned_half, _half(background), sigma=sigma / 2, slack_px=slack / 2)
+    margin = int(np.ceil(np.abs(shifts).max())) + 2 if not static else 0
+    changes = _scene_changes(start, end, background, noise=sigma * np.sqrt(3.0),
+                             min_area_px=min_area_px) if t >= 8 else []
+    max_shift = float(np.abs(shifts).max())
+    shifter = _Shifter(background, max_shift)
+    if changes:
+        alt = background.copy()  # the other state of every region that changes
+        for ch in changes:
+            alt[ch.ys, ch.xs] = ch.after
+            background[ch.ys, ch.xs] = ch.before
+        shifter = _Shifter(background, max_shift)
+        alt_shifter = _Shifter(alt, max_shift)
+        pad = int(np.ceil(max_shift)) + 2
+        boxes_alt = [(max(int(ch.ys.min()) - pad, 0), min(int(ch.ys.max()) + pad + 1, h),
+                      max(int(ch.xs.min()) - pad, 0), min(int(ch.xs.max()) + pad + 1, w)) for ch in changes]
+        settle = [_settle_frame(frames_u8, shifts, ch, fine.lo, run=min_settle_frames) for ch in changes]
+
+    detections: list[list[Detection]] = []
+    m2 = (margin + 1) // 2
+    for k in range(t):
+        frame_f = frames_u8[k].astype(np.float32)
+        diff = frame_f - shifter(shifts[k, 0], shifts[k, 1])
+        if changes:
+            # where the background changes once (an object came to rest or left), a pixel is
+            # foreground only if it matches neither state once the change is complete: no ghost
+            other = frame_f - alt_shifter(shifts[k, 0], shifts[k, 1])
+            for (y0, y1, x0, x1), k_settle in zip(boxes_alt, settle):
+                if k < k_settle:
+                    continue  # still arriving: the start state alone, so the object stays visible
+                a, b = diff[y0:y1, x0:x1], other[y0:y1, x0:x1]
+                closer = np.einsum("ijk,ijk->ij", b, b) < np.einsum("ijk,ijk->ij", a, a)
+                a[closer] = b[closer]
+        dh = _half(diff)
+        d2h = np.einsum("ijk,ijk->ij", dh, dh)
+        weak = d2h > coarse.lo
+        if m2:
+            weak[:m2], weak[-m2:], weak[:, :m2], weak[:, -m2:] = False, False, False, False
+        boxes = _coarse_blobs(weak, d2h > coarse.hi)
+        dets = []
+        for y0, y1, x0, x1, local_coarse in boxes:
+            det = _measure(k, diff, fine, frames_u8[k], (2 * y0, 2 * y1, 2 * x0, 2 * x1), local_coarse,
+                           min_area_px=min_area_px, margin=margin, w=w, h=h)
+            if det is not None:
+                dets.append(det)
+        detections.append(dets)
+        report(progress, k + 1, t)
+    return MotionSegmentation(shifts, static, sigma, detections, background)
+
+
+@dataclass
+class _Change:
+    """A background region that changes during the clip (an object comes to rest there, or leaves)."""
+
+    ys: np.ndarray  # pixel rows of the region (frame-0 coordinates)
+    xs: np.ndarray
+    before: np.ndarray  # (N, 3) colours at the start of the clip
+    after: np.ndarray  # (N, 3) colours at the end
+
+
+def _scene_changes(start: np.ndarray, end: np.ndarray, background: np.ndarray, *, noise: float,
+                   min_area_px: int) -> list[_Change]:
+    """Regions whose background is not the same all through the clip.
+
+    start, end: (3, H, W, 3) the first and last frames, aligned on frame 0; background: the
+    temporal median. The median keeps an object that rests (or lingers, rolling slowly) for much
+    of the clip, and its empty place would then look like a moving "ghost" before it arrives.
+    Where the first frames agree among themselves but differ from the median (or from the last
+    frames, which agree among themselves), the region gets two states: the start, and the end
+    (last frames, or the median); after the object has settled a pixel there counts as moving
+    only if it matches neither.
+    """
+    early = np.median(start, axis=0)
+    late = np.median(end, axis=0)
+    thr = max(6.0 * noise, 25.0)
+    # each state must be steady over its frames: an object merely passing by in the first or
+    # last frames is not a change of the background
+    steady = max(4.0 * noise, 20.0)
+    spread_e = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0))
+    spread_l = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
+    unsteady = spread_e >= steady
+    to_late = (spread_l < steady) & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
+    to_median = np.sqrt(np.sum((early - background) ** 2, axis=-1)) > thr
+    after = np.where(to_late[..., None], late, background)
+    cand = ndimage.binary_opening((to_late | to_median) & ~unsteady, structure=np.ones((3, 3), bool))
+    labels, n = ndimage.label(cand)
+    keep = np.zeros(n + 1, bool)
+    for r, sl in enumerate(ndimage.find_objects(labels), start=1):
+        # a resting object is steady all round; the part a slow object covers in all of the first
+        # frames is ringed by pixels it covers only in some of them
+        pad = tuple(slice(max(a.start - 3, 0), a.stop + 3) for a in sl)
+        region = labels[pad] == r
+        ring = ndimage.binary_dilation(region, iterations=2) & ~region
+        keep[r] = region.sum() >= min_area_px and (not ring.any() or unsteady[pad][ring].mean() < 0.2)
+    cand = ndimage.binary_dilation(keep[labels], structure=np.ones((3, 3), bool), iterations=2)
+    labels, n = ndimage.label(cand)
+    out = []
+    for r, sl in enumerate(ndimage.find_objects(labels), start=1):
+        ys, xs = np.nonzero(labels[sl] == r)
+        if ys.size < min_area_px:
+            continue
+        ys, xs = ys + sl[0].start, xs + sl[1].start
+        out.append(_Change(ys, xs, early[ys, xs].astype(np.float32), after[ys, xs].astype(np.float32)))
+    return out
+
+
+def _settle_frame(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, *, run: int) -> int:
+    """First frame from which the region mostly shows its end state (the object has settled)."""
+    t = frames_u8.shape[0]
+    thr = lo[ch.ys, ch.xs]
+    frac = np.empty(t)
+    h, w = frames_u8.shape[1:3]
+    for k in range(t):
+        yy = np.clip(ch.ys + int(round(shifts[k, 1])), 0, h - 1)
+        xx = np.clip(ch.xs + int(round(shifts[k, 0])), 0, w - 1)
+        d = frames_u8[k, yy, xx].astype(np.float32) - ch.after
+        frac[k] = float(np.mean(np.einsum("ij,ij->i", d, d) < thr))
+    ok = frac >= 0.95  # (nearly) all of it: an object still hopping in place is not settled
+    steady = np.array([ok[k : k + run].all() for k in range(t)])
+    # from there on it stays so (objects passing by later only dip it briefly)
+    tail_ok = np.array([np.median(frac[k:]) >= 0.95 for k in range(t)])
+    hits = np.flatnonzero(steady & tail_ok)
+    return int(hits[0]) if hits.size else t
+
+
+def _coarse_blobs(weak: np.ndarray, strong: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """Components of `weak` holding ≥ 2 strong pixels; fragments ≤ 2 px apart are one blob.
+
+    → [(y0, y1, x0, x1, mask of the blob inside that box)] at the coarse resolution.
+    """
+    labels, n = ndimage.label(weak, structure=np.ones((3, 3), bool))
+    if n == 0:
+        return []
+    n_strong = np.bincount(labels[strong & weak], minlength=n + 1)
+    keep = np.flatnonzero(n_strong[1:] >= 1) + 1
+    if keep.size == 0:
+        return []
+    slices = ndimage.find_objects(labels)
+    boxes = [[slices[i - 1][0].start, slices[i - 1][0].stop, slices[i - 1][1].start, slices[i - 1][1].stop] for i in keep]
+    members = [[int(i)] for i in keep]
+    counts = [int(n_strong[i]) for i in keep]
+    merged = True
+    while merged:  # join fragments whose boxes (grown by 2 px) overlap
+        merged = False
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                A, B = boxes[a], boxes[b]
+                if A[0] - 2 < B[1] and B[0] - 2 < A[1] and A[2] - 2 < B[3] and B[2] - 2 < A[3]:
+                    boxes[a] = [min(A[0], B[0]), max(A[1], B[1]), min(A[2], B[2]), max(A[3], B[3])]
+                    members[a] += members.pop(b)
+                    counts[a] += counts.pop(b)
+                    boxes.pop(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    hh, ww = weak.shape
+    out = []
+    for (y0, y1, x0, x1), ids, c in zip(boxes, members, counts):
+        if c < 2:
+            continue
+        y0, y1, x0, x1 = max(y0 - 1, 0), min(y1 + 1, hh), max(x0 - 1, 0), min(x1 + 1, ww)
+        out.append((y0, y1, x0, x1, np.isin(labels[y0:y1, x0:x1], ids)))
+    return out
+
+
+def _measure(k: int, diff: np.ndarray, fine: _Thresholds, rgb: np.ndarray, box: tuple[int, int, int, int],
+             coarse_mask: np.ndarray, *, min_area_px: int, margin: int, w: int, h: int) -> Detection | None:
+    """Full-resolution mask of one blob inside its box (limited to the grown coarse blob) → Detection."""
+    y0, y1, x0, x1 = box
+    y1, x1 = min(y1, h), min(x1, w)
+    d = diff[y0:y1, x0:x1]
+    d2 = np.einsum("ijk,ijk->ij", d, d)
+    allowed = np.repeat(np.repeat(coarse_mask, 2, axis=0), 2, axis=1)[: y1 - y0, : x1 - x0]
+    allowed = ndimage.binary_dilation(allowed, structure=np.ones((3, 3), bool))
+    mask = (d2 > fine.lo[y0:y1, x0:x1]) & allowed
+    if mask.sum() < min_area_px:
+        return None
+    mask = ndimage.binary_closing(mask, structure=np.ones((3, 3), bool)) | mask
+    mask = ndimage.binary_fill_holes(mask)
+    return _blob(k, mask, y0, x0, rgb[y0:y1, x0:x1], margin, w, h)
+
+
+def _blob(k: int, mask: np.ndarray, y0: int, x0: int, rgb: np.ndarray, margin: int, w: int, h: int) -> Detection:
+    ys, xs = np.nonzero(mask)
+    col = rgb[ys, xs].astype(np.float64).mean(axis=0)
+    return _stats(k, ys, xs, (y0, x0), (float(col[0]), float(col[1]), float(col[2])), mask, margin + 1, (w, h))

@@ -1,0 +1,287 @@
+"""Multi-object tracking of moving blobs with stable identities.
+
+Each frame, every live track predicts where its object is (a parabola through its recent
+positions: objects in flight accelerate), and detections are assigned to tracks by the Hungarian
+method on a cost mixing distance (gated by the track's size and speed), colour and area. When two
+objects overlap they make one blob: a track left without a detection whose prediction falls inside
+a blob clearly bigger than its own object shares that blob, and both samples are marked `shared`
+(their centroids are not the objects' own, later fits skip them). Tracks survive short gaps
+(occlusion, missed detections) and broken tracks are re-linked when one's extrapolation meets the
+other's start. Tracks that never move (ghosts of the background model, static clutter) and very
+short ones are dropped.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
+
+from .segmentation import Detection
+
+_INFEASIBLE = 1e6
+
+
+@dataclass
+class TrackPoint:
+    frame: int
+    det: Detection
+    shared: bool = False  # blob shared with another track (objects overlapping)
+    split: bool = False  # shared, but cut into this object's part (centroid usable with care)
+
+
+@dataclass
+class Track:
+    id: int
+    points: list[TrackPoint] = field(default_factory=list)
+
+    @property
+    def first_frame(self) -> int:
+        return self.points[0].frame
+
+    @property
+    def last_frame(self) -> int:
+        return self.points[-1].frame
+
+    def clean_points(self, n: int | None = None) -> list[TrackPoint]:
+        pts = [p for p in self.points if (not p.shared or p.split) and not p.det.touches_border]
+        if not pts:
+            pts = [p for p in self.points if not p.shared] or self.points
+        return pts[-n:] if n else pts
+
+    def recent_points(self, n: int) -> list[TrackPoint]:
+        """The last n points whose centroid is the object's own (blobs cut by the border included)."""
+        pts = [p for p in self.points if not p.shared or p.split] or self.points
+        return pts[-n:]
+
+    def predict(self, frame: int) -> np.ndarray:
+        """Expected centroid (u, v) at `frame` from the most recent positions."""
+        pts = self.recent_points(6)
+        f = np.array([p.frame for p in pts], dtype=np.float64)
+        uv = np.array([[p.det.u_px, p.det.v_px] for p in pts])
+        if len(pts) == 1:
+            return uv[-1]
+        deg = 2 if len(pts) >= 4 else 1
+        x = f - f[-1]
+        coef = np.polyfit(x, uv, deg)
+        xp = frame - f[-1]
+        return np.array([np.polyval(coef[:, 0], xp), np.polyval(coef[:, 1], xp)])
+
+    def speed_px_per_frame(self) -> float:
+        pts = self.recent_points(4)
+        if len(pts) < 2:
+            return 0.0
+        a, b = pts[-2], pts[-1]
+        return float(np.hypot(b.det.u_px - a.det.u_px, b.det.v_px - a.det.v_px) / max(b.frame - a.frame, 1))
+
+    def typical_area(self) -> float:
+        return float(statistics.median(p.det.area_px for p in self.clean_points(7)))
+
+    def typical_size(self) -> float:
+        return float(statistics.median(p.det.size_px for p in self.clean_points(7)))
+
+    def color(self) -> np.ndarray:
+        pts = self.clean_points(7)
+        return np.array([statistics.median(p.det.mean_rgb[c] for p in pts) for c in range(3)])
+
+    def positions(self) -> np.ndarray:
+        return np.array([[p.det.u_px, p.det.v_px] for p in self.points])
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    max_gap_frames: int = 8  # a track waits this long for its object to reappear
+    min_points: int = 5  # shorter tracks are dropped
+    min_motion_px: float = 4.0  # tracks whose centroid never moves further are dropped (ghosts)
+    link_gap_frames: int = 15  # broken tracks closer than this in time may be re-linked
+
+
+def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_gate_px: float) -> np.ndarray:
+    cost = np.full((len(tracks), len(dets)), _INFEASIBLE)
+    for i, tr in enumerate(tracks):
+        pred = tr.predict(frame)
+        gap = frame - tr.last_frame
+        size = tr.typical_size()
+        gate = 3.0 + 1.2 * size + 2.5 * tr.speed_px_per_frame() * gap + 2.0 * (gap - 1)
+        if len(tr.points) == 1:  # speed still unknown: a fast object may be far from where it was
+            gate = max(gate, young_gate_px)
+        color = tr.color()
+        area = tr.typical_area()
+        for j, d in enumerate(dets):
+            dist = float(np.hypot(d.u_px - pred[0], d.v_px - pred[1]))
+            if dist > gate:
+                continue
+            dcol = float(np.linalg.norm(np.asarray(d.mean_rgb) - color)) / 40.0
+            darea = abs(np.log(max(d.area_px, 1.0) / max(area, 1.0)))
+            merged = d.area_px > 1.3 * area  # overlapping objects: the blob's colour is a mix
+            if (dcol > 2.5 and not merged) or darea > 1.2:
+                continue  # another object: a different colour or a very different size
+            cost[i, j] = (dist / gate) ** 2 + 0.5 * dcol**2 + 0.3 * darea**2
+    return cost
+
+
+def track_detections(detections: list[list[Detection]], *, config: TrackerConfig | None = None) -> list[Track]:
+    """Link per-frame detections into tracks. → tracks sorted by first appearance, ids 0..n−1."""
+    cfg = config or TrackerConfig()
+    young_gate = 0.0
+    for dets in detections:
+        if dets and dets[0].frame_size[0]:
+            young_gate = 0.2 * max(dets[0].frame_size)
+            break
+    live: list[Track] = []
+    done: list[Track] = []
+    next_id = 0
+    for frame, dets in enumerate(detections):
+        still = []
+        for tr in live:
+            (still if frame - tr.last_frame <= cfg.max_gap_frames else done).append(tr)
+        live = still
+        matched_det: dict[int, int] = {}
+        if live and dets:
+            cost = _cost_matrix(live, dets, frame, young_gate)
+            rows, cols = linear_sum_assignment(cost)
+            for r, c in zip(rows, cols):
+                if cost[r, c] < _INFEASIBLE:
+                    matched_det[c] = r
+        matched_tracks = set(matched_det.values())
+        preds = {i: tr.predict(frame) for i, tr in enumerate(live)}
+        for j, i in matched_det.items():
+            live[i].points.append(TrackPoint(frame, dets[j]))
+        # overlapping objects make one blob: a track left without a detection takes its part of a
+        # big blob it sits in, whichever of the two tracks the blob was matched to
+        for i, tr in enumerate(live):
+            if i in matched_tracks or frame - tr.last_frame > 2 or len(tr.points) < 2:
+                continue
+            pred = preds[i]
+            # the prediction may be off after a bounce: allow for the object's own motion
+            pad = 0.5 * tr.typical_size() + 1.5 * tr.speed_px_per_frame() * (frame - tr.last_frame)
+            for j, d in enumerate(dets):
+                x0, y0, x1, y1 = d.box_xyxy
+                if j not in matched_det or not (x0 - pad <= pred[0] <= x1 + pad and y0 - pad <= pred[1] <= y1 + pad):
+                    continue
+                k_other = matched_det[j]
+                other = live[k_other]
+                # the blob must hold both objects: bigger than the matched one alone by a good part of this one
+                if not d.area_px > other.typical_area() + 0.3 * tr.typical_area():
+                    continue
+                parts = _split(d, pred, tr.typical_area(), preds[k_other], other.typical_area())
+                if parts[0] is not None and parts[1] is not None:
+                    mine, theirs = _assign_parts(parts, (tr, pred), (other, preds[k_other]))
+                    other.points[-1] = TrackPoint(frame, theirs, shared=True, split=True)
+                    tr.points.append(TrackPoint(frame, mine, shared=True, split=True))
+                else:
+                    other.points[-1].shared = True
+                    tr.points.append(TrackPoint(frame, d, shared=True))
+                break
+        for j, d in enumerate(dets):
+            if j not in matched_det:
+                live.append(Track(next_id, [TrackPoint(frame, d)]))
+                next_id += 1
+    done.extend(live)
+    tracks = _link(sorted(done, key=lambda t: t.first_frame), cfg)
+    kept = [t for t in tracks if _is_object(t, cfg)]
+    kept.sort(key=lambda t: (t.first_frame, t.points[0].det.u_px))
+    for i, t in enumerate(kept):
+        t.id = i
+    return kept
+
+
+def _split(d: Detection, pred_a: np.ndarray, area_a: float, pred_b: np.ndarray,
+           area_b: float) -> tuple[Detection | None, Detection | None]:
+    """Cut a merged blob between two objects.
+
+    Touching objects leave a neck in the blob: its distance transform then has two peaks, the two
+    objects' centres, whose values are their radii; each pixel goes to the centre nearer in units
+    of radius. Deeply overlapping objects leave one peak: then the predicted centres are used.
+    """
+    if d.mask is None:
+        return None, None
+    mask = np.pad(d.mask, 1)
+    dist = ndimage.distance_transform_edt(mask)
+    r_small = np.sqrt(max(min(area_a, area_b), 1.0) / np.pi)
+    peaks = (dist == ndimage.maximum_filter(dist, size=3)) & (dist >= max(1.0, 0.5 * r_small))
+    py, px = np.nonzero(peaks)
+    order = np.argsort(-dist[py, px])
+    seeds: list[tuple[int, int]] = []
+    for k in order:  # the strongest peak, then the strongest one well apart from it
+        y, x = int(py[k]), int(px[k])
+        if not seeds or np.hypot(y - seeds[0][0], x - seeds[0][1]) > dist[seeds[0]] + 0.5 * dist[y, x]:
+            seeds.append((y, x))
+        if len(seeds) == 2:
+            break
+    y0, x0 = d.mask_origin
+    ys, xs = np.nonzero(d.mask)
+    if len(seeds) == 2:
+        # each peak is an object's centre and its distance value that object's radius
+        (ya, xa), (yb, xb) = seeds
+        da = np.hypot(ys + 1 - ya, xs + 1 - xa) / dist[ya, xa]
+        db = np.hypot(ys + 1 - yb, xs + 1 - xb) / dist[yb, xb]
+        first = da <= db
+        keep = np.zeros(d.mask.shape, bool)
+        keep[ys[first], xs[first]] = True
+        return d.part(keep), d.part(d.mask & ~keep)
+    u, v = xs + x0 + 0.5, ys + y0 + 0.5
+    ra, rb = np.sqrt(max(area_a, 1.0) / np.pi), np.sqrt(max(area_b, 1.0) / np.pi)
+    to_a = np.hypot(u - pred_a[0], v - pred_a[1]) / ra <= np.hypot(u - pred_b[0], v - pred_b[1]) / rb
+    keep_a = np.zeros(d.mask.shape, bool)
+    keep_a[ys[to_a], xs[to_a]] = True
+    return d.part(keep_a), d.part(d.mask & ~keep_a)
+
+
+def _assign_parts(parts: tuple[Detection, Detection], a: tuple[Track, np.ndarray],
+                  b: tuple[Track, np.ndarray]) -> tuple[Detection, Detection]:
+    """Give each track the part that fits it better (position in radii, plus area ratio)."""
+    def cost(part: Detection, tr: Track, pred: np.ndarray) -> float:
+        r = np.sqrt(max(tr.typical_area(), 1.0) / np.pi)
+        return float(np.hypot(part.u_px - pred[0], part.v_px - pred[1]) / r
+                     + abs(np.log(max(part.area_px, 1.0) / max(tr.typical_area(), 1.0))))
+
+    p, q = parts
+    straight = cost(p, *a) + cost(q, *b)
+    crossed = cost(q, *a) + cost(p, *b)
+    return (p, q) if straight <= crossed else (q, p)
+
+
+def _is_object(track: Track, cfg: TrackerConfig) -> bool:
+    clean = track.clean_points()
+    if len(clean) < cfg.min_points:
+        return False
+    uv = track.positions()
+    extent = float(np.hypot(*(uv.max(axis=0) - uv.min(axis=0))))
+    return extent >= max(cfg.min_motion_px, 0.5 * track.typical_size())
+
+
+def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
+    """Join a track that ends to one that starts soon after where its extrapolation leads."""
+    tracks = list(tracks)
+    changed = True
+    while changed:
+        changed = False
+        best = None
+        for a in tracks:
+            if len(a.points) < 3:
+                continue
+            for b in tracks:
+                gap = b.first_frame - a.last_frame
+                if b is a or gap < 1 or gap > cfg.link_gap_frames:
+                    continue
+                pred = a.predict(b.first_frame)
+                first = b.points[0].det
+                dist = float(np.hypot(first.u_px - pred[0], first.v_px - pred[1]))
+                gate = 3.0 + 1.2 * a.typical_size() + 1.0 * a.speed_px_per_frame() * gap
+                dcol = float(np.linalg.norm(np.asarray(first.mean_rgb) - a.color())) / 40.0
+                b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
+                darea = abs(np.log(max(b_area, 1.0) / max(a.typical_area(), 1.0)))
+                if dist < gate and dcol < 1.5 and darea < 0.5:  # same place, colour and size
+                    score = dist / gate + 0.2 * dcol
+                    if best is None or score < best[0]:
+                        best = (score, a, b)
+        if best is not None:
+            _, a, b = best
+            a.points.extend(b.points)
+            tracks.remove(b)
+            changed = True
+    return tracks

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from pavas_core.physics.segmentation import estimate_shifts, segment_motion
+
+
+def textured(h=120, w=160, seed=0):
+    rng = np.random.default_rng(seed)
+    base = ndimage.gaussian_filter(rng.uniform(0, 255, (h + 40, w + 40, 3)), (2.0, 2.0, 0))
+    base = (base - base.mean()) * 4 + 128
+    return np.clip(base, 0, 255).astype(np.float32)
+
+
+def disc(frame, u, v, r, color):
+    yy, xx = np.mgrid[0 : frame.shape[0], 0 : frame.shape[1]] + 0.5
+    a = np.clip(r - np.hypot(xx - u, yy - v) + 0.5, 0, 1)[..., None]
+    return frame * (1 - a) + a * np.asarray(color, np.float32)
+
+
+def test_phase_correlation_recovers_a_subpixel_camera_translation():
+    big = textured()
+    shifts = [(0.0, 0.0), (1.3, -0.7), (-2.2, 0.4), (0.6, 1.8)]
+    frames = np.stack([ndimage.shift(big, (dy, dx, 0), order=3)[20:-20, 20:-20] for dx, dy in shifts])
+    est = estimate_shifts(np.clip(frames, 0, 255).astype(np.uint8))
+    np.testing.assert_allclose(est, np.array(shifts), atol=0.15)
+
+
+def test_static_camera_gives_exact_zero_shifts_and_finds_the_moving_disc_at_its_centre():
+    bg = textured()[20:-20, 20:-20]
+    rng = np.random.default_rng(3)
+    centres = [(30 + 4 * k, 40 + 2.5 * k) for k in range(20)]
+    frames = np.stack([np.clip(disc(bg, u, v, 6, (250, 40, 40)) + rng.normal(0, 2, bg.shape), 0, 255)
+                       for u, v in centres]).astype(np.uint8)
+    seg = segment_motion(frames)
+    assert seg.camera_static and np.all(seg.shifts_px == 0)
+    for k, (u, v) in enumerate(centres):
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(u, abs=0.3) and det.v_px == pytest.approx(v, abs=0.3)
+        assert det.size_px == pytest.approx(12, rel=0.15)
+
+
+def test_an_object_that_comes_to_rest_leaves_no_ghost_before_it_arrives():
+    bg = textured(seed=2)[20:-20, 20:-20]
+    path = [(20 + 5 * k, 60.0) for k in range(16)] + [(95.0, 60.0)] * 44  # rests for most of the clip
+    frames = np.stack([disc(bg, u, v, 7, (30, 200, 60)) for u, v in path]).clip(0, 255).astype(np.uint8)
+    seg = segment_motion(frames)
+    for k in range(12):  # while it moves, exactly one blob: the object itself, not its final place
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(path[k][0], abs=0.5)
+    assert all(not d for d in seg.detections[30:])  # at rest it is background
