@@ -1,0 +1,27 @@
+"""ComfyUI adapters of the PAVAS library: one module per pipeline stage, no maths here.
+
+Each node module is imported on its own: if one fails (a broken optional dependency), its nodes
+are left out and the error is logged, and the rest of the pack still loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._comfy import log
+
+NODE_MODULES = ("video_nodes", "physics_nodes", "audio_nodes", "mmaudio_nodes")
+
+NODE_CLASS_MAPPINGS: dict[str, type] = {}
+NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}
+FAILED_MODULES: dict[str, str] = {}  # module → one-line reason, for the startup log and tests
+
+for _name in NODE_MODULES:
+    try:
+        _module = importlib.import_module(f".{_name}", __name__)
+    except Exception as _exc:  # keep the other nodes: one broken module must not hide the pack
+        FAILED_MODULES[_name] = f"{type(_exc).__name__}: {_exc}"
+        log.error("PAVAS: nodes in %s are unavailable (%s)", _name, FAILED_MODULES[_name])
+        continue
+    NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
+    NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)

@@ -1,0 +1,268 @@
+"""Video in and out: load a clip (file, IMAGE + fps, or VIDEO) and put sound into a VIDEO."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+from ..pavas_core.errors import BadInputError
+from ..pavas_core.fileio import atomic_output
+from ._comfy import folder_paths, log, optional_module
+from ._common import CATEGORY_VIDEO, PAVAS_CLIP, expect_clip
+
+# Files the load node lists from the input folder (what PyAV decodes and browsers preview).
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v", ".mpg", ".mpeg")
+# Example videos that ship with the pack (assets/), offered in the load node's list.
+PACK_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_VIDEOS = ("pavas_bounce_demo.mp4",)
+
+_CLIP_OUTPUTS = ("IMAGE", "FLOAT", "AUDIO", PAVAS_CLIP)
+_CLIP_OUTPUT_NAMES = ("frames", "fps", "audio", "clip")
+_CLIP_OUTPUT_TOOLTIPS = (
+    "The decoded frames as IMAGE [frames, height, width, 3] (0..1).",
+    "The frame rate of `frames` in frames per second (pass it on with the frames: IMAGE has none).",
+    "The clip's own sound at its true sample rate (silence of the clip's length if it has none).",
+    "The clip (frames + real timestamps + sound) for the PAVAS nodes.",
+)
+
+
+def install_example_videos() -> list[str]:
+    """Copy the pack's example videos into ComfyUI's input folder when they are not there yet.
+
+    The frontend previews a selected file with /view?type=input, and core nodes (LoadVideo) list
+    only the input folder, so an example must really be a file there: a name that merely appears
+    in the list would 404 in the preview. A user's file of the same name is never overwritten.
+    Returns the names now available.
+    """
+    fp = optional_module("folder_paths")
+    if fp is None:
+        return []
+    input_dir = Path(fp.get_input_directory())
+    available = []
+    for name in EXAMPLE_VIDEOS:
+        source = PACK_ROOT / "assets" / name
+        target = input_dir / name
+        if target.is_file():
+            available.append(name)
+            continue
+        if not source.is_file():
+            continue
+        try:
+            with atomic_output(target) as partial:  # whole file or nothing
+                shutil.copyfile(source, partial)
+            available.append(name)
+        except OSError as exc:
+            log.warning("PAVAS: could not copy the example %s into %s (%s)", name, input_dir, exc)
+    return available
+
+
+def list_input_videos() -> list[str]:
+    """Video files at the top of ComfyUI's input folder (with the pack's examples), sorted."""
+    fp = optional_module("folder_paths")
+    if fp is None:
+        return list(EXAMPLE_VIDEOS)
+    install_example_videos()
+    input_dir = fp.get_input_directory()
+    try:
+        names = [n for n in os.listdir(input_dir) if os.path.isfile(os.path.join(input_dir, n))]
+    except OSError:
+        names = []
+    return sorted(n for n in names if n.lower().endswith(VIDEO_SUFFIXES))
+
+
+def resolve_input_file(name: str) -> str:
+    """Path of `name` inside ComfyUI's input (or [output]/[temp]-annotated) folder; no traversal."""
+    fp = folder_paths()
+    if not isinstance(name, str) or not name.strip():
+        raise BadInputError("no video selected: pick a file in the list or upload one")
+    path = fp.get_annotated_filepath(name)
+    _, base_dir = fp.annotated_filepath(name)
+    base = os.path.realpath(base_dir or fp.get_input_directory())
+    real = os.path.realpath(path)
+    if os.path.commonpath([base, real]) != base:
+        raise BadInputError(f"{name!r} is outside ComfyUI's input folder; upload the file instead")
+    if not os.path.isfile(real):
+        raise BadInputError(f"video {name!r} not found in ComfyUI's input folder ({base}); upload it again")
+    return real
+
+
+def clip_outputs(clip) -> tuple:
+    """(frames IMAGE, fps, AUDIO, clip) for a Clip: the four outputs of the clip nodes."""
+    from ..pavas_core.comfy_types import clip_to_image, silent_audio, track_to_audio
+
+    if clip.audio is not None:
+        audio = track_to_audio(clip.audio)
+    else:
+        log.warning("PAVAS: %s has no sound; its audio output is %.2f s of silence",
+                    clip.source_path or "the clip", clip.duration_s)
+        audio = silent_audio(clip.duration_s)
+    return (clip_to_image(clip), float(clip.fps), audio, clip)
+
+
+class PavasLoadVideo:
+    """Decode a video from ComfyUI's input folder into frames, frame rate, sound and a PAVAS clip."""
+
+    DESCRIPTION = ("Loads a video from ComfyUI's input folder (upload or pick one; the pack's example "
+                   "pavas_bounce_demo.mp4 is always listed) with its real frame timing and its sound.")
+    CATEGORY = CATEGORY_VIDEO
+    FUNCTION = "load"
+    RETURN_TYPES = _CLIP_OUTPUTS
+    RETURN_NAMES = _CLIP_OUTPUT_NAMES
+    OUTPUT_TOOLTIPS = _CLIP_OUTPUT_TOOLTIPS
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "video": (list_input_videos(), {
+                    "video_upload": True,
+                    "tooltip": "A video file in ComfyUI's input folder (mp4, webm, mov, mkv, ...). "
+                               "Use 'choose file to upload' to add one.",
+                }),
+                "max_side": ("INT", {
+                    "default": 512, "min": 0, "max": 8192, "step": 16,
+                    "tooltip": "Longest side of the decoded frames in pixels (0 keeps the file's size). "
+                               "Physics runs well at 320-512; smaller is faster and uses less memory.",
+                }),
+                "force_fps": ("FLOAT", {
+                    "default": 0.0, "min": 0.0, "max": 240.0, "step": 0.01,
+                    "tooltip": "Resample the frames to this frame rate (0 keeps the file's own timing).",
+                }),
+                "start_s": ("FLOAT", {
+                    "default": 0.0, "min": 0.0, "max": 86400.0, "step": 0.01,
+                    "tooltip": "Skip this many seconds from the start of the file.",
+                }),
+                "max_duration_s": ("FLOAT", {
+                    "default": 0.0, "min": 0.0, "max": 86400.0, "step": 0.1,
+                    "tooltip": "Load at most this many seconds (0 loads to the end).",
+                }),
+            },
+        }
+
+    @classmethod
+    def IS_CHANGED(cls, video, **_):
+        try:
+            return os.path.getmtime(resolve_input_file(video))
+        except Exception:  # validation reports the problem; here any value re-runs the node
+            return float("nan")
+
+    def load(self, video, max_side, force_fps, start_s, max_duration_s):
+        from ..pavas_core.video import read_video
+        from ._comfy import progress_callback
+
+        clip = read_video(
+            resolve_input_file(video),
+            max_side=int(max_side) or None,
+            target_fps=float(force_fps) or None,
+            start_s=float(start_s),
+            max_duration_s=float(max_duration_s) or None,
+            with_audio=True,
+            progress=progress_callback(),
+        )
+        return clip_outputs(clip)
+
+
+class PavasClipFromFrames:
+    """Make a PAVAS clip from IMAGE frames + fps (+ AUDIO), or from a core VIDEO."""
+
+    DESCRIPTION = ("Turns frames from any node (a video model, VideoHelperSuite, Get Video Components) "
+                   "into a PAVAS clip. Connect either `images` (and set fps), or a VIDEO.")
+    CATEGORY = CATEGORY_VIDEO
+    FUNCTION = "make_clip"
+    RETURN_TYPES = _CLIP_OUTPUTS
+    RETURN_NAMES = _CLIP_OUTPUT_NAMES
+    OUTPUT_TOOLTIPS = _CLIP_OUTPUT_TOOLTIPS
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "fps": ("FLOAT", {
+                    "default": 24.0, "min": 0.01, "max": 1000.0, "step": 0.01,
+                    "tooltip": "Frame rate of `images` in frames per second (IMAGE carries none, so set the "
+                               "rate the frames were made at). Ignored when a VIDEO is connected.",
+                }),
+            },
+            "optional": {
+                "images": ("IMAGE", {"tooltip": "The frames [frames, height, width, 3]."}),
+                "audio": ("AUDIO", {"tooltip": "Sound that belongs to the frames (optional; any AUDIO, "
+                                               "VideoHelperSuite's too)."}),
+                "video": ("VIDEO", {"tooltip": "A core VIDEO (Load Video, Create Video); its frames, rate and "
+                                               "sound are used instead of `images`/`fps`/`audio`."}),
+            },
+        }
+
+    def make_clip(self, fps, images=None, audio=None, video=None):
+        from ..pavas_core.comfy_types import clip_from_comfy
+
+        if video is not None:
+            if not hasattr(video, "get_components"):
+                raise BadInputError(f"video: expected a VIDEO, got {type(video).__name__}")
+            components = video.get_components()
+            clip = clip_from_comfy(components.images, components.frame_rate, components.audio)
+        elif images is not None:
+            clip = clip_from_comfy(images, fps, audio)
+        else:
+            raise BadInputError("connect `images` (with its fps) or a `video` to make a clip")
+        return clip_outputs(clip)
+
+
+class PavasMuxVideo:
+    """Put a sound into a video: outputs a core VIDEO (save it with Save Video)."""
+
+    DESCRIPTION = ("Replaces the sound of a video with `audio` (cut or padded with silence to the video's "
+                   "length). Accepts a core VIDEO or a PAVAS clip; outputs a core VIDEO.")
+    CATEGORY = CATEGORY_VIDEO
+    FUNCTION = "mux"
+    RETURN_TYPES = ("VIDEO",)
+    RETURN_NAMES = ("video",)
+    OUTPUT_TOOLTIPS = ("The video with the new sound (connect Save Video, or Get Video Components).",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "audio": ("AUDIO", {"tooltip": "The sound to put into the video (any sample rate)."}),
+            },
+            "optional": {
+                "video": ("VIDEO", {"tooltip": "A core VIDEO; its frames and frame rate are kept."}),
+                "clip": (PAVAS_CLIP, {"tooltip": "A PAVAS clip (used when no VIDEO is connected)."}),
+            },
+        }
+
+    def mux(self, audio, video=None, clip=None):
+        from ..pavas_core.comfy_types import audio_to_track, frames_to_image, track_to_audio
+        from ..pavas_core.video.audio_io import fit_audio_to_duration
+
+        track = audio_to_track(audio, what="audio")  # validates (any Mapping, finite samples)
+        if video is not None:
+            if not hasattr(video, "get_components"):
+                raise BadInputError(f"video: expected a VIDEO, got {type(video).__name__}")
+            components = video.get_components()
+            images, frame_rate = components.images, Fraction(components.frame_rate)
+        elif clip is not None:
+            clip = expect_clip(clip)
+            images, frame_rate = frames_to_image(clip.frames), Fraction(clip.fps).limit_denominator(1001)
+        else:
+            raise BadInputError("connect a `video` or a `clip` to put the sound into")
+        duration_s = int(images.shape[0]) / float(frame_rate)
+        comfy_audio = track_to_audio(fit_audio_to_duration(track, duration_s))
+        api = optional_module("comfy_api.latest")
+        if api is None:
+            raise RuntimeError("Mux Audio Into Video needs ComfyUI's comfy_api (ComfyUI 0.3.40 or newer)")
+        components = api.Types.VideoComponents(images=images, audio=comfy_audio, frame_rate=frame_rate)
+        return (api.InputImpl.VideoFromComponents(components),)
+
+
+NODE_CLASS_MAPPINGS = {
+    "PAVAS_LoadVideo": PavasLoadVideo,
+    "PAVAS_ClipFromFrames": PavasClipFromFrames,
+    "PAVAS_MuxVideo": PavasMuxVideo,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "PAVAS_LoadVideo": "Load Video (PAVAS)",
+    "PAVAS_ClipFromFrames": "Clip From Frames or Video",
+    "PAVAS_MuxVideo": "Mux Audio Into Video",
+}

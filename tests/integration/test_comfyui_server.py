@@ -1,0 +1,181 @@
+"""The pack inside a real ComfyUI server (runs only when COMFYUI_PATH points at a ComfyUI checkout).
+
+    COMFYUI_PATH=/path/to/ComfyUI [COMFYUI_PYTHON=/path/to/its/python] pytest tests/integration
+
+Starts `main.py --cpu` on a free port with temporary input/output/temp folders, loads this
+repository as a custom-node pack (through an extra_model_paths file, unless ComfyUI's own
+custom_nodes folder already links to it), checks that every PAVAS_ node is in /object_info,
+POSTs the weight-free workflow converted to API format and checks the audio file it writes.
+COMFYUI_PYTHON is the interpreter with ComfyUI's requirements and this pack's (default: this one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+COMFYUI_PATH = os.environ.get("COMFYUI_PATH")
+pytestmark = pytest.mark.skipif(not COMFYUI_PATH, reason="set COMFYUI_PATH to a ComfyUI checkout to run")
+
+sys.path.insert(0, str(REPO / "tests" / "nodes"))
+import pavas_workflow_runner as runner  # noqa: E402
+
+EXPECTED_NODES = {
+    "PAVAS_LoadVideo", "PAVAS_ClipFromFrames", "PAVAS_MuxVideo", "PAVAS_EstimatePhysics", "PAVAS_EditPhysics",
+    "PAVAS_PhysicsPreview", "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
+    "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
+}
+START_TIMEOUT_S = 240
+RUN_TIMEOUT_S = 600
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, body: dict | None = None, timeout: float = 30):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:  # show ComfyUI's validation errors, not just "400"
+        raise AssertionError(f"{url}: HTTP {exc.code}: {exc.read()[:3000]!r}") from None
+
+
+def pack_already_installed(comfy: Path) -> bool:
+    folder = comfy / "custom_nodes"
+    return folder.is_dir() and any(p.resolve() == REPO for p in folder.iterdir())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    comfy = Path(COMFYUI_PATH).resolve()
+    base = tmp_path_factory.mktemp("comfyui_run")
+    for sub in ("input", "output", "temp", "custom"):
+        (base / sub).mkdir()
+    args = [os.environ.get("COMFYUI_PYTHON", sys.executable), str(comfy / "main.py"), "--cpu",
+            "--listen", "127.0.0.1", "--port", str(port := free_port()), "--disable-auto-launch",
+            "--disable-api-nodes", "--dont-print-server", "--preview-method", "none",
+            "--input-directory", str(base / "input"), "--output-directory", str(base / "output"),
+            "--temp-directory", str(base / "temp"), "--database-url", "sqlite:///:memory:"]
+    if not pack_already_installed(comfy):
+        (base / "custom" / "comfyui-pavas").symlink_to(REPO, target_is_directory=True)
+        (base / "extra_model_paths.yaml").write_text(f"pavas_test:\n  base_path: {base}\n  custom_nodes: custom\n")
+        args += ["--extra-model-paths-config", str(base / "extra_model_paths.yaml")]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DO_NOT_TRACK="1", TQDM_DISABLE="1",
+               CUDA_VISIBLE_DEVICES="")
+    log = open(base / "comfyui.log", "w")
+    process = subprocess.Popen(args, cwd=comfy, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"ComfyUI exited ({process.returncode}):\n{(base / 'comfyui.log').read_text()[-3000:]}")
+            try:
+                http(url + "/system_stats", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    pytest.fail("ComfyUI did not start in time:\n" + (base / "comfyui.log").read_text()[-3000:])
+                time.sleep(1)
+        yield {"url": url, "base": base, "log": base / "comfyui.log"}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def run_prompt(server, api: dict) -> dict:
+    """POST /prompt, wait for its history entry, return it."""
+    answer = http(server["url"] + "/prompt", {"prompt": api, "client_id": str(uuid.uuid4())})
+    prompt_id = answer["prompt_id"]
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        history = http(f"{server['url']}/history/{prompt_id}")
+        if prompt_id in history and history[prompt_id].get("status", {}).get("completed") is not None:
+            return history[prompt_id]
+        if prompt_id in history and history[prompt_id].get("status", {}).get("status_str") == "error":
+            return history[prompt_id]
+        time.sleep(0.5)
+    http(server["url"] + "/interrupt", {"prompt_id": prompt_id})
+    pytest.fail(f"prompt {prompt_id} did not finish in {RUN_TIMEOUT_S} s")
+
+
+def test_every_pavas_node_is_registered(server):
+    info = http(server["url"] + "/object_info", timeout=120)
+    found = {k for k in info if k.startswith("PAVAS_")}
+    assert found == EXPECTED_NODES, (found ^ EXPECTED_NODES, server["log"].read_text()[-2000:])
+    assert all(info[k]["category"].startswith("PAVAS/") for k in found)
+    assert "IMPORT FAILED" not in server["log"].read_text()
+
+
+WEIGHT_FREE = sorted(p.name for p in (REPO / "workflows").glob("*.json") if not json.loads(p.read_text())["models"])
+
+
+@pytest.mark.parametrize("name", WEIGHT_FREE)
+def test_weight_free_workflow_writes_an_audible_audio_file(server, name):
+    demo = server["base"] / "input" / "pavas_bounce_demo.mp4"  # the pack copies it there at start-up
+    if not demo.is_file():  # no assets/pavas_bounce_demo.mp4 in this checkout: a rendered scene stands in
+        import pavas_core
+        import pavas_core.video
+        from conftest import write_scene_video
+
+        write_scene_video(pavas_core, demo, size=(320, 240), seconds=2.0)
+    info = http(server["url"] + "/object_info", timeout=120)
+    workflow = json.loads((REPO / "workflows" / name).read_text())
+    api = runner.ui_to_api(workflow, {k: v["input"] for k, v in info.items()})
+    entry = run_prompt(server, api)
+    assert entry["status"]["status_str"] == "success", json.dumps(entry["status"])[:3000]
+    saved = [a for out in entry["outputs"].values() for a in out.get("audio", []) if a["type"] == "output"]
+    assert saved, entry["outputs"]
+    import av
+
+    path = server["base"] / "output" / saved[0]["subfolder"] / saved[0]["filename"]
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.sample_rate
+        samples = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
+    assert rate == api_rate(api)
+    assert np.isfinite(samples).all() and np.abs(samples).max() > 1e-3, "the saved audio is silent"
+
+
+def api_rate(api: dict) -> int:
+    """The sample rate the workflow's Foley node asks for (what the saved file must have)."""
+    return next(int(n["inputs"]["sample_rate_hz"]) for n in api.values() if n["class_type"] == "PAVAS_PhysicsFoley")
+
+
+def test_a_bad_input_is_reported_and_the_server_keeps_serving(server):
+    (server["base"] / "input" / "broken.mp4").write_bytes(b"not a video at all" * 20)
+    api = {"1": {"class_type": "PAVAS_LoadVideo", "inputs": {"video": "broken.mp4", "max_side": 256, "force_fps": 0.0,
+                                                             "start_s": 0.0, "max_duration_s": 0.0}},
+           "2": {"class_type": "PAVAS_PhysicsFoley", "inputs": {"physics": ["3", 0], "sample_rate_hz": 44100,
+                                                                "duration_s": 0.0, "seed": 0}},
+           "3": {"class_type": "PAVAS_EstimatePhysics", "inputs": {"clip": ["1", 3], "object_names": "",
+                                                                   "object_size_m": 0.0, "meters_per_px": 0.0,
+                                                                   "focal_px": 0.0, "max_objects": 4}},
+           "4": {"class_type": "SaveAudio", "inputs": {"audio": ["2", 0], "filename_prefix": "audio/broken"}}}
+    entry = run_prompt(server, api)
+    assert entry["status"]["status_str"] == "error"
+    messages = [m for m in entry["status"]["messages"] if m[0] == "execution_error"]
+    assert messages and "BadInputError" in messages[0][1]["exception_type"]
+    assert "broken.mp4" in messages[0][1]["exception_message"]
+    assert http(server["url"] + "/system_stats")["system"]  # still serving

@@ -1,0 +1,253 @@
+"""Developer tool: (re)write workflows/*.json (ComfyUI UI format v0.4) from the specs below.
+
+    python tests/nodes/make_workflows.py
+
+Widget values are given by input name and laid out exactly as the frontend saves them (input
+order, the seed's control_after_generate value, the upload button's value); sockets, links,
+types and `properties` come from the node classes, so the files cannot drift from the nodes.
+The result is a normal saved workflow: editing and re-saving it in ComfyUI is fine too.
+tests/nodes/test_workflows.py validates and runs whatever is in workflows/.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+PACK_CNR_ID = "pavas"  # [project] name in pyproject.toml: the Comfy Registry id
+PACK_VERSION = "0.1.0"
+CORE_VERSION = "0.8.0"
+HF = "https://huggingface.co"
+
+MMAUDIO_16K_MODELS = [
+    {"name": "mmaudio_small_16k.pth", "url": f"{HF}/hkchengrex/MMAudio/resolve/main/weights/mmaudio_small_16k.pth",
+     "directory": "mmaudio"},
+    {"name": "v1-16.pth", "url": "https://github.com/hkchengrex/MMAudio/releases/download/v0.1/v1-16.pth",
+     "directory": "mmaudio"},
+    {"name": "best_netG.pt", "url": "https://github.com/hkchengrex/MMAudio/releases/download/v0.1/best_netG.pt",
+     "directory": "mmaudio"},
+    {"name": "synchformer_state_dict.pth",
+     "url": "https://github.com/hkchengrex/MMAudio/releases/download/v0.1/synchformer_state_dict.pth",
+     "directory": "mmaudio"},
+    {"name": "apple_DFN5B-CLIP-ViT-H-14-384_fp16.safetensors",
+     "url": f"{HF}/Kijai/MMAudio_safetensors/resolve/main/apple_DFN5B-CLIP-ViT-H-14-384_fp16.safetensors",
+     "directory": "mmaudio"},
+]
+DEMO = "pavas_bounce_demo.mp4"
+
+# Each workflow: nodes (id, type, pos, widget values by name, size, optional title/models) and
+# links (from id, output name, to id, input name).
+WORKFLOWS = {
+    "pavas_physics_foley": {
+        "models": [],
+        "note": ("Weight-free physics Foley (runs on the CPU, no model files).\n\n"
+                 "1. Pick a video in 'Load Video (PAVAS)' (the example pavas_bounce_demo.mp4 is always there).\n"
+                 "2. Type what the moving objects are in 'Estimate Physics' (e.g. 'basketball').\n"
+                 "3. Queue: the sound is saved to output/audio, the video with that sound to output/video.\n"
+                 "The timeline on 'Estimate Physics' shows speed per object and impacts (circle size = energy lost)."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 420)),
+            (3, "PAVAS_PhysicsFoley", (840, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
+            (4, "SaveAudio", (1200, 120), {"filename_prefix": "audio/PAVAS_foley"}, (320, 130)),
+            (5, "PAVAS_MuxVideo", (840, 400), {}, (320, 80)),
+            (6, "SaveVideo", (1200, 330), {"filename_prefix": "video/PAVAS_foley", "format": "auto", "codec": "auto"},
+             (400, 420)),
+            (7, "PAVAS_PhysicsPreview", (400, 620), {"width": 768, "height": 320}, (400, 520)),
+            (8, "PAVAS_APCCScore", (840, 540), {}, (320, 180)),
+        ],
+        "links": [
+            (1, "clip", 2, "clip"), (2, "physics", 3, "physics"), (3, "audio", 4, "audio"),
+            (3, "audio", 5, "audio"), (1, "clip", 5, "clip"), (5, "video", 6, "video"),
+            (2, "physics", 7, "physics"), (2, "physics", 8, "physics"), (3, "audio", 8, "audio"),
+        ],
+    },
+    "pavas_mmaudio_with_physics_layer": {
+        "models": MMAUDIO_16K_MODELS,
+        "note": ("MMAudio-compatible generation with a physics Foley layer.\n\n"
+                 "Needs the files listed in the workflow (ComfyUI/models/mmaudio). The sampler takes the clip's real "
+                 "frame rate and length: the sound is as long as the video (longer clips are generated in 8 s windows "
+                 "with cross-fades) and comes out at the model's own sample rate.\n"
+                 "'Audio Mix' resamples both sounds to one rate and puts the Foley 6 dB under MMAudio's sound."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_MMAudioModelLoader", (40, 700), {"model": "mmaudio_small_16k.pth", "precision": "auto"},
+             (360, 110), [MMAUDIO_16K_MODELS[0]]),
+            (3, "PAVAS_MMAudioFeatureLoader", (40, 850), {"vae": "v1-16.pth", "vocoder": "best_netG.pt",
+                                                          "synchformer": "synchformer_state_dict.pth",
+                                                          "clip": MMAUDIO_16K_MODELS[4]["name"], "precision": "auto"},
+             (420, 200), MMAUDIO_16K_MODELS[1:]),
+            (4, "PAVAS_MMAudioSampler", (520, 560), {"prompt": "a basketball bouncing on a wooden floor, a wooden block falling",
+                                                     "negative_prompt": "music, speech", "duration_s": 0.0,
+                                                     "steps": 25, "cfg": 4.5, "seed": 0}, (400, 420)),
+            (5, "PAVAS_EstimatePhysics", (420, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 400)),
+            (6, "PAVAS_PhysicsFoley", (880, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
+            (7, "PAVAS_AudioMix", (1000, 560), {"gain_a_db": 0.0, "gain_b_db": -6.0, "sample_rate": "highest input",
+                                                "length": "longest", "prevent_clipping": True}, (340, 330)),
+            (8, "SaveAudio", (1400, 400), {"filename_prefix": "audio/PAVAS_mmaudio_mix"}, (320, 130)),
+            (9, "PAVAS_MuxVideo", (1400, 600), {}, (320, 80)),
+            (10, "SaveVideo", (1760, 400), {"filename_prefix": "video/PAVAS_mmaudio_mix", "format": "auto",
+                                            "codec": "auto"}, (400, 420)),
+        ],
+        "links": [
+            (1, "clip", 4, "clip"), (2, "mmaudio_model", 4, "mmaudio_model"),
+            (3, "feature_encoders", 4, "feature_encoders"), (1, "clip", 5, "clip"), (5, "physics", 6, "physics"),
+            (4, "audio", 7, "audio_a"), (6, "audio", 7, "audio_b"), (7, "audio", 8, "audio"),
+            (7, "audio", 9, "audio"), (1, "clip", 9, "clip"), (9, "video", 10, "video"),
+        ],
+    },
+    "pavas_core_video_nodes": {
+        "models": [],
+        "note": ("Adding physics sound to frames from ComfyUI's own video nodes.\n\n"
+                 "Replace 'Load Video' + 'Get Video Components' with any node that makes frames (a video model, an "
+                 "edit): connect its IMAGE and its frame rate to 'Clip From Frames or Video'. 'Edit Physics' makes "
+                 "the object three times heavier; 'Create Video' puts the new sound on the original frames."),
+        "nodes": [
+            (1, "LoadVideo", (40, 120), {"file": DEMO}, (320, 480)),
+            (2, "GetVideoComponents", (400, 120), {}, (280, 110)),
+            (3, "PAVAS_ClipFromFrames", (720, 120), {"fps": 30.0}, (320, 160)),
+            (4, "PAVAS_EstimatePhysics", (1080, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 400)),
+            (5, "PAVAS_EditPhysics", (1080, 560), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
+                                                   "speed_scale": 1.0, "material": "keep"}, (400, 560)),
+            (6, "PAVAS_PhysicsFoley", (1520, 120), {"sample_rate_hz": 48000, "duration_s": 0.0, "seed": 0}, (320, 230)),
+            (7, "CreateVideo", (1520, 400), {"fps": 30.0}, (270, 110)),
+            (8, "SaveVideo", (1880, 120), {"filename_prefix": "video/PAVAS_core_video", "format": "auto",
+                                           "codec": "auto"}, (400, 420)),
+            (9, "SaveAudio", (1880, 600), {"filename_prefix": "audio/PAVAS_core_video"}, (320, 130)),
+        ],
+        "links": [
+            (1, "VIDEO", 2, "video"), (2, "images", 3, "images"), (2, "fps", 3, "fps"), (2, "audio", 3, "audio"),
+            (3, "clip", 4, "clip"), (4, "physics", 5, "physics"), (5, "physics", 6, "physics"),
+            (2, "images", 7, "images"), (2, "fps", 7, "fps"), (6, "audio", 7, "audio"), (7, "VIDEO", 8, "video"),
+            (6, "audio", 9, "audio"),
+        ],
+    },
+}
+
+
+def output_names(cls) -> list[str]:
+    return list(getattr(cls, "RETURN_NAMES", None) or cls.RETURN_TYPES)
+
+
+def build(name: str, spec: dict, classes: dict, widget_layout) -> dict:
+    links_out = []
+    nodes = {}
+    for entry in spec["nodes"]:
+        node_id, kind, pos, values, size = entry[:5]
+        models = entry[5] if len(entry) > 5 else None
+        cls = classes[kind]
+        layout = widget_layout(cls)
+        widgets = []
+        for name, is_server in layout:
+            if name == "control_after_generate":
+                widgets.append("fixed")
+            elif name == "upload":
+                widgets.append("image")
+            else:
+                widgets.append(values[name])
+        core_node = kind in CORE_NODE_TYPES
+        properties = {"cnr_id": "comfy-core" if core_node else PACK_CNR_ID,
+                      "ver": CORE_VERSION if core_node else PACK_VERSION,
+                      "Node name for S&R": kind}
+        if models:
+            properties["models"] = models
+        nodes[node_id] = {
+            "id": node_id, "type": kind, "pos": list(pos), "size": list(size), "flags": {}, "order": 0, "mode": 0,
+            "inputs": [], "outputs": [
+                {"name": name, "type": t, "links": [], "slot_index": i}
+                for i, (name, t) in enumerate(zip(output_names(cls), cls.RETURN_TYPES))
+            ],
+            "properties": properties, "widgets_values": widgets,
+        }
+    for link_id, (src, out_name, dst, in_name) in enumerate(spec["links"], start=1):
+        src_cls = classes[nodes[src]["type"]]
+        slot = output_names(src_cls).index(out_name)
+        link_type = src_cls.RETURN_TYPES[slot]
+        nodes[src]["outputs"][slot]["links"].append(link_id)
+        links_out.append([link_id, src, slot, dst, in_name, link_type])
+    # socket inputs (and widget inputs driven by a link) in input order, like a frontend save
+    for node in nodes.values():
+        spec_inputs = classes[node["type"]].INPUT_TYPES()
+        linked = {link[4]: link for link in links_out if link[3] == node["id"]}
+        for section in ("required", "optional"):
+            for name, value in spec_inputs.get(section, {}).items():
+                is_widget = isinstance(value[0], list) or value[0] in ("INT", "FLOAT", "STRING", "BOOLEAN")
+                if is_widget and name not in linked:
+                    continue
+                slot = {"name": name, "type": "COMBO" if isinstance(value[0], list) else value[0],
+                        "link": linked[name][0] if name in linked else None}
+                if section == "optional":
+                    slot["shape"] = 7
+                if is_widget:
+                    slot["widget"] = {"name": name}
+                node["inputs"].append(slot)
+    for link in links_out:  # the saved link's target slot is the index in the node's inputs
+        link[4] = next(i for i, s in enumerate(nodes[link[3]]["inputs"]) if s["name"] == link[4])
+    order = topological(nodes, links_out)
+    for rank, node_id in enumerate(order):
+        nodes[node_id]["order"] = rank
+    all_nodes = list(nodes.values())
+    note_id = max(nodes) + 1
+    all_nodes.append({
+        "id": note_id, "type": "Note", "pos": [40, -160], "size": [560, 240], "flags": {}, "order": len(order),
+        "mode": 0, "inputs": [], "outputs": [], "properties": {}, "widgets_values": [spec["note"]],
+        "color": "#432", "bgcolor": "#653",
+    })
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"pavas/workflows/{name}")),
+        "revision": 0,
+        "last_node_id": note_id,
+        "last_link_id": len(links_out),
+        "nodes": all_nodes,
+        "links": links_out,
+        "groups": [],
+        "config": {},
+        "extra": {"ds": {"scale": 0.6, "offset": [100, 260]}, "frontendVersion": "1.35.9"},
+        "models": spec["models"],
+        "version": 0.4,
+    }
+
+
+def topological(nodes: dict, links: list) -> list[int]:
+    deps = {n: {l[1] for l in links if l[3] == n} for n in nodes}
+    order: list[int] = []
+    while len(order) < len(nodes):
+        ready = sorted(n for n, d in deps.items() if n not in order and d <= set(order))
+        order.extend(ready)
+    return order
+
+
+CORE_NODE_TYPES = {"SaveAudio", "LoadVideo", "GetVideoComponents", "CreateVideo", "SaveVideo"}
+
+
+def main() -> int:
+    sys.path.insert(0, str(HERE))
+    import pavas_comfy_fakes
+    from conftest import import_pack
+    from pavas_workflow_runner import widget_layout
+
+    fake = pavas_comfy_fakes.install(Path(tempfile.mkdtemp(prefix="pavas_make_workflows_")))
+    (fake.input_dir / DEMO).write_bytes(b"")  # only the name is needed for the combo
+    pack = import_pack()
+    classes = {**pack.NODE_CLASS_MAPPINGS, **pavas_comfy_fakes.CORE_NODES}
+    out_dir = REPO / "workflows"
+    out_dir.mkdir(exist_ok=True)
+    for name, spec in WORKFLOWS.items():
+        path = out_dir / f"{name}.json"
+        path.write_text(json.dumps(build(name, spec, classes, widget_layout), indent=2) + "\n")
+        print(f"wrote {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

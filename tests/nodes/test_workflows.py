@@ -1,0 +1,140 @@
+"""Every workflow in workflows/: a valid UI-format file that converts to API format and runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pavas_workflow_runner as runner
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW_FILES = sorted((REPO / "workflows").glob("*.json"))
+DEMO = REPO / "assets" / "pavas_bounce_demo.mp4"
+NEEDS_WEIGHTS = {"pavas_mmaudio_with_physics_layer.json"}
+
+
+def load(name: str) -> dict:
+    return json.loads((REPO / "workflows" / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_in_input(pack, core, comfy):
+    """The example video the workflows name, in the input folder as the pack puts it there."""
+    assert DEMO.is_file(), "assets/pavas_bounce_demo.mp4 ships with the pack"
+    target = comfy.input_dir / DEMO.name
+    assert DEMO.name in pack.nodes.video_nodes.list_input_videos()
+    return target
+
+
+def test_the_three_shareable_workflows_are_there():
+    names = {p.name for p in WORKFLOW_FILES}
+    assert {"pavas_physics_foley.json", "pavas_mmaudio_with_physics_layer.json", "pavas_core_video_nodes.json"} <= names
+    assert not (REPO / "example").exists() and not (REPO / "examples").exists()  # would shadow workflows/
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_workflow_file_is_a_consistent_ui_v04_save(path, node_classes):
+    wf = json.loads(path.read_text())
+    assert wf["version"] == 0.4 and isinstance(wf["models"], list)
+    nodes = {n["id"]: n for n in wf["nodes"]}
+    assert wf["last_node_id"] == max(nodes) and wf["last_link_id"] == max((l[0] for l in wf["links"]), default=0)
+    for link_id, src, src_slot, dst, dst_slot, link_type in wf["links"]:
+        assert link_id in nodes[src]["outputs"][src_slot]["links"]
+        assert nodes[dst]["inputs"][dst_slot]["link"] == link_id
+        assert nodes[src]["outputs"][src_slot]["type"] == link_type
+        cls = node_classes[nodes[src]["type"]]
+        assert cls.RETURN_TYPES[src_slot] == link_type
+    for node in nodes.values():
+        if node["type"] in ("Note", "MarkdownNote"):
+            continue
+        props = node["properties"]
+        assert props["Node name for S&R"] == node["type"] and props["cnr_id"] in ("pavas", "comfy-core")
+        assert len(node["widgets_values"]) == len(runner.widget_layout(node_classes[node["type"]]))
+    for model in wf["models"]:
+        assert set(model) >= {"name", "url", "directory"} and model["url"].startswith("https://")
+        used = [v for n in nodes.values() for v in n.get("widgets_values", [])]
+        assert model["name"] in used, f"{model['name']} is listed but no loader uses it"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_widget_values_are_valid_for_the_node_inputs(path, node_classes, demo_in_input, request):
+    if path.name in NEEDS_WEIGHTS:
+        request.getfixturevalue("tiny_mmaudio_files")  # the loaders' lists show what is in models/mmaudio
+    api = runner.ui_to_api(json.loads(path.read_text()), node_classes)
+    runner.validate(api, node_classes)
+
+
+def saved_outputs(results: dict, comfy, kind: str) -> list[Path]:
+    files = []
+    for out in results.values():
+        for entry in out["ui"].get(kind, []):
+            if entry.get("type") == "output":
+                files.append(comfy.output_dir / entry["subfolder"] / entry["filename"])
+    return files
+
+
+def check_audio_file(core, path: Path, *, rate: int, duration_s: float):
+    track = core.video.read_audio(path)
+    assert track.sample_rate_hz == rate
+    assert track.duration_s == pytest.approx(duration_s, abs=0.05)
+    assert np.isfinite(track.waveform).all()
+    assert np.abs(track.waveform).max() > 1e-3, "silent"
+
+
+def check_video_file(core, path: Path, *, duration_s: float):
+    clip = core.video.read_video(path, with_audio=True)
+    assert clip.num_frames > 1 and clip.frames.std() > 1.0, "no picture"
+    assert clip.duration_s == pytest.approx(duration_s, abs=0.15)
+    assert clip.audio is not None and np.abs(clip.audio.waveform).max() > 1e-3, "no sound"
+
+
+def run(name, node_classes):
+    api = runner.ui_to_api(load(name), node_classes)
+    return runner.execute(api, node_classes)
+
+
+def demo_duration(core, demo_in_input) -> float:
+    return core.video.read_video(demo_in_input, with_audio=False, max_side=64).duration_s
+
+
+def test_workflow_physics_foley_runs_as_is(core, comfy, node_classes, demo_in_input):
+    results = run("pavas_physics_foley.json", node_classes)
+    duration = demo_duration(core, demo_in_input)
+    (audio_file,) = saved_outputs(results, comfy, "audio")
+    check_audio_file(core, audio_file, rate=44100, duration_s=duration)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
+    timeline = next(r["ui"]["pavas_timeline"][0] for r in results.values() if "pavas_timeline" in r["ui"])
+    assert sum(len(o["impacts"]) for o in timeline["objects"]) >= 1, "the bouncing ball's impacts were not found"
+
+
+def test_workflow_core_video_nodes_runs_as_is(core, comfy, node_classes, demo_in_input):
+    results = run("pavas_core_video_nodes.json", node_classes)
+    duration = demo_duration(core, demo_in_input)
+    (audio_file,) = saved_outputs(results, comfy, "audio")
+    check_audio_file(core, audio_file, rate=48000, duration_s=duration)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
+
+
+def test_mmaudio_workflow_lists_the_released_16k_file_names(tiny_set_names):
+    listed = {m["name"] for m in load("pavas_mmaudio_with_physics_layer.json")["models"]}
+    assert listed == set(tiny_set_names.values())  # so the tiny set runs it unchanged
+
+
+def test_workflow_mmaudio_runs_with_tiny_random_weight_models(core, comfy, node_classes, demo_in_input,
+                                                              tiny_mmaudio_files):
+    results = run("pavas_mmaudio_with_physics_layer.json", node_classes)
+    duration = demo_duration(core, demo_in_input)
+    (audio_file,) = saved_outputs(results, comfy, "audio")
+    check_audio_file(core, audio_file, rate=44100, duration_s=duration)  # mix: highest rate (Foley 44.1k)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
+    sampler = next(r for r in results.values() if r["ui"].get("audio") and "mmaudio" in r["ui"]["audio"][0]["filename"])
+    generated = sampler["result"][0]
+    assert generated["sample_rate"] == 16000  # the 16 kHz model's true rate, not a hard-coded 44100
+    assert generated["waveform"].shape[-1] == pytest.approx(duration * 16000, abs=16)
+    assert comfy.calls["load_models_gpu"], "models must be loaded through ComfyUI's memory manager"
