@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 demo: $(STAMP)
 	@mkdir -p out
-	$(PY) -m pavas_core run $(DEMO_VIDEO) -o out/demo.wav --mux out/demo.mp4 --physics out/demo_physics.json
+	$(PY) -m pavas_core run $(DEMO_VIDEO) -o out/demo.wav --mux out/demo.mp4 --physics out/demo_physics.json --object basketball --object "wooden block"
 
 test: $(STAMP)
 	$(PY) -m pytest
