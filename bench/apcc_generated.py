@@ -4,17 +4,14 @@ Runs the real generator (`python -m pavas_core synth-dataset OUT --n N --seed S`
 folder and scores each scene's reference sound (scene.wav) against its ground-truth physics
 (physics.json: impact times, ΔKE, object material = category). The null baselines score the same
 audio with its 0.5 s segments shuffled across all scenes, and with each scene circularly shifted,
-averaged over --null-seeds seeds. If the synth-dataset verb is not available, the bench falls back
-to its own clips rendered with render_impacts and says so.
+averaged over --null-seeds seeds.
 
-    python bench/apcc_generated.py --n 24 --seed 0 [--keep DIR] [--null-seeds 5]
+    python bench/apcc_generated.py --n 24 --seed 0 [--data DIR] [--null-seeds 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import math
 import subprocess
 import sys
 import tempfile
@@ -26,18 +23,21 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from pavas_core.metrics import ApccEvent, apcc, circular_shift, segment_shuffle  # noqa: E402
+from pavas_core.metrics import apcc, circular_shift, segment_shuffle  # noqa: E402
 from pavas_core.metrics.cli import dataset_scene_ids, events_of  # noqa: E402
 from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 
 
-def from_dataset(out_dir: Path, n: int, seed: int):
+def generate(out_dir: Path, n: int, seed: int) -> None:
     cmd = [sys.executable, "-m", "pavas_core", "synth-dataset", str(out_dir), "--n", str(n), "--seed", str(seed)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"synth-dataset failed ({proc.returncode}):\n{proc.stderr.strip()}")
     print(f"generated {n} scenes with `{' '.join(cmd[1:])}` in {time.perf_counter() - t0:.1f} s")
+
+
+def load_dataset(out_dir: Path):
     from pavas_core.video import read_audio
 
     events, audio = [], {}
@@ -49,46 +49,24 @@ def from_dataset(out_dir: Path, n: int, seed: int):
     return events, audio
 
 
-def own_clips(n: int, seed: int):
-    from pavas_core.synth import MATERIAL_NAMES, ImpactEvent, get_material, render_impacts, size_from_mass_m
-    from pavas_core.video.clip import AudioTrack
-
-    rng = np.random.default_rng(seed)
-    events, audio = [], {}
-    for i in range(n):
-        material = MATERIAL_NAMES[i % len(MATERIAL_NAMES)]
-        mass = float(np.exp(rng.uniform(math.log(0.05), math.log(2.0))))
-        size = size_from_mass_m(mass, get_material(material))
-        impacts = []
-        for k in range(5):
-            speed = float(np.exp(rng.uniform(math.log(0.5), math.log(6.0))))
-            impacts.append(ImpactEvent(0.3 + 1.5 * k + float(rng.uniform(0, 0.4)), mass, speed,
-                                       float(rng.uniform(0.2, 0.7)) * speed, material, size))
-        audio[f"clip{i}"] = AudioTrack(render_impacts(impacts, duration_s=8.0, sample_rate_hz=16000, seed=seed), 16000)
-        events += [ApccEvent(f"clip{i}", material, e.time_s, e.delta_ke_j) for e in impacts]
-    return events, audio
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=24, help="number of scenes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--null-seeds", type=int, default=5)
-    parser.add_argument("--keep", metavar="DIR", help="write the dataset here and keep it (default: a temp folder)")
+    parser.add_argument("--data", metavar="DIR", type=Path,
+                        help="use this dataset (generated here first if it has no index.json); default: a temp folder")
     args = parser.parse_args()
 
-    if importlib.util.find_spec("pavas_core.scenes.cli") is not None:
-        if args.keep:
-            events, audio = from_dataset(Path(args.keep), args.n, args.seed)
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                events, audio = from_dataset(Path(tmp) / "dataset", args.n, args.seed)
-        source = "synth-dataset"
+    if args.data is not None:
+        if not (args.data / "index.json").is_file():
+            generate(args.data, args.n, args.seed)
+        events, audio = load_dataset(args.data)
     else:
-        print("note: the synth-dataset verb is not available yet; using the bench's own clips "
-              "(one object per clip, 5 impacts, render_impacts at 16 kHz)")
-        events, audio = own_clips(args.n, args.seed)
-        source = "own clips"
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp) / "dataset", args.n, args.seed)
+            events, audio = load_dataset(Path(tmp) / "dataset")
+    source = f"synth-dataset {args.data}" if args.data else "synth-dataset"
 
     t0 = time.perf_counter()
     ref = apcc(events, audio)

@@ -68,8 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("APCC definition (reconstructed; defaults in parentheses)")
     g.add_argument("--intensity", choices=INTENSITIES, default=d.intensity, help=f"({d.intensity})")
     g.add_argument("--scale", choices=SCALES, default=d.scale, help=f"({d.scale})")
-    g.add_argument("--window-start-ms", type=float, default=d.window_start_s * 1000, help="(-50)")
-    g.add_argument("--window-end-ms", type=float, default=d.window_end_s * 1000, help="(100)")
+    g.add_argument("--window-start-ms", type=float, default=d.window_start_s * 1000,
+                   help=f"({d.window_start_s * 1000:g})")
+    g.add_argument("--window-end-ms", type=float, default=d.window_end_s * 1000,
+                   help=f"({d.window_end_s * 1000:g})")
+    g.add_argument("--min-gap-ms", type=float, default=d.min_gap_s * 1000,
+                   help=f"events closer than this to another impact of their clip are masked and dropped "
+                        f"({d.min_gap_s * 1000:g}; 0 keeps them)")
     g.add_argument("--energy-transform", choices=ENERGY_TRANSFORMS, default=d.energy_transform,
                    help=f"transform of ΔKE ({d.energy_transform})")
     g.add_argument("--correlation", choices=CORRELATIONS, default=d.correlation, help=f"({d.correlation})")
@@ -88,6 +93,7 @@ def config_from_args(args: argparse.Namespace) -> ApccConfig:
     return ApccConfig(
         intensity=args.intensity, scale=args.scale,
         window_start_s=args.window_start_ms / 1000.0, window_end_s=args.window_end_ms / 1000.0,
+        min_gap_s=args.min_gap_ms / 1000.0,
         energy_transform=args.energy_transform, correlation=args.correlation, aggregate=args.aggregate,
         min_events=args.min_events, nonpositive_dke=args.nonpositive_dke, dke_floor_j=args.dke_floor_j,
         analysis_rate_hz=args.analysis_rate, n_fft=args.n_fft, hop=args.hop, n_mels=args.n_mels,

@@ -4,13 +4,15 @@ Layout of a dataset directory:
 
     OUT/index.json                 {"schema": 1, "seed": S, "scenes": [...parameters of each scene...]}
     OUT/<scene_id>/scene.mp4       H.264 picture + AAC reference sound
-    OUT/<scene_id>/scene.wav       the reference sound (16-bit PCM)
+    OUT/<scene_id>/scene.wav       the reference sound (32-bit float)
     OUT/<scene_id>/physics.json    ground truth: physics.json schema 1 plus exact per-frame state
 
 The reference sound is the weight-free modal synthesizer driven by the true impacts (true contact
-times, masses, speeds, materials; the floor's material as the surface), scaled by one global gain
-so that it fits 16-bit audio; the gain is recorded (`reference_gain_db`) so the absolute
-calibration of the synthesizer can be recovered.
+times, masses, speeds, materials; the floor's material as the surface) at one fixed gain for every
+scene (REFERENCE_GAIN_DB, recorded as `reference_gain_db`), so levels compare across scenes: a
+per-scene normalisation would give the same impact different levels in different clips and break
+APCC across clips. The WAV is 32-bit float, so the rare impact that peaks above full scale keeps
+its level instead of clipping.
 """
 
 from __future__ import annotations
@@ -44,12 +46,12 @@ from .camera import PinholeCamera
 from .simulate import BodySpec, Trajectory
 
 INDEX_SCHEMA = 1
-PEAK_LEVEL = 0.89  # the reference sound's peak after the global gain (about −1 dBFS)
+REFERENCE_GAIN_DB = -12.0  # a 1 J impact peaks near −22 dBFS; a 100 J bowling-ball drop near full scale
 
 
 def reference_sound(scene: SceneSpec, trajectories: list[Trajectory], *, sample_rate_hz: int,
                     seed: int) -> tuple[np.ndarray, float]:
-    """The true impacts rendered by the modal synthesizer → ((1, T) float32 in [−1, 1], gain in dB)."""
+    """The true impacts rendered by the modal synthesizer at the dataset's fixed gain → ((1, T) float32, gain in dB)."""
     from ..synth import ImpactEvent, render_impacts
 
     surface = {"wood": "wood", "stone": "stone", "ceramic": "ceramic"}[scene.floor_style]
@@ -65,13 +67,12 @@ def reference_sound(scene: SceneSpec, trajectories: list[Trajectory], *, sample_
             ))
     n = int(round(scene.duration_s * sample_rate_hz))
     if not events:
-        return np.zeros((1, n), np.float32), 0.0
+        return np.zeros((1, n), np.float32), REFERENCE_GAIN_DB
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # events too weak to hear are skipped, by design
         wave = render_impacts(events, duration_s=scene.duration_s, sample_rate_hz=sample_rate_hz, seed=seed)
-    peak = float(np.max(np.abs(wave))) if wave.size else 0.0
-    gain = PEAK_LEVEL / peak if peak > 0 else 1.0
-    return (wave * gain).astype(np.float32), 20.0 * math.log10(gain)
+    gain = 10.0 ** (REFERENCE_GAIN_DB / 20.0)
+    return (wave * gain).astype(np.float32), REFERENCE_GAIN_DB
 
 
 def write_scene(out_dir: str | os.PathLike, scene: SceneSpec, *, sample_rate_hz: int = 44100,
@@ -86,7 +87,7 @@ def write_scene(out_dir: str | os.PathLike, scene: SceneSpec, *, sample_rate_hz:
     wave, gain_db = reference_sound(scene, trajectories, sample_rate_hz=sample_rate_hz, seed=scene.seed)
     audio = AudioTrack(wave, int(sample_rate_hz))
     write_video(out / "scene.mp4", frames, scene.fps, audio=audio, crf=crf)
-    write_wav(out / "scene.wav", audio)
+    write_wav(out / "scene.wav", audio, bit_depth=32)
     tracks = ground_truth_tracks(scene, trajectories)
     doc = tracks.to_dict()
     doc["ground_truth"] = True

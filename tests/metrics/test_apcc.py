@@ -23,7 +23,7 @@ def test_reference_sound_against_ground_truth_physics_scores_at_least_0_9(impact
     assert result.mean >= 0.9
     assert set(result.per_category) == {"steel", "glass", "wood", "plastic", "rubber"}
     assert all(c.r >= 0.9 and c.n == 18 for c in result.per_category.values())
-    assert result.skipped == {} and result.dropped == {"nonpositive_dke": 0, "outside_audio": 0}
+    assert result.skipped == {} and result.dropped == {"nonpositive_dke": 0, "outside_audio": 0, "masked": 0}
 
 
 def test_time_shuffled_sound_scores_about_zero(impact_set):
@@ -67,10 +67,11 @@ def test_linear_scale_and_linear_energy_are_options(impact_set):
 
 def test_category_with_fewer_than_three_events_is_skipped_and_reported(impact_set):
     few = [ApccEvent("steel-0", "bell", 0.5, 1.0), ApccEvent("steel-0", "bell", 1.5, 2.0)]
-    result = apcc(impact_set.events + few, impact_set.audio)
+    keep_all = ApccConfig(min_gap_s=0.0)  # the extra events must not mask the clip's own ones
+    result = apcc(impact_set.events + few, impact_set.audio, keep_all)
     assert "bell" not in result.per_category
     assert "2 usable event(s), fewer than min_events=3" in result.skipped["bell"]
-    assert result.mean == pytest.approx(apcc(impact_set.events, impact_set.audio).mean)
+    assert result.mean == pytest.approx(apcc(impact_set.events, impact_set.audio, keep_all).mean)
 
 
 def test_when_every_category_is_skipped_the_mean_is_nan_not_zero(impact_set):
@@ -152,8 +153,10 @@ def test_onset_intensity_is_the_window_max_of_mel_power_in_db():
     i_quiet = onset_intensity(quiet, [1.0])[0]
     i_loud = onset_intensity(loud, [1.0])[0]
     assert i_loud - i_quiet == pytest.approx(20.0, abs=1e-6)  # power in dB
-    # frames centred in [t − 50 ms, t + 100 ms]: a burst 0.3 s later is not seen, one 0.09 s later is
-    early, near = onset_intensity(loud, [0.7, 0.91])
+    # frames (32 ms) centred in [t − 16 ms, t + 48 ms]: a burst 0.3 s or 0.07 s later is not seen, one
+    # 0.03 s later is
+    early, late, near = onset_intensity(loud, [0.7, 0.93, 0.97])
+    assert late == pytest.approx(-100.0)
     assert early == pytest.approx(-100.0)  # the dB floor of silence (1e-10)
     assert near > i_loud - 6.0
     assert math.isnan(onset_intensity(loud, [5.0])[0])
@@ -173,7 +176,8 @@ def test_event_intensity_is_the_max_of_the_full_frame_track_over_the_window(impa
     audio = impact_set.audio["plastic-1"]
     times = np.array([0.0, 0.52, 1.7, 3.33, audio.duration_s])
     frame_times, values = frame_intensity(audio, config)
-    expected = [values[(frame_times >= t - 0.05 - 1e-9) & (frame_times <= t + 0.1 + 1e-9)].max() for t in times]
+    lo, hi = config.window_start_s, config.window_end_s
+    expected = [values[(frame_times >= t + lo - 1e-9) & (frame_times <= t + hi + 1e-9)].max() for t in times]
     assert onset_intensity(audio, times, config) == pytest.approx(expected, abs=1e-9)
 
 
@@ -188,3 +192,23 @@ def test_progress_is_reported_per_clip_and_can_cancel(impact_set):
     steps = []
     apcc_delta(impact_set.events, impact_set.audio, impact_set.audio, progress=lambda d, t: steps.append((d, t)))
     assert steps[0] == (1, 30) and steps[-1] == (30, 30)
+
+
+def test_events_closer_than_min_gap_are_masked_dropped_and_counted():
+    from pavas_core.metrics.apcc import apcc as score
+
+    fs, n = 16000, 16000 * 3
+    wave = np.zeros(n, np.float32)
+    events = []
+    for k, (t, energy) in enumerate([(0.2, 0.01), (0.6, 0.1), (1.0, 1.0), (1.4, 10.0), (1.45, 0.001), (2.2, 3.0)]):
+        i = int(t * fs)
+        burst = np.sqrt(energy) * 0.05 * np.sin(2 * np.pi * 800 * np.arange(1600) / fs) * np.exp(-np.arange(1600) / 400)
+        wave[i:i + 1600] += burst.astype(np.float32)
+        events.append(ApccEvent("c", "wood", t, energy))
+    audio = {"c": AudioTrack(wave[None], fs)}
+    result = score(events, audio)
+    assert result.dropped["masked"] == 2 and result.per_category["wood"].n == 4  # 1.4 s and 1.45 s
+    assert result.per_category["wood"].r > 0.99
+    kept = score(events, audio, ApccConfig(min_gap_s=0.0))
+    assert kept.dropped["masked"] == 0 and kept.per_category["wood"].n == 6
+    assert kept.per_category["wood"].r < result.per_category["wood"].r  # the masked tap reads the blow's level
