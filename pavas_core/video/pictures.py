@@ -145,8 +145,10 @@ def _seek_near(container, file_path: Path, start_s: float) -> float | None:
 def _pyav_source(container, file_path: Path, *, origin_s: float | None) -> PictureSource:
     """origin_s: the first frame's file time after a seek (consumers skip by time), else None."""
     stream = first_video_stream(container, file_path)
-    # Let FFmpeg use frame and slice threads (as many as it sees cores).
-    stream.thread_type = "AUTO"
+    # Slice threads only: with frame threads, freeing a decoder that stopped before the end (a
+    # window, a cancel) can deadlock once torchvision is imported (PyAV issues #1849/#1861), which
+    # would hang the ComfyUI server.
+    stream.thread_type = "SLICE"
     fps = frame_rate_of(stream)
     duration_s = stream_duration_s(container, stream)
     warnings: list[str] = []
