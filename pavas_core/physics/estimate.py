@@ -163,7 +163,8 @@ def _analyse_track(track: Track, shifts: np.ndarray, times: np.ndarray, fps: flo
     # a blob much smaller or larger than usual is partly hidden, partly camouflaged or merged with
     # something: its centroid is not the object's (blobs cut by the picture's edge were handled above)
     areas = np.array([p.det.area_px for p in pts])
-    typical = ndimage.median_filter(areas, size=min(21, len(areas)), mode="nearest")
+    # mirrored ends: with "nearest" the first (last) blob would outvote its neighbours at the track's ends
+    typical = ndimage.median_filter(areas, size=min(21, len(areas)), mode="mirror")
     at_edge = np.array([p.det.touches_border for p in pts])
     clean &= at_edge | ((areas > 0.75 * typical) & (areas < 1.5 * typical))
     t = times[frames]

@@ -82,7 +82,9 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
         tc = _meeting(a, b, lo, hi)
         kind = "floor" if float((b.vel(tc) - a.vel(tc)) @ down) < 0 else "wall"
     elif a.kind == FLIGHT and b.kind == GROUND:
-        level = floor_level if floor_level is not None else _ground_level(fit, b, down)
+        # where it came to rest, once that is well measured: the level of earlier bounces is
+        # extrapolated from fast, often motion-blurred flights and can be off by a pixel or two
+        level = _ground_level(fit, b, down) if floor_level is None or b.n >= 5 else floor_level
         tc = _landing(a, level, down, lo, hi)
         kind = "landing"
     else:

@@ -208,17 +208,36 @@ class _Thresholds:
     hi: np.ndarray
 
 
-def _thresholds(aligned: np.ndarray, background: np.ndarray, *, sigma: float, slack_px: float) -> _Thresholds:
+def _thresholds(aligned: np.ndarray, background: np.ndarray, *, sigma: float, slack_px: float,
+                alt: np.ndarray | None = None) -> _Thresholds:
     """Hysteresis thresholds from the noise level, each pixel's typical residual and the local gradient.
 
     Edges that shimmer (sub-pixel misregistration, resampling blur, compression) get a higher
-    threshold than flat areas; a moving object covers a pixel in too few of the sampled frames
-    to raise its typical residual.
+    threshold than flat areas. The typical residual is that of the calmest third of the sampled
+    frames, which a moving object rarely covers. `alt`: the other state of regions whose
+    background changes (an object comes to rest there); a pixel's residual is to the nearer state,
+    else the object resting there for most of the clip would raise the threshold and hide its
+    last bounces.
     """
     res = aligned - background[None]
-    typical = ndimage.maximum_filter(np.median(np.sqrt(np.einsum("kijc,kijc->kij", res, res)), axis=0), size=3)
+    d2 = np.einsum("kijc,kijc->kij", res, res)
+    if alt is not None:
+        res = aligned - alt[None]
+        d2 = np.minimum(d2, np.einsum("kijc,kijc->kij", res, res))
+    # the calmest third of the clip: shimmer and compression noise are there all the time, while an
+    # object that lingers (hops in place before it rests) must not raise its place's threshold
+    dist = np.sqrt(d2)
+    if len(dist) >= 6:
+        typical = 1.2 * np.min([np.median(c, axis=0) for c in np.array_split(dist, 3, axis=0)], axis=0)
+    else:
+        typical = np.median(dist, axis=0)
+    typical = ndimage.maximum_filter(typical, size=3)
     gy, gx = np.gradient(_gray(background.clip(0, 255)))
-    grad = ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
+    grad = np.sqrt(gx**2 + gy**2)
+    if alt is not None:
+        gy, gx = np.gradient(_gray(alt.clip(0, 255)))
+        grad = np.maximum(grad, np.sqrt(gx**2 + gy**2))
+    grad = ndimage.maximum_filter(grad, size=3)
     noise = sigma * np.sqrt(3.0)  # typical colour distance of pure noise
     lo = np.maximum(max(3.5 * noise, 10.0), 3.0 * typical) + slack_px * grad
     hi = np.maximum(max(6.0 * noise, 18.0), 5.0 * typical) + slack_px * grad
@@ -265,20 +284,22 @@ def segment_motion(
         calm = ndimage.binary_erosion(calm, iterations=2)  # keep clear of whatever moved there
         background = np.where(calm[..., None], early, background).astype(np.float32)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
-    fine = _thresholds(aligned, background, sigma=sigma, slack_px=slack)
-    aligned_half = np.stack([_half(a) for a in aligned])
-    coarse = _thresholds(aligned_half, _half(background), sigma=sigma / 2, slack_px=slack / 2)
     margin = int(np.ceil(np.abs(shifts).max())) + 2 if not static else 0
     changes = _scene_changes(start, end, background, noise=sigma * np.sqrt(3.0),
                              min_area_px=min_area_px) if t >= 8 else []
-    max_shift = float(np.abs(shifts).max())
-    shifter = _Shifter(background, max_shift)
+    alt = None
     if changes:
         alt = background.copy()  # the other state of every region that changes
         for ch in changes:
             alt[ch.ys, ch.xs] = ch.after
             background[ch.ys, ch.xs] = ch.before
-        shifter = _Shifter(background, max_shift)
+    fine = _thresholds(aligned, background, sigma=sigma, slack_px=slack, alt=alt)
+    aligned_half = np.stack([_half(a) for a in aligned])
+    coarse = _thresholds(aligned_half, _half(background), sigma=sigma / 2, slack_px=slack / 2,
+                         alt=None if alt is None else _half(alt))
+    max_shift = float(np.abs(shifts).max())
+    shifter = _Shifter(background, max_shift)
+    if changes:
         alt_shifter = _Shifter(alt, max_shift)
         pad = int(np.ceil(max_shift)) + 2
         boxes_alt = [(max(int(ch.ys.min()) - pad, 0), min(int(ch.ys.max()) + pad + 1, h),

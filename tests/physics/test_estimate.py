@@ -138,3 +138,18 @@ def test_one_frame_video_is_refused_with_a_clear_message():
 def test_same_clip_gives_the_same_physics(bouncing_ball):
     clip, _ = bouncing_ball
     assert estimate_physics(clip).to_json() == estimate_physics(clip).to_json()
+
+
+def test_last_small_bounce_before_an_object_comes_to_rest_is_found(scene_tools):
+    # a cushion dropped from rest: it lands at 5.5 m/s, hops a few pixels (over its own resting
+    # place) and lands again at 1.4 m/s, then rests for most of the clip
+    build, render, _ = scene_tools
+    scene = build([("cushion", (0.5, 0.2), (0.3, 0.0, 0.0), {"restitution": 0.25})],
+                  width=160, height=120, duration_s=2.5, seed=4)
+    clip, truth = render(scene)
+    est = estimate_physics(clip)
+    m = match_impacts(truth, est)
+    fast = [i for i in truth.objects[0].impacts if i.v_before >= 1.0]
+    assert len(fast) == 2 and fast[1].v_before == pytest.approx(1.39, abs=0.01)
+    assert m.recall == 1.0 and m.precision == 1.0
+    assert max(m.v_before_rel_errors) < 0.05

@@ -49,3 +49,17 @@ def test_an_object_that_comes_to_rest_leaves_no_ghost_before_it_arrives():
         (det,) = seg.detections[k]
         assert det.u_px == pytest.approx(path[k][0], abs=0.5)
     assert all(not d for d in seg.detections[30:])  # at rest it is background
+
+
+def test_an_object_hopping_in_place_before_it_rests_stays_visible_at_its_own_centre():
+    # it lands, hops a little (a few px, mostly over its own resting place), then rests for most
+    # of the clip: its hops must still be found (the last small bounces of a bouncing sequence)
+    bg = textured(seed=4)[20:-20, 20:-20]
+    hops = [(60.0, 70.0 - 5.0 * np.sin(np.pi * k / 6)) for k in range(1, 6)]
+    path = [(60.0, 20.0 + 5.0 * k) for k in range(10)] + [(60.0, 70.0)] + hops + [(60.0, 70.0)] * 44
+    frames = np.stack([disc(bg, u, v, 9, (40, 60, 210)) for u, v in path]).clip(0, 255).astype(np.uint8)
+    seg = segment_motion(frames)
+    for k in range(11, 16):  # the hop, 2.5 to 5 px above the resting place
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(path[k][0], abs=0.5) and det.v_px == pytest.approx(path[k][1], abs=0.5)
+    assert all(not d for d in seg.detections[30:])
