@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from fractions import Fraction
 from pathlib import Path
 
@@ -161,6 +162,8 @@ class PavasLoadVideo:
             with_audio=True,
             progress=progress_callback(),
         )
+        # The whole file, at its own timing: Mux Audio Into Video can copy its pictures untouched.
+        clip.metadata["whole_file"] = not (float(start_s) or float(max_duration_s) or float(force_fps))
         return clip_outputs(clip)
 
 
@@ -237,13 +240,17 @@ class PavasMuxVideo:
         from ..pavas_core.video.audio_io import fit_audio_to_duration
 
         track = audio_to_track(audio, what="audio")  # validates (any Mapping, finite samples)
+        if clip is not None and video is None:
+            clip = expect_clip(clip)
+        source = _copyable_source_file(video, clip)
+        if source is not None:
+            return (self._mux_into_copy(source, track),)
         if video is not None:
             if not hasattr(video, "get_components"):
                 raise BadInputError(f"video: expected a VIDEO, got {type(video).__name__}")
             components = video.get_components()
             images, frame_rate = components.images, Fraction(components.frame_rate)
         elif clip is not None:
-            clip = expect_clip(clip)
             images, frame_rate = frames_to_image(clip.frames), Fraction(clip.fps).limit_denominator(1001)
         else:
             raise BadInputError("connect a `video` or a `clip` to put the sound into")
@@ -254,6 +261,43 @@ class PavasMuxVideo:
             raise RuntimeError("Mux Audio Into Video needs ComfyUI's comfy_api (ComfyUI 0.3.40 or newer)")
         components = api.Types.VideoComponents(images=images, audio=comfy_audio, frame_rate=frame_rate)
         return (api.InputImpl.VideoFromComponents(components),)
+
+
+    @staticmethod
+    def _mux_into_copy(source: str, track):
+        """The source file's picture stream copied as is (full size, no re-encoding) with the new sound."""
+        from ..pavas_core.video import mux_audio
+
+        api = optional_module("comfy_api.latest")
+        if api is None:
+            raise RuntimeError("Mux Audio Into Video needs ComfyUI's comfy_api (ComfyUI 0.3.40 or newer)")
+        out = Path(folder_paths().get_temp_directory()) / f"PAVAS_mux_{uuid.uuid4().hex[:12]}.mp4"
+        mux_audio(source, track, out)
+        return api.InputImpl.VideoFromFile(str(out))
+
+
+# Containers whose picture stream (H.264/HEVC/...) goes into an .mp4 unchanged.
+COPYABLE_SUFFIXES = (".mp4", ".m4v", ".mov")
+
+
+def _copyable_source_file(video, clip) -> str | None:
+    """The file whose pictures the output can copy: a core VIDEO loaded from a file, or a clip that
+    holds a whole file at its own timing. None when the pictures exist only in memory (or were cut,
+    resampled or come in a container whose codecs .mp4 may not hold): those are encoded anew."""
+    if video is not None:
+        if type(video).__name__ != "VideoFromFile" or not hasattr(video, "get_stream_source"):
+            return None
+        try:
+            source = video.get_stream_source()
+        except Exception:  # a VIDEO implementation we do not know: encode from its frames instead
+            return None
+    elif clip is not None and clip.metadata.get("whole_file"):
+        source = clip.source_path
+    else:
+        return None
+    if isinstance(source, str) and source.lower().endswith(COPYABLE_SUFFIXES) and os.path.isfile(source):
+        return source
+    return None
 
 
 NODE_CLASS_MAPPINGS = {

@@ -207,6 +207,9 @@ class VideoFromFile:
     def __init__(self, path):
         self.path = str(path)
 
+    def get_stream_source(self):
+        return self.path
+
     def get_components(self) -> VideoComponents:
         import torch
 

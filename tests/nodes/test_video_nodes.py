@@ -123,6 +123,30 @@ def test_mux_puts_the_sound_into_a_video_of_the_clip_trimmed_to_its_length(pack,
     assert info.num_frames == clip.num_frames or info.duration_s == pytest.approx(1.5, abs=0.1)
 
 
+def test_mux_of_a_whole_loaded_file_copies_its_pictures_at_full_size(pack, core, comfy, ball_video):
+    # decoded small for the physics, but the output keeps the file's own pictures (stream copy)
+    _, _, _, clip = load_node(pack).load("ball.mp4", max_side=32, force_fps=0.0, start_s=0.0, max_duration_s=0.0)
+    assert clip.width == 32
+    audio = {"waveform": torch.zeros(1, 1, 16000 * 3), "sample_rate": 16000}
+    (video,) = pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]().mux(audio, clip=clip)
+    assert type(video).__name__ == "VideoFromFile" and video.path.startswith(str(comfy.temp_dir))
+    src, out = core.video.probe_video(ball_video), core.video.probe_video(video.path)
+    assert (out.width, out.height, out.num_frames) == (src.width, src.height, src.num_frames)
+    assert out.has_audio and out.duration_s == pytest.approx(src.duration_s, abs=0.05)
+    # a cut clip's pictures are not the file's: they are encoded from the clip
+    _, _, _, part = load_node(pack).load("ball.mp4", max_side=32, force_fps=0.0, start_s=0.5, max_duration_s=0.0)
+    (cut,) = pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]().mux(audio, clip=part)
+    assert type(cut).__name__ == "VideoFromComponents" and cut.get_components().images.shape[2] == 32
+
+
+def test_mux_of_a_core_video_from_a_file_copies_that_file(pack, core, comfy, ball_video):
+    api = comfy.modules["comfy_api.latest"]
+    audio = {"waveform": torch.zeros(1, 1, 16000), "sample_rate": 16000}
+    (video,) = pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]().mux(audio, video=api.InputImpl.VideoFromFile(ball_video))
+    assert type(video).__name__ == "VideoFromFile" and video.path != str(ball_video)
+    assert core.video.probe_video(video.path).num_frames == core.video.probe_video(ball_video).num_frames
+
+
 def test_mux_accepts_a_core_video(pack, comfy):
     api = comfy.modules["comfy_api.latest"]
     source = api.InputImpl.VideoFromComponents(api.Types.VideoComponents(
