@@ -23,7 +23,7 @@ COMFYUI_PATH = os.environ.get("COMFYUI_PATH")
 pytestmark = pytest.mark.skipif(not COMFYUI_PATH, reason="set COMFYUI_PATH to a ComfyUI checkout to run")
 
 SCRIPT = textwrap.dedent('''
-    import importlib.util, json, sys, tempfile
+    import atexit, importlib.util, json, shutil, sys, tempfile
     from pathlib import Path
     comfy_dir, repo, tests_nodes = sys.argv[1:4]
     sys.path[:0] = [comfy_dir, tests_nodes]
@@ -32,6 +32,7 @@ SCRIPT = textwrap.dedent('''
     import folder_paths, comfy.utils, comfy.model_management as mm, comfy.model_patcher
 
     models = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, models, True)
     folder_paths.models_dir = str(models)
     spec = importlib.util.spec_from_file_location("pack", Path(repo) / "__init__.py", submodule_search_locations=[repo])
     pack = importlib.util.module_from_spec(spec); sys.modules["pack"] = pack; spec.loader.exec_module(pack)
