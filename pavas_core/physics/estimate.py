@@ -261,6 +261,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     seg = segment_motion(small, min_settle_frames=max(5, int(round(0.3 * fps))), progress=seg_progress)
     gap = max(3, int(round(0.25 * fps)))
     tracks = track_detections(seg.detections, config=TrackerConfig(max_gap_frames=gap, link_gap_frames=2 * gap,
+                                                                   arc_link_gap_frames=int(round(1.0 * fps)),
                                                                    min_points=max(5, int(round(0.15 * fps)))))
     # keep the objects seen longest when there are more than asked for
     if len(tracks) > opts.max_objects:

@@ -275,18 +275,17 @@ def segment_motion(
     last = list(range(max(t - 3, 0), t))
     ends = np.stack([shift_image(frames_u8[k].astype(np.float32), -shifts[k, 0], -shifts[k, 1]) for k in first + last])
     start, end = ends[: len(first)], ends[len(first) :]
+    changes = []
     if t >= 8:
         # an object that lingers (rolls slowly, bounces in place) can fill the median where it
         # spends most of its time; where the first frames agree, they show the empty scene
-        early = np.median(start, axis=0)
-        spread = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0))
-        calm = spread < max(4.0 * sigma * np.sqrt(3.0), 20.0)
-        calm = ndimage.binary_erosion(calm, iterations=2)  # keep clear of whatever moved there
+        early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0))
+        calm = ndimage.binary_erosion(~unsteady, iterations=2)  # keep clear of whatever moved there
         background = np.where(calm[..., None], early, background).astype(np.float32)
+        changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
+                                 min_area_px=min_area_px)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
     margin = int(np.ceil(np.abs(shifts).max())) + 2 if not static else 0
-    changes = _scene_changes(start, end, background, noise=sigma * np.sqrt(3.0),
-                             min_area_px=min_area_px) if t >= 8 else []
     alt = None
     if changes:
         alt = background.copy()  # the other state of every region that changes
@@ -348,27 +347,62 @@ class _Change:
     after: np.ndarray  # (N, 3) colours at the end
 
 
-def _scene_changes(start: np.ndarray, end: np.ndarray, background: np.ndarray, *, noise: float,
-                   min_area_px: int) -> list[_Change]:
+def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """The scene as the first frames show it. start: (K, H, W, 3) the first frames aligned on frame 0.
+
+    → (early (H, W, 3): the start state, unsteady (H, W) bool: no steady start state there).
+    Where the first K frames agree, their median. An object that arrives at its final resting place
+    within those frames (a fast throw or drop) leaves that place unsteady although the first three
+    frames still show it empty; there the first three frames are used, if what moved around that
+    place lies on one side of it (an object that is there from the start and moves off slowly is
+    ringed by its leading and trailing edges instead, and must not become the empty scene).
+    """
+    steady = max(4.0 * noise, 20.0)
+    early = np.median(start, axis=0)
+    unsteady = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0)) >= steady
+    if len(start) <= 3:
+        return early, unsteady
+    early3 = np.median(start[:3], axis=0)
+    unsteady3 = np.sqrt(np.max(np.sum((start[:3] - early3) ** 2, axis=-1), axis=0)) >= steady
+    # only where it matters: the first three frames differ from the median (which holds the object)
+    cand = unsteady & ~unsteady3 & (np.sqrt(np.sum((early3 - background) ** 2, axis=-1)) > max(6.0 * noise, 25.0))
+    cand = ndimage.binary_opening(cand, structure=np.ones((3, 3), bool))
+    labels, n = ndimage.label(cand)
+    if n == 0:
+        return early, unsteady
+    use = np.zeros(n + 1, bool)
+    for r, sl in enumerate(ndimage.find_objects(labels), start=1):
+        pad = tuple(slice(max(a.start - 3, 0), a.stop + 3) for a in sl)
+        region = labels[pad] == r
+        ring = ndimage.binary_dilation(region, iterations=2) & ~region
+        moving = ring & unsteady3[pad]
+        use[r] = not ring.any() or moving.sum() < 0.2 * ring.sum() or _one_sided(region, moving)
+    # with the slivers along its edge that the opening removed (else they would look like motion
+    # all round the place where the object comes to rest)
+    take = ndimage.binary_dilation(use[labels], iterations=2) & unsteady & ~unsteady3
+    early = np.where(take[..., None], early3, early)
+    return early, unsteady & ~take
+
+
+def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, background: np.ndarray, *,
+                   noise: float, min_area_px: int) -> list[_Change]:
     """Regions whose background is not the same all through the clip.
 
-    start, end: (3, H, W, 3) the first and last frames, aligned on frame 0; background: the
-    temporal median. The median keeps an object that rests (or lingers, rolling slowly) for much
-    of the clip, and its empty place would then look like a moving "ghost" before it arrives.
+    early, unsteady: the start state and where there is none (see _start_state); end: (3, H, W, 3)
+    the last frames, aligned on frame 0; background: the temporal median. The median keeps an
+    object that rests (or lingers, rolling slowly) for much of the clip, and its empty place would
+    then look like a moving "ghost" before it arrives.
     Where the first frames agree among themselves but differ from the median (or from the last
     frames, which agree among themselves), the region gets two states: the start, and the end
     (last frames, or the median); after the object has settled a pixel there counts as moving
     only if it matches neither.
     """
-    early = np.median(start, axis=0)
     late = np.median(end, axis=0)
     thr = max(6.0 * noise, 25.0)
     # each state must be steady over its frames: an object merely passing by in the first or
     # last frames is not a change of the background
     steady = max(4.0 * noise, 20.0)
-    spread_e = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0))
     spread_l = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
-    unsteady = spread_e >= steady
     to_late = (spread_l < steady) & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
     to_median = np.sqrt(np.sum((early - background) ** 2, axis=-1)) > thr
     after = np.where(to_late[..., None], late, background)
@@ -377,11 +411,14 @@ def _scene_changes(start: np.ndarray, end: np.ndarray, background: np.ndarray, *
     keep = np.zeros(n + 1, bool)
     for r, sl in enumerate(ndimage.find_objects(labels), start=1):
         # a resting object is steady all round; the part a slow object covers in all of the first
-        # frames is ringed by pixels it covers only in some of them
+        # frames is ringed by pixels it covers only in some of them, on both sides of its motion
+        # (leading and trailing edge). An object that comes to rest next to where something moved
+        # at the start (it fell there itself) has moving pixels on one side only.
         pad = tuple(slice(max(a.start - 3, 0), a.stop + 3) for a in sl)
         region = labels[pad] == r
         ring = ndimage.binary_dilation(region, iterations=2) & ~region
-        keep[r] = region.sum() >= min_area_px and (not ring.any() or unsteady[pad][ring].mean() < 0.2)
+        keep[r] = region.sum() >= min_area_px and (not ring.any() or unsteady[pad][ring].mean() < 0.2
+                                                   or _one_sided(region, ring & unsteady[pad]))
     cand = ndimage.binary_dilation(keep[labels], structure=np.ones((3, 3), bool), iterations=2)
     labels, n = ndimage.label(cand)
     out = []
@@ -392,6 +429,20 @@ def _scene_changes(start: np.ndarray, end: np.ndarray, background: np.ndarray, *
         ys, xs = ys + sl[0].start, xs + sl[1].start
         out.append(_Change(ys, xs, early[ys, xs].astype(np.float32), after[ys, xs].astype(np.float32)))
     return out
+
+
+def _one_sided(region: np.ndarray, moving: np.ndarray) -> bool:
+    """Do the `moving` pixels around `region` lie on one side of it (within about a half-circle)?
+
+    Directions from the region's centre to the moving pixels: their mean resultant length is near 1
+    when they crowd on one side and near 0 when they surround the region or sit on opposite sides.
+    """
+    if moving.sum() < 3:
+        return True
+    cy, cx = (float(c.mean()) for c in np.nonzero(region))
+    my, mx = np.nonzero(moving)
+    ang = np.arctan2(my - cy, mx - cx)
+    return float(np.hypot(np.cos(ang).mean(), np.sin(ang).mean())) > 0.6
 
 
 def _settle_frame(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, *, run: int) -> int:

@@ -13,6 +13,7 @@ short ones are dropped.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass, field
 
@@ -77,6 +78,14 @@ class Track:
         a, b = pts[-2], pts[-1]
         return float(np.hypot(b.det.u_px - a.det.u_px, b.det.v_px - a.det.v_px) / max(b.frame - a.frame, 1))
 
+    def peak_speed_px_per_frame(self) -> float:
+        """The fastest of the last three steps: a step across a bounce is short (the object went down
+        and came back up within it), while the object after it moves about as fast as before."""
+        pts = self.recent_points(4)
+        steps = [np.hypot(b.det.u_px - a.det.u_px, b.det.v_px - a.det.v_px) / max(b.frame - a.frame, 1)
+                 for a, b in zip(pts[:-1], pts[1:])]
+        return float(max(steps, default=0.0))
+
     def typical_area(self) -> float:
         return float(statistics.median(p.det.area_px for p in self.clean_points(7)))
 
@@ -97,6 +106,7 @@ class TrackerConfig:
     min_points: int = 5  # shorter tracks are dropped
     min_motion_px: float = 4.0  # tracks whose centroid never moves further are dropped (ghosts)
     link_gap_frames: int = 15  # broken tracks closer than this in time may be re-linked
+    arc_link_gap_frames: int = 30  # ... and up to this far apart if one free-fall arc joins them
 
 
 def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_gate_px: float) -> np.ndarray:
@@ -105,7 +115,9 @@ def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_g
         pred = tr.predict(frame)
         gap = frame - tr.last_frame
         size = tr.typical_size()
-        gate = 3.0 + 1.2 * size + 2.5 * tr.speed_px_per_frame() * gap + 2.0 * (gap - 1)
+        # a bounce reverses the motion: the prediction (which carries on) can then be off by up to
+        # twice the distance travelled since the contact, at the speed from before the bounce
+        gate = 3.0 + 1.2 * size + 2.5 * tr.peak_speed_px_per_frame() * gap + 2.0 * (gap - 1)
         if len(tr.points) == 1:  # speed still unknown: a fast object may be far from where it was
             gate = max(gate, young_gate_px)
         color = tr.color()
@@ -266,22 +278,63 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
                 continue
             for b in tracks:
                 gap = b.first_frame - a.last_frame
-                if b is a or gap < 1 or gap > cfg.link_gap_frames:
+                if b is a or gap < 1 or gap > max(cfg.link_gap_frames, cfg.arc_link_gap_frames):
                     continue
-                pred = a.predict(b.first_frame)
                 first = b.points[0].det
-                dist = float(np.hypot(first.u_px - pred[0], first.v_px - pred[1]))
-                gate = 3.0 + 1.2 * a.typical_size() + 1.0 * a.speed_px_per_frame() * gap
                 dcol = float(np.linalg.norm(np.asarray(first.mean_rgb) - a.color())) / 40.0
                 b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
                 darea = abs(np.log(max(b_area, 1.0) / max(a.typical_area(), 1.0)))
-                if dist < gate and dcol < 1.5 and darea < 0.5:  # same place, colour and size
-                    score = dist / gate + 0.2 * dcol
-                    if best is None or score < best[0]:
-                        best = (score, a, b)
+                if not (dcol < 1.5 and darea < 0.5):  # same colour and size
+                    continue
+                score = None
+                if gap <= cfg.link_gap_frames:
+                    pred = a.predict(b.first_frame)
+                    dist = float(np.hypot(first.u_px - pred[0], first.v_px - pred[1]))
+                    gate = 3.0 + 1.2 * a.typical_size() + 1.0 * a.peak_speed_px_per_frame() * gap
+                    if dist < gate:  # where the extrapolation leads
+                        score = dist / gate + 0.2 * dcol
+                if score is None and gap <= cfg.arc_link_gap_frames:
+                    # an object thrown up out of the picture (or hidden for a while) comes back on
+                    # the same free-fall arc it left on
+                    arc = _arc_misfit(a, b)
+                    if arc < 1.0:
+                        score = arc + 0.2 * dcol
+                if score is not None and (best is None or score < best[0]):
+                    best = (score, a, b)
         if best is not None:
             _, a, b = best
             a.points.extend(b.points)
             tracks.remove(b)
             changed = True
     return tracks
+
+
+def _arc_misfit(a: Track, b: Track) -> float:
+    """How badly one free-fall arc (a parabola in time, accelerating down the picture) joins the end
+    of `a` to the start of `b`: its rms residual in units of the tolerance (< 1: they join).
+
+    Only whole blobs count (not cut by the picture's edge, not shared): a cut blob's centroid is off.
+    The arc may start at a's last bounce and end at b's first one, so shorter ends are tried as well.
+    """
+    def whole(pts: list[TrackPoint]) -> list[TrackPoint]:
+        return [p for p in pts if not p.shared and not p.det.touches_border]
+
+    tail_all, head_all = whole(a.points[-8:]), whole(b.points[:8])
+    if len(tail_all) < 3 or len(head_all) < 3:
+        return float("inf")
+    size = 0.5 * (a.typical_size() + b.typical_size())
+    tol = 1.0 + 0.05 * size
+    best = float("inf")
+    for ka, kb in itertools.product(range(3, min(6, len(tail_all)) + 1), range(3, min(6, len(head_all)) + 1)):
+        pts = tail_all[-ka:] + head_all[:kb]
+        f = np.array([p.frame for p in pts], dtype=np.float64)
+        uv = np.array([[p.det.u_px, p.det.v_px] for p in pts])
+        x = f - f.mean()
+        basis = np.stack([np.ones_like(x), x, x**2], 1)
+        coef, *_ = np.linalg.lstsq(basis, uv, rcond=None)
+        acc_u, acc_v = 2.0 * coef[2]
+        if not (acc_v > 0 and abs(acc_u) < 0.5 * acc_v):
+            continue  # not gravity (a camera tilted by more than ~25° is not expected here)
+        rms = float(np.sqrt(np.mean(np.sum((uv - basis @ coef) ** 2, axis=1))))
+        best = min(best, rms / tol)
+    return best

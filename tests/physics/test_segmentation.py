@@ -63,3 +63,34 @@ def test_an_object_hopping_in_place_before_it_rests_stays_visible_at_its_own_cen
         (det,) = seg.detections[k]
         assert det.u_px == pytest.approx(path[k][0], abs=0.5) and det.v_px == pytest.approx(path[k][1], abs=0.5)
     assert all(not d for d in seg.detections[30:])
+
+
+def test_an_object_that_reaches_its_resting_place_within_the_first_frames_is_seen_arriving():
+    # thrown down fast: it is empty floor in frames 0-2, covered from frame 3 on and rests there for
+    # the rest of the clip (the median holds it); its landing frames must show the whole object
+    bg = textured(seed=5)[20:-20, 20:-20]
+    path = [(70.0, 12.0), (70.0, 30.0), (70.0, 50.0), (70.0, 74.0), (70.0, 84.0)] + [(70.0, 88.0)] * 35
+    frames = np.stack([disc(bg, u, v, 8, (220, 50, 40)) for u, v in path]).clip(0, 255).astype(np.uint8)
+    seg = segment_motion(frames)
+    for k in range(5):  # falling and landing, each frame exactly the object at its own centre
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(path[k][0], abs=0.5) and det.v_px == pytest.approx(path[k][1], abs=0.5)
+        assert det.area_px == pytest.approx(np.pi * 64, rel=0.15)
+    assert all(not d for d in seg.detections[20:])  # at rest it is background
+
+
+def test_a_large_object_leaving_its_start_slowly_is_not_taken_for_the_empty_scene():
+    # a big box that moves off slowly: its middle is covered in all of the first three frames (not
+    # in all of the first five); it must stay visible at its own centre from the first frame on
+    bg = textured(seed=6)[20:-20, 20:-20]
+    yy, xx = np.mgrid[0:120, 0:160] + 0.5
+    path = [(50.0, 30.0 + 8.0 * k) for k in range(10)] + [(50.0, 102.0)] * 30
+    frames = []
+    for u, v in path:
+        box = ((np.abs(xx - u) <= 14) & (np.abs(yy - v) <= 14))[..., None]
+        frames.append(np.where(box, np.float32([40, 80, 200]), bg))
+    seg = segment_motion(np.stack(frames).clip(0, 255).astype(np.uint8))
+    for k in range(6):
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(path[k][0], abs=0.5) and det.v_px == pytest.approx(path[k][1], abs=0.5)
+        assert det.area_px == pytest.approx(29 * 29, rel=0.1)

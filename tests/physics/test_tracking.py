@@ -1,6 +1,6 @@
 import numpy as np
 
-from pavas_core.physics.tracking import track_detections
+from pavas_core.physics.tracking import TrackerConfig, track_detections
 
 
 def blob(frame, u, v, r, rgb, w=200, h=150):
@@ -66,3 +66,61 @@ def test_static_blobs_and_one_frame_flickers_are_not_objects():
             dets.append(det_from_mask(k, disc_mask([((150, 100), 3)], 0, 0, 150, 200), 0, 0, (0.0, 0.0, 0.0)))
         frames.append(dets)
     assert track_detections(frames) == []
+
+
+def _ball_dets(centres, r=6.0, rgb=(200.0, 60.0, 40.0), w=200, h=150):
+    """One disc detection per frame (None: not seen); blobs cut by the picture's edge are cut."""
+    frames = []
+    for k, c in enumerate(centres):
+        if c is None:
+            frames.append([])
+            continue
+        u, v = c
+        x0, y0 = max(int(u - r) - 1, 0), max(int(v - r) - 1, 0)
+        x1, y1 = min(int(u + r) + 2, w), min(int(v + r) + 2, h)
+        m = disc_mask([((u, v), r)], y0, x0, y1 - y0, x1 - x0)
+        frames.append([det_from_mask(k, m, y0, x0, rgb, w, h)] if m.sum() else [])
+    return frames
+
+
+def test_a_fast_bounce_right_after_the_object_appears_does_not_break_its_track():
+    # falls 20 → 38 px per frame, bounces between frames 5 and 6 (the step across the bounce is
+    # short), goes back up: one track through the bounce
+    g = 2.0  # px / frame²
+    centres = []
+    for k in range(14):
+        tc = 5.5
+        if k < tc:
+            centres.append((100.0, 20.0 + 28.0 * k + 0.5 * g * k * k))
+        else:
+            v_in = 28.0 + g * tc
+            y_c = 20.0 + 28.0 * tc + 0.5 * g * tc * tc
+            tau = k - tc
+            centres.append((100.0 + 0.0, y_c - 0.8 * v_in * tau + 0.5 * g * tau * tau))
+    tracks = track_detections(_ball_dets(centres, h=260), config=TrackerConfig(max_gap_frames=3, link_gap_frames=6))
+    assert len(tracks) == 1 and [p.frame for p in tracks[0].points] == list(range(14))
+
+
+def test_an_object_thrown_up_out_of_the_picture_is_the_same_object_when_it_falls_back():
+    # leaves through the top edge for 14 frames and comes back on the same parabola
+    centres = []
+    for k in range(30):
+        v = 120.0 - 14.0 * k + 0.5 * 1.0 * k * k  # apex at k = 14, v = 22 … out of view in between
+        centres.append((40.0 + 2.0 * k, v) if v > 40.0 or k < 4 or k > 24 else None)
+    seen = [k for k, c in enumerate(centres) if c is not None]
+    cfg = TrackerConfig(max_gap_frames=3, link_gap_frames=6, arc_link_gap_frames=20)
+    tracks = track_detections(_ball_dets(centres), config=cfg)
+    assert len(tracks) == 1 and [p.frame for p in tracks[0].points] == seen
+    # without the arc link the two halves stay apart (the gap is longer than link_gap_frames)
+    apart = track_detections(_ball_dets(centres), config=TrackerConfig(max_gap_frames=3, link_gap_frames=6,
+                                                                        arc_link_gap_frames=0))
+    assert len(apart) == 2
+
+
+def test_two_objects_on_different_arcs_are_not_joined_across_a_gap():
+    # the first leaves upwards; a second one of the same look appears later on another arc
+    first = [(40.0 + 2.0 * k, 120.0 - 14.0 * k + 0.5 * k * k) for k in range(6)]
+    second = [(150.0 - 3.0 * k, 30.0 + 9.0 * k + 0.5 * k * k) for k in range(8)]
+    centres = first + [None] * 10 + second
+    cfg = TrackerConfig(max_gap_frames=3, link_gap_frames=6, arc_link_gap_frames=20)
+    assert len(track_detections(_ball_dets(centres), config=cfg)) == 2
