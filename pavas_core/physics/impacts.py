@@ -249,10 +249,45 @@ def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t
     hi = t_last + 2.5 * frame_dt
     if hi > t_end_s:
         return None  # the clip ends: nothing to say about a vanishing
+    tol = 1.0 + 3.0 * fit.noise_px
+    early = _landing_before_last_sample(fit, level, down, tol)
+    if early is not None:
+        return early
     tc = _landing(seg, level, down, t_last, hi)
     pos = seg.pos(tc)
-    if tc <= t_last or abs(float(pos @ down) - level) > 1.0 + 3.0 * fit.noise_px:
+    if tc <= t_last or abs(float(pos @ down) - level) > tol:
         return None
     v = seg.vel(tc)
     return Contact(tc, pos, v, np.zeros(2), "landing", 0.0, seg.pos_sigma(tc), seg.vel_sigma(),
                    len(fit.segments) - 1, len(fit.segments))
+
+
+def _landing_before_last_sample(fit: FlightFit, level: float, down: np.ndarray, tol: float) -> Contact | None:
+    """A final flight whose last sample already rests on the floor (one frame after the landing).
+
+    That sample is absorbed into the flight's fit; without it the flight passes through the floor
+    before the sample's time. Then the flight is refitted without it, the sample becomes a one-sample
+    ground segment, and the landing is where the refitted flight meets the floor.
+    """
+    seg = fit.segments[-1]
+    if seg.n < 5:
+        return None
+    k = seg.i1
+    t_prev, t_k = float(fit.t_s[k - 1]), float(fit.t_s[k])
+    q_k = float(fit.xy_px[k] @ down)
+    if abs(q_k - level) > tol:
+        return None  # the last sample is not on the floor
+    trimmed = fit_segment(fit.t_s, fit.xy_px, seg.i0, k - 1, FLIGHT, fit.accel_px, fit.noise_px)
+    if float(trimmed.vel(t_prev) @ down) <= 0 or float(trimmed.pos(t_prev) @ down) > level:
+        return None  # not coming down, or already below the floor
+    if float(trimmed.pos(t_k) @ down) < level + tol:
+        return None  # the flight alone explains the last sample: no landing before it
+    if trimmed.rms_px > 1.5 * fit.noise_px + 0.5 or trimmed.rms_px >= seg.rms_px:
+        return None
+    tc = _landing(trimmed, level, down, t_prev, t_k)
+    if not (t_prev < tc < t_k):
+        return None
+    rest = fit_segment(fit.t_s, fit.xy_px, k, k, GROUND, fit.accel_px, fit.noise_px)
+    fit.segments[-1:] = [trimmed, rest]
+    return Contact(tc, trimmed.pos(tc), trimmed.vel(tc), np.zeros(2), "landing", 0.0, trimmed.pos_sigma(tc),
+                   trimmed.vel_sigma(), len(fit.segments) - 2, len(fit.segments) - 1)

@@ -2,7 +2,7 @@
 
 import numpy as np
 from pavas_core.physics.flight import fit_flights
-from pavas_core.physics.impacts import find_contacts
+from pavas_core.physics.impacts import final_landing, find_contacts
 
 def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bounce_level():
     # a box bounces once, flies, lands at t_land and slides; its first (fast, blurred) bounce
@@ -22,3 +22,27 @@ def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bo
     landing = [c for c in contacts if c.kind == "landing"]
     assert len(landing) == 1
     assert abs(landing[0].time_s - t_land) * fps < 0.3
+
+
+def test_a_last_hop_whose_track_ends_one_frame_after_landing_is_found():
+    # a ball bounces on the floor, hops once more and lands just after a frame; it then rests
+    # (becomes background), so only one noisy sample shows it on the floor, and the fit of the
+    # hop absorbs that sample: without it, the hop's parabola passes through the floor before it
+    fps, g = 24.0, 500.0  # px/s²
+    t_bounce, t_land, floor = 5.3 / fps, 16.1 / fps, 150.0
+    t = np.arange(18) / fps
+    v_up = 0.5 * g * (t_land - t_bounce)
+    y = np.where(t < t_bounce, floor + 0.5 * g * (t_bounce - t) ** 2 - 150.0 * (t_bounce - t),
+                 np.where(t < t_land, floor - v_up * (t - t_bounce) + 0.5 * g * (t - t_bounce) ** 2, floor))
+    x = 60.0 + 30.0 * np.minimum(t, t_land)
+    rng = np.random.default_rng(1)
+    xy = np.stack([x, y], 1) + rng.normal(0, 0.5, (len(t), 2))
+    fit = fit_flights(t, xy, fps=fps, penalty=120.0)
+    contacts = find_contacts(fit, frame_dt=1 / fps, min_jump_px=25.0)
+    assert [c.kind for c in contacts] == ["floor"]
+    landing = final_landing(fit, contacts, frame_dt=1 / fps, t_end_s=2.0)
+    assert landing is not None and landing.kind == "landing"
+    assert abs(landing.time_s - t_land) * fps < 0.3
+    v_true = v_up  # it comes down as fast as it went up
+    assert abs(landing.vel_before_px[1] - v_true) < 0.15 * v_true
+    assert fit.segments[-1].n == 1  # the resting sample is no longer part of the hop's flight
