@@ -50,12 +50,13 @@ class PavasEstimatePhysics:
                 }),
                 "meters_per_px": ("FLOAT", {
                     "default": 0.0, "min": 0.0, "max": 10.0, "step": 0.0001,
-                    "tooltip": "Known metric scale at the object's depth, in metres per pixel of the clip's frames. "
-                               "0 = estimate it.",
+                    "tooltip": "Known metric scale at the object's depth, in metres per pixel of the video file's "
+                               "own frames (before any resize on loading). 0 = estimate it.",
                 }),
                 "focal_px": ("FLOAT", {
                     "default": 0.0, "min": 0.0, "max": 100000.0, "step": 1.0,
-                    "tooltip": "Camera focal length in pixels of the clip's frames. 0 = assume a typical field of view.",
+                    "tooltip": "Camera focal length in pixels of the video file's own frames (before any resize "
+                               "on loading). 0 = assume a typical field of view.",
                 }),
                 "max_objects": ("INT", {
                     "default": 4, "min": 1, "max": 16,

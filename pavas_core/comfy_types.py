@@ -88,8 +88,8 @@ def clip_to_image(clip: Clip):
     return frames_to_image(clip.frames)
 
 
-def audio_to_track(audio: Any, *, what: str = "audio", batch_index: int = 0) -> AudioTrack:
-    """AUDIO mapping → AudioTrack (C, T) float32 of one batch item.
+def _read_audio(audio: Any, what: str):
+    """AUDIO mapping → (waveform tensor (B, C, T), sample rate), read once and checked.
 
     Accepts any Mapping with "waveform" (B, C, T) or (C, T) and "sample_rate"; reading the keys
     may decode a file (VideoHelperSuite), so errors raised there are reported as bad input.
@@ -116,22 +116,30 @@ def audio_to_track(audio: Any, *, what: str = "audio", batch_index: int = 0) -> 
         waveform = waveform.unsqueeze(0)
     if waveform.ndim != 3 or waveform.shape[1] == 0:
         raise BadInputError(f"{what}: waveform must be shaped [batch, channels, samples], got {list(waveform.shape)}")
+    return waveform, rate
+
+
+def _to_numpy(samples, what: str) -> np.ndarray:
+    import torch
+
+    out = np.ascontiguousarray(samples.detach().to("cpu", torch.float32).numpy())
+    if not np.isfinite(out).all():
+        raise BadInputError(f"{what}: waveform holds NaN or infinite samples")
+    return out
+
+
+def audio_to_track(audio: Any, *, what: str = "audio", batch_index: int = 0) -> AudioTrack:
+    """AUDIO mapping → AudioTrack (C, T) float32 of one batch item."""
+    waveform, rate = _read_audio(audio, what)
     if not 0 <= batch_index < waveform.shape[0]:
         raise BadInputError(f"{what}: batch item {batch_index} requested, AUDIO holds {waveform.shape[0]}")
-    samples = waveform[batch_index].detach().to("cpu", torch.float32).numpy()
-    if not np.isfinite(samples).all():
-        raise BadInputError(f"{what}: waveform holds NaN or infinite samples")
-    return AudioTrack(np.ascontiguousarray(samples), rate)
+    return AudioTrack(_to_numpy(waveform[batch_index], what), rate)
 
 
 def audio_batch(audio: Any, *, what: str = "audio") -> tuple[np.ndarray, int]:
-    """AUDIO mapping → (waveform (B, C, T) float32 numpy, sample_rate_hz), validated like audio_to_track."""
-    first = audio_to_track(audio, what=what)
-    waveform = audio["waveform"]
-    if waveform.ndim == 2:
-        return first.waveform[None], first.sample_rate_hz
-    items = [first.waveform] + [audio_to_track(audio, what=what, batch_index=b).waveform for b in range(1, waveform.shape[0])]
-    return np.stack(items), first.sample_rate_hz
+    """AUDIO mapping → (waveform (B, C, T) float32 numpy, sample_rate_hz), read and converted once."""
+    waveform, rate = _read_audio(audio, what)
+    return _to_numpy(waveform, what), rate
 
 
 def waveform_to_audio(waveform: Any, sample_rate_hz: int) -> dict:

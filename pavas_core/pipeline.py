@@ -93,6 +93,7 @@ def run_job(
         object_size_m=options.object_size_m,
         meters_per_px=options.meters_per_px,
         focal_px=options.focal_px,
+        analysis_max_side=options.analysis_max_side,
     )
     tracks = estimate_physics(clip, options=est_options, progress=progress("physics"))
     if options.mass_kg is not None or options.material is not None:
@@ -124,7 +125,7 @@ def run_job(
         num_impacts=sum(len(o.impacts) for o in tracks.objects),
         duration_s=clip.duration_s,
         timings_s=timings,
-        warnings=list(tracks.warnings) + list(getattr(foley, "notes", [])),
+        warnings=list(tracks.warnings) + list(foley.notes),
     )
 
 

@@ -40,13 +40,6 @@ def main(args: argparse.Namespace) -> int:
         max_objects=args.max_objects,
         analysis_max_side=args.analysis_size,
     )
-    if clip.source_size is not None and clip.source_size[0] != clip.width:
-        # scale hints refer to the video's own pixels; the clip was decoded smaller
-        factor = clip.width / clip.source_size[0]
-        if options.meters_per_px is not None:
-            options.meters_per_px /= factor
-        if options.focal_px is not None:
-            options.focal_px *= factor
     tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
     tracks.save(args.output)
     n_imp = sum(len(o.impacts) for o in tracks.objects)

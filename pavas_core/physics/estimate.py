@@ -17,7 +17,7 @@ from scipy import ndimage
 
 from ..errors import BadInputError
 from ..progress import ProgressCallback, report
-from ..video.clip import Clip
+from ..video.clip import Clip, frames_to_uint8
 from .flight import FLIGHT, FlightFit, fit_flights
 from .geometry import ASSUMED_HFOV_DEG, DepthModel, MetricScale, fit_depth_model, focal_from_fov
 from .impacts import Contact, final_landing, find_contacts
@@ -37,7 +37,8 @@ class EstimateOptions:
     """What a user may tell the estimator; everything is optional.
 
     Per-object values (names, sizes, masses) apply in the order objects first appear; a single
-    value applies to every object. Pixel quantities refer to the clip's own pixel grid.
+    value applies to every object. Pixel quantities (meters_per_px, focal_px) refer to the video's
+    own pixels (`clip.source_size`), whatever size the clip was decoded at.
     """
 
     object_names: list[str] = field(default_factory=list)  # e.g. ["basketball", "wooden block"]
@@ -236,8 +237,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     if frames.shape[0] < MIN_FRAMES:
         raise BadInputError(f"estimate: need at least {MIN_FRAMES} frames to see motion, got {frames.shape[0]}")
     if frames.dtype != np.uint8:
-        frames = np.clip(np.asarray(frames, dtype=np.float32) * (255.0 if frames.max() <= 1.0 else 1.0), 0, 255)
-        frames = frames.astype(np.uint8)
+        frames = frames_to_uint8(frames)
     if not (opts.gravity_mps2 > 0 and math.isfinite(opts.gravity_mps2)):
         raise BadInputError("estimate: gravity_mps2 must be a positive number")
     for name, val in (("meters_per_px", opts.meters_per_px), ("scene_width_m", opts.scene_width_m),
@@ -252,6 +252,8 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     warnings: list[str] = []
 
     small, sx = _resize_frames(frames, opts.analysis_max_side)
+    # user pixel hints are in the video's own pixels: source → clip → analysis grid
+    source_to_analysis = sx * (width / clip.source_size[0] if clip.source_size else 1.0)
     ha, wa = small.shape[1:3]
     total = n_frames + 2
 
@@ -274,12 +276,12 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
 
     # --- focal length and metric scale ----------------------------------------------------------
     if opts.focal_px is not None:
-        focal_a, focal_source = opts.focal_px * sx, "user"
+        focal_a, focal_source = opts.focal_px * source_to_analysis, "user"
     else:
         focal_a, focal_source = focal_from_fov(wa, opts.assumed_hfov_deg), "assumed_fov"
     user_mpp_a = None
     if opts.meters_per_px is not None:
-        user_mpp_a = opts.meters_per_px / sx
+        user_mpp_a = opts.meters_per_px / source_to_analysis
     elif opts.scene_width_m is not None:
         user_mpp_a = opts.scene_width_m / wa
     g = opts.gravity_mps2

@@ -121,6 +121,22 @@ def test_user_scale_wins_and_a_nameless_object_without_gravity_gets_a_generic_si
     assert generic.objects[0].mass_source == "prior" and generic.objects[0].extra["prior"]["matched"] is None
 
 
+def test_user_scale_is_in_the_videos_own_pixels_whatever_size_it_was_decoded_at(scene_tools):
+    import dataclasses
+
+    (clip, truth), scene = _sliding(scene_tools)
+    mpp = scene.objects[0].body.position_m[2] / scene.camera.focal_px  # per pixel of this 320-wide render
+    # the same pictures, as if they came from a 4x larger file decoded at 320 px: the user gives the
+    # file's own metres per pixel (4x smaller) and focal length (4x larger)
+    big = dataclasses.replace(clip, source_size=(clip.width * 4, clip.height * 4))
+    est = estimate_physics(big, options=EstimateOptions(meters_per_px=mpp / 4, focal_px=scene.camera.focal_px * 4))
+    assert est.geometry.focal_px == pytest.approx(scene.camera.focal_px, rel=1e-3)
+    true = np.array([s if s is not None else np.nan for s in truth.objects[0].speed_mps])
+    got = np.array([s if s is not None else np.nan for s in est.objects[0].speed_mps])
+    ok = np.isfinite(true) & np.isfinite(got)
+    assert np.nanmedian(np.abs(got[ok] - true[ok]) / true[ok]) < 0.05
+
+
 def test_video_without_motion_gives_no_objects_and_says_so(scene_tools):
     build, render, _ = scene_tools
     clip, _ = render(build([], duration_s=1.0))
