@@ -53,13 +53,6 @@ def progress_callback(node_id: str | None = None):
     return callback
 
 
-def check_interrupted() -> None:
-    """Raise ComfyUI's interrupt exception if the user cancelled (no-op outside ComfyUI)."""
-    mm = model_management()
-    if mm is not None:
-        mm.throw_exception_if_processing_interrupted()
-
-
 def soft_empty_cache() -> None:
     """Return cached accelerator memory to the driver (ComfyUI's helper; torch's outside ComfyUI)."""
     mm = model_management()

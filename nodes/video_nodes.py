@@ -238,6 +238,7 @@ class PavasMuxVideo:
     def mux(self, audio, video=None, clip=None):
         from ..pavas_core.comfy_types import audio_to_track, frames_to_image, track_to_audio
         from ..pavas_core.video.audio_io import fit_audio_to_duration
+        from ..pavas_core.video.encode import fraction_rate
 
         track = audio_to_track(audio, what="audio")  # validates (any Mapping, finite samples)
         if clip is not None and video is None:
@@ -251,7 +252,7 @@ class PavasMuxVideo:
             components = video.get_components()
             images, frame_rate = components.images, Fraction(components.frame_rate)
         elif clip is not None:
-            images, frame_rate = frames_to_image(clip.frames), Fraction(clip.fps).limit_denominator(1001)
+            images, frame_rate = frames_to_image(clip.frames), fraction_rate(clip.fps)
         else:
             raise BadInputError("connect a `video` or a `clip` to put the sound into")
         duration_s = int(images.shape[0]) / float(frame_rate)
@@ -276,14 +277,11 @@ class PavasMuxVideo:
         return api.InputImpl.VideoFromFile(str(out))
 
 
-# Containers whose picture stream (H.264/HEVC/...) goes into an .mp4 unchanged.
-COPYABLE_SUFFIXES = (".mp4", ".m4v", ".mov")
-
-
 def _copyable_source_file(video, clip) -> str | None:
-    """The file whose pictures the output can copy: a core VIDEO loaded from a file, or a clip that
-    holds a whole file at its own timing. None when the pictures exist only in memory (or were cut,
-    resampled or come in a container whose codecs .mp4 may not hold): those are encoded anew."""
+    """The file whose pictures the output takes: a core VIDEO loaded from a file, or a clip that
+    holds a whole file at its own timing (mux_audio copies the picture stream where .mp4 can hold
+    it, else re-encodes it at full size). None when the pictures exist only in memory or were cut
+    or resampled: those are encoded from the frames."""
     if video is not None:
         if type(video).__name__ != "VideoFromFile" or not hasattr(video, "get_stream_source"):
             return None
@@ -295,7 +293,7 @@ def _copyable_source_file(video, clip) -> str | None:
         source = clip.source_path
     else:
         return None
-    if isinstance(source, str) and source.lower().endswith(COPYABLE_SUFFIXES) and os.path.isfile(source):
+    if isinstance(source, str) and os.path.isfile(source):
         return source
     return None
 

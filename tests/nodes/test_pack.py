@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 
 from pathlib import Path
 
@@ -100,8 +99,7 @@ def test_registering_again_keeps_paths_another_pack_added(pack, comfy):
 
 def test_example_video_is_copied_into_the_input_folder_so_previews_find_it(pack, comfy):
     demo = REPO / "assets" / "pavas_bounce_demo.mp4"
-    if not demo.is_file():
-        pytest.skip("assets/pavas_bounce_demo.mp4 is not in the checkout yet")
+    assert demo.is_file(), "the example video ships with the pack"
     target = comfy.input_dir / "pavas_bounce_demo.mp4"
     target.unlink(missing_ok=True)
     names = pack.NODE_CLASS_MAPPINGS["PAVAS_LoadVideo"].INPUT_TYPES()["required"]["video"][0]
