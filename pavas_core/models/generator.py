@@ -207,13 +207,17 @@ def generate(
     num_samples = int(round(duration_s * rate))
     out = torch.zeros(batch_size, 1, num_samples)
     fade = int(round(overlap_s * rate)) if len(windows) > 1 else 0
+    empty_by_lengths: dict[tuple[int, int], object] = {}  # every window but a lone one has the same lengths
     for index, (start_s, end_s) in enumerate(windows):
         base = index * units_per_window
         lengths = sequence_lengths(end_s - start_s, rate)
         clip_f, sync_f = _visual_features(net, encoders, clip, start_s, end_s, lengths, progress, base, total, warnings)
         text = text_f if text_f is not None else net.empty_string_feat.unsqueeze(0)
         conditions = net.preprocess_conditions(clip_f, sync_f, text).expand(batch_size)
-        empty = net.get_empty_conditions(batch_size, negative_f, clip_len=lengths.clip_len, sync_len=lengths.sync_len)
+        key = (lengths.clip_len, lengths.sync_len)
+        if key not in empty_by_lengths:
+            empty_by_lengths[key] = net.get_empty_conditions(batch_size, negative_f, clip_len=key[0], sync_len=key[1])
+        empty = empty_by_lengths[key]
         report(progress, base + 1, total)
 
         def step_progress(done: int, _steps: int, base: int = base) -> bool | None:

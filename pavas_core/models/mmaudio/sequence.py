@@ -48,6 +48,9 @@ def sequence_lengths(duration_s: float, sample_rate_hz: int) -> SequenceLengths:
         raise ValueError(f"MMAudio runs at 16000 or 44100 Hz, not {sample_rate_hz}")
     if not duration_s > 0:
         raise ValueError(f"duration must be positive, got {duration_s}")
+    # window durations come from subtractions (e.g. 16.8 − 8.8 = 7.9999999999999964): without the
+    # rounding, int() and // would drop a whole CLIP frame and Synchformer window
+    duration_s = round(float(duration_s), 6)
     hop = MEL_HOP_BY_RATE[sample_rate_hz]
     latent_len = int(math.ceil(duration_s * sample_rate_hz / hop / LATENT_DOWNSAMPLE))
     clip_len = int(duration_s * CLIP_FPS)
