@@ -113,7 +113,7 @@ class CategoryCorrelation:
 class ApccResult:
     """per_category: r and the number of events used; skipped: category → reason;
     mean: the aggregate (NaN when every category was skipped); dropped: reason → events left out
-    (nonpositive_dke, outside_audio); floored: events with ΔKE <= 0 kept at dke_floor_j."""
+    (nonpositive_dke, outside_audio, masked); floored: events with ΔKE <= 0 kept at dke_floor_j."""
 
     per_category: dict[str, CategoryCorrelation]
     skipped: dict[str, str]

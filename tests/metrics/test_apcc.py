@@ -195,8 +195,6 @@ def test_progress_is_reported_per_clip_and_can_cancel(impact_set):
 
 
 def test_events_closer_than_min_gap_are_masked_dropped_and_counted():
-    from pavas_core.metrics.apcc import apcc as score
-
     fs, n = 16000, 16000 * 3
     wave = np.zeros(n, np.float32)
     events = []
@@ -206,9 +204,15 @@ def test_events_closer_than_min_gap_are_masked_dropped_and_counted():
         wave[i:i + 1600] += burst.astype(np.float32)
         events.append(ApccEvent("c", "wood", t, energy))
     audio = {"c": AudioTrack(wave[None], fs)}
-    result = score(events, audio)
+    result = apcc(events, audio)
     assert result.dropped["masked"] == 2 and result.per_category["wood"].n == 4  # 1.4 s and 1.45 s
     assert result.per_category["wood"].r > 0.99
-    kept = score(events, audio, ApccConfig(min_gap_s=0.0))
+    kept = apcc(events, audio, ApccConfig(min_gap_s=0.0))
     assert kept.dropped["masked"] == 0 and kept.per_category["wood"].n == 6
     assert kept.per_category["wood"].r < result.per_category["wood"].r  # the masked tap reads the blow's level
+
+
+@pytest.mark.parametrize("gap", [-0.1, float("inf"), float("nan")])
+def test_a_bad_min_gap_is_refused(gap):
+    with pytest.raises(BadInputError, match="min_gap_s"):
+        ApccConfig(min_gap_s=gap).validate()

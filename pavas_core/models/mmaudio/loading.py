@@ -9,6 +9,7 @@ from typing import Mapping
 import torch
 
 from ...errors import BadInputError
+from ...runtime import resolve_dtype
 from ..checkpoint import as_state_dict, check_state_dict
 from .config import CUSTOM_NAME, MMAudioConfig, config_from_state_dict
 from .network import MMAudioNetwork
@@ -55,7 +56,7 @@ def load_mmaudio_network(
     A state dict passed in may share memory with the network's parameters (no copy when the dtype
     and device already match).
     """
-    dtype = torch.float32 if dtype is None else dtype
+    dtype = resolve_dtype(dtype)  # None → float32; also 'fp32' / 'fp16' / 'bf16' like every other loader
     if dtype not in SUPPORTED_DTYPES:
         raise BadInputError(f"MMAudio runs in float32, float16 or bfloat16, not {dtype}")
     device = torch.device("cpu") if device is None else torch.device(device)

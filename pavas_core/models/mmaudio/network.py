@@ -408,13 +408,4 @@ class MMAudioNetwork(nn.Module):
         on every call). Samplers should call `preprocess_conditions` once and `predict_flow` per step."""
         return self.predict_flow(latent, t, self.preprocess_conditions(clip_f, sync_f, text_f), adaln_delta)
 
-    def forward(
-        self,
-        latent: torch.Tensor,
-        t: torch.Tensor | float,
-        clip_f: torch.Tensor,
-        sync_f: torch.Tensor,
-        text_f: torch.Tensor,
-    ) -> torch.Tensor:
-        """Same as :meth:`velocity` (so the module can be called like any nn.Module)."""
-        return self.velocity(latent, t, clip_f, sync_f, text_f)
+    forward = velocity  # callable like any nn.Module, Δ-modulation included
