@@ -209,7 +209,7 @@ def _analyse_track(track: Track, shifts: np.ndarray, times: np.ndarray, fps: flo
     return _ObjectAnalysis(track, frames, t, xy, clean, size_ref, depth, fit, contacts, ok, note)
 
 
-def _action(obj: _ObjectAnalysis, speeds: np.ndarray, gravity_mps2: float) -> str:
+def _action(obj: _ObjectAnalysis, speeds: np.ndarray) -> str:
     n_bounces = sum(1 for c in obj.contacts if c.kind in ("floor", "wall"))
     if n_bounces >= 2:
         return "bouncing"
@@ -349,9 +349,9 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
             material = prior.material if prior else None
             material_source = "prior" if prior else None
         else:
-            if prior is None or prior.source == "generic":
-                prior = mass_prior(label, size_m=size_measured_m)
-            elif prior.source in ("material_size",) or prior.matched in ("sphere", "cube", "cylinder", "disc"):
+            # a generic or size-based prior is redone with the size measured in the video
+            if prior is None or prior.source in ("generic", "material_size") or prior.matched in (
+                    "sphere", "cube", "cylinder", "disc"):
                 prior = mass_prior(label, size_m=size_measured_m)
             mass, mass_source = prior.mass_kg, "prior"
             material, material_source = prior.material, "prior"
@@ -395,7 +395,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
         if prior is not None:
             extra["prior"] = {"matched": prior.matched, "source": prior.source, "score": round(prior.score, 3)}
         objects.append(ObjectTrack(
-            id=i, name=label, action=_action(obj, speed_arr, g), mass_kg=float(mass), mass_source=mass_source,
+            id=i, name=label, action=_action(obj, speed_arr), mass_kg=float(mass), mass_source=mass_source,
             speed_mps=speeds, centroid_m=centroids, impacts=impacts, frame="camera", material=material,
             material_source=material_source, size_m=round(float(size_m_out), 5), size_source=size_source,
             box_xyxy_px=boxes, extra=extra,

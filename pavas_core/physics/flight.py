@@ -322,8 +322,7 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
 
 
 def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
-                accel_hint: np.ndarray | None = None, noise_px: float | None = None,
-                iterations: int = 4) -> FlightFit | None:
+                noise_px: float | None = None, iterations: int = 4) -> FlightFit | None:
     """Segment and fit one trajectory. t: (N,) s, xy: (N, 2) px. None if no gravity can be seen.
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
@@ -333,7 +332,9 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     if n < 5:
         return None
     noise = noise_px if noise_px is not None else estimate_noise_px(t, xy)
-    accel = accel_hint if accel_hint is not None else window_gravity(t, xy, noise, fps=fps)
+    if iterations < 1:
+        raise ValueError("fit_flights needs at least one iteration")
+    accel = window_gravity(t, xy, noise, fps=fps)
     if accel is None:
         return None
     inl = np.ones(n, bool)
@@ -344,10 +345,9 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
         down = accel / (np.linalg.norm(accel) + 1e-12)
         spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down),
                                    noise_px=noise, penalty=penalty)
-        if accel_hint is None:
-            jg = joint_gravity(ti, pi, spans)
-            if jg is not None and jg[0][1] > 0:
-                accel, sigma_a, _ = jg
+        jg = joint_gravity(ti, pi, spans)
+        if jg is not None and jg[0][1] > 0:
+            accel, sigma_a, _ = jg
         segs = [fit_segment(ti, pi, i0, i1, k, accel, noise) for i0, i1, k in spans]
         idx = np.flatnonzero(inl)
         resid = np.zeros(len(ti))
@@ -362,11 +362,8 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
         if inl.sum() - bad.sum() < 5:
             break
         inl[idx[bad]] = False
-    ti, pi = t[inl], xy[inl]
-    segs = [fit_segment(ti, pi, i0, i1, k, accel, noise) for i0, i1, k in spans]
+    # every exit above leaves ti, pi, segs fitted on the final inliers
     n_flight = sum(s.n for s in segs if s.kind == FLIGHT)
-    if accel_hint is not None:
-        sigma_a = 0.0
     sse = sum(float(np.sum((pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1])) ** 2)) for s in segs)
     cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
     return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost)

@@ -2,7 +2,7 @@
 
 1. Camera shake: the global image translation of every frame against the first one, by phase
    correlation (sub-pixel peak). Below 0.2 px everywhere the camera is taken as static.
-2. Background: per-pixel temporal median of up to 25 frames aligned on the first one, moved back
+2. Background: per-pixel temporal median of up to MAX_BACKGROUND_FRAMES (21) frames aligned on the first one, moved back
    onto each frame's own position.
 3. Foreground: colour distance to the background against a hysteresis threshold that grows with
    the background's local gradient (a misregistration of a fraction of a pixel on a textured
@@ -189,8 +189,6 @@ def shift_image(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return _Shifter(img, max(abs(dx), abs(dy)))(dx, dy)
 
 
-_PLANE = np.zeros((3, 3, 3), bool)
-_PLANE[1] = True  # 8-connectivity inside a frame, none across frames
 
 
 def _half(img: np.ndarray) -> np.ndarray:
