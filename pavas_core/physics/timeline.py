@@ -34,7 +34,7 @@ def timeline_data(tracks: PhysicsTracks, *, max_points: int = 600) -> dict[str, 
     {"schema", "fps", "duration_s", "max_speed_mps", "max_delta_ke_j", "warnings",
      "objects": [{"id", "name", "action", "mass_kg", "mass_source", "material", "color",
                   "time_s": [...], "speed_mps": [... | None], "impacts": [{"time_s", "delta_ke_j",
-                  "v_before", "v_after"}]}]}
+                  "v_before", "v_after", "marker_radius_px"}]}]}
     """
     idx = _downsample_indices(tracks.num_frames, max(2, int(max_points)))
     times = [round(float(i) / tracks.fps, 4) for i in idx]
@@ -72,6 +72,9 @@ def timeline_data(tracks: PhysicsTracks, *, max_points: int = 600) -> dict[str, 
             "speed_mps": speeds,
             "impacts": impacts,
         })
+    for obj in objects:  # marker sizes need the largest ΔKE of the clip; the frontend draws them as given
+        for imp in obj["impacts"]:
+            imp["marker_radius_px"] = round(impact_marker_radius_px(imp["delta_ke_j"], max_dke), 2)
     return {
         "schema": TIMELINE_SCHEMA,
         "fps": float(tracks.fps),
@@ -135,7 +138,7 @@ def render_timeline_image(tracks: PhysicsTracks, *, width_px: int = 768, height_
         if len(segment) > 1:
             draw.line(segment, fill=color, width=2)
         for imp in obj["impacts"]:
-            r = impact_marker_radius_px(imp["delta_ke_j"], data["max_delta_ke_j"])
+            r = imp["marker_radius_px"]
             x, y = xy(imp["time_s"], min(imp["v_before"], v_max))
             draw.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), fill=color)
         label = f"{obj['name']}  {obj['mass_kg']:.3g} kg ({obj['mass_source']})  {len(obj['impacts'])} impact(s)"

@@ -28,6 +28,9 @@ def test_timeline_data_is_plain_json_with_gaps_and_impacts():
     assert obj["speed_mps"][42] is None and obj["speed_mps"][0] == 2.0
     assert [i["time_s"] for i in obj["impacts"]] == [1.0, 2.0]
     assert data["max_delta_ke_j"] == obj["impacts"][0]["delta_ke_j"] and data["duration_s"] == 3.0
+    for imp in obj["impacts"]:  # the frontend draws these radii as they are
+        assert imp["marker_radius_px"] == round(impact_marker_radius_px(imp["delta_ke_j"], data["max_delta_ke_j"]), 2)
+    assert obj["impacts"][0]["marker_radius_px"] == 12.0
 
 
 def test_long_tracks_are_decimated_for_the_browser():

@@ -8,13 +8,6 @@ import { PAVAS_TIMELINE_NODES, addPanelWidget, chainCallback, formatNumber, make
 const HEIGHT_PX = 200;
 const MARGIN = { left: 38, right: 8, top: 8, bottom: 18 };
 
-// Same mapping as impact_marker_radius_px in Python: 40 dB of ΔKE below the largest impact.
-function markerRadius(deltaKe, maxDeltaKe) {
-  if (!(maxDeltaKe > 0) || !(deltaKe > 0)) return 3;
-  const levelDb = 10 * Math.log10(deltaKe / maxDeltaKe);
-  return 3 + 9 * Math.min(1, Math.max(0, 1 + levelDb / 40));
-}
-
 function scales(data, width, height) {
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
@@ -61,7 +54,7 @@ function draw(canvas, data, hover) {
     ctx.stroke();
     for (const imp of obj.impacts) {
       ctx.beginPath();
-      ctx.arc(s.x(imp.time_s), s.y(imp.v_before), markerRadius(imp.delta_ke_j, data.max_delta_ke_j), 0, 2 * Math.PI);
+      ctx.arc(s.x(imp.time_s), s.y(imp.v_before), imp.marker_radius_px, 0, 2 * Math.PI);
       ctx.fillStyle = obj.color;
       ctx.fill();
       ctx.strokeStyle = "#fff";
@@ -89,7 +82,7 @@ function describe(data, canvas, x, y) {
   const s = scales(data, canvas.clientWidth, canvas.clientHeight);
   for (const obj of data.objects) {
     for (const imp of obj.impacts) {
-      const r = markerRadius(imp.delta_ke_j, data.max_delta_ke_j) + 2;
+      const r = imp.marker_radius_px + 2;
       if (Math.hypot(s.x(imp.time_s) - x, s.y(imp.v_before) - y) <= r) {
         return `${obj.name}: impact at ${formatNumber(imp.time_s)} s, ΔKE ${formatNumber(imp.delta_ke_j)} J, ` +
           `${formatNumber(imp.v_before)} → ${formatNumber(imp.v_after)} m/s`;
