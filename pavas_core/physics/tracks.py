@@ -15,9 +15,40 @@ from typing import Any
 from ..errors import BadInputError
 
 SCHEMA_VERSION = 1
-MASS_SOURCES = ("prior", "vlm", "user")
-METRIC_SCALE_SOURCES = ("gravity", "size_prior", "user", "cut3r")
-GEOMETRY_BACKENDS = ("pinhole", "cut3r")
+
+# The fixed vocabulary of every `*_source` field (and of the other enumerations), checked by
+# validate() and therefore on load. A backend that brings a new kind of source registers its value
+# with `extend_vocabulary` in the same place it registers itself.
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "name_source": ("user", "vlm", "generic"),
+    "mass_source": ("prior", "vlm", "user"),
+    "material_source": ("prior", "vlm", "user"),
+    "size_source": ("gravity", "prior", "user", "cut3r", "depth", "da3", "moge"),
+    "mask_source": ("motion", "mask_input", "sam2", "sam3", "box", "ground_truth"),
+    "metric_scale_source": ("gravity", "size_prior", "user", "cut3r", "depth", "da3", "moge"),
+    "focal_source": ("assumed_fov", "user", "cut3r", "depth", "da3", "moge", "ground_truth"),
+    "backend": ("pinhole", "cut3r", "depth", "da3", "moge"),  # geometry.backend
+    "frame": ("camera", "world"),  # coordinate frame of centroid_m
+}
+MASS_SOURCES = VOCABULARIES["mass_source"]
+METRIC_SCALE_SOURCES = VOCABULARIES["metric_scale_source"]
+GEOMETRY_BACKENDS = VOCABULARIES["backend"]
+
+
+def extend_vocabulary(field_name: str, value: str) -> None:
+    """Allow one more value of a `*_source` field (for a newly registered backend)."""
+    if field_name not in VOCABULARIES:
+        raise KeyError(f"no vocabulary named {field_name!r}; known: {', '.join(VOCABULARIES)}")
+    if value not in VOCABULARIES[field_name]:
+        VOCABULARIES[field_name] = VOCABULARIES[field_name] + (value,)
+
+
+def _check_vocab(where: str, field_name: str, value: Any, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    allowed = VOCABULARIES[field_name]
+    if value not in allowed:
+        raise BadInputError(f"{where}: {field_name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def delta_ke_j(mass_kg: float, v_before: float, v_after: float) -> float:
@@ -32,16 +63,27 @@ class Impact:
     v_before: float  # speed just before contact, m/s
     v_after: float  # speed just after contact, m/s
     delta_ke_j: float  # ½·m·(v_before² − v_after²)
-    confidence: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # producer-specific fields, kept on load
+    confidence: float | None = None  # 0..1: how well the trajectory supports this impact
+    extra: dict[str, Any] = field(default_factory=dict)  # producer-specific fields
+    # fields this version does not know (from a later version or another tool): kept as they
+    # were and written back in the same place
+    unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-def _impact_from_dict(d: dict[str, Any]) -> Impact:
-    """Impact from its JSON form; unknown keys go to `extra` instead of failing."""
+def _split_known(cls, d: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments of dataclass `cls` from its JSON form; other keys → unknown_fields."""
     d = dict(d)
-    known = {k: d.pop(k) for k in list(d) if k in Impact.__dataclass_fields__}
-    known.setdefault("extra", {}).update(d)
-    return Impact(**known)
+    known = {k: d.pop(k) for k in list(d) if k in cls.__dataclass_fields__ and k != "unknown_fields"}
+    known["unknown_fields"] = d
+    return known
+
+
+def _put_back_unknown(d: dict[str, Any]) -> dict[str, Any]:
+    """Inverse of _split_known on an asdict() result: unknown fields return to the top level."""
+    unknown = d.pop("unknown_fields", {}) or {}
+    for k, v in unknown.items():
+        d.setdefault(k, v)
+    return d
 
 
 @dataclass
@@ -58,9 +100,16 @@ class ObjectTrack:
     material: str | None = None
     material_source: str | None = None  # prior | vlm | user
     size_m: float | None = None  # characteristic size (diameter / longest side)
-    size_source: str | None = None  # gravity | prior | user | cut3r
-    box_xyxy_px: list[list[float] | None] | None = None  # per frame, in the clip's pixel grid
+    size_source: str | None = None  # gravity | prior | user | cut3r | ...
+    box_xyxy_px: list[list[float] | None] | None = None  # per frame, in the video's own pixel grid
+    name_source: str | None = None  # user | vlm | generic
+    mass_confidence: float | None = None  # 0..1
+    mask_source: str | None = None  # which observer made `masks`: motion | mask_input | sam2 | ...
+    # per-frame masks (pavas_core.physics.masks.ObjectMasks) in memory; in physics.json only when
+    # written with masks=True (COCO RLE, in the video's own pixel grid)
+    masks: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -68,8 +117,9 @@ class Geometry:
     backend: str  # pinhole | cut3r
     metric_scale_source: str  # gravity | size_prior | user | cut3r
     focal_px: float | None = None
-    focal_source: str | None = None  # assumed_fov | user | cut3r
+    focal_source: str | None = None  # assumed_fov | user | cut3r | ...
     extra: dict[str, Any] = field(default_factory=dict)
+    unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -83,6 +133,7 @@ class PhysicsTracks:
     warnings: list[str] = field(default_factory=list)  # fallbacks taken, things a user should know
     estimator: dict[str, Any] = field(default_factory=dict)  # which backend/version produced this
     schema: int = SCHEMA_VERSION
+    unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def duration_s(self) -> float:
@@ -99,10 +150,18 @@ class PhysicsTracks:
             raise BadInputError(f"physics: object ids must be unique, got {ids}")
         for o in self.objects:
             where = f"physics: object {o.id} ({o.name!r})"
-            if not (math.isfinite(o.mass_kg) and o.mass_kg > 0):
+            if not isinstance(o.mass_kg, (int, float)) or not (math.isfinite(o.mass_kg) and o.mass_kg > 0):
                 raise BadInputError(f"{where}: mass_kg must be a positive finite number, got {o.mass_kg!r}")
-            if o.mass_source not in MASS_SOURCES:
-                raise BadInputError(f"{where}: mass_source must be one of {MASS_SOURCES}, got {o.mass_source!r}")
+            _check_vocab(where, "mass_source", o.mass_source)
+            _check_vocab(where, "frame", o.frame)
+            for name in ("name_source", "material_source", "size_source", "mask_source"):
+                _check_vocab(where, name, getattr(o, name), optional=True)
+            for name in ("mass_confidence",):
+                c = getattr(o, name)
+                if c is not None and not (isinstance(c, (int, float)) and 0.0 <= c <= 1.0):
+                    raise BadInputError(f"{where}: {name} must be between 0 and 1, got {c!r}")
+            if o.masks is not None and o.masks.num_frames != self.num_frames:
+                raise BadInputError(f"{where}: masks need one entry per frame ({self.num_frames})")
             if len(o.speed_mps) != self.num_frames or len(o.centroid_m) != self.num_frames:
                 raise BadInputError(
                     f"{where}: speed_mps and centroid_m need one entry per frame ({self.num_frames}), "
@@ -115,27 +174,46 @@ class PhysicsTracks:
                 vals = (imp.time_s, imp.v_before, imp.v_after, imp.delta_ke_j)
                 if not all(math.isfinite(v) for v in vals) or imp.v_before < 0 or imp.v_after < 0:
                     raise BadInputError(f"{where}: impact at frame {imp.frame} has non-finite or negative values")
-        if self.geometry.backend not in GEOMETRY_BACKENDS:
-            raise BadInputError(f"physics: geometry.backend must be one of {GEOMETRY_BACKENDS}")
-        if self.geometry.metric_scale_source not in METRIC_SCALE_SOURCES:
-            raise BadInputError(f"physics: metric_scale_source must be one of {METRIC_SCALE_SOURCES}")
+                if imp.confidence is not None and not (0.0 <= imp.confidence <= 1.0):
+                    raise BadInputError(f"{where}: impact at frame {imp.frame} has confidence {imp.confidence!r} "
+                                        "outside 0..1")
+        _check_vocab("physics: geometry", "backend", self.geometry.backend)
+        _check_vocab("physics: geometry", "metric_scale_source", self.geometry.metric_scale_source)
+        _check_vocab("physics: geometry", "focal_source", self.geometry.focal_source, optional=True)
         return self
 
     # --- JSON -----------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+    def to_dict(self, *, masks: bool = False) -> dict[str, Any]:
+        """The physics.json form. masks=True adds each object's masks (COCO RLE, video's own pixels)."""
+        held = [o.masks for o in self.objects]
+        for o in self.objects:  # asdict would deep-copy the crops only to drop them
+            o.masks = None
+        try:
+            d = asdict(self)
+        finally:
+            for o, m in zip(self.objects, held):
+                o.masks = m
+        for od, m in zip(d["objects"], held):
+            del od["masks"]
+            if masks and m is not None:
+                od["masks"] = m.resized((self.width, self.height)).to_json()
+            for imp in od["impacts"]:
+                _put_back_unknown(imp)
+            _put_back_unknown(od)
+        _put_back_unknown(d["geometry"])
+        _put_back_unknown(d)
         ordered = {"schema": d.pop("schema")}
         ordered.update(d)
         return ordered
 
-    def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+    def to_json(self, indent: int | None = 1, *, masks: bool = False) -> str:
+        return json.dumps(self.to_dict(masks=masks), indent=indent, allow_nan=False)
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, masks: bool = False) -> None:
         from ..fileio import atomic_output
 
         with atomic_output(path) as tmp:
-            tmp.write_text(self.to_json())
+            tmp.write_text(self.to_json(masks=masks))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "PhysicsTracks":
@@ -145,27 +223,29 @@ class PhysicsTracks:
         if schema != SCHEMA_VERSION:
             raise BadInputError(f"physics: unsupported schema {schema!r} (this version reads schema {SCHEMA_VERSION})")
         try:
+            from .masks import ObjectMasks
+
+            num_frames = int(d["num_frames"])
             objects = []
             for o in d["objects"]:
-                o = dict(o)
-                o["impacts"] = [_impact_from_dict(i) for i in o.get("impacts", [])]
-                known = {k: o.pop(k) for k in list(o) if k in ObjectTrack.__dataclass_fields__}
-                known.setdefault("extra", {}).update(o)  # unknown fields are kept, not dropped
-                objects.append(ObjectTrack(**known))
-            g = dict(d["geometry"])
-            gk = {k: g.pop(k) for k in list(g) if k in Geometry.__dataclass_fields__}
-            gk.setdefault("extra", {}).update(g)
+                o = _split_known(ObjectTrack, o)
+                o["impacts"] = [Impact(**_split_known(Impact, i)) for i in o.get("impacts", [])]
+                if o.get("masks") is not None:
+                    o["masks"] = ObjectMasks.from_json(o["masks"], num_frames)
+                objects.append(ObjectTrack(**o))
+            top = _split_known(cls, d)
             tracks = cls(
-                fps=float(d["fps"]),
-                num_frames=int(d["num_frames"]),
-                width=int(d["width"]),
-                height=int(d["height"]),
+                fps=float(top["fps"]),
+                num_frames=num_frames,
+                width=int(top["width"]),
+                height=int(top["height"]),
                 objects=objects,
-                geometry=Geometry(**gk),
-                warnings=list(d.get("warnings", [])),
-                estimator=dict(d.get("estimator", {})),
+                geometry=Geometry(**_split_known(Geometry, top["geometry"])),
+                warnings=[str(w) for w in top.get("warnings", [])],
+                estimator=dict(top.get("estimator", {})),
+                unknown_fields=top["unknown_fields"],
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BadInputError(f"physics: malformed physics.json ({type(exc).__name__}: {exc})") from None
         return tracks.validate()
 
