@@ -181,23 +181,23 @@ def _analyse_track(track: Track, shifts: np.ndarray, times: np.ndarray, fps: flo
             # motion in depth from apparent size: keep it only if it explains the track better
             s = depth.scale(t)
             xy_d = centre + (uv - centre) * s[:, None]
-            fit_d = fit_flights(t[clean], xy_d[clean], fps=fps, penalty=penalty, noise_px=fit.noise_px)
+            fit_d = fit_flights(t[clean], xy_d[clean], fps=fps, penalty=penalty, noise=fit.noise)
             if fit_d is not None and fit_d.cost < fit.cost - 2.0 * penalty:
                 fit, chosen = fit_d, depth
         depth = chosen
         if fit is None:
             note = "no free-flight parabola found"
         else:
-            g_px = float(np.linalg.norm(fit.accel_px))
-            contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump_px=0.05 * g_px)  # ≈ 0.5 m/s
+            g_px = float(np.linalg.norm(fit.accel))
+            contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=0.05 * g_px)  # ≈ 0.5 m/s
             last_seen = track.points[-1].det
             if not last_seen.touches_border:
                 landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times[-1]))
                 if landing is not None:
                     contacts.append(landing)
             n_flight = sum(sg.n for sg in fit.segments if sg.kind == FLIGHT)
-            rel = fit.accel_sigma_px / g_px if g_px > 0 else math.inf
-            tilt = math.degrees(math.atan2(abs(fit.accel_px[0]), fit.accel_px[1]))
+            rel = fit.accel_sigma / g_px if g_px > 0 else math.inf
+            tilt = math.degrees(math.atan2(abs(fit.accel[0]), fit.accel[1]))
             ok = n_flight >= 8 and rel < 0.08 and tilt < 30.0
             note = f"{n_flight} flight samples, ±{100 * rel:.1f} %, tilt {tilt:.0f}°"
     else:
@@ -217,8 +217,8 @@ def _action(obj: _ObjectAnalysis, speeds: np.ndarray) -> str:
         return "moving"
     first = obj.fit.segments[0]
     v0 = first.vel(obj.t_s[0])
-    down = obj.fit.accel_px / (np.linalg.norm(obj.fit.accel_px) + 1e-12)
-    g_px = float(np.linalg.norm(obj.fit.accel_px))
+    down = obj.fit.accel / (np.linalg.norm(obj.fit.accel) + 1e-12)
+    g_px = float(np.linalg.norm(obj.fit.accel))
     # initial speed in units of "seconds of free fall": thrown objects start fast or upward
     if first.kind == FLIGHT and (float(v0 @ down) < -0.1 * g_px or np.linalg.norm(v0) > 0.25 * g_px):
         return "thrown"
@@ -285,7 +285,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     elif opts.scene_width_m is not None:
         user_mpp_a = opts.scene_width_m / wa
     g = opts.gravity_mps2
-    gravity_mpps = [g / float(np.linalg.norm(a.fit.accel_px)) for a in analyses if a.gravity_ok]
+    gravity_mpps = [g / float(np.linalg.norm(a.fit.accel)) for a in analyses if a.gravity_ok]
 
     objects: list[ObjectTrack] = []
     scale_sources: list[str] = []
@@ -299,7 +299,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
         if user_mpp_a is not None:
             scale = MetricScale(user_mpp_a, "user", "given")
         elif obj.gravity_ok:
-            scale = MetricScale(g / float(np.linalg.norm(obj.fit.accel_px)), "gravity", obj.gravity_note)
+            scale = MetricScale(g / float(np.linalg.norm(obj.fit.accel)), "gravity", obj.gravity_note)
         elif size_hint is not None or (prior is not None and prior.matched is not None):
             size_m = float(size_hint) if size_hint is not None else prior.size_m
             scale = MetricScale(size_m / max(obj.size_px, 1e-6), "size_prior",
@@ -368,12 +368,12 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
             if not (times[0] - 0.5 / fps <= c.time_s <= times[-1] + 0.5 / fps):
                 continue
             sc = float(obj.depth.scale(c.time_s))
-            vb = round(float(np.linalg.norm([c.vel_before_px[0] * mpp, c.vel_before_px[1] * mpp, vz])), 5)
-            va = round(float(np.linalg.norm([c.vel_after_px[0] * mpp, c.vel_after_px[1] * mpp, vz])), 5)
+            vb = round(float(np.linalg.norm([c.vel_before[0] * mpp, c.vel_before[1] * mpp, vz])), 5)
+            va = round(float(np.linalg.norm([c.vel_after[0] * mpp, c.vel_after[1] * mpp, vz])), 5)
             frame = int(min(np.searchsorted(times, c.time_s - 1e-6), n_frames - 1))
-            jump = float(np.linalg.norm(c.vel_after_px - c.vel_before_px))
-            conf = float(np.clip(1.0 - c.dv_sigma_px * 5.0 / max(jump, 1e-9), 0.0, 1.0))
-            pos = [(c.pos_px[0] - centre[0]) * mpp, (c.pos_px[1] - centre[1]) * mpp, z_ref * sc]
+            jump = float(np.linalg.norm(c.vel_after - c.vel_before))
+            conf = float(np.clip(1.0 - c.dv_sigma * 5.0 / max(jump, 1e-9), 0.0, 1.0))
+            pos = [(c.pos[0] - centre[0]) * mpp, (c.pos[1] - centre[1]) * mpp, z_ref * sc]
             impacts.append(Impact(
                 frame=frame, time_s=round(float(c.time_s), 5), v_before=vb, v_after=va,
                 delta_ke_j=delta_ke_j(mass, vb, va), confidence=round(conf, 3),
@@ -389,7 +389,7 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
             "track_samples": int(len(obj.frames)),
         }
         if obj.fit is not None:
-            a = obj.fit.accel_px
+            a = obj.fit.accel
             extra["image_gravity_px_s2"] = [round(float(a[0] / sx), 3), round(float(a[1] / sx), 3)]
             extra["implied_gravity_mps2"] = round(float(np.linalg.norm(a)) * mpp, 4)
         if prior is not None:

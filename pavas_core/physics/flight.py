@@ -1,16 +1,20 @@
-"""Piecewise free-flight fitting of one object's image trajectory.
+"""Piecewise free-flight fitting of one object's trajectory, in the picture or in metres.
 
-Between contacts an object in free flight moves on a parabola whose acceleration is gravity seen
-by the camera (the same vector for every flight of the object, in pixels/s² at the object's
-depth). The trajectory is cut into segments by dynamic programming (optimal segmentation with a
+Between contacts an object in free flight moves on a parabola whose acceleration is gravity (the
+same vector for every flight of the object: in pixels/s² at the object's depth for an image
+trajectory, in m/s² for a metric one). The trajectory is cut into segments by dynamic programming (optimal segmentation with a
 per-segment penalty): each segment is either *flight* (acceleration fixed to the gravity vector;
 free start position and velocity) or *ground* (resting or sliding on the floor: constant height
 along gravity, constant deceleration across it). Gravity itself is first estimated from short
 windows that fit a free parabola well, then refined jointly over all flight segments; outliers
 (a motion-blurred contact frame, a partly hidden blob) are rejected and the segmentation redone.
 
-Positions here are image pixels of the analysis grid, already freed from camera shake and
-corrected for motion in depth (see geometry.py); times are seconds.
+Positions are (N, D) points, D = 2 (image pixels of the analysis grid, already freed from camera
+shake and corrected for motion in depth, see geometry.py) or D = 3 (metres). Gravity points
+roughly along +y (image rows grow downwards; camera and world frames here are y-down). The fixed
+tolerances below are in `unit`s: the length of one analysis pixel in the trajectory's units
+(1 for an image trajectory, metres per pixel at the object's depth for a metric one), i.e. the
+measurement's resolution. Times are seconds.
 """
 
 from __future__ import annotations
@@ -20,23 +24,23 @@ from dataclasses import dataclass
 import numpy as np
 
 FLIGHT = "flight"
-NOISE_FLOOR_PX = 0.1
+NOISE_FLOOR = 0.1  # units (pixels)
 GROUND = "ground"
 
 
 @dataclass
 class Segment:
-    """Samples i0..i1 (inclusive) follow pos(t) = c0 + c1·τ + c2·τ², τ = t − t0 (image px, s)."""
+    """Samples i0..i1 (inclusive) follow pos(t) = c0 + c1·τ + c2·τ², τ = t − t0 (trajectory units, s)."""
 
     kind: str  # flight | ground
     i0: int
     i1: int
     t0: float
-    c0: np.ndarray  # (2,)
-    c1: np.ndarray  # (2,)
-    c2: np.ndarray  # (2,)
-    cov_c0c1: np.ndarray | None = None  # (2, 2, 2): per axis, covariance of (c0, c1)
-    rms_px: float = 0.0
+    c0: np.ndarray  # (D,)
+    c1: np.ndarray  # (D,)
+    c2: np.ndarray  # (D,)
+    cov_c0c1: np.ndarray | None = None  # (D, 2, 2): per axis, covariance of (c0, c1)
+    rms: float = 0.0
 
     @property
     def n(self) -> int:
@@ -51,14 +55,14 @@ class Segment:
         return self.c1 + 2.0 * self.c2 * tau
 
     def pos_sigma(self, t: float) -> float:
-        """Standard error of the fitted position at time t (px), both axes together."""
+        """Standard error of the fitted position at time t, all axes together."""
         if self.cov_c0c1 is None:
             return float("inf")
         tau = t - self.t0  # t0 is the samples' mean time: c0 and c1 are uncorrelated
         return float(np.sqrt(max(sum(float(c[0, 0] + tau * tau * c[1, 1]) for c in self.cov_c0c1), 0.0)))
 
     def vel_sigma(self) -> float:
-        """Standard error of the fitted velocity (px/s), both axes together (c2 is fixed by gravity)."""
+        """Standard error of the fitted velocity (per s), all axes together (c2 is fixed by gravity)."""
         if self.cov_c0c1 is None:
             return float("inf")
         return float(np.sqrt(max(sum(float(c[1, 1]) for c in self.cov_c0c1), 0.0)))
@@ -66,41 +70,43 @@ class Segment:
 
 @dataclass
 class FlightFit:
-    accel_px: np.ndarray  # (2,) gravity as seen in the image, px/s²
-    accel_sigma_px: float  # its standard error (magnitude), px/s²
+    accel: np.ndarray  # (D,) gravity as the trajectory shows it (units/s²)
+    accel_sigma: float  # its standard error (magnitude)
     segments: list[Segment]  # i0/i1 index the inlier samples t_s[inliers]
     inliers: np.ndarray  # (N,) bool: samples used by the fit
     t_s: np.ndarray  # (M,) times of the inlier samples
-    xy_px: np.ndarray  # (M, 2) their positions
-    noise_px: float  # position noise estimate
+    points: np.ndarray  # (M, D) their positions
+    noise: float  # position noise estimate (per axis of the picture plane)
     n_flight_samples: int
     cost: float = 0.0  # Σ SSE/σ² + penalty per segment: compares fits of the same samples
+    unit: float = 1.0  # length of one analysis pixel in the trajectory's units (see module docstring)
 
 
 # --- noise -------------------------------------------------------------------------------------
 
-def estimate_noise_px(t: np.ndarray, xy: np.ndarray) -> float:
-    """Position noise from third differences of consecutive samples (zero for a parabola)."""
+def estimate_noise(t: np.ndarray, xy: np.ndarray, *, unit: float = 1.0) -> float:
+    """Position noise from third differences of consecutive samples (zero for a parabola), mean over axes."""
     dt = np.diff(t)
     if len(t) < 6:
-        return 0.3
+        return 0.3 * unit
     step = np.median(dt)
     ok = np.abs(dt - step) < 0.25 * step
     run = ok[:-2] & ok[1:-1] & ok[2:]
     d3 = np.diff(xy, n=3, axis=0)[run]
     if len(d3) < 3:
-        return 0.3
+        return 0.3 * unit
     mad = np.median(np.abs(d3 - np.median(d3, axis=0)), axis=0)
     sigma = float(np.mean(1.4826 * mad / np.sqrt(20.0)))
     # centroids also carry slowly varying errors (shading, blur, partial masks) that third
     # differences do not see; a floor keeps the segmentation from chasing them
-    return max(sigma, NOISE_FLOOR_PX)
+    return max(sigma, NOISE_FLOOR * unit)
 
 
 # --- gravity from windows ----------------------------------------------------------------------
 
-def window_gravity(t: np.ndarray, xy: np.ndarray, noise_px: float, *, fps: float) -> np.ndarray | None:
-    """First estimate of the image-space gravity vector (px/s²) from clean parabolic windows.
+def window_gravity(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: float, unit: float = 1.0
+                   ) -> np.ndarray | None:
+    """First estimate of the gravity vector (units/s²) from clean parabolic windows.
 
     Windows of several lengths slide along the track; those that straddle a contact fit a single
     parabola badly and are skipped, those at rest show no gravity and are skipped too. The
@@ -120,12 +126,13 @@ def window_gravity(t: np.ndarray, xy: np.ndarray, noise_px: float, *, fps: float
             tau = tt - tt.mean()
             basis = np.stack([np.ones_like(tau), tau, tau**2], 1)
             coef, *_ = np.linalg.lstsq(basis, xy[i : i + length], rcond=None)
-            rms = float(np.sqrt(np.mean((xy[i : i + length] - basis @ coef) ** 2)))
-            if rms > 2.0 * noise_px + 0.05:
+            # per axis of the picture plane (two axes), whatever D: motion in depth adds no noise here
+            rms = float(np.sqrt(np.mean(np.sum((xy[i : i + length] - basis @ coef) ** 2, axis=1)) / 2.0))
+            if rms > 2.0 * noise + 0.05 * unit:
                 continue
             a = 2.0 * coef[2]
             span = tau[-1] - tau[0]
-            if np.hypot(*a) * span**2 / 8.0 < 4.0 * noise_px:
+            if np.linalg.norm(a) * span**2 / 8.0 < 4.0 * noise:
                 continue  # the acceleration does not show above the noise over this window
             accs.append(a)
             weights.append(length * span**4)
@@ -134,17 +141,17 @@ def window_gravity(t: np.ndarray, xy: np.ndarray, noise_px: float, *, fps: float
     accs, weights = np.array(accs), np.array(weights)
     # gravity points down the picture (a camera tilted by less than ~35°); this also rules out a
     # rolling or sliding object's sideways deceleration
-    down = accs[:, 1] > 1.4 * np.abs(accs[:, 0])
+    sideways = np.linalg.norm(np.delete(accs, 1, axis=1), axis=1)
+    down = accs[:, 1] > 1.4 * sideways
     if not down.any():
         return None
     accs, weights = accs[down], weights[down]
-    est = np.array([_weighted_median(accs[:, 0], weights), _weighted_median(accs[:, 1], weights)])
+    est = np.array([_weighted_median(accs[:, ax], weights) for ax in range(accs.shape[1])])
     for _ in range(3):  # keep the consistent cluster (windows on gravity, not on odd motion)
         close = np.linalg.norm(accs - est, axis=1) < 0.15 * np.linalg.norm(est)
         if not close.any():
             break
-        est = np.array([_weighted_median(accs[close, 0], weights[close]),
-                        _weighted_median(accs[close, 1], weights[close])])
+        est = np.array([_weighted_median(accs[close, ax], weights[close]) for ax in range(accs.shape[1])])
     return est
 
 
@@ -168,7 +175,7 @@ def _flight_costs(t: np.ndarray, xy: np.ndarray, accel: np.ndarray) -> np.ndarra
         s1, s2 = c(tau), c(tau**2)
         det = s0 * s2 - s1**2
         sse = np.zeros(len(tau))
-        for ax in range(2):
+        for ax in range(xy.shape[1]):
             sr, srt, srr = c(r[:, ax]), c(r[:, ax] * tau), c(r[:, ax] ** 2)
             with np.errstate(divide="ignore", invalid="ignore"):
                 proj = (s2 * sr**2 - 2 * s1 * sr * srt + s0 * srt**2) / det
@@ -178,12 +185,20 @@ def _flight_costs(t: np.ndarray, xy: np.ndarray, accel: np.ndarray) -> np.ndarra
     return out
 
 
+def across_basis(down: np.ndarray) -> np.ndarray:
+    """(D − 1, D) orthonormal directions perpendicular to the unit vector `down` (D = 2 or 3)."""
+    if down.shape == (2,):
+        return np.array([[-down[1], down[0]]])
+    # the complement's basis from a QR of [down | I]: its first column spans down
+    q, _ = np.linalg.qr(np.column_stack([down, np.eye(len(down))]))
+    return q[:, 1 : len(down)].T
+
+
 def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray) -> np.ndarray:
     """(N, N) SSE of the ground model on samples i..j: constant along `down`, quadratic across it."""
     n = len(t)
-    across = np.array([-down[1], down[0]])
     q = xy @ down
-    p = xy @ across
+    p = xy @ across_basis(down).T  # (N, D − 1)
     out = np.full((n, n), np.inf)
     for i in range(n - 1):
         tau = t[i:] - t[i]
@@ -191,7 +206,7 @@ def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray) -> np.ndarray
         s0 = np.arange(1, len(tau) + 1, dtype=np.float64)
         sq, sqq = c(q[i:]), c(q[i:] ** 2)
         sse_q = sqq - sq**2 / s0
-        sse_p = _quad_sse(tau, p[i:])
+        sse_p = sum(_quad_sse(tau, p[i:, k]) for k in range(p.shape[1]))
         sse = sse_q + sse_p
         sse[0] = np.inf
         out[i, i:] = np.maximum(np.nan_to_num(sse, nan=np.inf), 0.0)
@@ -218,11 +233,11 @@ def _quad_sse(tau: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 # --- dynamic programming -----------------------------------------------------------------------
 
-def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, noise_px: float,
+def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, noise: float,
                        penalty: float) -> list[tuple[int, int, str]]:
     """Optimal cut into segments minimising Σ (SSE/σ² + penalty). → [(i0, i1, kind)]."""
     n = cost_flight.shape[0]
-    var = noise_px**2
+    var = noise**2
     with np.errstate(over="ignore"):
         cost = np.minimum(cost_flight, cost_ground) / var + penalty
     kind = np.where(cost_flight <= cost_ground, 0, 1)
@@ -247,11 +262,11 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
 # --- fits --------------------------------------------------------------------------------------
 
 def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, accel: np.ndarray,
-                noise_px: float) -> Segment:
+                noise: float) -> Segment:
     tt, pp = t[i0 : i1 + 1], xy[i0 : i1 + 1]
     t0 = float(tt.mean())
     tau = tt - t0
-    cov = np.zeros((2, 2, 2))
+    cov = np.zeros((xy.shape[1], 2, 2))
     if kind == FLIGHT:
         c2 = 0.5 * accel
         r = pp - c2[None, :] * tau[:, None] ** 2
@@ -260,22 +275,22 @@ def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, acce
         c0, c1 = coef[0], coef[1]
         fitted = basis @ coef + c2[None, :] * tau[:, None] ** 2
         if len(tt) >= 2:
-            inv = np.linalg.pinv(basis.T @ basis) * noise_px**2
+            inv = np.linalg.pinv(basis.T @ basis) * noise**2
             cov[:] = inv[None]
     else:
         down = accel / (np.linalg.norm(accel) + 1e-12)
-        across = np.array([-down[1], down[0]])
+        across = across_basis(down)  # (D − 1, D)
         q = float((pp @ down).mean())
-        p = pp @ across
+        p = pp @ across.T
         deg = min(2, len(tt) - 1)
-        pc = np.polyfit(tau, p, deg) if len(tt) > 1 else np.array([p[0]])
-        pc = np.concatenate([np.zeros(3 - len(pc)), pc])  # [a2, a1, a0]
-        c0 = q * down + pc[2] * across
-        c1 = pc[1] * across
-        c2 = pc[0] * across
+        pc = np.polyfit(tau, p, deg) if len(tt) > 1 else p[:1]  # (deg + 1, D − 1), highest power first
+        pc = np.concatenate([np.zeros((3 - len(pc), p.shape[1])), pc])  # rows: a2, a1, a0
+        c0 = q * down + pc[2] @ across
+        c1 = pc[1] @ across
+        c2 = pc[0] @ across
         fitted = c0 + c1 * tau[:, None] + c2 * tau[:, None] ** 2
         basis = np.stack([np.ones_like(tau), tau], 1)
-        inv = np.linalg.pinv(basis.T @ basis) * noise_px**2
+        inv = np.linalg.pinv(basis.T @ basis) * noise**2
         cov[:] = inv[None]
     rms = float(np.sqrt(np.mean(np.sum((pp - fitted) ** 2, axis=1)))) if len(tt) else 0.0
     return Segment(kind, i0, i1, t0, np.asarray(c0, float), np.asarray(c1, float), np.asarray(c2, float), cov, rms)
@@ -285,7 +300,7 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
                   min_len: int = 3) -> tuple[np.ndarray, float, int] | None:
     """Least squares of one shared acceleration + per-segment start/velocity over flight segments.
 
-    → (accel (2,), its standard error, number of samples used), or None if too little flight.
+    → (accel (D,), its standard error, number of samples used), or None if too little flight.
     """
     flights = [(i0, i1) for i0, i1, k in spans if k == FLIGHT and i1 - i0 + 1 >= min_len]
     if not flights:
@@ -295,7 +310,7 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
     est = []
     sse = 0.0
     dof = 0
-    for ax in range(2):
+    for ax in range(xy.shape[1]):
         rows = np.zeros((m, ncol))
         y = np.zeros(m)
         r = 0
@@ -312,7 +327,7 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
         sse += float(resid @ resid)
         dof += m - ncol
         est.append((coef[0], rows))
-    accel = np.array([est[0][0], est[1][0]])
+    accel = np.array([e[0] for e in est])
     if dof <= 0:
         return None
     var = sse / dof
@@ -322,8 +337,10 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
 
 
 def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
-                noise_px: float | None = None, iterations: int = 4) -> FlightFit | None:
-    """Segment and fit one trajectory. t: (N,) s, xy: (N, 2) px. None if no gravity can be seen.
+                noise: float | None = None, iterations: int = 4, unit: float = 1.0) -> FlightFit | None:
+    """Segment and fit one trajectory. t: (N,) s, xy: (N, D) points. None if no gravity can be seen.
+
+    noise: the position noise if known (else estimated); unit: see the module docstring.
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
     are dropped as outliers and the segmentation is redone.
@@ -331,10 +348,10 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     n = len(t)
     if n < 5:
         return None
-    noise = noise_px if noise_px is not None else estimate_noise_px(t, xy)
+    noise = noise if noise is not None else estimate_noise(t, xy, unit=unit)
     if iterations < 1:
         raise ValueError("fit_flights needs at least one iteration")
-    accel = window_gravity(t, xy, noise, fps=fps)
+    accel = window_gravity(t, xy, noise, fps=fps, unit=unit)
     if accel is None:
         return None
     inl = np.ones(n, bool)
@@ -344,7 +361,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
         ti, pi = t[inl], xy[inl]
         down = accel / (np.linalg.norm(accel) + 1e-12)
         spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down),
-                                   noise_px=noise, penalty=penalty)
+                                   noise=noise, penalty=penalty)
         jg = joint_gravity(ti, pi, spans)
         if jg is not None and jg[0][1] > 0:
             accel, sigma_a, _ = jg
@@ -353,7 +370,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
         resid = np.zeros(len(ti))
         for s in segs:
             resid[s.i0 : s.i1 + 1] = np.linalg.norm(pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1]), axis=1)
-        bad = resid > max(4.0 * noise, 0.5)
+        bad = resid > max(4.0 * noise, 0.5 * unit)
         for s in segs:  # outliers are exceptions: a segment mostly off its curve is a misfit, not outliers
             if bad[s.i0 : s.i1 + 1].mean() > 0.5:
                 bad[s.i0 : s.i1 + 1] = False
@@ -366,4 +383,4 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     n_flight = sum(s.n for s in segs if s.kind == FLIGHT)
     sse = sum(float(np.sum((pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1])) ** 2)) for s in segs)
     cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
-    return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost)
+    return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost, unit)

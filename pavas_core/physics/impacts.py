@@ -23,13 +23,13 @@ from .flight import FLIGHT, GROUND, FlightFit, Segment, fit_segment
 @dataclass
 class Contact:
     time_s: float
-    pos_px: np.ndarray  # (2,) where the fits meet
-    vel_before_px: np.ndarray  # (2,) px/s
-    vel_after_px: np.ndarray  # (2,) px/s
+    pos: np.ndarray  # (D,) where the fits meet (trajectory units)
+    vel_before: np.ndarray  # (D,) units/s
+    vel_after: np.ndarray  # (D,) units/s
     kind: str  # floor | wall | landing
-    gap_px: float  # distance between the two fits at the contact
-    gap_sigma_px: float  # standard error of that distance (fits extrapolated to the contact)
-    dv_sigma_px: float  # standard error of the velocity jump, px/s
+    gap: float  # distance between the two fits at the contact
+    gap_sigma: float  # standard error of that distance (fits extrapolated to the contact)
+    dv_sigma: float  # standard error of the velocity jump, units/s
     before: int  # index of the segment before
     after: int
 
@@ -60,7 +60,7 @@ def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float) -
 
 def _ground_level(fit: FlightFit, g: Segment, down: np.ndarray) -> float:
     """Floor level of a ground segment: its lowest positions (it may still hop a little)."""
-    q = fit.xy_px[g.i0 : g.i1 + 1] @ down
+    q = fit.points[g.i0 : g.i1 + 1] @ down
     return float(np.percentile(q, 90)) if len(q) >= 3 else float(q.max())
 
 
@@ -77,7 +77,7 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     t = fit.t_s
     lo = float(t[a.i1]) - 0.25 * frame_dt
     hi = float(t[b.i0]) + 0.25 * frame_dt
-    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     if a.kind == FLIGHT and b.kind == FLIGHT:
         tc = _meeting(a, b, lo, hi)
         kind = "floor" if float((b.vel(tc) - a.vel(tc)) @ down) < 0 else "wall"
@@ -96,33 +96,37 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     return Contact(tc, 0.5 * (a.pos(tc) + b.pos(tc)), va, vb, kind, gap, gap_sig, sig, i, i + 1)
 
 
-def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump_px: float,
+def _sideways(v: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The part of `v` perpendicular to gravity."""
+    return v - float(v @ down) * down
+
+
+def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
                 floor_ref: float | None = None) -> bool:
     """A real impact: a clear velocity jump, upward (floor) or reversing sideways motion (wall), the
     fits meet, and a floor contact happens at the floor (`floor_ref`: where the clearest bounces met it)."""
-    dv = c.vel_after_px - c.vel_before_px
+    dv = c.vel_after - c.vel_before
     jump = float(np.linalg.norm(dv))
-    if jump < max(min_jump_px, 5.0 * c.dv_sigma_px):
+    if jump < max(min_jump, 5.0 * c.dv_sigma):
         return False
-    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
-    across = np.array([-down[1], down[0]])
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     if c.kind == "landing":
-        return float(c.vel_before_px @ down) > 0  # it was coming down
+        return float(c.vel_before @ down) > 0  # it was coming down
     if c.kind == "floor":
         up_jump = -float(dv @ down)
         # moving down before, and most of the jump is upward
-        ok = float(c.vel_before_px @ down) > 0 and up_jump > 0.6 * jump
+        ok = float(c.vel_before @ down) > 0 and up_jump > 0.6 * jump
     else:  # wall: the sideways velocity reverses
-        before, after = float(c.vel_before_px @ across), float(c.vel_after_px @ across)
-        ok = before * after < 0 and abs(float(dv @ across)) > 0.6 * jump
-    gap_tol = 3.0 * fit.noise_px + 3.0 * c.gap_sigma_px + 0.25 * jump * frame_dt
+        before, after = _sideways(c.vel_before, down), _sideways(c.vel_after, down)
+        ok = float(before @ after) < 0 and float(np.linalg.norm(_sideways(dv, down))) > 0.6 * jump
+    gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt
     if c.kind == "floor" and floor_ref is not None:
-        level_tol = 1.5 + 3.0 * fit.noise_px + 3.0 * c.gap_sigma_px + 0.15 * jump * frame_dt
-        ok = ok and abs(float(c.pos_px @ down) - floor_ref) <= level_tol
-    return ok and c.gap_px <= gap_tol
+        level_tol = 1.5 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.15 * jump * frame_dt
+        ok = ok and abs(float(c.pos @ down) - floor_ref) <= level_tol
+    return ok and c.gap <= gap_tol
 
 
-def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> list[Contact]:
+def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float) -> list[Contact]:
     """Validate every cut of `fit`; cuts that are not impacts are merged away when one curve fits both sides.
 
     Modifies fit.segments in place and returns the impacts in time order. A cut that is no impact
@@ -130,8 +134,8 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> lis
     impact with a neighbour is dropped (typically a motion-blurred contact frame); otherwise the
     cut stays a segment boundary without an impact (the motion changes there for another reason).
     """
-    _drop_blurred_slivers(fit, frame_dt=frame_dt, min_jump_px=min_jump_px)
-    floor_ref = _reference_floor(fit, frame_dt=frame_dt, min_jump_px=min_jump_px)
+    _drop_blurred_slivers(fit, frame_dt=frame_dt, min_jump=min_jump)
+    floor_ref = _reference_floor(fit, frame_dt=frame_dt, min_jump=min_jump)
     keep_cut: set[tuple[int, int]] = set()  # (first sample after the cut) of cuts kept without impact
     changed = True
     while changed:
@@ -142,7 +146,7 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> lis
                 continue  # a release (or a kick) is not an impact
             if not (a.kind == GROUND and b.kind == GROUND):
                 c = contact_between(fit, i, frame_dt=frame_dt)
-                if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px,
+                if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump,
                                                  floor_ref=floor_ref):
                     continue
             merged = _best_merge(fit, a, b)
@@ -166,7 +170,7 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> lis
     return out
 
 
-def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> None:
+def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump: float) -> None:
     """Remove runs of one- or two-sample segments between two longer flights when the two flights
     alone make a clean impact: such slivers are the blurred, half-hidden or camouflaged frames
     around a contact, not extra bounces."""
@@ -183,27 +187,27 @@ def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump_px: float
             continue
         a, b = fit.segments[i - 1], fit.segments[j]
         c = _contact(fit, a, b, i - 1, frame_dt=frame_dt)
-        if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px):
+        if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump):
             del fit.segments[i:j]
         else:
             i = j
 
 
-def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> float | None:
+def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump: float) -> float | None:
     """Floor level (along gravity) where the clearest bounces of the first segmentation meet it."""
-    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     found = []
     for i in range(len(fit.segments) - 1):
         if fit.segments[i].kind != FLIGHT or fit.segments[i + 1].kind != FLIGHT:
             continue
         c = contact_between(fit, i, frame_dt=frame_dt)
         if c is not None and c.kind == "floor" and min(fit.segments[i].n, fit.segments[i + 1].n) >= 3 \
-                and is_physical(c, fit, frame_dt=frame_dt, min_jump_px=min_jump_px):
-            found.append((float(np.linalg.norm(c.vel_after_px - c.vel_before_px)), float(c.pos_px @ down)))
+                and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump):
+            found.append((float(np.linalg.norm(c.vel_after - c.vel_before)), float(c.pos @ down)))
     if len(found) < 2:
         return None
     # the level most bounces agree on (a mis-assigned bounce of another object is at its own level)
-    tol = 2.0 + 3.0 * fit.noise_px
+    tol = 2.0 * fit.unit + 3.0 * fit.noise
     support = [sum(j2 for j2, l2 in found if abs(l2 - lvl) <= tol) for _, lvl in found]
     best = found[int(np.argmax(support))][1]
     agree = [lvl for _, lvl in found if abs(lvl - best) <= tol]
@@ -212,8 +216,8 @@ def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump_px: float) -> 
 
 def _floor_level(contacts: list[Contact], fit: FlightFit) -> float | None:
     """Where the object met the floor in its earlier bounces (they all touch the same floor)."""
-    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
-    levels = [float(c.pos_px @ down) for c in contacts if c.kind == "floor"]
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    levels = [float(c.pos @ down) for c in contacts if c.kind == "floor"]
     return float(np.median(levels[-3:])) if levels else None
 
 
@@ -221,11 +225,11 @@ def _best_merge(fit: FlightFit, a: Segment, b: Segment) -> Segment | None:
     """One segment over a and b if either model fits it about as well as the noise allows, else None."""
     best = None
     for kind in (FLIGHT, GROUND):
-        seg = fit_segment(fit.t_s, fit.xy_px, a.i0, b.i1, kind, fit.accel_px, fit.noise_px)
-        if best is None or seg.rms_px < best.rms_px:
+        seg = fit_segment(fit.t_s, fit.points, a.i0, b.i1, kind, fit.accel, fit.noise)
+        if best is None or seg.rms < best.rms:
             best = seg
-    limit = max(3.0 * fit.noise_px, 1.5 * max(a.rms_px, b.rms_px))
-    return best if best.rms_px <= limit else None
+    limit = max(3.0 * fit.noise, 1.5 * max(a.rms, b.rms))
+    return best if best.rms <= limit else None
 
 
 def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t_end_s: float) -> Contact | None:
@@ -242,14 +246,14 @@ def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t
     if level is None:
         return None
     seg = fit.segments[-1]
-    down = fit.accel_px / (np.linalg.norm(fit.accel_px) + 1e-12)
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     t_last = float(fit.t_s[seg.i1])
     if float(seg.vel(t_last) @ down) <= 0:
         return None  # still going up: it left the picture or the track, it did not land
     hi = t_last + 2.5 * frame_dt
     if hi > t_end_s:
         return None  # the clip ends: nothing to say about a vanishing
-    tol = 1.0 + 3.0 * fit.noise_px
+    tol = 1.0 * fit.unit + 3.0 * fit.noise
     early = _landing_before_last_sample(fit, level, down, tol)
     if early is not None:
         return early
@@ -258,7 +262,7 @@ def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t
     if tc <= t_last or abs(float(pos @ down) - level) > tol:
         return None
     v = seg.vel(tc)
-    return Contact(tc, pos, v, np.zeros(2), "landing", 0.0, seg.pos_sigma(tc), seg.vel_sigma(),
+    return Contact(tc, pos, v, np.zeros_like(v), "landing", 0.0, seg.pos_sigma(tc), seg.vel_sigma(),
                    len(fit.segments) - 1, len(fit.segments))
 
 
@@ -274,20 +278,20 @@ def _landing_before_last_sample(fit: FlightFit, level: float, down: np.ndarray, 
         return None
     k = seg.i1
     t_prev, t_k = float(fit.t_s[k - 1]), float(fit.t_s[k])
-    q_k = float(fit.xy_px[k] @ down)
+    q_k = float(fit.points[k] @ down)
     if abs(q_k - level) > tol:
         return None  # the last sample is not on the floor
-    trimmed = fit_segment(fit.t_s, fit.xy_px, seg.i0, k - 1, FLIGHT, fit.accel_px, fit.noise_px)
+    trimmed = fit_segment(fit.t_s, fit.points, seg.i0, k - 1, FLIGHT, fit.accel, fit.noise)
     if float(trimmed.vel(t_prev) @ down) <= 0 or float(trimmed.pos(t_prev) @ down) > level:
         return None  # not coming down, or already below the floor
     if float(trimmed.pos(t_k) @ down) < level + tol:
         return None  # the flight alone explains the last sample: no landing before it
-    if trimmed.rms_px > 1.5 * fit.noise_px + 0.5 or trimmed.rms_px >= seg.rms_px:
+    if trimmed.rms > 1.5 * fit.noise + 0.5 * fit.unit or trimmed.rms >= seg.rms:
         return None
     tc = _landing(trimmed, level, down, t_prev, t_k)
     if not (t_prev < tc < t_k):
         return None
-    rest = fit_segment(fit.t_s, fit.xy_px, k, k, GROUND, fit.accel_px, fit.noise_px)
+    rest = fit_segment(fit.t_s, fit.points, k, k, GROUND, fit.accel, fit.noise)
     fit.segments[-1:] = [trimmed, rest]
-    return Contact(tc, trimmed.pos(tc), trimmed.vel(tc), np.zeros(2), "landing", 0.0, trimmed.pos_sigma(tc),
+    return Contact(tc, trimmed.pos(tc), trimmed.vel(tc), np.zeros(fit.points.shape[1]), "landing", 0.0, trimmed.pos_sigma(tc),
                    trimmed.vel_sigma(), len(fit.segments) - 2, len(fit.segments) - 1)

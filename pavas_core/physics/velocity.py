@@ -1,4 +1,4 @@
-"""Per-frame position and velocity of one object, in pixels, from its fitted trajectory.
+"""Per-frame position and velocity of one object from its fitted trajectory (pixels or metres).
 
 The fitted segments tile the track's time span: each segment holds from the contact before it to
 the contact after it (or, for a release, the midpoint between samples). Velocities are the
@@ -23,11 +23,12 @@ class PiecewiseTrajectory:
     switch_times_s: list[float]  # len(segments) − 1 boundaries
 
     def states(self, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N,) times → positions (N, 2) px and velocities (N, 2) px/s."""
+        """(N,) times → positions (N, D) and velocities (N, D) per s."""
         t = np.asarray(t_s, dtype=np.float64)
         idx = np.searchsorted(np.asarray(self.switch_times_s), t, side="right")
-        pos = np.empty((t.size, 2))
-        vel = np.empty((t.size, 2))
+        dims = len(self.segments[0].c0)
+        pos = np.empty((t.size, dims))
+        vel = np.empty((t.size, dims))
         for k, seg in enumerate(self.segments):
             sel = idx == k
             if sel.any():
@@ -48,14 +49,14 @@ def piecewise_from_fit(fit: FlightFit, contacts: list[Contact]) -> PiecewiseTraj
     return PiecewiseTrajectory(list(fit.segments), switches)
 
 
-def smoothed_states(t_s: np.ndarray, xy_px: np.ndarray, *, fps: float) -> tuple[np.ndarray, np.ndarray]:
+def smoothed_states(t_s: np.ndarray, points: np.ndarray, *, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Fallback without a fit: Savitzky–Golay smoothing (≈ 0.2 s window, quadratic) and its derivative."""
     n = len(t_s)
     if n < 3:
-        return xy_px.astype(float), np.zeros_like(xy_px, dtype=float)
+        return points.astype(float), np.zeros_like(points, dtype=float)
     win = int(np.clip(round(0.2 * fps) | 1, 3, n if n % 2 else n - 1))
     order = min(2, win - 1)
     dt = float(np.median(np.diff(t_s))) if n > 1 else 1.0 / fps
-    pos = savgol_filter(xy_px, win, order, axis=0)
-    vel = savgol_filter(xy_px, win, order, deriv=1, delta=dt, axis=0)
+    pos = savgol_filter(points, win, order, axis=0)
+    vel = savgol_filter(points, win, order, deriv=1, delta=dt, axis=0)
     return pos, vel

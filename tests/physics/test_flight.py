@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pavas_core.physics.flight import FLIGHT, GROUND, estimate_noise_px, fit_flights, window_gravity
+from pavas_core.physics.flight import FLIGHT, GROUND, estimate_noise, fit_flights, window_gravity
 from pavas_core.physics.impacts import find_contacts
 from pavas_core.scenes.simulate import BodySpec, floor_plane, simulate
 
@@ -9,19 +9,19 @@ FOCAL_PX, DEPTH_M, FPS = 300.0, 3.0, 30.0
 G_PX = 9.81 * FOCAL_PX / DEPTH_M  # gravity as seen in the image, px/s²
 
 
-def projected_track(*, restitution=0.75, duration_s=2.5, noise_px=0.15, seed=0, fps=FPS):
+def projected_track(*, restitution=0.75, duration_s=2.5, noise=0.15, seed=0, fps=FPS):
     body = BodySpec(position_m=(-1.0, -0.6, DEPTH_M), velocity_mps=(0.6, -0.5, 0.0), radius_m=0.1,
                     restitution=restitution, slide_decel_mps2=0.5)
     traj = simulate(body, planes=[floor_plane(0.8)], duration_s=duration_s)
     t = np.arange(int(duration_s * fps)) / fps
     pos, _ = traj.state_at(t)
-    xy = FOCAL_PX * pos[:, :2] / pos[:, 2:3] + np.random.default_rng(seed).normal(0, noise_px, (len(t), 2))
+    xy = FOCAL_PX * pos[:, :2] / pos[:, 2:3] + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
     return t, xy, traj
 
 
 def test_noise_estimate_sees_white_noise_on_a_parabola():
-    t, xy, _ = projected_track(noise_px=0.3, duration_s=0.5)
-    assert estimate_noise_px(t, xy) == pytest.approx(0.3, rel=0.3)
+    t, xy, _ = projected_track(noise=0.3, duration_s=0.5)
+    assert estimate_noise(t, xy) == pytest.approx(0.3, rel=0.3)
 
 
 def test_gravity_seen_in_the_image_is_recovered_from_windows_and_jointly():
@@ -29,20 +29,20 @@ def test_gravity_seen_in_the_image_is_recovered_from_windows_and_jointly():
     first = window_gravity(t, xy, 0.15, fps=FPS)
     assert np.linalg.norm(first) == pytest.approx(G_PX, rel=0.05) and abs(first[0]) < 0.05 * G_PX
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0)
-    assert fit.accel_px[1] == pytest.approx(G_PX, rel=0.01)
-    assert fit.accel_sigma_px < 0.01 * G_PX
+    assert fit.accel[1] == pytest.approx(G_PX, rel=0.01)
+    assert fit.accel_sigma < 0.01 * G_PX
 
 
 def test_contacts_fall_between_frames_at_the_true_times_with_true_speeds():
     t, xy, traj = projected_track()
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0)
-    contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump_px=0.05 * G_PX)
+    contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump=0.05 * G_PX)
     true = [c for c in traj.contacts if c.time_s < t[-1] - 2 / FPS and c.v_before > 1.0]
     assert len(true) >= 3
     for c in true:
         found = min(contacts, key=lambda x: abs(x.time_s - c.time_s))
         assert abs(found.time_s - c.time_s) * FPS < 0.25  # a quarter of a frame
-        v_px = np.linalg.norm(found.vel_before_px)
+        v_px = np.linalg.norm(found.vel_before)
         assert v_px * DEPTH_M / FOCAL_PX == pytest.approx(c.v_before, rel=0.03)
         assert found.kind == "floor"
 
@@ -50,7 +50,7 @@ def test_contacts_fall_between_frames_at_the_true_times_with_true_speeds():
 def test_resting_at_the_end_is_one_ground_segment_not_a_string_of_bounces():
     t, xy, traj = projected_track(restitution=0.4, duration_s=3.0)
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0)
-    contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump_px=0.05 * G_PX)
+    contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump=0.05 * G_PX)
     assert fit.segments[-1].kind == GROUND
     rest_start = traj.pieces[-1].t0_s
     assert not [c for c in contacts if c.time_s > rest_start + 0.1]
@@ -62,4 +62,4 @@ def test_a_parabola_without_contact_has_no_impact():
     xy = np.stack([5 + 40 * t, 20 - 60 * t + 0.5 * G_PX * t**2], 1)
     xy += np.random.default_rng(1).normal(0, 0.1, xy.shape)
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0)
-    assert len(fit.segments) == 1 and find_contacts(fit, frame_dt=1 / FPS, min_jump_px=0.05 * G_PX) == []
+    assert len(fit.segments) == 1 and find_contacts(fit, frame_dt=1 / FPS, min_jump=0.05 * G_PX) == []

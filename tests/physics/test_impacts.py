@@ -18,7 +18,7 @@ def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bo
     rng = np.random.default_rng(0)
     xy = np.stack([x, y], 1) + rng.normal(0, 0.1, (len(t), 2))
     fit = fit_flights(t, xy, fps=fps, penalty=120.0)
-    contacts = find_contacts(fit, frame_dt=1 / fps, min_jump_px=30.0)
+    contacts = find_contacts(fit, frame_dt=1 / fps, min_jump=30.0)
     landing = [c for c in contacts if c.kind == "landing"]
     assert len(landing) == 1
     assert abs(landing[0].time_s - t_land) * fps < 0.3
@@ -38,11 +38,11 @@ def test_a_last_hop_whose_track_ends_one_frame_after_landing_is_found():
     rng = np.random.default_rng(1)
     xy = np.stack([x, y], 1) + rng.normal(0, 0.5, (len(t), 2))
     fit = fit_flights(t, xy, fps=fps, penalty=120.0)
-    contacts = find_contacts(fit, frame_dt=1 / fps, min_jump_px=25.0)
+    contacts = find_contacts(fit, frame_dt=1 / fps, min_jump=25.0)
     assert [c.kind for c in contacts] == ["floor"]
     landing = final_landing(fit, contacts, frame_dt=1 / fps, t_end_s=2.0)
     assert landing is not None and landing.kind == "landing"
     assert abs(landing.time_s - t_land) * fps < 0.3
     v_true = v_up  # it comes down as fast as it went up
-    assert abs(landing.vel_before_px[1] - v_true) < 0.15 * v_true
+    assert abs(landing.vel_before[1] - v_true) < 0.15 * v_true
     assert fit.segments[-1].n == 1  # the resting sample is no longer part of the hop's flight
