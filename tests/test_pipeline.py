@@ -134,5 +134,10 @@ def test_a_4k_video_is_analysed_at_the_analysis_size(tmp_path):
     result = run_job(video, tmp_path / "x.wav", physics_path=tmp_path / "p.json",
                      options=RunOptions(sample_rate_hz=16000, analysis_max_side=320))
     est = json.loads((tmp_path / "p.json").read_text())
-    assert (est["width"], est["height"]) == (320, 180)
+    # analysed at 320x180, reported in the video's own pixels
+    assert est["geometry"]["extra"]["analysis_size"] == [320, 180]
+    assert (est["width"], est["height"]) == (3840, 2160)
     assert result.num_objects == 1 and (tmp_path / "x.wav").exists()  # one bright block
+    # the block is 300 px high at rows 900..1200 of the 4K frame: its box says so in 4K pixels
+    box = next(b for b in est["objects"][0]["box_xyxy_px"] if b)
+    assert box[1] == pytest.approx(900, abs=12) and box[3] == pytest.approx(1200, abs=12)

@@ -240,7 +240,9 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
     var = noise**2
     with np.errstate(over="ignore"):
         cost = np.minimum(cost_flight, cost_ground) / var + penalty
-    kind = np.where(cost_flight <= cost_ground, 0, 1)
+    # flight only where it fits clearly better: two or three samples at rest fit both models to
+    # rounding error, and the choice must not depend on the units the positions are in
+    kind = np.where(cost_flight < cost_ground - 1e-9 * var, 0, 1)
     best = np.full(n + 1, np.inf)  # best[j]: cost of samples 0..j-1
     best[0] = 0.0
     arg = np.zeros(n + 1, dtype=int)

@@ -80,6 +80,14 @@ def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb:
     )
 
 
+def detection_from_mask(frame: int, y0: int, x0: int, crop: np.ndarray, *, edge_px: float,
+                        frame_size: tuple[int, int]) -> Detection:
+    """The blob statistics (centroid, area, size, box, border contact) of any mask: `crop` (h, w)
+    bool placed at (y0, x0) of a frame of `frame_size` (w, h). Colour is not known here (zeros)."""
+    ys, xs = np.nonzero(crop)
+    return _stats(frame, ys, xs, (y0, x0), (0.0, 0.0, 0.0), crop, edge_px, frame_size)
+
+
 @dataclass
 class MotionSegmentation:
     shifts_px: np.ndarray  # (T, 2) image translation (dx, dy) of each frame against frame 0
@@ -182,6 +190,24 @@ class _Shifter:
         return (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d)
 
 
+def camera_shake(frames_u8: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(T, 2) image translation of each frame against frame 0, and whether the camera is static.
+
+    A static camera (every shift below STATIC_SHIFT_PX) gets exact zeros.
+    """
+    shifts = estimate_shifts(frames_u8)
+    static = bool(np.all(np.abs(shifts) < STATIC_SHIFT_PX))
+    if static:
+        shifts[:] = 0.0
+    return shifts, static
+
+
+def border_margin_px(shifts_px: np.ndarray, camera_static: bool) -> int:
+    """Pixels along the picture's edge that camera shake can fill with replicated background:
+    blobs there are not trusted, and an object within margin + 1 px of the edge counts as cut."""
+    return 0 if camera_static else int(np.ceil(np.abs(shifts_px).max())) + 2
+
+
 def shift_image(img: np.ndarray, dx: float, dy: float) -> np.ndarray:
     """out(x, y) = img(x − dx, y − dy), bilinear, edges replicated. img: (H, W, ...) float32."""
     if dx == 0 and dy == 0:
@@ -247,9 +273,12 @@ def segment_motion(
     *,
     min_area_px: int = 5,
     min_settle_frames: int = 5,
+    shake: tuple[np.ndarray, bool] | None = None,
     progress: ProgressCallback | None = None,
 ) -> MotionSegmentation:
     """Moving blobs of every frame. frames_u8: (T, H, W, 3) uint8 RGB, T ≥ 2.
+
+    shake: the clip's `camera_shake(frames_u8)` when the caller already has it.
 
     min_settle_frames: an object counts as settled (part of the background) once its resting place
     has looked the same for this many frames.
@@ -258,10 +287,8 @@ def segment_motion(
     shimmer of textured edges), then measured on the full-resolution difference inside their box.
     """
     t, h, w = frames_u8.shape[:3]
-    shifts = estimate_shifts(frames_u8)
-    static = bool(np.all(np.abs(shifts) < STATIC_SHIFT_PX))
-    if static:
-        shifts[:] = 0.0
+    shifts, static = shake if shake is not None else camera_shake(frames_u8)
+    shifts = shifts.copy()
 
     picks = np.unique(np.linspace(0, t - 1, min(t, MAX_BACKGROUND_FRAMES)).round().astype(int))
     aligned = np.stack([shift_image(frames_u8[k].astype(np.float32), -shifts[k, 0], -shifts[k, 1]) for k in picks])
@@ -283,7 +310,7 @@ def segment_motion(
         changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
                                  min_area_px=min_area_px)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
-    margin = int(np.ceil(np.abs(shifts).max())) + 2 if not static else 0
+    margin = border_margin_px(shifts, static)
     alt = None
     if changes:
         alt = background.copy()  # the other state of every region that changes

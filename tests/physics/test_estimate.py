@@ -130,7 +130,15 @@ def test_user_scale_is_in_the_videos_own_pixels_whatever_size_it_was_decoded_at(
     # file's own metres per pixel (4x smaller) and focal length (4x larger)
     big = dataclasses.replace(clip, source_size=(clip.width * 4, clip.height * 4))
     est = estimate_physics(big, options=EstimateOptions(meters_per_px=mpp / 4, focal_px=scene.camera.focal_px * 4))
-    assert est.geometry.focal_px == pytest.approx(scene.camera.focal_px, rel=1e-3)
+    # physics.json is in the video's own pixel grid: the focal length and picture size come back as given
+    assert est.geometry.focal_px == pytest.approx(scene.camera.focal_px * 4, rel=1e-3)
+    assert (est.width, est.height) == big.source_size
+    assert est.objects[0].extra["meters_per_px"] == pytest.approx(mpp / 4, rel=1e-6)
+    # boxes too: their centres are 4x the true projected centres (within the blob's 2 px blur at 320 px)
+    pairs = [(b, t) for b, t in zip(est.objects[0].box_xyxy_px, truth.objects[0].box_xyxy_px) if b and t]
+    assert len(pairs) > 20
+    for b, t in pairs:
+        assert abs((b[0] + b[2]) / 2 - 2 * (t[0] + t[2])) < 8 and abs((b[1] + b[3]) / 2 - 2 * (t[1] + t[3])) < 8
     true = np.array([s if s is not None else np.nan for s in truth.objects[0].speed_mps])
     got = np.array([s if s is not None else np.nan for s in est.objects[0].speed_mps])
     ok = np.isfinite(true) & np.isfinite(got)

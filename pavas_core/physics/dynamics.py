@@ -1,0 +1,113 @@
+"""Dynamics: speed per frame and impacts from a metric trajectory, whatever produced the geometry.
+
+The measured 3D centroids are fitted piecewise (flight.py, in metres): free flight under one
+gravity vector between contacts, resting or sliding on the floor, outliers dropped. Speeds are
+the fit's analytic derivatives (finite differences of noisy centroids would amplify the noise);
+without a gravity fit, a local quadratic (Savitzky–Golay) fit gives them. Impacts are the
+contacts the fit supports (impacts.py): the two flights meet, the velocity jump is well above
+its uncertainty, upward for a floor or reversing for a wall; each gets a confidence from how far
+the jump stands above its standard error. ΔKE needs the mass and is added when the physics is
+assembled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .flight import FLIGHT, FlightFit, fit_flights
+from .impacts import final_landing, find_contacts
+from .stages.base import ObjectGeometry
+from .velocity import piecewise_from_fit, smoothed_states
+
+# a velocity jump below this share of gravity·1 s (≈ 0.5 m/s on Earth) is not an impact
+MIN_JUMP_FRACTION_OF_G = 0.05
+
+
+@dataclass
+class ImpactEstimate:
+    frame: int
+    time_s: float
+    v_before: float  # m/s
+    v_after: float
+    confidence: float
+    surface: str  # floor | wall | landing
+    position_m: list[float]
+
+
+@dataclass
+class ObjectDynamics:
+    speed_mps: list[float | None]  # per frame
+    centroid_m: list[list[float] | None]  # per frame: the fitted position
+    impacts: list[ImpactEstimate]
+    action: str  # bouncing | thrown | falling | dropped | sliding | resting | moving
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, penalty: float) -> ObjectDynamics:
+    """Speeds, fitted positions and impacts of one object. times_s: (T,) of every frame."""
+    n = len(times_s)
+    seen = np.flatnonzero(np.isfinite(geo.centroid_m).all(axis=1))
+    speeds: list[float | None] = [None] * n
+    centroids: list[list[float] | None] = [None] * n
+    if seen.size == 0:
+        return ObjectDynamics(speeds, centroids, [], "moving", {"track_samples": 0})
+    t = times_s[seen]
+    pos = geo.centroid_m[seen]
+    use = geo.usable[seen]
+    fit = None
+    contacts = []
+    if use.sum() >= 5:
+        fit = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m)
+    if fit is not None:
+        g = float(np.linalg.norm(fit.accel))
+        contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g)
+        if not geo.at_edge[seen[-1]]:  # a track that ends at the picture's edge left it, it did not land
+            landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]))
+            if landing is not None:
+                contacts.append(landing)
+        p_fit, v_fit = piecewise_from_fit(fit, contacts).states(t)
+    else:
+        p_fit, v_fit = smoothed_states(t, pos, fps=fps)
+    for k, f in enumerate(seen):
+        speeds[f] = float(np.linalg.norm(v_fit[k]))
+        centroids[f] = [round(float(c), 5) for c in p_fit[k]]
+
+    impacts = []
+    for c in contacts:
+        if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
+            continue
+        frame = int(min(np.searchsorted(times_s, c.time_s - 1e-6), n - 1))
+        jump = float(np.linalg.norm(c.vel_after - c.vel_before))
+        conf = float(np.clip(1.0 - c.dv_sigma * 5.0 / max(jump, 1e-9), 0.0, 1.0))
+        impacts.append(ImpactEstimate(
+            frame=frame, time_s=round(float(c.time_s), 5),
+            v_before=round(float(np.linalg.norm(c.vel_before)), 5),
+            v_after=round(float(np.linalg.norm(c.vel_after)), 5),
+            confidence=round(conf, 3), surface=c.kind, position_m=[round(float(x), 4) for x in c.pos],
+        ))
+    extra: dict[str, Any] = {"track_samples": int(seen.size)}
+    if fit is not None:
+        extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
+    speed_arr = np.array([s for s in speeds if s is not None])
+    return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
+
+
+def _action(fit: FlightFit | None, contacts: list, t: np.ndarray, speeds: np.ndarray) -> str:
+    n_bounces = sum(1 for c in contacts if c.kind in ("floor", "wall"))
+    if n_bounces >= 2:
+        return "bouncing"
+    if fit is None:
+        return "moving"
+    first = fit.segments[0]
+    v0 = first.vel(t[0])
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    g = float(np.linalg.norm(fit.accel))
+    # initial speed in units of "seconds of free fall": thrown objects start fast or upward
+    if first.kind == FLIGHT and (float(v0 @ down) < -0.1 * g or np.linalg.norm(v0) > 0.25 * g):
+        return "thrown"
+    if first.kind == FLIGHT:
+        return "falling" if not contacts else "dropped"
+    return "sliding" if np.nanmax(speeds, initial=0.0) > 0.2 else "resting"

@@ -1,0 +1,138 @@
+"""What a user may tell the physics estimator: one set of options for `run`, `estimate` and the nodes.
+
+`EstimateOptions` is the library form; `add_estimator_arguments` / `options_from_args` are its
+command-line form, shared by every verb that estimates physics, so a flag has one name, one
+default and one meaning everywhere. The stage backends (`--discover`, `--masks`, `--geometry`,
+`--mass`) are listed from the stage registry: registering a backend adds it to the choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from ..errors import BadInputError
+from .geometry import ASSUMED_HFOV_DEG
+
+DEFAULT_ANALYSIS_MAX_SIDE = 320
+DEFAULT_MAX_OBJECTS = 4
+
+
+@dataclass(kw_only=True)
+class EstimateOptions:
+    """Everything is optional.
+
+    Per-object values (names, sizes, masses, materials) apply in the order objects first appear; a
+    single value applies to every object. Pixel quantities (meters_per_px, focal_px) refer to the
+    video's own pixels (`clip.source_size`), whatever size the clip was decoded at.
+    """
+
+    object_names: list[str] = field(default_factory=list)  # e.g. ["basketball", "wooden block"]
+    object_size_m: float | Sequence[float] | None = None  # characteristic size (diameter / longest side)
+    mass_kg: float | Sequence[float] | None = None  # overrides the mass stage: mass_source "user"
+    material: str | Sequence[str] | None = None  # overrides the material: material_source "user"
+    meters_per_px: float | None = None  # metric scale at the objects' depth (wins over gravity)
+    scene_width_m: float | None = None  # alternative scale: width of the picture at the objects' depth
+    focal_px: float | None = None  # else an assumed field of view (focal_source "assumed_fov")
+    assumed_hfov_deg: float = ASSUMED_HFOV_DEG
+    gravity_mps2: float = 9.81
+    max_objects: int = DEFAULT_MAX_OBJECTS
+    analysis_max_side: int = DEFAULT_ANALYSIS_MAX_SIDE  # frames are analysed at this size (longest side, px)
+    segment_penalty: float = 120.0  # cost of one more trajectory segment (in noise-variance units)
+    # which backend runs each stage (names from pavas_core.physics.stages.registry)
+    discover: str = "motion"
+    masks: str = "motion"
+    geometry: str = "gravity"
+    mass: str = "prior"
+    # per-backend settings (model files, prompts) of learned backends: {backend name: {key: value}}
+    backend_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def validate(self) -> "EstimateOptions":
+        """BadInputError on values no stage can use."""
+        if not (isinstance(self.gravity_mps2, (int, float)) and self.gravity_mps2 > 0 and math.isfinite(self.gravity_mps2)):
+            raise BadInputError("estimate: gravity_mps2 must be a positive number")
+        for name in ("meters_per_px", "scene_width_m", "focal_px"):
+            val = getattr(self, name)
+            if val is not None and not (isinstance(val, (int, float)) and val > 0 and math.isfinite(val)):
+                raise BadInputError(f"estimate: {name} must be a positive number, got {val!r}")
+        for name in ("object_size_m", "mass_kg"):
+            for val in _as_list(getattr(self, name)):
+                if not (isinstance(val, (int, float)) and val > 0 and math.isfinite(val)):
+                    raise BadInputError(f"estimate: {name} must be positive, got {val!r}")
+        if not (isinstance(self.max_objects, int) and self.max_objects >= 1):
+            raise BadInputError(f"estimate: max_objects must be at least 1, got {self.max_objects!r}")
+        if not (isinstance(self.analysis_max_side, int) and self.analysis_max_side >= 16):
+            raise BadInputError(f"estimate: analysis_max_side must be at least 16 px, got {self.analysis_max_side!r}")
+        return self
+
+    def per_object(self, name: str, i: int):
+        """Option `name` for the i-th object: its own value, the one value given for all, or None."""
+        value = getattr(self, name)
+        if value is None or isinstance(value, (int, float, str)):
+            return value
+        seq = list(value)
+        if not seq:
+            return None
+        return seq[i] if i < len(seq) else (seq[0] if len(seq) == 1 else None)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (int, float, str)):
+        return [value]
+    return list(value)
+
+
+# --- command line --------------------------------------------------------------------------------
+def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
+    """The estimator's flags, the same for every verb that estimates physics."""
+    from .stages.registry import STAGE_FLAGS, backend_names, default_backend
+
+    g = parser.add_argument_group("physics estimation")
+    g.add_argument("--object", dest="objects", action="append", default=[], metavar="NAME",
+                   help="name of a moving object, in order of appearance (repeatable), e.g. --object basketball; "
+                        "sets its mass, size and material prior")
+    g.add_argument("--size-m", type=float, action="append", default=None, metavar="X",
+                   help="object size in metres (diameter / longest side); repeat per object or give once for all")
+    g.add_argument("--mass-kg", type=float, action="append", default=None, metavar="X",
+                   help="object mass in kg (overrides the mass stage); repeat per object or give once for all")
+    g.add_argument("--material", action="append", default=None, metavar="NAME",
+                   help="object material (e.g. steel, wood, rubber); repeat per object or give once for all")
+    g.add_argument("--meters-per-px", type=float, default=None, metavar="X",
+                   help="metric scale at the objects' depth, metres per pixel of the video (overrides gravity)")
+    g.add_argument("--focal-px", type=float, default=None, metavar="X",
+                   help="camera focal length in pixels of the video (default: a 60° horizontal field of view)")
+    g.add_argument("--max-objects", type=int, default=DEFAULT_MAX_OBJECTS, metavar="N",
+                   help=f"keep at most this many moving objects (default {DEFAULT_MAX_OBJECTS})")
+    g.add_argument("--analysis-max-side", "--analysis-size", dest="analysis_max_side", type=int,
+                   default=DEFAULT_ANALYSIS_MAX_SIDE, metavar="PX",
+                   help=f"longest side of the frames physics runs on (default {DEFAULT_ANALYSIS_MAX_SIDE})")
+    for stage, flag in STAGE_FLAGS.items():
+        g.add_argument(f"--{flag}", dest=f"stage_{stage}", choices=backend_names(stage),
+                       default=default_backend(stage),
+                       help=f"backend of the {stage} stage (default {default_backend(stage)})")
+
+
+def options_from_args(args: argparse.Namespace) -> EstimateOptions:
+    from .stages.registry import STAGE_FLAGS
+
+    def one_or_list(values):
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else list(values)
+
+    stages = {flag: getattr(args, f"stage_{stage}") for stage, flag in STAGE_FLAGS.items()}
+    return EstimateOptions(
+        object_names=list(args.objects),
+        object_size_m=one_or_list(args.size_m),
+        mass_kg=one_or_list(args.mass_kg),
+        material=one_or_list(args.material),
+        meters_per_px=args.meters_per_px,
+        focal_px=args.focal_px,
+        max_objects=args.max_objects,
+        analysis_max_side=args.analysis_max_side,
+        **stages,
+    ).validate()

@@ -1,0 +1,34 @@
+"""Stages of physics estimation: typed results, backend registry, built-in backends (see base.py)."""
+
+from .base import (
+    DiscoveredObject,
+    Discoverer,
+    Discovery,
+    GeometryEstimator,
+    MassEstimate,
+    MassEstimator,
+    ObjectGeometry,
+    ObjectObservation,
+    Observation,
+    Observer,
+    SceneGeometry,
+    StageContext,
+    make_context,
+)
+from .registry import (
+    STAGE_FLAGS,
+    STAGES,
+    backend_info,
+    backend_names,
+    create_backend,
+    default_backend,
+    register_backend,
+    unregister_backend,
+)
+
+__all__ = [
+    "DiscoveredObject", "Discoverer", "Discovery", "GeometryEstimator", "MassEstimate", "MassEstimator",
+    "ObjectGeometry", "ObjectObservation", "Observation", "Observer", "SceneGeometry", "StageContext",
+    "make_context", "STAGE_FLAGS", "STAGES", "backend_info", "backend_names", "create_backend",
+    "default_backend", "register_backend", "unregister_backend",
+]

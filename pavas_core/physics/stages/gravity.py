@@ -1,0 +1,321 @@
+"""Weight-free geometry: a pinhole camera whose metric scale comes from gravity (the default).
+
+Without depth sensing, metres per pixel at an object's depth (Z/f) is what a free-fall fit
+measures: gravity shows in the image as a_px = g·f/Z (geometry.py). Per object:
+1. centroids from its masks (a blob cut by the picture's edge is re-centred from its usual extent),
+   camera shake removed, motion in depth from the apparent size (kept when it explains the track);
+2. a piecewise free-flight fit in the image (flight.py) gives gravity in pixels;
+3. the scale is the user's, else gravity's (when the fit is trustworthy: enough flight, consistent,
+   not tilted), else the object's known size (given, or from the prior table by name), else one
+   borrowed from the other objects, else a generic 0.15 m size — each fallback with a warning;
+4. the metric centroid per frame: X = (u − cx)·m, Y = (v − cy)·m, Z = Z_ref·s(t) in the first
+   frame's camera frame (shake is read as a small camera rotation: `camera_to_world`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from ...progress import ProgressCallback, report
+from ..flight import FLIGHT, FlightFit, estimate_noise, fit_flights
+from ..geometry import DepthModel, MetricScale, fit_depth_model, focal_from_fov
+from ..priors import mass_prior
+from ..segmentation import Detection, border_margin_px, detection_from_mask
+from .base import Discovery, ObjectGeometry, ObjectObservation, Observation, SceneGeometry, StageContext
+from .registry import register_backend
+
+GENERIC_SIZE_M = 0.15
+
+
+@dataclass
+class _Sample:
+    frame: int
+    det: Detection
+    overlap: bool  # shares its blob with another object
+    reliable: bool  # ... but its centroid is still its own
+
+
+@dataclass
+class _ImageTrack:
+    """One object's image trajectory and free-flight fit (analysis grid)."""
+
+    samples: list[_Sample]
+    frames: np.ndarray  # (N,) frame indices
+    t_s: np.ndarray  # (N,)
+    xy_px: np.ndarray  # (N, 2) depth-corrected, shake-free centroids
+    clean: np.ndarray  # (N,) usable for fitting
+    at_edge: np.ndarray  # (N,)
+    size_px: float  # apparent size at the reference depth
+    depth: DepthModel
+    fit: FlightFit | None
+    noise_px: float
+    gravity_ok: bool
+    gravity_note: str
+
+
+def _border_centroid(det: Detection, box_w: float, box_h: float) -> tuple[float, float, bool]:
+    """Centroid of an object whose blob may be cut by the picture's edge → (u, v, usable).
+
+    A cut blob's centroid is pulled inwards; along the cut axis the centre is taken from the blob's
+    far edge and the object's usual extent instead (the other axis is unaffected by symmetry).
+    Blobs showing less than 40 % of the object across the cut are not usable.
+    """
+    u, v = det.u_px, det.v_px
+    if not det.touches_border:
+        return u, v, True
+    if not (box_w > 0 and box_h > 0):
+        return u, v, False
+    x0, y0, x1, y1 = det.box_xyxy
+    w, h = det.frame_size
+    e = det.edge_px
+    cut_l, cut_r = x0 <= e and (x1 - x0) < 0.92 * box_w, x1 >= w - e and (x1 - x0) < 0.92 * box_w
+    cut_t, cut_b = y0 <= e and (y1 - y0) < 0.92 * box_h, y1 >= h - e and (y1 - y0) < 0.92 * box_h
+    if (cut_l and cut_r) or (cut_t and cut_b):
+        return u, v, False
+    if cut_l or cut_r:
+        if x1 - x0 < 0.4 * box_w:
+            return u, v, False
+        u = x1 - box_w / 2 if cut_l else x0 + box_w / 2
+    if cut_t or cut_b:
+        if y1 - y0 < 0.4 * box_h:
+            return u, v, False
+        v = y1 - box_h / 2 if cut_t else y0 + box_h / 2
+    return u, v, True
+
+
+def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
+    """Usual width and height (px) of the object's blob when it is whole.
+
+    From blobs clear of the picture's edge; an object that always touches an edge (it bounces
+    along it) is measured across the edge it touches (a ball or a box is about as wide as high;
+    the low percentile avoids the stretch of motion blur).
+    """
+    whole = [p.det for p in samples if not p.det.touches_border and not p.overlap]
+    if len(whole) >= 3:
+        return (float(np.median([d.box_xyxy[2] - d.box_xyxy[0] for d in whole])),
+                float(np.median([d.box_xyxy[3] - d.box_xyxy[1] for d in whole])))
+    across = []
+    for p in samples:
+        x0, y0, x1, y1 = p.det.box_xyxy
+        w, h = p.det.frame_size
+        e = p.det.edge_px
+        side = x0 <= e or x1 >= w - e
+        top_bottom = y0 <= e or y1 >= h - e
+        if p.overlap or side == top_bottom:
+            continue
+        across.append(y1 - y0 if side else x1 - x0)
+    if len(across) < 3:
+        return 0.0, 0.0
+    size = float(np.percentile(across, 20))
+    return size, size
+
+
+def _samples(ctx: StageContext, obs: ObjectObservation, edge_px: float) -> list[_Sample]:
+    out = []
+    for k, f in enumerate(obs.masks.frames):
+        if f is None:
+            continue
+        det = detection_from_mask(k, f.y0, f.x0, f.crop, edge_px=edge_px, frame_size=ctx.grid_size)
+        out.append(_Sample(k, det, bool(obs.overlap[k]), bool(obs.reliable[k])))
+    return out
+
+
+def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, *, penalty: float) -> _ImageTrack:
+    """Centroids, depth model and free-flight fit of one object in the image."""
+    fps, times = ctx.fps, ctx.times_s
+    width, height = ctx.grid_size
+    frames = np.array([p.frame for p in samples], dtype=int)
+    box_w, box_h = _object_extent(samples)
+    centroids = [_border_centroid(p.det, box_w, box_h) for p in samples]
+    uv = np.array([[u - shifts[p.frame, 0], v - shifts[p.frame, 1]] for (u, v, _), p in zip(centroids, samples)])
+    sizes = np.array([p.det.size_px for p in samples])
+    clean = np.array([(not p.overlap or p.reliable) and ok for (_, _, ok), p in zip(centroids, samples)])
+    # a blob much smaller or larger than usual is partly hidden, partly camouflaged or merged with
+    # something: its centroid is not the object's (blobs cut by the picture's edge were handled above)
+    areas = np.array([p.det.area_px for p in samples])
+    # mirrored ends: with "nearest" the first (last) blob would outvote its neighbours at the track's ends
+    typical = ndimage.median_filter(areas, size=min(21, len(areas)), mode="mirror")
+    at_edge = np.array([p.det.touches_border for p in samples])
+    clean &= at_edge | ((areas > 0.75 * typical) & (areas < 1.5 * typical))
+    t = times[frames]
+    centre = np.array([width / 2.0, height / 2.0])
+    sized = clean & ~at_edge & (areas > 0.7 * np.median(areas[clean] if clean.any() else areas))
+    depth = fit_depth_model(t[sized], sizes[sized]) if sized.sum() >= 8 else DepthModel(float(t.mean()), 0.0, False)
+    flat = DepthModel(depth.t_ref_s, 0.0, False)
+    fit, ok, note = None, False, "too few clean samples"
+    if clean.sum() >= 5:
+        fit = fit_flights(t[clean], uv[clean], fps=fps, penalty=penalty)
+        chosen = flat
+        if depth.active and fit is not None:
+            # motion in depth from apparent size: keep it only if it explains the track better
+            s = depth.scale(t)
+            xy_d = centre + (uv - centre) * s[:, None]
+            fit_d = fit_flights(t[clean], xy_d[clean], fps=fps, penalty=penalty, noise=fit.noise)
+            if fit_d is not None and fit_d.cost < fit.cost - 2.0 * penalty:
+                fit, chosen = fit_d, depth
+        depth = chosen
+        if fit is None:
+            note = "no free-flight parabola found"
+        else:
+            g_px = float(np.linalg.norm(fit.accel))
+            n_flight = sum(sg.n for sg in fit.segments if sg.kind == FLIGHT)
+            rel = fit.accel_sigma / g_px if g_px > 0 else math.inf
+            tilt = math.degrees(math.atan2(abs(fit.accel[0]), fit.accel[1]))
+            ok = n_flight >= 8 and rel < 0.08 and tilt < 30.0
+            note = f"{n_flight} flight samples, ±{100 * rel:.1f} %, tilt {tilt:.0f}°"
+    else:
+        depth = flat
+    s = depth.scale(t)
+    xy = centre + (uv - centre) * s[:, None]
+    whole_clean = clean & ~at_edge
+    size_ref = float(np.median((sizes * s)[whole_clean])) if whole_clean.any() else float(np.median(sizes))
+    noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
+    return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note)
+
+
+def _known_size_m(obj) -> tuple[float | None, str]:
+    """A size for the scale fallback: given (user or discoverer), else the prior table's for the name."""
+    if obj.size_m is not None:
+        return float(obj.size_m), "given"
+    if obj.name_source != "generic":
+        prior = mass_prior(obj.name)
+        if prior.matched is not None:
+            return prior.size_m, "prior"
+    return None, ""
+
+
+def shake_rotations(shifts_px: np.ndarray, focal_px: float) -> np.ndarray:
+    """(T, 4, 4) camera-to-world of a camera whose picture moved by (dx, dy) px: read as a small rotation.
+
+    World = the first frame's camera. A point straight ahead appears at (cx + dx, cy + dy) in frame
+    k, so camera k looks by atan(dx/f) to the left... and the rotation maps camera k into frame 0.
+    """
+    t = shifts_px.shape[0]
+    out = np.tile(np.eye(4), (t, 1, 1))
+    for k, (dx, dy) in enumerate(shifts_px):
+        if dx == 0 and dy == 0:
+            continue
+        a, b = math.atan2(dx, focal_px), -math.atan2(dy, focal_px)
+        ry = np.array([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
+        rx = np.array([[1, 0, 0], [0, math.cos(b), -math.sin(b)], [0, math.sin(b), math.cos(b)]])
+        out[k, :3, :3] = (ry @ rx).T  # (world → camera k) is ry·rx; its inverse maps camera k → world
+    return out
+
+
+class GravityGeometry:
+    """Pinhole geometry with the metric scale from free fall, a known size or the user."""
+
+    def geometry(self, ctx: StageContext, discovery: Discovery, observation: Observation, options: Any,
+                 progress: ProgressCallback | None = None) -> SceneGeometry:
+        shifts, static = ctx.camera_shake()
+        edge = border_margin_px(shifts, static) + 1
+        wa, ha = ctx.grid_size
+        n = ctx.num_frames
+        g = options.gravity_mps2
+        tracks = []
+        for i, obs in enumerate(observation.objects):
+            samples = _samples(ctx, obs, edge)
+            tracks.append(_image_track(ctx, samples, shifts, penalty=options.segment_penalty) if samples else None)
+            report(progress, i + 1, len(observation.objects) + 1)
+
+        if options.focal_px is not None:
+            focal, focal_source = options.focal_px * ctx.source_to_grid, "user"
+        else:
+            focal, focal_source = focal_from_fov(wa, options.assumed_hfov_deg), "assumed_fov"
+        user_mpp = None
+        if options.meters_per_px is not None:
+            user_mpp = options.meters_per_px / ctx.source_to_grid
+        elif options.scene_width_m is not None:
+            user_mpp = options.scene_width_m / wa
+        gravity_mpps = [g / float(np.linalg.norm(tr.fit.accel)) for tr in tracks if tr is not None and tr.gravity_ok]
+
+        objects, warnings, sources = [], [], []
+        centre = np.array([wa / 2.0, ha / 2.0])
+        for i, (obj, tr) in enumerate(zip(discovery.objects, tracks)):
+            label = obj.name
+            if tr is None:
+                objects.append(ObjectGeometry(np.full((n, 3), np.nan), np.zeros(n, bool), np.zeros(n, bool),
+                                              pixel_size_m=float("nan"), noise_m=float("nan"), size_m=None,
+                                              size_source=None, scale_source="size_prior",
+                                              scale_detail="not visible"))
+                warnings.append(f"object {i} ({label}): never visible; no geometry")
+                sources.append("size_prior")
+                continue
+            known_size, known_from = _known_size_m(obj)
+            if user_mpp is not None:
+                scale = MetricScale(user_mpp, "user", "given")
+            elif tr.gravity_ok:
+                scale = MetricScale(g / float(np.linalg.norm(tr.fit.accel)), "gravity", tr.gravity_note)
+            elif known_size is not None:
+                scale = MetricScale(known_size / max(tr.size_px, 1e-6), "size_prior", f"{known_size:.3g} m {known_from} size")
+                warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
+                                f"from its {'given' if known_from == 'given' else 'typical'} size {known_size:.3g} m")
+            elif gravity_mpps:
+                scale = MetricScale(float(np.median(gravity_mpps)), "gravity", "borrowed from other objects")
+                warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
+                                "borrowed from the other objects (same depth assumed)")
+            else:
+                scale = MetricScale(GENERIC_SIZE_M / max(tr.size_px, 1e-6), "size_prior",
+                                    f"generic {GENERIC_SIZE_M} m size")
+                warnings.append(f"object {i} ({label}): no gravity fit and no known size; metric scale from a "
+                                f"generic {GENERIC_SIZE_M} m object size (give --size-m or --meters-per-px)")
+            sources.append(scale.source)
+            mpp = scale.meters_per_px
+            z_ref = mpp * focal
+            centroid = np.full((n, 3), np.nan)
+            s = tr.depth.scale(tr.t_s)
+            centroid[tr.frames, 0] = (tr.xy_px[:, 0] - centre[0]) * mpp
+            centroid[tr.frames, 1] = (tr.xy_px[:, 1] - centre[1]) * mpp
+            centroid[tr.frames, 2] = z_ref * s
+            usable = np.zeros(n, bool)
+            usable[tr.frames] = tr.clean
+            at_edge = np.zeros(n, bool)
+            at_edge[tr.frames] = tr.at_edge
+            size_m = tr.size_px * mpp  # measured (a given size, if any, is reported by the assembly)
+            size_source = {"gravity": "gravity", "user": "user", "size_prior": "prior"}[scale.source]
+            extra = {
+                "metric_scale_source": scale.source,
+                "metric_scale_detail": scale.detail,
+                "meters_per_px": mpp * ctx.source_to_grid,  # per pixel of the video, at the object's reference depth
+                "depth_m": round(z_ref, 4),
+                "depth_rate_per_s": round(tr.depth.rate_per_s, 5),
+            }
+            if tr.fit is not None:
+                a = tr.fit.accel / ctx.source_to_grid
+                extra["image_gravity_px_s2"] = [round(float(a[0]), 3), round(float(a[1]), 3)]
+            objects.append(ObjectGeometry(centroid, usable, at_edge, pixel_size_m=mpp, noise_m=tr.noise_px * mpp,
+                                          size_m=size_m, size_source=size_source, scale_source=scale.source,
+                                          scale_detail=scale.detail, extra=extra))
+        if user_mpp is not None:
+            overall = "user"
+        elif sources and all(src == "gravity" for src in sources):
+            overall = "gravity"
+        else:
+            overall = "size_prior"  # some object fell back to a size (or there was nothing to scale)
+        if focal_source == "assumed_fov" and discovery.objects:
+            warnings.append(f"focal length unknown: assumed a {options.assumed_hfov_deg:g}° horizontal field of view "
+                            "(depths z scale with it; speeds across the picture do not)")
+        report(progress, 1, 1)
+        return SceneGeometry(
+            objects=objects, frame="camera", camera_to_world=shake_rotations(shifts, focal), focal_px=focal,
+            focal_source=focal_source, backend="pinhole", metric_scale_source=overall, stage_backend="gravity",
+            extra={
+                "axes": "camera frame of the first frame: x right, y down, z forward (metres)",
+                "per_object_scale_sources": sources,
+                "camera_static": static,
+                "camera_shake_px": round(float(np.abs(shifts).max() / ctx.source_to_grid), 3),
+                "analysis_size": [int(wa), int(ha)],
+            },
+            warnings=warnings,
+        )
+
+
+register_backend("geometry", "gravity", GravityGeometry, default=True,
+                 description="pinhole camera; metric scale from free fall (gravity), a known size or the user",
+                 sources={"metric_scale_source": ("gravity", "size_prior", "user"), "backend": "pinhole",
+                          "focal_source": ("assumed_fov", "user"), "size_source": ("gravity", "prior", "user")})

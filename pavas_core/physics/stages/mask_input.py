@@ -1,0 +1,56 @@
+"""Observe backend for masks made elsewhere (a ComfyUI MASK batch from any segmenter, a file).
+
+The given masks (one ObjectMasks per object, any grid of the same picture) are resampled to the
+analysis grid. Where two given objects' masks overlap in a frame, both are marked as overlapping
+(their extents may be off) but their centroids are still their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ...errors import BadInputError
+from ...progress import ProgressCallback
+from ..masks import ObjectMasks
+from .base import Discovery, ObjectObservation, Observation, StageContext, done
+from .registry import register_backend
+
+
+class GivenMasksObserver:
+    def __init__(self, masks: Sequence[ObjectMasks] = ()) -> None:
+        self.masks = list(masks)
+
+    def observe(self, ctx: StageContext, discovery: Discovery, options: Any,
+                progress: ProgressCallback | None = None) -> Observation:
+        if not self.masks:
+            raise BadInputError("masks: no masks were given (connect a MASK batch, one per object)")
+        n = ctx.num_frames
+        grid = [m.resized(ctx.grid_size) for m in self.masks]
+        for m in grid:
+            if m.num_frames != n:
+                raise BadInputError(f"masks: got {m.num_frames} frames of masks for a clip of {n} frames")
+        warnings = []
+        if len(grid) != len(discovery.objects):
+            warnings.append(f"{len(grid)} mask set(s) for {len(discovery.objects)} object(s): matched in order")
+        objects = []
+        for i in range(len(discovery.objects)):
+            masks = grid[i] if i < len(grid) else ObjectMasks.empty(n, ctx.grid_size)
+            visible = masks.visible()
+            overlap = np.zeros(n, bool)
+            for j, other in enumerate(grid):
+                if j == i:
+                    continue
+                for k in np.flatnonzero(visible & other.visible()):
+                    a, b = masks.dense(k), other.dense(k)
+                    overlap[k] |= bool((a & b).any())
+            objects.append(ObjectObservation(masks, visible.copy(), overlap))
+        done(progress)
+        return Observation(objects, grid_size=ctx.grid_size, backend="mask_input", mask_source="mask_input",
+                           warnings=warnings)
+
+
+register_backend("observe", "mask_input", GivenMasksObserver,
+                 description="masks given as input (a ComfyUI MASK batch from any segmenter), one set per object",
+                 sources={"mask_source": "mask_input"})

@@ -1,0 +1,123 @@
+"""Weight-free discover and observe backends: moving blobs, tracked with stable identities.
+
+Motion segmentation (segmentation.py) finds what moves against a static or shaking background;
+the tracker (tracking.py) links the blobs into objects. Discovery names the tracks (the user's
+names in order of appearance, else a generic "object"); observation hands over each track's
+blob masks. Both stages share one segmentation and tracking per clip (StageContext.cache).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...progress import ProgressCallback
+from ..masks import ObjectMasks
+from ..segmentation import segment_motion
+from ..tracking import Track, TrackerConfig, track_detections
+from .base import (
+    DiscoveredObject,
+    Discovery,
+    ObjectObservation,
+    Observation,
+    StageContext,
+    done,
+)
+from .registry import register_backend
+
+GENERIC_NAME = "object"
+
+
+def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -> list[Track]:
+    """Every moving object's track in the clip (computed once per context), in order of appearance."""
+
+    def compute() -> list[Track]:
+        fps = ctx.fps
+        seg = segment_motion(ctx.frames, min_settle_frames=max(5, int(round(0.3 * fps))),
+                             shake=ctx.camera_shake(), progress=progress)
+        ctx.cache["noise_sigma_dn"] = seg.noise_sigma_dn
+        gap = max(3, int(round(0.25 * fps)))
+        cfg = TrackerConfig(max_gap_frames=gap, link_gap_frames=2 * gap, arc_link_gap_frames=int(round(1.0 * fps)),
+                            min_points=max(5, int(round(0.15 * fps))))
+        return track_detections(seg.detections, config=cfg)
+
+    return ctx.cached("motion_tracks", compute)
+
+
+def named_objects(count: int, options: Any) -> list[DiscoveredObject]:
+    """`count` objects named from the user's names in order (generic where none is given)."""
+    out = []
+    for i in range(count):
+        name = options.per_object("object_names", i) if options.object_names else None
+        name = name.strip() if isinstance(name, str) else None
+        size = options.per_object("object_size_m", i)
+        out.append(DiscoveredObject(
+            name=name or GENERIC_NAME, name_source="user" if name else "generic",
+            size_m=float(size) if size is not None else None, size_source="user" if size is not None else None,
+        ))
+    return out
+
+
+class MotionDiscoverer:
+    """Moving objects = tracks of moving blobs; the most persistent ones when there are too many."""
+
+    def discover(self, ctx: StageContext, options: Any, progress: ProgressCallback | None = None) -> Discovery:
+        tracks = motion_tracks(ctx, progress)
+        warnings = []
+        if len(tracks) > options.max_objects:
+            keep = sorted(tracks, key=lambda tr: -len(tr.points))[: options.max_objects]
+            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} seen longest")
+            tracks = sorted(keep, key=lambda tr: tr.first_frame)
+        objects = named_objects(len(tracks), options)
+        for obj, tr in zip(objects, tracks):
+            obj.handle = tr
+        done(progress)
+        return Discovery(objects, backend="motion", warnings=warnings, context=ctx)
+
+
+class MotionObserver:
+    """Each object's blob mask per frame, from its motion track.
+
+    Objects found by another discoverer (no track attached) get the moving tracks in order of
+    appearance; an object no track is left for is reported as not visible.
+    """
+
+    def observe(self, ctx: StageContext, discovery: Discovery, options: Any,
+                progress: ProgressCallback | None = None) -> Observation:
+        warnings = []
+        handles = [o.handle if isinstance(o.handle, Track) else None for o in discovery.objects]
+        if any(h is None for h in handles):
+            used = {id(h) for h in handles if h is not None}
+            spare = iter(t for t in motion_tracks(ctx, progress) if id(t) not in used)
+            handles = [h if h is not None else next(spare, None) for h in handles]
+            missing = sum(h is None for h in handles)
+            if missing:
+                warnings.append(f"{missing} named object(s) matched no moving blob: no masks for them")
+        observed = [self._observe_track(ctx, tr) for tr in handles]
+        done(progress)
+        return Observation(observed, grid_size=ctx.grid_size, backend="motion", mask_source="motion",
+                           warnings=warnings)
+
+    @staticmethod
+    def _observe_track(ctx: StageContext, track: Track | None) -> ObjectObservation:
+        n = ctx.num_frames
+        masks = ObjectMasks.empty(n, ctx.grid_size)
+        reliable = np.zeros(n, bool)
+        overlap = np.zeros(n, bool)
+        if track is not None:
+            for p in track.points:
+                d = p.det
+                if d.mask is None:
+                    continue
+                masks.with_frame(p.frame, d.mask_origin[0], d.mask_origin[1], d.mask)
+                reliable[p.frame] = not p.shared or p.split
+                overlap[p.frame] = p.shared
+        return ObjectObservation(masks, reliable, overlap, extra={"track_samples": len(track.points) if track else 0})
+
+
+register_backend("discover", "motion", MotionDiscoverer, default=True,
+                 description="moving blobs (motion segmentation and tracking); names from the user, else generic",
+                 sources={"name_source": ("user", "generic")})
+register_backend("observe", "motion", MotionObserver, default=True,
+                 description="each moving object's blob mask per frame", sources={"mask_source": "motion"})
