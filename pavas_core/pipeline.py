@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .errors import BadInputError
 from .fileio import atomic_output
+from .physics.options import EstimateOptions, add_estimator_arguments, options_from_args
 from .progress import ConsoleProgress
+from .synth.foley import FOLEY_SAMPLE_RATES_HZ
 
-SUPPORTED_SAMPLE_RATES_HZ = (16000, 44100, 48000)
 MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 
 
@@ -27,13 +28,8 @@ MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 class RunOptions:
     sample_rate_hz: int = 44100
     seed: int = 0
-    analysis_max_side: int = 320  # physics runs on frames decoded at this size (speed)
-    object_names: tuple[str, ...] = ()
-    object_size_m: float | None = None
-    mass_kg: float | None = None
-    meters_per_px: float | None = None
-    focal_px: float | None = None
-    material: str | None = None
+    estimate: EstimateOptions = field(default_factory=EstimateOptions)  # the same options as `estimate`
+    physics_masks: bool = False  # also write each object's masks into physics.json
 
 
 @dataclass
@@ -65,39 +61,31 @@ def run_job(
     *,
     mux_path: str | Path | None = None,
     physics_path: str | Path | None = None,
-    options: RunOptions = RunOptions(),
+    options: RunOptions | None = None,
     progress_factory=None,
 ) -> RunResult:
     """Run the weight-free main job. `progress_factory(label) -> ProgressCallback | None`."""
-    from .physics.estimate import EstimateOptions, estimate_physics
-    from .physics.edit import edit_physics
+    from .physics.estimate import estimate_physics
     from .synth import render_foley
     from .video import AudioTrack, mux_audio, read_video, write_wav
 
+    options = options or RunOptions()
     video_path, wav_path = Path(video_path), Path(wav_path)
     mux_path = Path(mux_path) if mux_path is not None else None
     physics_path = Path(physics_path) if physics_path is not None else None
-    if options.sample_rate_hz not in SUPPORTED_SAMPLE_RATES_HZ:
-        raise BadInputError(f"sample rate must be one of {SUPPORTED_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
+    if options.sample_rate_hz not in FOLEY_SAMPLE_RATES_HZ:
+        raise BadInputError(f"sample rate must be one of {FOLEY_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
+    est_options = options.estimate.validate()
     _check_outputs(wav_path, mux_path, physics_path, video_path)
     progress = progress_factory or (lambda label: None)
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
-    clip = read_video(video_path, max_side=options.analysis_max_side, with_audio=False, progress=progress("decode"))
+    clip = read_video(video_path, max_side=est_options.analysis_max_side, with_audio=False, progress=progress("decode"))
     timings["decode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    est_options = EstimateOptions(
-        object_names=list(options.object_names),
-        object_size_m=options.object_size_m,
-        meters_per_px=options.meters_per_px,
-        focal_px=options.focal_px,
-        analysis_max_side=options.analysis_max_side,
-    )
     tracks = estimate_physics(clip, options=est_options, progress=progress("physics"))
-    if options.mass_kg is not None or options.material is not None:
-        tracks = edit_physics(tracks, mass_kg=options.mass_kg, material=options.material)
     timings["estimate_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -111,7 +99,7 @@ def run_job(
         write_wav(tmp_wav, audio)
         if physics_path is not None:
             tmp_json = stack.enter_context(atomic_output(physics_path))
-            tmp_json.write_text(tracks.to_json())
+            tmp_json.write_text(tracks.to_json(masks=options.physics_masks))
         if mux_path is not None:
             tmp_mux = stack.enter_context(atomic_output(mux_path))
             mux_audio(video_path, audio, tmp_mux)
@@ -135,31 +123,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, help="output WAV file")
     parser.add_argument("--mux", metavar="OUT_VIDEO", help="also write the video with the new sound (.mp4/.mov/.mkv/.webm)")
     parser.add_argument("--physics", metavar="JSON", help="also write the estimated physics (physics.json, schema 1)")
-    parser.add_argument("--sample-rate", type=int, default=44100, choices=SUPPORTED_SAMPLE_RATES_HZ)
+    parser.add_argument("--with-masks", action="store_true",
+                        help="with --physics: also write each object's masks (COCO RLE, in the video's own pixels)")
+    parser.add_argument("--sample-rate", type=int, default=44100, choices=FOLEY_SAMPLE_RATES_HZ)
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthesizer's random parts")
-    parser.add_argument("--object", action="append", default=[], metavar="NAME",
-                        help="name of a moving object (e.g. 'basketball'); sets its mass, size and material prior")
-    parser.add_argument("--size-m", type=float, help="size of the moving object in metres (metric scale fallback)")
-    parser.add_argument("--mass-kg", type=float, help="override the mass of every object")
-    parser.add_argument("--material", help="override the material of every object (e.g. steel, wood, rubber)")
-    parser.add_argument("--meters-per-px", type=float, help="user-given metric scale at the object's depth")
-    parser.add_argument("--focal-px", type=float, help="camera focal length in pixels (else an assumed field of view)")
-    parser.add_argument("--analysis-max-side", type=int, default=320, help="longest side of the frames physics runs on")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_estimator_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    options = RunOptions(
-        sample_rate_hz=args.sample_rate,
-        seed=args.seed,
-        analysis_max_side=args.analysis_max_side,
-        object_names=tuple(args.object),
-        object_size_m=args.size_m,
-        mass_kg=args.mass_kg,
-        meters_per_px=args.meters_per_px,
-        focal_px=args.focal_px,
-        material=args.material,
-    )
+    options = RunOptions(sample_rate_hz=args.sample_rate, seed=args.seed, estimate=options_from_args(args),
+                         physics_masks=args.with_masks)
     factory = None if args.quiet else (lambda label: ConsoleProgress(label))
     t0 = time.perf_counter()
     result = run_job(args.video, args.output, mux_path=args.mux, physics_path=args.physics,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from pavas_core import cli
+from pavas_core.physics.options import EstimateOptions
 from pavas_core.pipeline import RunOptions, run_job
 from pavas_core.scenes.dataset import demo_scene, write_scene
 from pavas_core.video import probe_video, read_audio, write_video
@@ -132,7 +133,7 @@ def test_a_4k_video_is_analysed_at_the_analysis_size(tmp_path):
     write_video(video, frames, 30.0)
     del frames
     result = run_job(video, tmp_path / "x.wav", physics_path=tmp_path / "p.json",
-                     options=RunOptions(sample_rate_hz=16000, analysis_max_side=320))
+                     options=RunOptions(sample_rate_hz=16000, estimate=EstimateOptions(analysis_max_side=320)))
     est = json.loads((tmp_path / "p.json").read_text())
     # analysed at 320x180, reported in the video's own pixels
     assert est["geometry"]["extra"]["analysis_size"] == [320, 180]

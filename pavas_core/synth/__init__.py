@@ -5,7 +5,7 @@ Hertz contact time (faster hits are brighter), decay follows the material's Rayl
 numpy only; nothing here imports torch.
 """
 
-from .foley import FoleyResult, events_from_tracks, render_foley
+from .foley import FOLEY_SAMPLE_RATES_HZ, FoleyResult, events_from_tracks, render_foley
 from .impacts import (
     ONSET_DBFS_AT_1_J,
     ONSET_WINDOW_S,
@@ -17,6 +17,7 @@ from .impacts import (
 from .materials import MATERIAL_NAMES, MATERIALS, MaterialPreset, get_material, resolve_material, size_from_mass_m
 
 __all__ = [
+    "FOLEY_SAMPLE_RATES_HZ",
     "FoleyResult",
     "ImpactEvent",
     "ImpactRender",

@@ -86,6 +86,11 @@ def _surface_of(imp, label: str, notes: list[str]) -> str | None:
     return surface
 
 
+# Sample rates offered by every verb and node that writes Foley (the synthesizer itself takes any
+# rate between MIN_SAMPLE_RATE_HZ and MAX_SAMPLE_RATE_HZ).
+FOLEY_SAMPLE_RATES_HZ = (16000, 22050, 32000, 44100, 48000)
+
+
 def render_foley(tracks: PhysicsTracks, *, sample_rate_hz: int = 44100, duration_s: float | None = None,
                  seed: int = 0, default_material: str = "plastic") -> FoleyResult:
     """Synthesize the impacts of `tracks` (duration: the clip's, unless given)."""
