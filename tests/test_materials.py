@@ -1,5 +1,7 @@
+import ast
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,9 @@ from pavas_core.materials import (
     resolve_material,
     size_from_mass_m,
 )
+from pavas_core.physics.edit import edit_physics
+from pavas_core.physics.priors import mass_prior
+from pavas_core.physics.tracks import Geometry, ObjectTrack, PhysicsTracks
 
 KLEINPAT_TABLE_4 = {  # ρ, E, ν, α, β as published (Wang & James 2019)
     "steel": (7850, 2.0e11, 0.29, 5, 3e-8),
@@ -98,9 +103,59 @@ def test_every_alias_names_a_material_and_no_name_is_an_alias():
     assert all(k == k.strip().lower() for k in MATERIAL_ALIASES)
 
 
+def _tracks() -> PhysicsTracks:
+    obj = ObjectTrack(id=0, name="thing", action="falling", mass_kg=0.5, mass_source="prior",
+                      speed_mps=[0.0, 1.0], centroid_m=[[0, 0, 3], [0, 0.1, 3]],
+                      material="rubber", material_source="prior")
+    return PhysicsTracks(fps=30.0, num_frames=2, width=64, height=48, objects=[obj],
+                         geometry=Geometry("pinhole", "gravity")).validate()
+
+
+SINGLE_WORD_ALIASES = sorted(a for a in MATERIAL_ALIASES if " " not in a)
+
+
+@pytest.mark.parametrize("alias", SINGLE_WORD_ALIASES)
+def test_an_alias_means_the_same_material_to_the_prior_the_synthesizer_and_edit(alias):
+    target = MATERIAL_ALIASES[alias]
+    assert resolve_material(alias)[0] == target  # the synthesizer's reading
+    edited = edit_physics(_tracks(), material=alias).objects[0]  # Edit Physics
+    assert edited.material == target and edited.extra["edits"][-1]["material"]["as_written"] == alias
+    assert mass_prior(f"{alias} gizmo").material == target  # the mass prior, reading an object name
+
+
+def test_tin_is_steel_everywhere():
+    assert material_named("tin") == "steel" and resolve_material("Tin")[0] == "steel"
+    assert edit_physics(_tracks(), material="tin").objects[0].material == "steel"
+    tin_box = mass_prior("tin gizmo", size_m=0.1)
+    assert tin_box.material == "steel"
+    assert tin_box.mass_kg == pytest.approx(mass_from_size_kg(0.1, get_material("steel")))
+
+
 def test_size_from_mass_inverts_mass_from_size():
     for name in MATERIAL_NAMES:
         m = get_material(name)
         assert size_from_mass_m(mass_from_size_kg(0.2, m), m) == pytest.approx(0.2)
     wood = get_material("wood")
     assert wood.density_kg_m3 * wood.fill_fraction * size_from_mass_m(2.0, wood) ** 3 == pytest.approx(2.0)
+
+
+def test_the_prior_and_the_synthesizer_agree_on_size_and_mass():
+    """A mass the prior estimates from a material and a size gives that size back in the synthesizer."""
+    prior = mass_prior("aluminium gizmo", size_m=0.3)
+    assert prior.source == "material_size"
+    assert size_from_mass_m(prior.mass_kg, get_material(prior.material)) == pytest.approx(0.3)
+
+
+MATERIAL_FACTS = {"MATERIALS", "MATERIAL_NAMES", "MATERIAL_ALIASES", "MODE_SHAPES", "Material", "MaterialPreset",
+                  "get_material", "resolve_material", "material_named", "size_from_mass_m", "mass_from_size_kg",
+                  "materials"}
+
+
+@pytest.mark.parametrize("package, other", [("physics", "synth"), ("synth", "physics")])
+def test_physics_and_synth_take_material_facts_only_from_the_materials_module(package, other):
+    root = Path(__file__).resolve().parent.parent / "pavas_core" / package
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 2 and (node.module or "").startswith(other):
+                names = {a.name for a in node.names} | set((node.module or "").split("."))
+                assert not names & MATERIAL_FACTS, f"{path.name} imports material facts from {node.module}"
