@@ -132,8 +132,7 @@ def _material(name: str, **values: tuple[object, str]) -> Material:
     extra = set(values) - set(SOURCED_FIELDS)
     if missing or extra:
         raise ValueError(f"material {name!r}: missing {sorted(missing)}, unknown {sorted(extra)}")
-    return Material(name, **{k: v for k, (v, _) in values.items()},
-                    sources=MappingProxyType({k: s for k, (_, s) in values.items()}))
+    return Material(name, **{k: v for k, (v, _) in values.items()}, sources={k: s for k, (_, s) in values.items()})
 
 
 _KP = "[KleinPAT] Table 4"
