@@ -93,7 +93,7 @@ class PavasEditPhysics:
 
     @classmethod
     def INPUT_TYPES(cls):
-        from ..pavas_core.synth import MATERIAL_NAMES
+        from ..pavas_core.materials import MATERIAL_NAMES
 
         return {
             "required": {

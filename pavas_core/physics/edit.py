@@ -12,7 +12,7 @@ import copy
 import math
 
 from ..errors import BadInputError
-from ..synth.materials import MATERIAL_NAMES
+from ..materials import MATERIAL_NAMES, material_named
 from .tracks import PhysicsTracks, delta_ke_j
 
 
@@ -34,14 +34,19 @@ def edit_physics(
     """A copy of `tracks` with one object (or every object, object_id None) edited.
 
     mass_kg sets the mass (wins over mass_scale); mass_scale multiplies it; speed_scale multiplies
-    every speed and impact speed; material replaces the material (one of MATERIAL_NAMES).
+    every speed and impact speed; material replaces the material (one of MATERIAL_NAMES or a
+    spelling of one from pavas_core.materials: "porcelain" is ceramic, "tin" is steel).
     """
     mass_scale = _positive("mass_scale", mass_scale)
     speed_scale = _positive("speed_scale", speed_scale)
     if mass_kg is not None:
         mass_kg = _positive("mass_kg", mass_kg)
-    if material is not None and material not in MATERIAL_NAMES:
-        raise BadInputError(f"edit_physics: unknown material {material!r}; use one of {', '.join(MATERIAL_NAMES)}")
+    written_material = material
+    if material is not None:
+        material = material_named(material)
+        if material is None:
+            raise BadInputError(f"edit_physics: unknown material {written_material!r}; "
+                                f"use one of {', '.join(MATERIAL_NAMES)}")
     ids = [o.id for o in tracks.objects]
     if object_id is not None and object_id not in ids:
         raise BadInputError(f"edit_physics: no object with id {object_id} (objects: {ids or 'none'})")
@@ -63,6 +68,8 @@ def edit_physics(
             edit["speed_scale"] = speed_scale
         if material is not None:
             edit["material"] = {"from": obj.material, "to": material}
+            if written_material != material:
+                edit["material"]["as_written"] = written_material
             obj.material = material
             obj.material_source = "user"
         for imp in obj.impacts:

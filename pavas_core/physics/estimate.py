@@ -101,7 +101,7 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
                      masses: list[MassEstimate], options: EstimateOptions | None = None, *,
                      progress: ProgressCallback | None = None) -> PhysicsTracks:
     """Dynamics for every object, then PhysicsTracks in the video's own pixel grid (user overrides last)."""
-    from ..synth.materials import resolve_material
+    from ..materials import resolve_material
 
     opts = options or EstimateOptions()
     _check_lengths(ctx, discovery, observation, geometry, masses)

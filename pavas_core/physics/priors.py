@@ -10,10 +10,8 @@ BWF, R&A/USGA, MLB, NHL, WPA, USBC, World Athletics, ...); USDA FoodData Central
 portions ("1 medium" etc.) for food; manufacturer data sheets of common models for electronics
 and appliances; trade sizes (nominal weights) for tools and building materials. Entries without a
 standard are marked "typical" — a representative mid-range product, good to a factor of ~1.5.
-Densities: engineering handbook values (steel 7850, aluminium 2700, soda-lime glass 2500,
-ceramic/porcelain 2400, granite/limestone 2600, softwood 500–700, plastics 900–1400, rubber
-1100–1200 kg/m³); fill fractions are our estimates of how much of an object's bounding volume is
-material (hollow balls, boxes, containers).
+Densities, fill fractions (how much of an object's bounding volume is material) and material
+spellings come from pavas_core.materials, the one material table, with their sources.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..synth.materials import MATERIAL_NAMES
+from ..materials import MATERIAL_NAMES, get_material, mass_from_size_kg, material_named
 
 
 @dataclass(frozen=True)
@@ -571,33 +569,6 @@ TABLE: tuple[PriorEntry, ...] = (
     _e("object", 0.5, "plastic", 0.15, "thing", "item", scalable=True),
 )
 
-# Material words a name may contain → material, density (kg/m³), fill fraction for a generic object.
-MATERIAL_WORDS: dict[str, str] = {
-    "steel": "steel", "metal": "steel", "metallic": "steel", "iron": "steel", "cast iron": "steel",
-    "stainless": "steel", "brass": "steel", "copper": "steel", "bronze": "steel", "chrome": "steel",
-    "tin": "steel", "lead": "steel", "silver": "steel", "gold": "steel",
-    "aluminium": "aluminium", "aluminum": "aluminium",
-    "glass": "glass", "crystal": "glass",
-    "ceramic": "ceramic", "porcelain": "ceramic", "china": "ceramic", "clay": "ceramic", "terracotta": "ceramic",
-    "stoneware": "ceramic", "earthenware": "ceramic",
-    "stone": "stone", "rock": "stone", "marble": "stone", "granite": "stone", "concrete": "stone",
-    "cement": "stone",
-    "wood": "wood", "wooden": "wood", "timber": "wood", "oak": "wood", "pine": "wood", "bamboo": "wood",
-    "plastic": "plastic", "acrylic": "plastic", "nylon": "plastic", "vinyl": "plastic", "resin": "plastic",
-    "rubber": "rubber", "foam": "rubber", "silicone": "rubber", "latex": "rubber",
-    "cardboard": "cardboard", "paper": "cardboard", "carton": "cardboard",
-    "fabric": "fabric", "cloth": "fabric", "cotton": "fabric", "wool": "fabric", "woolen": "fabric",
-    "leather": "fabric", "felt": "fabric", "plush": "fabric", "stuffed": "fabric", "denim": "fabric",
-    "silk": "fabric", "knitted": "fabric",
-}
-DENSITY_KG_M3 = {  # handbook densities
-    "steel": 7850.0, "aluminium": 2700.0, "glass": 2500.0, "ceramic": 2400.0, "stone": 2600.0,
-    "wood": 600.0, "plastic": 1050.0, "rubber": 1150.0, "cardboard": 700.0, "fabric": 400.0,
-}
-FILL_FRACTION = {  # ours: share of the bounding cube that is material, for an unspecified object
-    "steel": 0.12, "aluminium": 0.12, "glass": 0.15, "ceramic": 0.2, "stone": 0.5,
-    "wood": 0.4, "plastic": 0.15, "rubber": 0.25, "cardboard": 0.08, "fabric": 0.15,
-}
 SOLID_SHAPES = {"ball", "sphere", "orb", "cube", "block", "brick", "bar", "rod", "cylinder", "disc", "disk",
                 "slab", "ingot", "weight", "puck", "stick", "plate", "sheet", "beam", "bead", "pellet"}
 SOLID_SHAPE_FACTOR = {"ball": math.pi / 6, "sphere": math.pi / 6, "orb": math.pi / 6, "bead": math.pi / 6,
@@ -733,10 +704,10 @@ def _fuzzy(words: list[str]) -> tuple[PriorEntry | None, float]:
 
 def material_size_mass_kg(material: str, size_m: float, *, solid_shape: str | None = None) -> float:
     """Mass of an object of this material and characteristic size: ρ × fill × L³ (or a solid shape's volume)."""
-    rho = DENSITY_KG_M3[material]
+    props = get_material(material)
     if solid_shape is not None:
-        return rho * SOLID_SHAPE_FACTOR.get(solid_shape, 1.0) * size_m**3
-    return rho * FILL_FRACTION[material] * size_m**3
+        return props.density_kg_m3 * SOLID_SHAPE_FACTOR.get(solid_shape, 1.0) * size_m**3
+    return mass_from_size_kg(size_m, props)
 
 
 GENERIC = PriorEntry("object", 0.5, "plastic", 0.15)
@@ -794,8 +765,8 @@ def mass_prior(name: str, *, size_m: float | None = None) -> MassPrior:
                 continue
             kept.append(w)
         for w in kept:
-            if w in MATERIAL_WORDS and material_hint is None:
-                material_hint = MATERIAL_WORDS[w]
+            if material_hint is None:
+                material_hint = material_named(w)
         cleaned_variants.append(kept)
 
     entry, score, how = None, 0.0, ""
@@ -808,8 +779,8 @@ def mass_prior(name: str, *, size_m: float | None = None) -> MassPrior:
         # solid shape of a named material: "steel ball", "wooden block", "glass sphere"
         base = cleaned_variants[0]
         shape = _singular(base[-1]) if base else None
-        nonmat = [w for w in base if w not in MATERIAL_WORDS]
-        if material_hint and shape in SOLID_SHAPES and len(nonmat) <= 1:
+        others = [w for w in base[:-1] if material_named(w) is None]  # words besides materials and the shape
+        if material_hint and shape in SOLID_SHAPES and not others:
             size = size_m if size_m else {"ball": 0.05, "cube": 0.05, "block": 0.1}.get(shape, 0.08)
             mass = material_size_mass_kg(material_hint, size, solid_shape=shape) * (1.0 if size_m else size_factor)
             return MassPrior(query, mass, material_hint, size, None, "material_size", 0.6,

@@ -3,8 +3,12 @@
 Onset level follows 10·log10(ΔKE) (absolute calibration, see impacts.py), brightness follows the
 Hertz contact time (faster hits are brighter), decay follows the material's Rayleigh damping.
 numpy only; nothing here imports torch.
+
+The material table (densities, modal constants, spellings) lives in pavas_core.materials; the
+names below are re-exported from there.
 """
 
+from ..materials import MATERIAL_NAMES, MATERIALS, Material, get_material, resolve_material, size_from_mass_m
 from .foley import FOLEY_SAMPLE_RATES_HZ, FoleyResult, events_from_tracks, render_foley
 from .impacts import (
     ONSET_DBFS_AT_1_J,
@@ -14,7 +18,6 @@ from .impacts import (
     render_impacts,
     synthesize_impacts,
 )
-from .materials import MATERIAL_NAMES, MATERIALS, MaterialPreset, get_material, resolve_material, size_from_mass_m
 
 __all__ = [
     "FOLEY_SAMPLE_RATES_HZ",
@@ -23,7 +26,7 @@ __all__ = [
     "ImpactRender",
     "MATERIALS",
     "MATERIAL_NAMES",
-    "MaterialPreset",
+    "Material",
     "ONSET_DBFS_AT_1_J",
     "ONSET_WINDOW_S",
     "events_from_tracks",

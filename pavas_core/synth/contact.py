@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .materials import MaterialPreset
+from ..materials import Material
 
 HERTZ_TIME_COEFF = 2.87
 MIN_SPEED_MPS = 1e-3  # τ_c diverges as v → 0; below 1 mm/s nothing audible happens anyway
 MAX_CONTACT_TIME_S = 0.03  # keeps the pulse centre inside the 20 ms onset window
 
 
-def effective_modulus_pa(a: MaterialPreset, b: MaterialPreset) -> float:
+def effective_modulus_pa(a: Material, b: Material) -> float:
     """E* of two bodies in contact."""
     return 1.0 / ((1.0 - a.poisson_ratio**2) / a.youngs_modulus_pa + (1.0 - b.poisson_ratio**2) / b.youngs_modulus_pa)
 
 
 def hertz_contact_time_s(*, mass_kg: float, size_m: float, speed_mps: float,
-                         body: MaterialPreset, surface: MaterialPreset) -> float:
+                         body: Material, surface: Material) -> float:
     """Duration τ_c (s) of the contact of a body of this mass and size hitting `surface` at `speed_mps`."""
     e_star = effective_modulus_pa(body, surface)
     radius_m = 0.5 * size_m

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
+from ..materials import get_material, resolve_material, size_from_mass_m
 from ..physics.tracks import PhysicsTracks
 from .impacts import ImpactEvent, synthesize_impacts
-from .materials import get_material, resolve_material, size_from_mass_m
 
 PEAK_CEILING_DBFS = -1.0
 _DKE_MISMATCH_REL = 0.01

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
+from ..materials import MATERIAL_NAMES, Material, get_material
 from .contact import half_sine_laplace, hertz_contact_time_s
-from .materials import GENERIC_FLOOR, MATERIAL_NAMES, MaterialPreset, get_material
 from .modal import ModeBank, add_mode_responses, block_basis, build_mode_bank, object_seed
 
 ONSET_WINDOW_S = 0.02
@@ -49,6 +49,8 @@ MAX_AUDIBLE_HZ = 20000.0  # modes above this are left out even when the sample r
 MIN_SAMPLE_RATE_HZ = 8000
 MAX_SAMPLE_RATE_HZ = 192000
 _MIN_BLOCK = 1024  # samples per block of the modal renderer (see modal.add_mode_responses)
+# What an impact lands on when the surface is not known: a concrete-like hard floor.
+GENERIC_FLOOR = get_material("stone")
 
 
 @dataclass
@@ -80,7 +82,7 @@ class ImpactRender:
     notes: list[str] = field(default_factory=list)
 
 
-def onset_energy_target(delta_ke_j: float, material: MaterialPreset, window_samples: int) -> float:
+def onset_energy_target(delta_ke_j: float, material: Material, window_samples: int) -> float:
     """Sum of squares the event must have in its onset window (see module docstring)."""
     level_db = ONSET_DBFS_AT_1_J + material.radiation_db
     return window_samples * 10.0 ** (level_db / 10.0) * delta_ke_j
@@ -207,7 +209,7 @@ def synthesize_impacts(events: list[ImpactEvent], *, duration_s: float, sample_r
     )
 
 
-def _render_object(out: np.ndarray, planned: list[_Planned], material: MaterialPreset, bank: ModeBank, *,
+def _render_object(out: np.ndarray, planned: list[_Planned], material: Material, bank: ModeBank, *,
                    fs: int, window: int, seed: int) -> None:
     """Add the impacts of one object (same modes) to `out` (T,) in place.
 

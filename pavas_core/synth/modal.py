@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .materials import MaterialPreset
+from ..materials import Material
 
 BAR_F1_COEFF = 1.028  # f₁ = 1.028·h·c/L² for a free–free rectangular bar
 MODE_JITTER = 0.03  # ±3 % random detuning so that modes of regular shapes are not degenerate [ours]
@@ -86,12 +86,12 @@ def object_seed(seed: int, *parts: object) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, key])
 
 
-def first_mode_hz(material: MaterialPreset, size_m: float) -> float:
+def first_mode_hz(material: Material, size_m: float) -> float:
     """Size law f₁ = 1.028·(h/L)·c/L (Hz)."""
     return BAR_F1_COEFF * material.thickness_ratio * material.wave_speed_mps / size_m
 
 
-def build_mode_bank(material: MaterialPreset, size_m: float, *, max_freq_hz: float,
+def build_mode_bank(material: Material, size_m: float, *, max_freq_hz: float,
                     rng: np.random.Generator) -> ModeBank:
     """Modes of an object of this material and size, band-limited to `max_freq_hz`."""
     f1 = first_mode_hz(material, size_m)

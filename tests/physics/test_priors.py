@@ -1,7 +1,7 @@
 import pytest
 
 from pavas_core.physics.priors import TABLE, mass_prior, material_size_mass_kg
-from pavas_core.synth import MATERIAL_NAMES
+from pavas_core.materials import MATERIAL_NAMES
 
 
 @pytest.mark.parametrize("query, entry", [

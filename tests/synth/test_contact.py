@@ -8,7 +8,7 @@ from pavas_core.synth.contact import (
     half_sine_spectrum,
     hertz_contact_time_s,
 )
-from pavas_core.synth.materials import get_material
+from pavas_core.materials import get_material
 
 
 def test_hertz_contact_time_of_a_steel_ball_on_steel_matches_the_worked_example():

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from pavas_core.synth.materials import get_material
+from pavas_core.materials import get_material
 from pavas_core.synth.modal import (
     ModeBank,
     add_mode_responses,
