@@ -51,6 +51,13 @@ class GivenMasksObserver:
                            warnings=warnings)
 
 
+def _example_settings(ctx: StageContext, discovery: Discovery) -> dict[str, Any]:
+    """For the contract test: the motion observer's masks, handed over as if from another node."""
+    from .motion import MotionObserver
+
+    return {"masks": [o.masks for o in MotionObserver().observe(ctx, discovery, None).objects]}
+
+
 register_backend("observe", "mask_input", GivenMasksObserver,
                  description="masks given as input (a ComfyUI MASK batch from any segmenter), one set per object",
-                 sources={"mask_source": "mask_input"})
+                 sources={"mask_source": "mask_input"}, example_settings=_example_settings)

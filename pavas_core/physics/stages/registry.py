@@ -30,17 +30,22 @@ class BackendInfo:
     description: str
     default: bool = False
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # vocabulary values it may emit
+    # settings that make a working instance for the contract test on a small clip (tiny random
+    # models for learned backends): (StageContext, Discovery | None) -> settings for `factory`
+    example_settings: Callable[..., dict[str, Any]] | None = None
 
 
 _BACKENDS: dict[str, dict[str, BackendInfo]] = {s: {} for s in STAGES}
 
 
 def register_backend(stage: str, name: str, factory: Callable[..., Any], *, description: str,
-                     default: bool = False, sources: dict[str, tuple[str, ...] | str] | None = None) -> None:
+                     default: bool = False, sources: dict[str, tuple[str, ...] | str] | None = None,
+                     example_settings: Callable[..., dict[str, Any]] | None = None) -> None:
     """Make `factory` available as backend `name` of `stage`.
 
     sources: the values of `*_source` fields (tracks.VOCABULARIES) the backend may write; new
     values are added to the vocabulary so that its output validates.
+    example_settings: how the contract test builds a working instance (see BackendInfo).
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
@@ -50,7 +55,7 @@ def register_backend(stage: str, name: str, factory: Callable[..., Any], *, desc
     for field_name, values in norm.items():
         for value in values:
             extend_vocabulary(field_name, value)
-    _BACKENDS[stage][name] = BackendInfo(stage, name, factory, description, default, norm)
+    _BACKENDS[stage][name] = BackendInfo(stage, name, factory, description, default, norm, example_settings)
 
 
 def unregister_backend(stage: str, name: str) -> None:
