@@ -17,6 +17,11 @@ CATEGORY_MMAUDIO = "PAVAS/mmaudio"
 # Pack-specific socket types (persisted in saved workflows: never rename).
 PAVAS_CLIP = "PAVAS_CLIP"
 PAVAS_PHYSICS = "PAVAS_PHYSICS"
+# the physics stages' results (Moving Objects → Object Masks → Metric Geometry → Object Mass)
+PAVAS_OBJECTS = "PAVAS_OBJECTS"
+PAVAS_MASKS = "PAVAS_MASKS"
+PAVAS_GEOMETRY = "PAVAS_GEOMETRY"
+PAVAS_MASS = "PAVAS_MASS"
 PAVAS_MMAUDIO_MODEL = "PAVAS_MMAUDIO_MODEL"
 PAVAS_MMAUDIO_FEATURES = "PAVAS_MMAUDIO_FEATURES"
 
@@ -43,6 +48,18 @@ def expect_clip(value: Any, what: str = "clip"):
     from ..pavas_core.video.clip import Clip
 
     return expect(value, Clip, what, "PAVAS_CLIP from 'Load Video (PAVAS)' or 'Clip From Frames'")
+
+
+def split_names(text: str) -> list[str]:
+    """'basketball, wooden block' (or one per line) → ['basketball', 'wooden block']."""
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def physics_ui(tracks) -> dict:
+    """The `ui` payload the web timeline widget draws (web/js/pavas_timeline.js)."""
+    from ..pavas_core.physics.timeline import timeline_data
+
+    return {"pavas_timeline": [timeline_data(tracks)]}
 
 
 def _random_suffix(n: int = 5) -> str:

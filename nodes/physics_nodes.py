@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
-from ._common import CATEGORY_PHYSICS, PAVAS_CLIP, PAVAS_PHYSICS, expect_clip, expect_physics, save_image_preview
+from ._common import (
+    CATEGORY_PHYSICS,
+    PAVAS_CLIP,
+    PAVAS_PHYSICS,
+    expect_clip,
+    expect_physics,
+    physics_ui,
+    save_image_preview,
+    split_names,
+)
 
 _TIMELINE_HINT = "The timeline above the node shows speed per object over time; circles are impacts sized by ΔKE."
+_timeline_ui = physics_ui
 
 
-def _timeline_ui(tracks) -> dict:
-    """The `ui` payload the web timeline widget draws (web/js/pavas_timeline.js)."""
-    from ..pavas_core.physics.timeline import timeline_data
+def scale_hint_inputs() -> dict:
+    """The metric-scale hints, shared by 'Estimate Physics' and 'Metric Geometry'."""
+    return {
+        "object_size_m": ("FLOAT", {
+            "default": 0.0, "min": 0.0, "max": 100.0, "step": 0.01,
+            "tooltip": "Size of the moving object in metres (e.g. 0.24 for a basketball); sets the metric "
+                       "scale when gravity cannot. 0 = from the name or from the fall.",
+        }),
+        "meters_per_px": ("FLOAT", {
+            "default": 0.0, "min": 0.0, "max": 10.0, "step": 0.0001,
+            "tooltip": "Known metric scale at the object's depth, in metres per pixel of the video file's "
+                       "own frames (before any resize on loading). 0 = estimate it.",
+        }),
+        "focal_px": ("FLOAT", {
+            "default": 0.0, "min": 0.0, "max": 100000.0, "step": 1.0,
+            "tooltip": "Camera focal length in pixels of the video file's own frames (before any resize "
+                       "on loading). 0 = assume a typical field of view.",
+        }),
+    }
 
-    return {"pavas_timeline": [timeline_data(tracks)]}
 
+def stage_backend_inputs() -> dict:
+    """One widget per stage choosing its backend (listed from the stage registry)."""
+    from ..pavas_core.physics.stages import STAGE_FLAGS, backend_info, backend_names, default_backend
 
-def _split_names(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    out = {}
+    for stage, flag in STAGE_FLAGS.items():
+        names = backend_names(stage)
+        lines = "; ".join(f"{n}: {backend_info(stage, n).description}" for n in names)
+        out[f"{flag}_backend"] = (names, {"default": default_backend(stage),
+                                          "tooltip": f"Backend of the {stage} stage. {lines}."})
+    return out
 
 
 class PavasEstimatePhysics:
@@ -43,38 +76,28 @@ class PavasEstimatePhysics:
                     "tooltip": "What the moving objects are, comma separated (e.g. 'basketball, wooden box'). "
                                "Sets the mass, size and material priors; leave empty to guess from motion.",
                 }),
-                "object_size_m": ("FLOAT", {
-                    "default": 0.0, "min": 0.0, "max": 100.0, "step": 0.01,
-                    "tooltip": "Size of the moving object in metres (e.g. 0.24 for a basketball); sets the metric "
-                               "scale when gravity cannot. 0 = from the name or from the fall.",
-                }),
-                "meters_per_px": ("FLOAT", {
-                    "default": 0.0, "min": 0.0, "max": 10.0, "step": 0.0001,
-                    "tooltip": "Known metric scale at the object's depth, in metres per pixel of the video file's "
-                               "own frames (before any resize on loading). 0 = estimate it.",
-                }),
-                "focal_px": ("FLOAT", {
-                    "default": 0.0, "min": 0.0, "max": 100000.0, "step": 1.0,
-                    "tooltip": "Camera focal length in pixels of the video file's own frames (before any resize "
-                               "on loading). 0 = assume a typical field of view.",
-                }),
+                **scale_hint_inputs(),
                 "max_objects": ("INT", {
                     "default": 4, "min": 1, "max": 16,
-                    "tooltip": "Track at most this many moving objects (the ones that move most).",
+                    "tooltip": "Track at most this many moving objects (the ones seen longest).",
                 }),
             },
+            # optional, after the original widgets: workflows and API prompts saved before still run
+            "optional": stage_backend_inputs(),
         }
 
-    def estimate(self, clip, object_names, object_size_m, meters_per_px, focal_px, max_objects):
+    def estimate(self, clip, object_names, object_size_m, meters_per_px, focal_px, max_objects,
+                 discover_backend="motion", masks_backend="motion", geometry_backend="gravity", mass_backend="prior"):
         from ..pavas_core.physics.estimate import EstimateOptions, estimate_physics
         from ._comfy import progress_callback
 
         options = EstimateOptions(
-            object_names=_split_names(object_names),
+            object_names=split_names(object_names),
             object_size_m=float(object_size_m) or None,
             meters_per_px=float(meters_per_px) or None,
             focal_px=float(focal_px) or None,
             max_objects=int(max_objects),
+            discover=discover_backend, masks=masks_backend, geometry=geometry_backend, mass=mass_backend,
         )
         tracks = estimate_physics(expect_clip(clip), options=options, progress=progress_callback())
         return {"ui": _timeline_ui(tracks), "result": (tracks, tracks.to_json())}

@@ -184,3 +184,55 @@ def _check_sample_rate(value: Any, what: str) -> int:
     if rate <= 0 or rate != value:
         raise BadInputError(f"{what}: sample_rate must be a positive integer, got {value!r}")
     return rate
+
+
+# --- MASK -----------------------------------------------------------------------------------------
+def mask_batch_to_objects(mask: Any, num_frames: int) -> list:
+    """MASK (B, H, W) float 0..1 → one ObjectMasks per object (a pixel belongs where the value > 0.5).
+
+    B = num_frames: one object. B = k · num_frames: k objects, each a run of num_frames frames
+    (object 0's frames first), as made by batching per-object masks one after the other.
+    """
+    import torch
+
+    from .physics.masks import ObjectMasks
+
+    if isinstance(mask, np.ndarray):
+        mask = torch.from_numpy(mask)
+    if not isinstance(mask, torch.Tensor):
+        raise BadInputError(f"expected a MASK (a tensor [frames, height, width]), got {type(mask).__name__}")
+    if mask.ndim == 2:
+        mask = mask.unsqueeze(0)
+    if mask.ndim != 3 or 0 in mask.shape:
+        raise BadInputError(f"expected a MASK shaped [frames, height, width], got {list(mask.shape)}")
+    batch = int(mask.shape[0])
+    if num_frames <= 0 or batch % num_frames:
+        raise BadInputError(f"the MASK batch has {batch} masks for a clip of {num_frames} frames: give one mask per "
+                            "frame per object (objects one after the other)")
+    if not bool(torch.isfinite(mask).all()):
+        raise BadInputError("the MASK holds NaN or infinite values")
+    size = (int(mask.shape[2]), int(mask.shape[1]))
+    out = []
+    for start in range(0, batch, num_frames):
+        dense = (mask[start : start + num_frames] > 0.5).cpu().numpy()
+        out.append(ObjectMasks.from_dense(dense, size))
+    return out
+
+
+def objects_to_mask_batch(masks: list, num_frames: int, size: tuple[int, int], object_index: int = -1):
+    """ObjectMasks of the objects → MASK (num_frames, H, W) float in a grid of `size` (w, h): one
+    object's masks, or (object_index -1) every object's pixels together."""
+    import torch
+
+    if object_index >= len(masks):
+        raise BadInputError(f"no object {object_index} (there are {len(masks)}; -1 shows all)")
+    w, h = int(size[0]), int(size[1])
+    chosen = masks if object_index < 0 else [masks[object_index]]
+    out = torch.zeros((num_frames, h, w), dtype=torch.float32)
+    for m in chosen:
+        m = m.resized((w, h))
+        for k, f in enumerate(m.frames):
+            if f is not None:
+                region = out[k, f.y0 : f.y0 + f.crop.shape[0], f.x0 : f.x0 + f.crop.shape[1]]
+                region[torch.from_numpy(f.crop)] = 1.0
+    return out

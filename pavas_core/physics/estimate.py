@@ -11,6 +11,7 @@ fallback taken is listed in `warnings`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..errors import BadInputError
@@ -32,7 +33,7 @@ from .tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, delta_ke_j
 ESTIMATOR_NAME = "pavas_core.physics.estimate"
 ESTIMATOR_VERSION = 2
 
-__all__ = ["EstimateOptions", "estimate_physics", "assemble_physics", "run_stage"]
+__all__ = ["EstimateOptions", "estimate_physics", "assemble_physics", "run_stage", "settle_masses"]
 
 # share of the progress bar each stage takes (motion discovery does the heavy segmentation)
 _PROGRESS_SHARE = {"discover": 0.70, "observe": 0.05, "geometry": 0.15, "mass": 0.02, "dynamics": 0.08}
@@ -79,8 +80,32 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     discovery = run_stage("discover", opts, ctx, progress=steps.stage("discover"))
     observation = run_stage("observe", opts, ctx, discovery, progress=steps.stage("observe"))
     geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=steps.stage("geometry"))
-    masses = run_stage("mass", opts, ctx, discovery, geometry, progress=steps.stage("mass"))
+    masses = settle_masses(discovery, run_stage("mass", opts, ctx, discovery, geometry, progress=steps.stage("mass")),
+                           opts)
     return assemble_physics(ctx, discovery, observation, geometry, masses, opts, progress=steps.stage("dynamics"))
+
+
+def settle_masses(discovery: Discovery, masses: list[MassEstimate], options: EstimateOptions) -> list[MassEstimate]:
+    """The mass stage's estimates with what outranks them: the material a discoverer saw, then the
+    user's mass and material (source "user"). Returns new estimates; the inputs are not changed."""
+    from ..materials import resolve_material
+
+    out = []
+    for i, (disc, m) in enumerate(zip(discovery.objects, masses)):
+        m = dataclasses.replace(m, extra=dict(m.extra), warnings=list(m.warnings))
+        if disc.material is not None:
+            m.material, m.material_source = disc.material, disc.material_source
+        user_mass = options.per_object("mass_kg", i)
+        if user_mass is not None:
+            m.mass_kg, m.source, m.confidence, m.warnings = float(user_mass), "user", 1.0, []
+        user_material = options.per_object("material", i)
+        if user_material is not None:
+            m.material, note = resolve_material(user_material)
+            m.material_source = "user"
+            if note:
+                m.warnings.append(f"object {i}: {note}")
+        out.append(m)
+    return out
 
 
 def _check_lengths(ctx: StageContext, discovery: Discovery, observation: Observation, geometry: SceneGeometry,
@@ -100,9 +125,7 @@ def _check_lengths(ctx: StageContext, discovery: Discovery, observation: Observa
 def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Observation, geometry: SceneGeometry,
                      masses: list[MassEstimate], options: EstimateOptions | None = None, *,
                      progress: ProgressCallback | None = None) -> PhysicsTracks:
-    """Dynamics for every object, then PhysicsTracks in the video's own pixel grid (user overrides last)."""
-    from ..materials import resolve_material
-
+    """Dynamics for every object, then PhysicsTracks in the video's own pixel grid."""
     opts = options or EstimateOptions()
     _check_lengths(ctx, discovery, observation, geometry, masses)
     n_frames = ctx.num_frames
@@ -115,23 +138,8 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
 
         mass_kg, mass_source, mass_conf = mass.mass_kg, mass.source, mass.confidence
         material, material_source = mass.material, mass.material_source
-        if disc.material is not None:  # what the discoverer saw wins over the mass stage's guess
-            material, material_source = disc.material, disc.material_source
-        user_mass = opts.per_object("mass_kg", i)
-        if user_mass is not None:
-            mass_kg, mass_source, mass_conf = float(user_mass), "user", 1.0
-        else:
-            warnings.extend(mass.warnings)
-        user_material = opts.per_object("material", i)
-        if user_material is not None:
-            material, note = resolve_material(user_material)
-            material_source = "user"
-            if note:
-                warnings.append(f"object {i}: {note}")
-        if disc.size_m is not None:
-            size_m, size_source = float(disc.size_m), disc.size_source or "user"
-        else:
-            size_m, size_source = geo.size_m, geo.size_source
+        warnings.extend(mass.warnings)
+        size_m, size_source = geo.size_m, geo.size_source
 
         impacts = [Impact(frame=im.frame, time_s=im.time_s, v_before=im.v_before, v_after=im.v_after,
                           delta_ke_j=delta_ke_j(mass_kg, im.v_before, im.v_after), confidence=im.confidence,

@@ -54,7 +54,9 @@ WORKFLOWS = {
             (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
                                                "max_duration_s": 0.0}, (320, 520)),
             (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 420)),
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                      "discover_backend": "motion", "masks_backend": "motion",
+                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 420)),
             (3, "PAVAS_PhysicsFoley", (840, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (4, "SaveAudio", (1200, 120), {"filename_prefix": "audio/PAVAS_foley"}, (320, 130)),
             (5, "PAVAS_MuxVideo", (840, 400), {}, (320, 80)),
@@ -89,7 +91,9 @@ WORKFLOWS = {
                                                      "negative_prompt": "music, speech", "duration_s": 0.0,
                                                      "steps": 25, "cfg": 4.5, "seed": 0}, (400, 420)),
             (5, "PAVAS_EstimatePhysics", (420, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 400)),
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                      "discover_backend": "motion", "masks_backend": "motion",
+                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
             (6, "PAVAS_PhysicsFoley", (880, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (7, "PAVAS_AudioMix", (1000, 560), {"gain_a_db": 0.0, "gain_b_db": -6.0, "sample_rate": "highest input",
                                                 "length": "longest", "prevent_clipping": True}, (340, 330)),
@@ -105,6 +109,40 @@ WORKFLOWS = {
             (7, "audio", 9, "audio"), (1, "clip", 9, "clip"), (9, "video", 10, "video"),
         ],
     },
+    "pavas_staged_physics": {
+        "models": [],
+        "note": ("Physics estimation one stage per node (weight-free, runs on the CPU).\n\n"
+                 "Moving Objects → Object Masks → Metric Geometry → Object Mass → Assemble Physics gives the same "
+                 "physics as 'Estimate Physics'. Each stage's 'backend' picks how it is done; masks from any other "
+                 "segmenter can go into 'Object Masks' (its 'masks' input), and its 'mask' output is a plain MASK "
+                 "for core nodes (here: a few frames of it are previewed)."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_MovingObjects", (400, 120), {"backend": "motion", "object_names": "basketball, wooden block",
+                                                    "max_objects": 4, "analysis_max_side": 320}, (360, 200)),
+            (3, "PAVAS_ObjectMasks", (400, 360), {"backend": "motion", "mask_object": -1}, (360, 130)),
+            (4, "PAVAS_MetricGeometry", (400, 530), {"backend": "gravity", "object_size_m": 0.0, "meters_per_px": 0.0,
+                                                     "focal_px": 0.0}, (360, 180)),
+            (5, "PAVAS_ObjectMass", (400, 750), {"backend": "prior", "mass_kg": 0.0, "material": "estimate"},
+             (360, 150)),
+            (6, "PAVAS_AssemblePhysics", (800, 120), {}, (400, 380)),
+            (7, "PAVAS_PhysicsFoley", (1240, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
+            (8, "SaveAudio", (1600, 120), {"filename_prefix": "audio/PAVAS_staged"}, (320, 130)),
+            (9, "PAVAS_PhysicsPreview", (800, 540), {"width": 768, "height": 320}, (400, 520)),
+            (10, "MaskToImage", (1240, 400), {}, (240, 60)),
+            (11, "ImageFromBatch", (1240, 500), {"batch_index": 20, "length": 8}, (260, 110)),
+            (12, "PreviewImage", (1540, 400), {}, (400, 300)),
+        ],
+        "links": [
+            (1, "clip", 2, "clip"), (2, "objects", 3, "objects"), (2, "objects", 4, "objects"),
+            (3, "masks", 4, "masks"), (2, "objects", 5, "objects"), (4, "geometry", 5, "geometry"),
+            (2, "objects", 6, "objects"), (3, "masks", 6, "masks"), (4, "geometry", 6, "geometry"),
+            (5, "mass", 6, "mass"), (6, "physics", 7, "physics"), (7, "audio", 8, "audio"),
+            (6, "physics", 9, "physics"), (3, "mask", 10, "mask"), (10, "IMAGE", 11, "image"),
+            (11, "IMAGE", 12, "images"),
+        ],
+    },
     "pavas_core_video_nodes": {
         "models": [],
         "note": ("Adding physics sound to frames from ComfyUI's own video nodes.\n\n"
@@ -116,7 +154,9 @@ WORKFLOWS = {
             (2, "GetVideoComponents", (400, 120), {}, (280, 110)),
             (3, "PAVAS_ClipFromFrames", (720, 120), {"fps": 30.0}, (320, 160)),
             (4, "PAVAS_EstimatePhysics", (1080, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4}, (400, 400)),
+                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                      "discover_backend": "motion", "masks_backend": "motion",
+                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
             (5, "PAVAS_EditPhysics", (1080, 560), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
                                                    "speed_scale": 1.0, "material": "keep"}, (400, 560)),
             (6, "PAVAS_PhysicsFoley", (1520, 120), {"sample_rate_hz": 48000, "duration_s": 0.0, "seed": 0}, (320, 230)),
@@ -227,7 +267,8 @@ def topological(nodes: dict, links: list) -> list[int]:
     return order
 
 
-CORE_NODE_TYPES = {"SaveAudio", "LoadVideo", "GetVideoComponents", "CreateVideo", "SaveVideo"}
+CORE_NODE_TYPES = {"SaveAudio", "LoadVideo", "GetVideoComponents", "CreateVideo", "SaveVideo", "MaskToImage",
+                   "ImageFromBatch", "PreviewImage"}
 
 
 def main() -> int:

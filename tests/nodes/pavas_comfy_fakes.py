@@ -372,7 +372,58 @@ class SaveVideo:
         return {"ui": {"images": [{"filename": file, "subfolder": subfolder, "type": "output"}], "animated": (True,)}}
 
 
+class MaskToImage:
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "convert"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"mask": ("MASK",)}}
+
+    def convert(self, mask):
+        return (mask.reshape((-1, 1, mask.shape[-2], mask.shape[-1])).movedim(1, -1).expand(-1, -1, -1, 3),)
+
+
+class ImageFromBatch:
+    RETURN_TYPES = ("IMAGE",)
+    FUNCTION = "frombatch"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"image": ("IMAGE",), "batch_index": ("INT", {"default": 0, "min": 0, "max": 4095}),
+                             "length": ("INT", {"default": 1, "min": 1, "max": 4096})}}
+
+    def frombatch(self, image, batch_index, length):
+        batch_index = min(image.shape[0] - 1, batch_index)
+        return (image[batch_index : batch_index + min(image.shape[0] - batch_index, length)].clone(),)
+
+
+class PreviewImage:
+    OUTPUT_NODE = True
+    RETURN_TYPES = ()
+    FUNCTION = "save_images"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"images": ("IMAGE",)}}
+
+    def save_images(self, images):
+        from PIL import Image
+
+        fp = _fp()
+        folder, name, counter, subfolder, _ = fp.get_save_image_path("ComfyUI_temp", fp.get_temp_directory())
+        results = []
+        for b, image in enumerate(images):
+            file = f"{name}_{counter + b:05}_.png"
+            Image.fromarray((image.numpy() * 255).clip(0, 255).astype(np.uint8)).save(os.path.join(folder, file))
+            results.append({"filename": file, "subfolder": subfolder, "type": "temp"})
+        return {"ui": {"images": results}}
+
+
 CORE_NODES = {
+    "MaskToImage": MaskToImage,
+    "ImageFromBatch": ImageFromBatch,
+    "PreviewImage": PreviewImage,
     "SaveAudio": SaveAudio,
     "LoadVideo": LoadVideo,
     "GetVideoComponents": GetVideoComponents,

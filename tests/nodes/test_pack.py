@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXPECTED_NODES = {
     "PAVAS_LoadVideo", "PAVAS_ClipFromFrames", "PAVAS_MuxVideo",
     "PAVAS_EstimatePhysics", "PAVAS_EditPhysics", "PAVAS_PhysicsPreview",
+    "PAVAS_MovingObjects", "PAVAS_ObjectMasks", "PAVAS_MetricGeometry", "PAVAS_ObjectMass", "PAVAS_AssemblePhysics",
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
 }
@@ -50,7 +51,7 @@ def test_every_node_is_registered_with_a_prefixed_id_and_title_case_name(pack):
 
 def test_categories_live_under_one_pavas_top_category(pack):
     for node_id, cls in pack.NODE_CLASS_MAPPINGS.items():
-        assert re.fullmatch(r"PAVAS/[a-z]+", cls.CATEGORY), (node_id, cls.CATEGORY)
+        assert re.fullmatch(r"PAVAS/[a-z]+(/[a-z]+)?", cls.CATEGORY), (node_id, cls.CATEGORY)
 
 
 def test_every_input_and_output_has_a_tooltip(pack):

@@ -138,3 +138,30 @@ def test_workflow_mmaudio_runs_with_tiny_random_weight_models(core, comfy, node_
     assert generated["sample_rate"] == 16000  # the 16 kHz model's true rate, not a hard-coded 44100
     assert generated["waveform"].shape[-1] == pytest.approx(duration * 16000, abs=16)
     assert comfy.calls["load_models_gpu"], "models must be loaded through ComfyUI's memory manager"
+
+
+def test_staged_workflow_gives_the_same_physics_as_estimate_physics(core, comfy, node_classes, demo_in_input):
+    api = runner.ui_to_api(load("pavas_staged_physics.json"), node_classes)
+    results = runner.execute(api, node_classes)
+    assemble = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_AssemblePhysics")
+    staged = results[assemble]["result"][0]
+    # the all-in-one node on the same clip, with the same names (its other widgets at their defaults)
+    load_id = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_LoadVideo")
+    names = next(n for n in api.values() if n["class_type"] == "PAVAS_MovingObjects")["inputs"]["object_names"]
+    estimate = node_classes["PAVAS_EstimatePhysics"]()
+    whole = estimate.estimate(results[load_id]["result"][3], names, 0.0, 0.0, 0.0, 4)["result"][0]
+    assert len(staged.objects) == 2 and sum(len(o.impacts) for o in staged.objects) >= 3
+    assert staged.to_json(masks=True) == whole.to_json(masks=True)
+    (audio_file,) = saved_outputs(results, comfy, "audio")
+    check_audio_file(core, audio_file, rate=44100, duration_s=demo_duration(core, demo_in_input))
+    # the MASK output went through core nodes (MaskToImage, ImageFromBatch) to a preview: frames 20..27
+    # at the clip's size, white where the objects are
+    mask_id = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_ObjectMasks")
+    mask = results[mask_id]["result"][1]
+    clip = results[load_id]["result"][3]
+    assert tuple(mask.shape) == (clip.num_frames, clip.height, clip.width)
+    preview = next(nid for nid, n in api.items() if n["class_type"] == "PreviewImage")
+    assert len(results[preview]["ui"]["images"]) == 8
+    for k in range(20, 28):
+        expected = sum(o.masks.resized((clip.width, clip.height)).area_px()[k] for o in staged.objects)
+        assert 0 < float(mask[k].sum()) <= expected

@@ -4,7 +4,9 @@
 import { api } from "../../../scripts/api.js";
 
 export const PAVAS_AUDIO_NODES = new Set(["PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_MMAudioSampler"]);
-export const PAVAS_TIMELINE_NODES = new Set(["PAVAS_EstimatePhysics", "PAVAS_EditPhysics", "PAVAS_PhysicsPreview"]);
+export const PAVAS_TIMELINE_NODES = new Set([
+  "PAVAS_EstimatePhysics", "PAVAS_EditPhysics", "PAVAS_PhysicsPreview", "PAVAS_AssemblePhysics",
+]);
 
 // Call `fn` after the original method (prototype chaining, as ComfyUI's own widgets do).
 export function chainCallback(object, property, fn) {

@@ -126,7 +126,7 @@ class DiscoveredObject:
     material: str | None = None
     material_source: str | None = None  # vlm | user
     mass_kg: float | None = None  # a discoverer that also judges mass (a VLM) says so here
-    size_m: float | None = None  # a known size (user, or a discoverer that judges it)
+    size_m: float | None = None  # a size the discoverer judged (e.g. a VLM); the geometry may use it
     size_source: str | None = None
     handle: Any = None  # backend-private link to what was found (e.g. the motion track); not saved
     extra: dict[str, Any] = field(default_factory=dict)
@@ -174,6 +174,7 @@ class Observation:
     backend: str
     mask_source: str  # value of ObjectTrack.mask_source
     warnings: list[str] = field(default_factory=list)
+    context: StageContext | None = None  # set when the result travels on its own (per-stage nodes)
 
 
 class Observer(Protocol):
@@ -219,6 +220,7 @@ class SceneGeometry:
     stage_backend: str  # the registered geometry backend that made this (e.g. "gravity")
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    context: StageContext | None = None  # set when the result travels on its own (per-stage nodes)
 
 
 class GeometryEstimator(Protocol):

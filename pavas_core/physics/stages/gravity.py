@@ -178,8 +178,10 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note)
 
 
-def _known_size_m(obj) -> tuple[float | None, str]:
-    """A size for the scale fallback: given (user or discoverer), else the prior table's for the name."""
+def _known_size_m(obj, user_size: float | None) -> tuple[float | None, str]:
+    """A size for the scale fallback: the user's, a discoverer's, else the prior table's for the name."""
+    if user_size is not None:
+        return float(user_size), "given"
     if obj.size_m is not None:
         return float(obj.size_m), "given"
     if obj.name_source != "generic":
@@ -246,7 +248,8 @@ class GravityGeometry:
                 warnings.append(f"object {i} ({label}): never visible; no geometry")
                 sources.append("size_prior")
                 continue
-            known_size, known_from = _known_size_m(obj)
+            user_size = options.per_object("object_size_m", i)
+            known_size, known_from = _known_size_m(obj, user_size)
             if user_mpp is not None:
                 scale = MetricScale(user_mpp, "user", "given")
             elif tr.gravity_ok:
@@ -276,8 +279,11 @@ class GravityGeometry:
             usable[tr.frames] = tr.clean
             at_edge = np.zeros(n, bool)
             at_edge[tr.frames] = tr.at_edge
-            size_m = tr.size_px * mpp  # measured (a given size, if any, is reported by the assembly)
-            size_source = {"gravity": "gravity", "user": "user", "size_prior": "prior"}[scale.source]
+            if user_size is not None:
+                size_m, size_source = float(user_size), "user"
+            else:
+                size_m = tr.size_px * mpp
+                size_source = {"gravity": "gravity", "user": "user", "size_prior": "prior"}[scale.source]
             extra = {
                 "metric_scale_source": scale.source,
                 "metric_scale_detail": scale.detail,

@@ -51,11 +51,7 @@ def named_objects(count: int, options: Any) -> list[DiscoveredObject]:
     for i in range(count):
         name = options.per_object("object_names", i) if options.object_names else None
         name = name.strip() if isinstance(name, str) else None
-        size = options.per_object("object_size_m", i)
-        out.append(DiscoveredObject(
-            name=name or GENERIC_NAME, name_source="user" if name else "generic",
-            size_m=float(size) if size is not None else None, size_source="user" if size is not None else None,
-        ))
+        out.append(DiscoveredObject(name=name or GENERIC_NAME, name_source="user" if name else "generic"))
     return out
 
 

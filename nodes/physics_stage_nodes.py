@@ -1,0 +1,286 @@
+"""Physics estimation one stage per node: Moving Objects → Object Masks → Metric Geometry → Object Mass
+→ Assemble Physics. Each stage's backend is a widget listed from the stage registry; the result is
+the same as the all-in-one 'Estimate Physics' with the same choices.
+"""
+
+from __future__ import annotations
+
+from ._common import (
+    CATEGORY_PHYSICS,
+    PAVAS_CLIP,
+    PAVAS_GEOMETRY,
+    PAVAS_MASKS,
+    PAVAS_MASS,
+    PAVAS_OBJECTS,
+    PAVAS_PHYSICS,
+    expect,
+    expect_clip,
+    physics_ui,
+    split_names,
+)
+
+_CHAIN_HINT = "Connect it from 'Moving Objects' (the objects carry the clip through the chain)."
+
+
+def _backends(stage: str) -> tuple[list[str], str]:
+    from ..pavas_core.physics.stages import backend_names, default_backend
+
+    return backend_names(stage), default_backend(stage)
+
+
+def _backend_widget(stage: str, what: str) -> tuple:
+    from ..pavas_core.physics.stages import backend_info
+
+    names, default = _backends(stage)
+    lines = "; ".join(f"{n}: {backend_info(stage, n).description}" for n in names)
+    return (names, {"default": default, "tooltip": f"How {what}. {lines}."})
+
+
+def _objects(value):
+    from ..pavas_core.physics.stages import Discovery
+
+    return expect(value, Discovery, "objects", "PAVAS_OBJECTS from 'Moving Objects'")
+
+
+class PavasMovingObjects:
+    """Stage 1: which objects move, and what they are."""
+
+    DESCRIPTION = ("Finds the moving objects in the clip (stage 1 of physics estimation). Names typed here set "
+                   "each object's mass, size and material priors, in order of appearance.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "discover"
+    RETURN_TYPES = (PAVAS_OBJECTS, "STRING")
+    RETURN_NAMES = ("objects", "names")
+    OUTPUT_TOOLTIPS = ("The objects, with the clip they were found in, for 'Object Masks'.",
+                       "The objects' names, one per line.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "clip": (PAVAS_CLIP, {"tooltip": "The clip from 'Load Video (PAVAS)' or 'Clip From Frames or Video'."}),
+                "backend": _backend_widget("discover", "moving objects are found"),
+                "object_names": ("STRING", {
+                    "default": "", "multiline": False,
+                    "tooltip": "What the moving objects are, comma separated, in order of appearance "
+                               "(e.g. 'basketball, wooden block'). Empty: generic objects.",
+                }),
+                "max_objects": ("INT", {"default": 4, "min": 1, "max": 16,
+                                        "tooltip": "Keep at most this many moving objects (the ones seen longest)."}),
+                "analysis_max_side": ("INT", {
+                    "default": 320, "min": 64, "max": 2048, "step": 16,
+                    "tooltip": "Physics runs on frames whose longest side is this many pixels (faster when smaller). "
+                               "'Estimate Physics' uses 320.",
+                }),
+            },
+        }
+
+    def discover(self, clip, backend, object_names, max_objects, analysis_max_side):
+        from ..pavas_core.physics.estimate import run_stage
+        from ..pavas_core.physics.options import EstimateOptions
+        from ..pavas_core.physics.stages import make_context
+        from ._comfy import progress_callback
+
+        opts = EstimateOptions(object_names=split_names(object_names), max_objects=int(max_objects),
+                               analysis_max_side=int(analysis_max_side), discover=backend).validate()
+        ctx = make_context(expect_clip(clip), analysis_max_side=opts.analysis_max_side)
+        discovery = run_stage("discover", opts, ctx, progress=progress_callback())
+        names = "\n".join(f"{i}: {o.name}" for i, o in enumerate(discovery.objects))
+        return {"ui": {"text": [names or "no moving object found"]}, "result": (discovery, names)}
+
+
+class PavasObjectMasks:
+    """Stage 2: each object's pixels in every frame."""
+
+    DESCRIPTION = ("Each object's mask in every frame (stage 2). A MASK batch from any segmenter can replace the "
+                   "built-in one: connect it to 'masks'. The 'mask' output is a MASK for core nodes.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "observe"
+    RETURN_TYPES = (PAVAS_MASKS, "MASK")
+    RETURN_NAMES = ("masks", "mask")
+    OUTPUT_TOOLTIPS = ("Per-object masks for 'Metric Geometry' and 'Assemble Physics'.",
+                       "The masks of `mask_object` (or of every object, -1) as a MASK [frames, height, width] "
+                       "at the clip's size.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
+                "backend": _backend_widget("observe", "each object's mask is made (ignored when 'masks' is connected)"),
+                "mask_object": ("INT", {"default": -1, "min": -1, "max": 1023,
+                                        "tooltip": "Which object the MASK output shows (its id); -1: all objects."}),
+            },
+            "optional": {
+                "masks": ("MASK", {
+                    "tooltip": "Masks from another node (e.g. a SAM segmenter), one per frame. For several objects, "
+                               "batch them one object after the other (frames of object 0, then of object 1...).",
+                }),
+            },
+        }
+
+    def observe(self, objects, backend, mask_object, masks=None):
+        from ..pavas_core.comfy_types import mask_batch_to_objects, objects_to_mask_batch
+        from ..pavas_core.physics.estimate import run_stage
+        from ..pavas_core.physics.options import EstimateOptions
+        from ..pavas_core.physics.stages import create_backend
+        from ._comfy import progress_callback
+
+        discovery = _objects(objects)
+        ctx = discovery.require_context()
+        opts = EstimateOptions(masks=backend)
+        given = None
+        if masks is not None:  # a connected MASK wins over the widget
+            opts = EstimateOptions(masks="mask_input")
+            given = create_backend("observe", "mask_input", masks=mask_batch_to_objects(masks, ctx.num_frames))
+        observation = run_stage("observe", opts, ctx, discovery, progress=progress_callback(), backend=given)
+        observation.context = ctx
+        out = objects_to_mask_batch([o.masks for o in observation.objects], ctx.num_frames,
+                                    (ctx.clip.width, ctx.clip.height), int(mask_object))
+        return (observation, out)
+
+
+class PavasMetricGeometry:
+    """Stage 3: metric 3D position of each object in every frame."""
+
+    DESCRIPTION = ("Metric 3D centroid of each object per frame and the camera poses (stage 3). The weight-free "
+                   "backend reads metres from free fall (gravity), a known size, or the scale you give.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "measure"
+    RETURN_TYPES = (PAVAS_GEOMETRY,)
+    RETURN_NAMES = ("geometry",)
+    OUTPUT_TOOLTIPS = ("Per-object metric trajectories for 'Object Mass' and 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        from .physics_nodes import scale_hint_inputs
+
+        return {
+            "required": {
+                "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
+                "masks": (PAVAS_MASKS, {"tooltip": "From 'Object Masks'."}),
+                "backend": _backend_widget("geometry", "metres are measured"),
+                **scale_hint_inputs(),
+            },
+        }
+
+    def measure(self, objects, masks, backend, object_size_m, meters_per_px, focal_px):
+        from ..pavas_core.physics.estimate import run_stage
+        from ..pavas_core.physics.options import EstimateOptions
+        from ..pavas_core.physics.stages import Observation
+        from ._comfy import progress_callback
+
+        discovery = _objects(objects)
+        observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
+        ctx = discovery.require_context()
+        _same_chain(discovery, observation)
+        opts = EstimateOptions(geometry=backend, object_size_m=float(object_size_m) or None,
+                               meters_per_px=float(meters_per_px) or None, focal_px=float(focal_px) or None).validate()
+        geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=progress_callback())
+        geometry.context = ctx
+        return (geometry,)
+
+
+class PavasObjectMass:
+    """Stage 4: mass of each object."""
+
+    DESCRIPTION = "Mass (kg) of each object with its source and confidence (stage 4); a mass typed here wins."
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "weigh"
+    RETURN_TYPES = (PAVAS_MASS,)
+    RETURN_NAMES = ("mass",)
+    OUTPUT_TOOLTIPS = ("Per-object mass for 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        from ..pavas_core.materials import MATERIAL_NAMES
+
+        return {
+            "required": {
+                "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
+                "geometry": (PAVAS_GEOMETRY, {"tooltip": "From 'Metric Geometry' (measured sizes scale some priors)."}),
+                "backend": _backend_widget("mass", "the mass is estimated"),
+                "mass_kg": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 100000.0, "step": 0.01,
+                                      "tooltip": "Mass of every object in kg (0 = estimate it)."}),
+                "material": (["estimate"] + list(MATERIAL_NAMES), {
+                    "default": "estimate", "tooltip": "Material of every object ('estimate' keeps the estimate)."}),
+            },
+        }
+
+    def weigh(self, objects, geometry, backend, mass_kg, material):
+        from ..pavas_core.physics.estimate import run_stage, settle_masses
+        from ..pavas_core.physics.options import EstimateOptions
+        from ..pavas_core.physics.stages import SceneGeometry
+        from ._comfy import progress_callback
+
+        discovery = _objects(objects)
+        geo = expect(geometry, SceneGeometry, "geometry", "PAVAS_GEOMETRY from 'Metric Geometry'")
+        ctx = discovery.require_context()
+        _same_chain(discovery, geo)
+        opts = EstimateOptions(mass=backend, mass_kg=float(mass_kg) or None,
+                               material=None if material == "estimate" else material).validate()
+        masses = settle_masses(discovery, run_stage("mass", opts, ctx, discovery, geo, progress=progress_callback()),
+                               opts)
+        return (masses,)
+
+
+class PavasAssemblePhysics:
+    """Stage 5: speeds, impacts and energies from the stages → PAVAS_PHYSICS."""
+
+    DESCRIPTION = ("Fits each object's metric trajectory (speed per frame, impacts with the energy they lose) and "
+                   "assembles the physics for the Foley, MMAudio and APCC nodes.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "assemble"
+    RETURN_TYPES = (PAVAS_PHYSICS, "STRING")
+    RETURN_NAMES = ("physics", "physics_json")
+    OUTPUT_TOOLTIPS = ("Per-object mass, speed and impacts.", "The same as physics.json (schema 1).")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {
+                "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
+                "masks": (PAVAS_MASKS, {"tooltip": "From 'Object Masks'."}),
+                "geometry": (PAVAS_GEOMETRY, {"tooltip": "From 'Metric Geometry'."}),
+                "mass": (PAVAS_MASS, {"tooltip": "From 'Object Mass'."}),
+            },
+        }
+
+    def assemble(self, objects, masks, geometry, mass):
+        from ..pavas_core.physics.estimate import assemble_physics
+        from ..pavas_core.physics.stages import Observation, SceneGeometry
+        from ._comfy import progress_callback
+
+        discovery = _objects(objects)
+        observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
+        geo = expect(geometry, SceneGeometry, "geometry", "PAVAS_GEOMETRY from 'Metric Geometry'")
+        masses = expect(mass, list, "mass", "PAVAS_MASS from 'Object Mass'")
+        ctx = discovery.require_context()
+        _same_chain(discovery, observation, geo)
+        tracks = assemble_physics(ctx, discovery, observation, geo, masses, progress=progress_callback())
+        return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
+
+
+def _same_chain(discovery, *results) -> None:
+    """Stage results must come from the objects they are combined with (one clip, one chain)."""
+    from ..pavas_core.errors import BadInputError
+
+    for r in results:
+        if getattr(r, "context", None) is not None and r.context is not discovery.context:
+            raise BadInputError(f"the inputs come from different 'Moving Objects' nodes. {_CHAIN_HINT}")
+
+
+NODE_CLASS_MAPPINGS = {
+    "PAVAS_MovingObjects": PavasMovingObjects,
+    "PAVAS_ObjectMasks": PavasObjectMasks,
+    "PAVAS_MetricGeometry": PavasMetricGeometry,
+    "PAVAS_ObjectMass": PavasObjectMass,
+    "PAVAS_AssemblePhysics": PavasAssemblePhysics,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "PAVAS_MovingObjects": "Moving Objects",
+    "PAVAS_ObjectMasks": "Object Masks",
+    "PAVAS_MetricGeometry": "Metric Geometry",
+    "PAVAS_ObjectMass": "Object Mass",
+    "PAVAS_AssemblePhysics": "Assemble Physics",
+}
