@@ -3,15 +3,24 @@ backends listed from the registry."""
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "physics"))
-import stage_backends_for_tests  # noqa: E402
+
+def _load_test_backends():
+    """tests/physics/stage_backends_for_tests.py, loaded by path (no sys.path change: each test
+    folder has its own conftest module)."""
+    path = Path(__file__).resolve().parents[1] / "physics" / "stage_backends_for_tests.py"
+    spec = importlib.util.spec_from_file_location("pavas_stage_backends_for_tests", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+stage_backends_for_tests = _load_test_backends()
 
 
 @pytest.fixture(scope="module")
