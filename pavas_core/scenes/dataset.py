@@ -5,7 +5,8 @@ Layout of a dataset directory:
     OUT/index.json                 {"schema": 1, "seed": S, "scenes": [...parameters of each scene...]}
     OUT/<scene_id>/scene.mp4       H.264 picture + AAC reference sound
     OUT/<scene_id>/scene.wav       the reference sound (32-bit float)
-    OUT/<scene_id>/physics.json    ground truth: physics.json schema 1 plus exact per-frame state
+    OUT/<scene_id>/physics.json    ground truth: physics.json schema 1 plus exact per-frame state and
+                                   each object's masks (COCO RLE, the video's pixels; see scene.py)
 
 The reference sound is the weight-free modal synthesizer driven by the true impacts (true contact
 times, masses, speeds, materials; the floor's material as the surface) at one fixed gain for every
@@ -38,6 +39,7 @@ from .scene import (
     SceneSpec,
     ground_truth_tracks,
     render_frames,
+    render_frames_and_masks,
     sample_scene,
     scene_seed,
     simulate_scene,
@@ -83,13 +85,13 @@ def write_scene(out_dir: str | os.PathLike, scene: SceneSpec, *, sample_rate_hz:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     trajectories = simulate_scene(scene)
-    frames = render_frames(scene, trajectories)
+    frames, masks = render_frames_and_masks(scene, trajectories)
     wave, gain_db = reference_sound(scene, trajectories, sample_rate_hz=sample_rate_hz, seed=scene.seed)
     audio = AudioTrack(wave, int(sample_rate_hz))
     write_video(out / "scene.mp4", frames, scene.fps, audio=audio, crf=crf)
     write_wav(out / "scene.wav", audio, bit_depth=32)
-    tracks = ground_truth_tracks(scene, trajectories)
-    doc = tracks.to_dict()
+    tracks = ground_truth_tracks(scene, trajectories, masks=masks)
+    doc = tracks.to_dict(masks=True)
     doc["ground_truth"] = True
     doc["scene"] = scene.to_dict()
     doc["reference_sound"] = {"file": "scene.wav", "sample_rate_hz": int(sample_rate_hz),

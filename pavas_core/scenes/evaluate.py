@@ -6,6 +6,14 @@ centre is in the picture one frame before, at and one frame after the contact; s
 scene.ground_truth_tracks) and are at least `min_speed_mps` fast. An estimate that lands on any
 true impact (of any speed, seen or not) is not a false alarm; `precision` counts every estimated
 impact, `precision_fast` those estimated at least `min_speed_mps` fast (the same class as recall).
+
+Masks (`match_masks`) are compared in one pixel grid, the coarsest of the masks involved (an
+estimate made at analysis resolution cannot be asked for finer pixels; the finer masks are resized
+by nearest pixel centre). Each estimated object is matched to at most one true object, one-to-one,
+maximising the sum of the pairs' mean IoU over the frames where both have a mask (Hungarian
+assignment); pairs that never overlap stay unmatched. Per-frame IoU is counted where the truth is
+visible and its matched estimate has a mask; a frame where the truth is visible but has no
+estimated mask (an unmatched true object: every visible frame) is a miss.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import BadInputError
+from ..physics.masks import FrameMask, ObjectMasks
 from ..physics.tracks import Impact, PhysicsTracks
 
 
@@ -107,3 +117,114 @@ def summarize(match: ImpactMatch) -> dict:
         "time_error_frames_median": float(np.median(match.time_errors_frames)) if match.time_errors_frames
         else float("nan"),
     }
+
+
+# --- masks ------------------------------------------------------------------------------------------
+
+@dataclass
+class MaskMatch:
+    """Estimated masks of one clip (or several, after `merge`) against the ground truth."""
+
+    ious: list[float] = field(default_factory=list)  # per frame: truth visible, matched estimate has a mask
+    truth_frames: int = 0  # (true object, frame) pairs where the truth is visible
+    missed_frames: int = 0  # ... of those, without an estimated mask
+    extra_frames: int = 0  # a matched estimate has a mask where its true object is not visible
+    true_objects: int = 0
+    estimated_objects: int = 0
+    estimates_with_masks: int = 0
+    pairs: list[tuple[int, int, float]] = field(default_factory=list)  # (true id, estimated id, mean IoU)
+
+    @property
+    def miss_rate(self) -> float:
+        return self.missed_frames / self.truth_frames if self.truth_frames else float("nan")
+
+    def merge(self, other: "MaskMatch") -> "MaskMatch":
+        return MaskMatch(
+            self.ious + other.ious, self.truth_frames + other.truth_frames, self.missed_frames + other.missed_frames,
+            self.extra_frames + other.extra_frames, self.true_objects + other.true_objects,
+            self.estimated_objects + other.estimated_objects, self.estimates_with_masks + other.estimates_with_masks,
+            self.pairs + other.pairs,
+        )
+
+    def summary(self) -> dict:
+        iou = np.asarray(self.ious, dtype=np.float64)
+        nan = float("nan")
+        return {
+            "iou_median": float(np.median(iou)) if iou.size else nan,
+            "iou_mean": float(iou.mean()) if iou.size else nan,
+            "iou_p10": float(np.percentile(iou, 10)) if iou.size else nan,
+            "matched_frames": int(iou.size),
+            "truth_frames": self.truth_frames,
+            "miss_rate": self.miss_rate,
+            "extra_frames": self.extra_frames,
+            "matched_objects": len(self.pairs),
+            "true_objects": self.true_objects,
+            "estimated_objects": self.estimated_objects,
+            "estimates_with_masks": self.estimates_with_masks,
+        }
+
+
+def frame_iou(a: FrameMask, b: FrameMask) -> float:
+    """Intersection over union of two masks of one frame in the same grid."""
+    y0, x0 = max(a.y0, b.y0), max(a.x0, b.x0)
+    y1 = min(a.y0 + a.crop.shape[0], b.y0 + b.crop.shape[0])
+    x1 = min(a.x0 + a.crop.shape[1], b.x0 + b.crop.shape[1])
+    inter = 0
+    if y1 > y0 and x1 > x0:
+        inter = int(np.count_nonzero(a.crop[y0 - a.y0 : y1 - a.y0, x0 - a.x0 : x1 - a.x0]
+                                     & b.crop[y0 - b.y0 : y1 - b.y0, x0 - b.x0 : x1 - b.x0]))
+    union = a.area_px + b.area_px - inter
+    return inter / union if union else 0.0
+
+
+def _common_grid(masks: list[ObjectMasks]) -> tuple[int, int]:
+    return min((m.grid_size for m in masks), key=lambda s: (s[0] * s[1], s))
+
+
+def match_masks(truth: PhysicsTracks, estimate: PhysicsTracks) -> MaskMatch:
+    """Score `estimate`'s per-object masks against `truth`'s (see the module docstring).
+
+    Estimated objects without masks take no part in the matching (`estimates_with_masks` counts the
+    others; with none, every visible true frame is a miss)."""
+    from scipy.optimize import linear_sum_assignment
+
+    t_objs = [o for o in truth.objects if o.masks is not None]
+    if len(t_objs) != len(truth.objects):
+        raise BadInputError("mask scoring: the ground truth has objects without masks (written before masks "
+                            "were part of the synthetic data? regenerate it)")
+    e_objs = [o for o in estimate.objects if o.masks is not None]
+    result = MaskMatch(true_objects=len(t_objs), estimated_objects=len(estimate.objects),
+                       estimates_with_masks=len(e_objs))
+    for o in e_objs:
+        if o.masks.num_frames != truth.num_frames:
+            raise BadInputError(f"mask scoring: the estimate's object {o.id} has masks for {o.masks.num_frames} "
+                                f"frames, the truth has {truth.num_frames}")
+    if not t_objs:
+        return result
+    grid = _common_grid([o.masks for o in t_objs + e_objs])
+    t_masks = [o.masks.resized(grid) for o in t_objs]
+    e_masks = [o.masks.resized(grid) for o in e_objs]
+    score = np.zeros((len(t_masks), len(e_masks)))
+    for i, tm in enumerate(t_masks):
+        for j, em in enumerate(e_masks):
+            both = [frame_iou(a, b) for a, b in zip(tm.frames, em.frames) if a is not None and b is not None]
+            score[i, j] = float(np.mean(both)) if both else 0.0
+    match: dict[int, int] = {}
+    if e_masks:
+        rows, cols = linear_sum_assignment(-score)
+        match = {int(i): int(j) for i, j in zip(rows, cols) if score[i, j] > 0.0}
+    for i, tm in enumerate(t_masks):
+        em = e_masks[match[i]] if i in match else None
+        if em is not None:
+            result.pairs.append((t_objs[i].id, e_objs[match[i]].id, round(float(score[i, match[i]]), 6)))
+        for k, a in enumerate(tm.frames):
+            b = em.frames[k] if em is not None else None
+            if a is None:
+                result.extra_frames += int(b is not None)
+                continue
+            result.truth_frames += 1
+            if b is None:
+                result.missed_frames += 1
+            else:
+                result.ious.append(frame_iou(a, b))
+    return result

@@ -1,24 +1,37 @@
 """A synthetic impact scene: its parameters, its exact physics, its frames and its ground truth.
 
 `sample_scene(seed)` draws a random scene (objects, camera, look) from one seed;
-`simulate_scene` gives each object's exact trajectory; `render_frames` draws the video;
+`simulate_scene` gives each object's exact trajectory; `render_frames` draws the video
+(`render_frames_and_masks` also each object's pixels, `render_masks` those alone);
 `ground_truth_tracks` writes what really happened as PhysicsTracks (physics.json schema 1 plus
 ground-truth fields). Same seed → same scene, same frames, same JSON.
+
+Ground-truth masks: object i owns a pixel when at least half of what the pixel shows is object i
+(`render.owned_masks`): its coverage, averaged over the exposure like the picture's motion blur and
+shake-shifted like the picture, times the share the nearer objects composited over it leave
+visible. Without blur this is "the pixel's centre lies inside the object's outline, and no nearer
+object's outline". With blur it is the blurred coverage ≥ 0.5, not the outline at the mid-exposure
+instant: an observer can only be asked for what the picture shows, and the pixels at the ends of a
+streak that show mostly background are not the object in any picture. The blurred region stays
+centred on the frame-time position (the exposure is centred on it); a streak so long that it covers
+no pixel for half the exposure (a path longer than about four radii) has no mask.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..physics.masks import ObjectMasks
 from ..physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, delta_ke_j
 from .background import FLOOR_RGB, FLOOR_STYLES, render_background
 from .camera import PinholeCamera
 from .catalog import CATALOG, ObjectKind
-from .render import Appearance, SensorNoise, render_frame
+from .render import (Appearance, SensorNoise, draw_order, frame_coverage, owned_masks,
+                     render_frame, render_frame_and_coverage)
 from .simulate import GRAVITY_MPS2, BodySpec, Trajectory, floor_plane, simulate, wall_planes
 
 RESOLUTIONS = ((320, 240), (480, 270), (640, 360), (854, 480))
@@ -267,35 +280,88 @@ def shake_offsets_px(scene: SceneSpec) -> np.ndarray:
     return out * (scene.shake_amplitude_px / peak if peak > 0 else 0.0)
 
 
-def iter_frames(scene: SceneSpec, trajectories: list[Trajectory] | None = None) -> Iterator[np.ndarray]:
-    """Yield the scene's frames one by one, each (H, W, 3) uint8 RGB."""
+def _exposure_offsets_s(scene: SceneSpec) -> np.ndarray:
+    """(S,) instants of the exposure samples relative to the frame time (centred on it)."""
+    if scene.shutter_fraction > 0:
+        return np.linspace(-0.5, 0.5, MOTION_BLUR_SAMPLES) * scene.shutter_fraction / scene.fps
+    return np.zeros(1)
+
+
+def _render(scene: SceneSpec, trajectories: list[Trajectory] | None, *, picture: bool, masks: bool
+            ) -> Iterator[tuple[np.ndarray | None, list[tuple[int, int, np.ndarray] | None] | None]]:
+    """Per frame: (uint8 picture or None, per-object owned pixels (y0, x0, bool crop) | None, or None)."""
     trajectories = simulate_scene(scene) if trajectories is None else trajectories
-    bg = render_background(
-        scene.camera,
-        rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 1])),
-        floor_style=scene.floor_style,
-        wall_z_m=scene.wall_z_m,
-        margin_px=scene.margin_px,
-        wall_rgb=scene.wall_rgb,
-    )
-    noise = SensorNoise(scene.camera.height, scene.camera.width,
-                        rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 2])), sigma_dn=scene.noise_sigma_dn)
+    if picture:
+        bg = render_background(
+            scene.camera,
+            rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 1])),
+            floor_style=scene.floor_style,
+            wall_z_m=scene.wall_z_m,
+            margin_px=scene.margin_px,
+            wall_rgb=scene.wall_rgb,
+        )
+        noise = SensorNoise(scene.camera.height, scene.camera.width,
+                            rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 2])),
+                            sigma_dn=scene.noise_sigma_dn)
     offsets = shake_offsets_px(scene)
-    n_sub = MOTION_BLUR_SAMPLES if scene.shutter_fraction > 0 else 1
-    sub = (np.linspace(-0.5, 0.5, n_sub) * scene.shutter_fraction / scene.fps) if n_sub > 1 else np.zeros(1)
+    sub = _exposure_offsets_s(scene)
     for k, t in enumerate(scene.frame_times_s):
         drawn = []
         for obj, traj in zip(scene.objects, trajectories):
             pos, _ = traj.state_at(t + sub)
             drawn.append((obj.appearance, pos))
-        frame = render_frame(bg, camera=scene.camera, margin_px=scene.margin_px,
-                             offset_px=(float(offsets[k, 0]), float(offsets[k, 1])), objects=drawn)
-        yield noise.apply(frame)
+        offset = (float(offsets[k, 0]), float(offsets[k, 1]))
+        frame = owned = None
+        if picture and masks:
+            frame, cover = render_frame_and_coverage(bg, camera=scene.camera, margin_px=scene.margin_px,
+                                                     offset_px=offset, objects=drawn)
+            owned = owned_masks(cover, draw_order(drawn))
+        elif picture:
+            frame = render_frame(bg, camera=scene.camera, margin_px=scene.margin_px, offset_px=offset,
+                                 objects=drawn)
+        elif masks:
+            owned = owned_masks(frame_coverage(camera=scene.camera, offset_px=offset, objects=drawn),
+                                draw_order(drawn))
+        yield (noise.apply(frame) if frame is not None else None), owned
+
+
+def iter_frames(scene: SceneSpec, trajectories: list[Trajectory] | None = None) -> Iterator[np.ndarray]:
+    """Yield the scene's frames one by one, each (H, W, 3) uint8 RGB."""
+    for frame, _ in _render(scene, trajectories, picture=True, masks=False):
+        yield frame
 
 
 def render_frames(scene: SceneSpec, trajectories: list[Trajectory] | None = None) -> np.ndarray:
     """All frames, (T, H, W, 3) uint8."""
     return np.stack(list(iter_frames(scene, trajectories)))
+
+
+def _collect_masks(scene: SceneSpec, per_frame: list[list[tuple[int, int, np.ndarray] | None]]
+                   ) -> list[ObjectMasks]:
+    size = (scene.camera.width, scene.camera.height)
+    out = [ObjectMasks.empty(scene.num_frames, size) for _ in scene.objects]
+    for k, owned in enumerate(per_frame):
+        for masks, m in zip(out, owned):
+            if m is not None:
+                masks.with_frame(k, *m)
+    return out
+
+
+def render_frames_and_masks(scene: SceneSpec, trajectories: list[Trajectory] | None = None
+                            ) -> tuple[np.ndarray, list[ObjectMasks]]:
+    """All frames (T, H, W, 3) uint8 and each object's ground-truth masks (in the order of
+    scene.objects, in the video's pixel grid), from one rendering pass; see the module docstring."""
+    frames, owned = [], []
+    for frame, m in _render(scene, trajectories, picture=True, masks=True):
+        frames.append(frame)
+        owned.append(m)
+    return np.stack(frames), _collect_masks(scene, owned)
+
+
+def render_masks(scene: SceneSpec, trajectories: list[Trajectory] | None = None) -> list[ObjectMasks]:
+    """Each object's ground-truth masks without drawing the picture (the same masks as
+    `render_frames_and_masks`)."""
+    return _collect_masks(scene, [m for _, m in _render(scene, trajectories, picture=False, masks=True)])
 
 
 # --- ground truth ---------------------------------------------------------------------------------
@@ -310,8 +376,12 @@ def _visible(camera: PinholeCamera, pos: np.ndarray, radius_m: float, offsets: n
     return ok & inside
 
 
-def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None = None) -> PhysicsTracks:
+def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None = None, *,
+                        masks: Sequence[ObjectMasks] | None = None) -> PhysicsTracks:
     """What really happened, as PhysicsTracks (camera frame, exact instantaneous speeds).
+
+    Each object carries its ground-truth masks (`masks`, mask_source "ground_truth"): pass the ones
+    `render_frames_and_masks` gave with the frames, or leave None to compute them (`render_masks`).
 
     mass_source is "prior": the masses come from the generator's object catalog (typical masses),
     they were not measured or typed by a user; `estimator.ground_truth` is true and each object's
@@ -319,6 +389,9 @@ def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None 
     `extra` the full contact (plane, position, velocity vectors, mass, materials, visibility).
     """
     trajectories = simulate_scene(scene) if trajectories is None else trajectories
+    masks = render_masks(scene, trajectories) if masks is None else list(masks)
+    if len(masks) != len(scene.objects):
+        raise ValueError(f"ground_truth_tracks: {len(masks)} masks for {len(scene.objects)} objects")
     t = scene.frame_times_s
     offsets = shake_offsets_px(scene)
     objects = []
@@ -365,6 +438,8 @@ def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None 
             size_m=obj.kind.size_m,
             size_source="prior",
             box_xyxy_px=_boxes(scene.camera, pos, obj.kind.size_m / 2, offsets, vis),
+            mask_source="ground_truth",
+            masks=masks[i],
             extra={
                 "shape": obj.kind.shape,
                 "restitution": obj.body.restitution,
@@ -431,5 +506,5 @@ def with_overrides(scene: SceneSpec, **changes) -> SceneSpec:
 
 __all__ = [
     "SceneObject", "SceneSpec", "sample_scene", "scene_seed", "simulate_scene", "iter_frames", "render_frames",
-    "ground_truth_tracks", "shake_offsets_px", "with_overrides",
+    "render_frames_and_masks", "render_masks", "ground_truth_tracks", "shake_offsets_px", "with_overrides",
 ]

@@ -1,0 +1,130 @@
+"""Scoring estimated masks against the synthetic ground truth (the logic behind bench/mask_iou.py)."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from pavas_core.errors import BadInputError
+from pavas_core.physics.masks import FrameMask, ObjectMasks
+from pavas_core.physics.tracks import Geometry, ObjectTrack, PhysicsTracks
+from pavas_core.scenes.evaluate import frame_iou, match_masks
+from pavas_core.scenes.scene import ground_truth_tracks, with_overrides
+
+W, H, T = 64, 48, 4
+
+
+def _square(x0: int, y0: int, side: int, grid=(W, H)) -> np.ndarray:
+    m = np.zeros((grid[1], grid[0]), bool)
+    m[y0 : y0 + side, x0 : x0 + side] = True
+    return m
+
+
+def _tracks(per_object: list[ObjectMasks | None], ids: list[int] | None = None) -> PhysicsTracks:
+    ids = list(range(len(per_object))) if ids is None else ids
+    objects = [ObjectTrack(id=i, name="ball", action="bouncing", mass_kg=1.0, mass_source="prior",
+                           speed_mps=[None] * T, centroid_m=[None] * T, masks=m,
+                           mask_source=None if m is None else "ground_truth")
+               for i, m in zip(ids, per_object)]
+    return PhysicsTracks(fps=30.0, num_frames=T, width=W, height=H, objects=objects,
+                         geometry=Geometry("pinhole", "user")).validate()
+
+
+def _still(mask: np.ndarray) -> ObjectMasks:
+    return ObjectMasks.from_dense([mask] * T)
+
+
+def test_iou_of_a_square_and_its_one_pixel_shift_is_nine_elevenths():
+    a = ObjectMasks.from_dense([_square(10, 10, 10)]).frames[0]
+    b = ObjectMasks.from_dense([_square(11, 10, 10)]).frames[0]
+    far = ObjectMasks.from_dense([_square(40, 30, 5)]).frames[0]
+    assert frame_iou(a, b) == pytest.approx(90 / 110)
+    assert frame_iou(a, a) == 1.0 and frame_iou(a, far) == 0.0
+    assert frame_iou(a, FrameMask(12, 12, np.ones((6, 6), bool))) == pytest.approx(36 / 100)
+
+
+def test_each_estimate_is_matched_to_the_true_object_it_overlaps_most():
+    truth = _tracks([_still(_square(5, 5, 10)), _still(_square(40, 20, 12))])
+    estimate = _tracks([
+        _still(_square(50, 2, 4)),  # a decoy that overlaps nothing
+        _still(_square(41, 20, 12)),  # object 1 shifted by a pixel: IoU 132/156
+        _still(_square(6, 6, 8)),  # object 0 eroded by a pixel: IoU 64/100
+    ], ids=[7, 8, 9])
+    m = match_masks(truth, estimate)
+    assert sorted(m.pairs) == [(0, 9, pytest.approx(0.64)), (1, 8, pytest.approx(132 / 156))]
+    s = m.summary()
+    assert s["matched_frames"] == s["truth_frames"] == 2 * T and s["miss_rate"] == 0.0
+    assert s["iou_median"] == pytest.approx((0.64 + 132 / 156) / 2) and s["iou_p10"] == pytest.approx(0.64)
+    assert s["matched_objects"] == 2 and s["estimated_objects"] == 3
+
+
+def test_one_to_one_matching_maximises_the_total_not_each_greedy_choice():
+    # truth A is covered best by estimate X, but X is the only one that covers B at all:
+    # greedy (A→X) would leave B unmatched; the assignment gives A→Y, B→X
+    a, b = _square(10, 10, 10), _square(18, 10, 10)
+    x = a | b  # spans both
+    y = _square(10, 10, 6)
+    m = match_masks(_tracks([_still(a), _still(b)]), _tracks([_still(x), _still(y)], ids=[20, 21]))
+    assert sorted((t, e) for t, e, _ in m.pairs) == [(0, 21), (1, 20)]
+
+
+def test_missed_and_extra_frames():
+    truth_frames = [_square(10, 10, 8), _square(11, 10, 8), None, _square(13, 10, 8)]
+    est_frames = [_square(10, 10, 8), None, _square(12, 10, 8), None]
+    m = match_masks(_tracks([ObjectMasks.from_dense(truth_frames, (W, H))]),
+                    _tracks([ObjectMasks.from_dense(est_frames, (W, H))]))
+    assert m.ious == [1.0] and m.truth_frames == 3 and m.missed_frames == 2 and m.extra_frames == 1
+    assert m.miss_rate == pytest.approx(2 / 3)
+
+
+def test_an_estimate_without_masks_misses_everything_and_says_so():
+    truth = _tracks([_still(_square(10, 10, 8))])
+    m = match_masks(truth, _tracks([None]))
+    assert m.estimates_with_masks == 0 and m.estimated_objects == 1 and m.pairs == []
+    assert m.miss_rate == 1.0 and np.isnan(m.summary()["iou_median"])
+    with pytest.raises(BadInputError, match="without masks"):
+        match_masks(_tracks([None]), truth)
+
+
+def test_masks_are_compared_in_the_coarser_grid():
+    truth = _tracks([_still(_square(10, 10, 20))])  # 64x48
+    coarse = truth.objects[0].masks.resized((32, 24))  # what an estimator at half size would give
+    assert coarse.grid_size == (32, 24) and coarse.frames[0].area_px == 100
+    m = match_masks(truth, _tracks([coarse]))
+    assert m.ious == [1.0] * T
+
+
+def _one_pixel_off(masks: ObjectMasks, how: str) -> tuple[ObjectMasks, list[float]]:
+    """`masks` shifted one pixel to the right or eroded by one pixel, and each frame's IoU with them."""
+    out, ious = ObjectMasks.empty(masks.num_frames, masks.grid_size), []
+    for k in range(masks.num_frames):
+        d = masks.dense(k)
+        if d is None:
+            continue
+        if how == "shift":
+            fake = np.zeros_like(d)
+            fake[:, 1:] = d[:, :-1]  # pixels pushed off the edge are lost
+        else:
+            fake = ndimage.binary_erosion(d)
+        out.frames[k] = ObjectMasks.from_dense([fake]).frames[0]
+        if out.frames[k] is not None:
+            ious.append((d & fake).sum() / (d | fake).sum())
+    return out, ious
+
+
+@pytest.mark.parametrize("how", ["shift", "erode"])
+def test_ground_truth_one_pixel_off_scores_its_known_iou(make_tiny_scene, how):
+    """A fake estimator on a real scene: the truth one pixel off, in reverse order, under other ids."""
+    scene = with_overrides(make_tiny_scene(2), shutter_fraction=0.3, shake_amplitude_px=1.0)
+    truth = ground_truth_tracks(scene)
+    n = len(truth.objects)
+    assert n >= 2
+    est = PhysicsTracks.from_json(truth.to_json())
+    expected = []
+    for obj, true_obj in zip(est.objects, reversed(truth.objects)):
+        obj.id += 100
+        obj.masks, ious = _one_pixel_off(true_obj.masks, how)
+        expected += ious
+    result = match_masks(truth, est)
+    assert sorted(p[:2] for p in result.pairs) == [(i, 100 + n - 1 - i) for i in range(n)]
+    assert sorted(result.ious) == pytest.approx(sorted(expected))
+    assert 0.5 < np.median(result.ious) < 0.98
