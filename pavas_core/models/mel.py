@@ -72,7 +72,8 @@ def slaney_mel_filters(config: MelConfig) -> torch.Tensor:
 
 
 class MelConverter(nn.Module):
-    """waveform (B, T) or (T,) in [−1, 1] at `config.sample_rate_hz` → log-mel (B, n_mels, T // hop), fp32."""
+    """waveform (B, T) or (T,) in [−1, 1] at `config.sample_rate_hz` → log-mel (B, n_mels, T // hop), fp32
+    (fp64 after `.double()`)."""
 
     def __init__(self, config: MelConfig):
         super().__init__()
@@ -91,8 +92,10 @@ class MelConverter(nn.Module):
                 f"waveform of {waveform.shape[-1]} samples is too short for the mel front-end "
                 f"(needs more than {c.pad} at {c.sample_rate_hz} Hz)"
             )
-        # STFT in fp32 whatever the caller's dtype: half-precision FFTs are not portable
-        x = waveform.to(device=self.window.device, dtype=torch.float32).clamp(-1.0, 1.0)
+        # STFT in fp32 whatever the caller's dtype: half-precision FFTs are not portable. A module
+        # made fp64 (`.double()`) computes in fp64 (the tests measure fp32 rounding against it).
+        dtype = torch.float64 if self.window.dtype == torch.float64 else torch.float32
+        x = waveform.to(device=self.window.device, dtype=dtype).clamp(-1.0, 1.0)
         x = F.pad(x.unsqueeze(1), (c.pad, c.pad), mode="reflect").squeeze(1)
         spec = torch.stft(
             x,

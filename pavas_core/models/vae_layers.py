@@ -37,8 +37,8 @@ def fold_mp_weight(raw: torch.Tensor) -> torch.Tensor:
 
 
 def pixel_norm(x: torch.Tensor, dim: int = 1) -> torch.Tensor:
-    """x / (ε + ‖x‖_dim / √n): unit RMS along `dim` (the norm is taken in fp32, as in EDM2)."""
-    norm = torch.linalg.vector_norm(x, dim=dim, keepdim=True, dtype=torch.float32)
+    """x / (ε + ‖x‖_dim / √n): unit RMS along `dim` (the norm is taken in at least fp32, as in EDM2)."""
+    norm = torch.linalg.vector_norm(x, dim=dim, keepdim=True, dtype=torch.promote_types(x.dtype, torch.float32))
     return x / (norm * (1 / math.sqrt(x.shape[dim])) + NORM_EPS).to(x.dtype)
 
 

@@ -16,10 +16,9 @@ from pavas_core.models.bigvgan import (
     expected_bigvgan_tensors,
     fold_weight_norm,
 )
+from tolerances import assert_matches_golden, assert_same_computation, float64_twin
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "bigvgan"
-GOLDEN_ATOL = 1e-5  # waveforms are bounded by 1, so this is also the relative error
-
 
 
 def _fixture(name):
@@ -32,8 +31,8 @@ def _fixture(name):
 def test_matches_mmaudio_bigvgan_golden(name):
     weights, mel, expected = _fixture(name)
     wave = bigvgan_from_state_dict(weights)(mel)
-    assert wave.shape == expected.shape
-    assert (wave - expected).abs().max() < GOLDEN_ATOL
+    fp64 = bigvgan_from_state_dict(weights, dtype=torch.float64)(mel.double())
+    assert_matches_golden(wave, expected, fp64, f"{name} waveform")
 
 
 def test_configuration_is_read_from_shapes():
@@ -95,7 +94,8 @@ def test_weight_norm_folding_equals_torch_weight_norm():
             normed.parametrizations.weight.original0.uniform_(0.5, 2.0)
         g = normed.parametrizations.weight.original0
         v = normed.parametrizations.weight.original1
-        assert torch.allclose(fold_weight_norm(g, v), normed.weight, atol=1e-6)
+        expected64 = float64_twin(normed).weight  # torch's own weight norm, in fp64
+        assert_same_computation(fold_weight_norm(g, v), normed.weight, expected64, "folded weight")
 
 
 def test_plain_weight_checkpoint_gives_the_same_waveform():
@@ -106,14 +106,14 @@ def test_plain_weight_checkpoint_gives_the_same_waveform():
             plain[k.replace("weight_g", "weight")] = fold_weight_norm(v, weights[k.replace("weight_g", "weight_v")])
         elif not k.endswith("weight_v"):
             plain[k] = v
-    assert (bigvgan_from_state_dict(plain)(mel) - expected).abs().max() < GOLDEN_ATOL
+    fp64 = bigvgan_from_state_dict(plain, dtype=torch.float64)(mel.double())
+    assert_matches_golden(bigvgan_from_state_dict(plain)(mel), expected, fp64, "waveform from plain weights")
 
 
 def _interleaved_reference(x, alpha, inv_beta):
-    """Upsample x2 → snake → downsample x2 written the direct way (interleaved signal)."""
+    """Upsample x2 → snake → downsample x2 written the direct way (interleaved signal), in x's dtype."""
     channels = x.shape[1]
-    f = torch.tensor(bigvgan_resample_filter(), dtype=torch.float64).view(1, 1, 12).expand(channels, 1, 12)
-    x = x.double()
+    f = torch.tensor(bigvgan_resample_filter(), dtype=x.dtype).view(1, 1, 12).expand(channels, 1, 12)
     up = 2 * F.conv_transpose1d(F.pad(x, (5, 5), mode="replicate"), f, stride=2, groups=channels)[..., 15:-15]
     y = up + inv_beta.view(1, -1, 1) * torch.sin(alpha.view(1, -1, 1) * up) ** 2
     return F.conv1d(F.pad(y, (5, 6), mode="replicate"), f, stride=2, groups=channels)
@@ -126,8 +126,9 @@ def test_polyphase_activation_equals_direct_resampling_including_edges(length):
     act.alpha.copy_(0.5 + torch.rand(4, generator=generator))
     act.inv_beta.copy_(0.5 + torch.rand(4, generator=generator))
     x = 3 * torch.randn(2, 4, length, generator=generator)
-    expected = _interleaved_reference(x, act.alpha.double(), act.inv_beta.double())
-    assert torch.allclose(act(x).double(), expected, atol=1e-5)
+    expected = _interleaved_reference(x, act.alpha, act.inv_beta)
+    expected64 = _interleaved_reference(x.double(), act.alpha.double(), act.inv_beta.double())
+    assert_same_computation(act(x), expected, expected64, "polyphase vs direct resampling")
 
 
 def test_resampling_filter_is_a_unit_gain_symmetric_lowpass():

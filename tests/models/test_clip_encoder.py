@@ -26,6 +26,7 @@ from pavas_core.models.clip_encoder import (  # noqa: E402
     make_tokenizer,
     text_token_states,
 )
+from tolerances import assert_follows_fp32, assert_same_computation, float64_twin  # noqa: E402
 
 # A ViT-H-14-378 in miniature: patch 14 on a 56-px model, fed 62-px frames (as 384 px feed 378).
 TINY_CONFIG = {
@@ -72,6 +73,17 @@ def encoder(tiny_model, tokenizer):
     return ClipEncoder(tiny_model, tokenizer)
 
 
+@pytest.fixture(scope="module")
+def tiny_model64(tiny_model):
+    """The same model in float64: its outputs set the fp32 spread of each comparison."""
+    return float64_twin(tiny_model)
+
+
+@pytest.fixture(scope="module")
+def encoder64(tiny_model64, tokenizer):
+    return ClipEncoder(tiny_model64, tokenizer)
+
+
 def manual_text_states(model, tokens):
     """MMAudio's patch_clip: token + positional embedding → causal transformer → ln_final → L2."""
     x = model.token_embedding(tokens) + model.positional_embedding
@@ -79,14 +91,15 @@ def manual_text_states(model, tokens):
     return F.normalize(model.ln_final(x), dim=-1)
 
 
-def test_text_features_are_all_77_normalised_token_states(encoder, tiny_model, tokenizer):
+def test_text_features_are_all_77_normalised_token_states(encoder, tiny_model, tiny_model64, tokenizer):
     prompts = ["a glass bottle shatters on concrete", ""]
     states = encode_text(encoder, prompts)
     assert states.shape == (2, 77, 48)
     torch.testing.assert_close(states.norm(dim=-1), torch.ones(2, 77))
     with torch.no_grad():
         expected = manual_text_states(tiny_model, tokenizer(prompts))
-    torch.testing.assert_close(states, expected, rtol=1e-5, atol=1e-5)
+        expected64 = manual_text_states(tiny_model64, tokenizer(prompts))
+    assert_same_computation(states, expected, expected64, "text states vs the formula written out")
     # Not the pooled end-of-text embedding: positions differ from each other.
     assert (states[0, 1] - states[0, 5]).abs().max() > 1e-3
 
@@ -97,7 +110,7 @@ def test_tokenizer_is_open_clip_bpe_with_77_tokens(tokenizer):
     assert tokens[0, 0].item() == 49406 and 49407 in tokens[0].tolist()  # start / end of text
 
 
-def test_image_features_equal_encode_image_normalised_per_frame(encoder, tiny_model):
+def test_image_features_equal_encode_image_normalised_per_frame(encoder, tiny_model, tiny_model64):
     torch.manual_seed(1)
     frames = torch.randn(2, 5, 3, FRAME_PX, FRAME_PX)
     calls = []
@@ -105,22 +118,22 @@ def test_image_features_equal_encode_image_normalised_per_frame(encoder, tiny_mo
     assert features.shape == (2, 5, 32)
     with torch.no_grad():
         expected = tiny_model.encode_image(frames.reshape(10, 3, FRAME_PX, FRAME_PX), normalize=True).reshape(2, 5, 32)
-    torch.testing.assert_close(features, expected, rtol=1e-5, atol=1e-5)
+        expected64 = tiny_model64.encode_image(frames.reshape(10, 3, FRAME_PX, FRAME_PX).double(), normalize=True)
+    assert_same_computation(features, expected, expected64.reshape(2, 5, 32), "features vs open_clip's encode_image")
     torch.testing.assert_close(features.norm(dim=-1), torch.ones(2, 5))
     assert calls == [(3, 10), (6, 10), (9, 10), (10, 10)]
 
 
-def test_oversized_input_uses_only_the_top_left_patch_grid_like_384_into_378(encoder):
+def test_oversized_input_uses_only_the_top_left_patch_grid_like_384_into_378(encoder, encoder64):
     torch.manual_seed(2)
     frames = torch.randn(1, 2, 3, FRAME_PX, FRAME_PX)
     cropped = frames[..., :56, :56].clone()
     changed_margin = frames.clone()
     changed_margin[..., 56:, :] = 5.0
     changed_margin[..., :, 56:] = -5.0
-    torch.testing.assert_close(encoder.encode_frames(frames), encoder.encode_frames(cropped), rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(
-        encoder.encode_frames(frames), encoder.encode_frames(changed_margin), rtol=1e-5, atol=1e-5
-    )
+    expected, expected64 = encoder.encode_frames(cropped), encoder64.encode_frames(cropped)
+    assert_same_computation(encoder.encode_frames(frames), expected, expected64, "oversized frames vs cropped")
+    assert_same_computation(encoder.encode_frames(changed_margin), expected, expected64, "changed margin vs cropped")
 
 
 def test_frames_that_do_not_give_the_patch_grid_are_rejected(encoder):
@@ -130,14 +143,21 @@ def test_frames_that_do_not_give_the_patch_grid_are_rejected(encoder):
         encoder.encode_frames(torch.zeros(1, 3, 70, 70))
 
 
-def test_loads_strictly_from_safetensors_and_reproduces_features(tiny_model, tokenizer, tmp_path):
+def test_loads_strictly_from_safetensors_and_reproduces_features(tiny_model, encoder64, tokenizer, tmp_path):
     path = tmp_path / "tiny_clip.safetensors"
     save_file({k: v.contiguous() for k, v in tiny_model.state_dict().items()}, str(path))
     loaded = load_clip_model(path, model_config=TINY_CONFIG)
+    loaded_state, state = loaded.state_dict(), tiny_model.state_dict()
+    assert loaded_state.keys() == state.keys() and all(torch.equal(loaded_state[k], state[k]) for k in state)
+    # Equal weights can still round differently (kernels choose paths by memory alignment)
     original, copy = ClipEncoder(tiny_model, tokenizer), ClipEncoder(loaded, tokenizer)
     frames = torch.randn(1, 2, 3, FRAME_PX, FRAME_PX)
-    torch.testing.assert_close(copy.encode_frames(frames), original.encode_frames(frames), rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(copy.encode_text(["rain"]), original.encode_text(["rain"]), rtol=1e-5, atol=1e-5)
+    assert_same_computation(
+        copy.encode_frames(frames), original.encode_frames(frames), encoder64.encode_frames(frames), "image features"
+    )
+    assert_same_computation(
+        copy.encode_text(["rain"]), original.encode_text(["rain"]), encoder64.encode_text(["rain"]), "text states"
+    )
     assert torch.equal(loaded.attn_mask, tiny_model.attn_mask)
 
 
@@ -177,8 +197,8 @@ def test_half_precision_features_are_close_to_fp32(tiny_model, tokenizer, dtype)
     image_half = half.encode_frames(frames)
     text_half = half.encode_text(["thunder"])
     assert image_half.dtype == dtype and text_half.dtype == dtype
-    assert (image_half.float() - full.encode_frames(frames)).abs().max() < 0.05
-    assert (text_half.float() - full.encode_text(["thunder"])).abs().max() < 0.05
+    assert_follows_fp32(image_half, full.encode_frames(frames), dtype, "image features")
+    assert_follows_fp32(text_half, full.encode_text(["thunder"]), dtype, "text states")
 
 
 def test_released_architecture_comes_from_the_bundled_config():
@@ -201,20 +221,23 @@ def test_hub_references_are_refused():
         make_tokenizer("hf-hub:apple/DFN5B-CLIP-ViT-H-14-384")
 
 
-def test_text_states_come_from_ln_final_of_open_clip_encode_text(tiny_model, tokenizer):
+def test_text_states_come_from_ln_final_of_open_clip_encode_text(tiny_model, tiny_model64, tokenizer):
     tokens = tokenizer(["metal clang"])
+    eot = tokens.argmax(dim=-1)  # end-of-text position
+
+    def unnormalised_states(model):
+        x = model.token_embedding(tokens) + model.positional_embedding
+        return model.ln_final(model.transformer(x, attn_mask=model.attn_mask))
+
     with torch.no_grad():
         states = text_token_states(tiny_model, tokens)
         pooled = tiny_model.encode_text(tokens)  # open_clip's own pooled + projected feature
-    eot = tokens.argmax(dim=-1)  # end-of-text position
-    with torch.no_grad():
-        unnormalised = tiny_model.ln_final(
-            tiny_model.transformer(
-                tiny_model.token_embedding(tokens) + tiny_model.positional_embedding, attn_mask=tiny_model.attn_mask
-            )
-        )
-    torch.testing.assert_close(unnormalised[0, eot] @ tiny_model.text_projection, pooled, rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(states, F.normalize(unnormalised, dim=-1), rtol=1e-5, atol=1e-5)
+        pooled64 = tiny_model64.encode_text(tokens)
+        unnormalised, unnormalised64 = unnormalised_states(tiny_model), unnormalised_states(tiny_model64)
+    projected = unnormalised[0, eot] @ tiny_model.text_projection
+    assert_same_computation(projected, pooled, pooled64, "projected end-of-text state vs open_clip's encode_text")
+    normalised64 = F.normalize(unnormalised64, dim=-1)
+    assert_same_computation(states, F.normalize(unnormalised, dim=-1), normalised64, "states captured at ln_final")
 
 
 def test_missing_open_clip_gives_a_clear_error(monkeypatch):

@@ -8,6 +8,7 @@ from safetensors.torch import load_file
 
 from pavas_core.errors import BadInputError
 from pavas_core.models.mmaudio import AdaLNDelta, Conditions, load_mmaudio_network, sequence_lengths
+from tolerances import assert_same_computation, float64_twin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mmaudio"
 
@@ -145,20 +146,29 @@ def test_duration_changes_the_clip_rope_alignment(net):
 
 
 def test_samples_in_a_batch_are_independent(net, io):
+    inputs = [io[k][1:] for k in ("latent", "t", "clip_f", "sync_f", "text_f")]
     with torch.inference_mode():
         both = net.velocity(io["latent"], io["t"], io["clip_f"], io["sync_f"], io["text_f"])
-        second = net.velocity(io["latent"][1:], io["t"][1:], io["clip_f"][1:], io["sync_f"][1:], io["text_f"][1:])
-    torch.testing.assert_close(both[1:], second, atol=1e-5, rtol=0)
+        second = net.velocity(*inputs)
+        second64 = float64_twin(net).velocity(*(x.double() for x in inputs))
+    assert_same_computation(both[1:], second, second64, "second sample of a batch of two vs alone")
 
 
 def test_stacked_conditions_share_one_latent(net, io, conditions):
     empty = net.get_empty_conditions(2, clip_len=16, sync_len=40)
+    net64 = float64_twin(net)
     with torch.inference_mode():
         stacked = net.predict_flow(io["latent"], io["t"], Conditions.concat([conditions, empty]))
         separate = torch.cat(
             [net.predict_flow(io["latent"], io["t"], conditions), net.predict_flow(io["latent"], io["t"], empty)]
         )
-    torch.testing.assert_close(stacked, separate, atol=1e-5, rtol=0)
+        latent64 = io["latent"].double()
+        conditions64 = net64.preprocess_conditions(io["clip_f"].double(), io["sync_f"].double(), io["text_f"].double())
+        empty64 = net64.get_empty_conditions(2, clip_len=16, sync_len=40)
+        separate64 = torch.cat(
+            [net64.predict_flow(latent64, io["t"], conditions64), net64.predict_flow(latent64, io["t"], empty64)]
+        )
+    assert_same_computation(stacked, separate, separate64, "conditional and empty branches stacked vs separate")
 
 
 def test_empty_conditions_are_the_learned_empty_features(net):

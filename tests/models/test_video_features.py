@@ -21,6 +21,7 @@ from pavas_core.models.video_features import (
     select_encoder_frames,
 )
 from pavas_core.video.clip import Clip
+from tolerances import fp32_rounding_bound
 
 DURATIONS_S = (1.0, 4.5, 8.0, 10.0)
 
@@ -195,8 +196,10 @@ def test_preprocessing_matches_mmaudio_torchvision_transforms_bit_for_bit():
             SYNC_SIZE_PX,
             SYNC_SIZE_PX,
         )
-        torch.testing.assert_close(clip_ours, clip_ref, rtol=0, atol=1e-6)
-        torch.testing.assert_close(sync_ours, sync_ref, rtol=0, atol=1e-6)
+        # The resized uint8 pictures must be equal; then each side scales, subtracts the mean and divides
+        # by the std in fp32 (3 roundings each, in whatever order and fusion its kernels use).
+        for ours, ref in ((clip_ours, clip_ref), (sync_ours, sync_ref)):
+            torch.testing.assert_close(ours, ref, rtol=0, atol=fp32_rounding_bound(6, ref.abs().max().item()))
 
 
 def test_float_frames_are_quantised_like_decoded_uint8_frames():
