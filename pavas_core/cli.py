@@ -2,18 +2,23 @@
 
 Verb modules are imported only when used (fast start, and a broken optional part cannot take the
 other verbs down). Each exposes ``add_arguments(parser)`` and ``main(args) -> int``.
-Expected failures (:class:`PavasError`) print one line and exit 2; nothing prints a traceback
-unless ``--debug`` is given.
+Expected failures print one line and exit 2: :class:`PavasError`, an operating-system error about a
+file (a full disk, a read-only folder: the user's environment, not a bug), and a number option
+that is not finite (argparse's float() accepts "nan" and "inf"). Nothing prints a traceback unless
+``--debug`` is given. SIGTERM and SIGHUP stop a verb like Ctrl-C does: temporary files are removed
+and no partial output is left (exit status 128 + the signal number).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import signal
 import sys
 
 from . import __version__
-from .errors import PavasError
+from .errors import BadInputError, PavasError
 
 # verb -> (module, one-line help)
 VERBS: dict[str, tuple[str, str]] = {
@@ -35,6 +40,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """A termination signal arrived; raised in the main thread so that clean-up code runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, _frame) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (like SIGINT raises KeyboardInterrupt)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            signal.signal(signum, _raise_terminated)
+
+
+class VerbParser(argparse.ArgumentParser):
+    """argparse, with its usage errors raised as one-line BadInputErrors (exit status 2 like any
+    other refused input) instead of a usage block and a separate "prog: error:" line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise BadInputError(f"{message} (see python -m pavas_core {self.prog.split()[-1]} --help)")
+
+
+def check_finite_numbers(args: argparse.Namespace) -> None:
+    """Refuse NaN and infinite values in any float option of any verb (one rule for all)."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                option = "--" + name.replace("_", "-")
+                raise BadInputError(f"{option} must be a finite number, got {item}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -47,22 +90,40 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     verb = argv[0]
     module_name, help_text = VERBS[verb]
+    install_signal_handlers()
     try:
         module = importlib.import_module(module_name)
-        parser = argparse.ArgumentParser(prog=f"python -m pavas_core {verb}", description=help_text)
+        parser = VerbParser(prog=f"python -m pavas_core {verb}", description=help_text)
         module.add_arguments(parser)
         args = parser.parse_args(argv[1:])
+        check_finite_numbers(args)
         return int(module.main(args) or 0)
     except PavasError as exc:
         if debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment (disk full, permissions, a vanished file), not a bug
+        if debug:
+            raise
+        from .fileio import describe_os_error
+
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"terminated by signal {exc.signum}; no output was written", file=sys.stderr)
+        return 128 + exc.signum
     except Exception as exc:  # a bug, not a user error: still one line, with a way to see more
         if debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message on one line (file names and JSON excerpts may hold line breaks)."""
+    return " ".join(str(exc).split("\n"))

@@ -9,14 +9,14 @@ no partial file behind.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BadInputError
-from .fileio import atomic_output
+from .fileio import OutputSet
+from .limits import MAX_PICTURE_SIDE_PX, MIN_ANALYSIS_SIDE_PX
 from .progress import ConsoleProgress
 
 SUPPORTED_SAMPLE_RATES_HZ = (16000, 44100, 48000)
@@ -48,15 +48,22 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_outputs(wav: Path, mux: Path | None, physics: Path | None, video: Path) -> None:
+def _check_outputs(wav: Path, mux: Path | None) -> None:
     if wav.suffix.lower() != ".wav":
         raise BadInputError(f"output must be a .wav file, got {wav.name!r}")
     if mux is not None and mux.suffix.lower() not in MUX_SUFFIXES:
         raise BadInputError(f"--mux output must end in one of {', '.join(MUX_SUFFIXES)}, got {mux.name!r}")
-    resolved_in = video.resolve()
-    for out in (wav, mux, physics):
-        if out is not None and out.resolve() == resolved_in:
-            raise BadInputError(f"refusing to overwrite the input video with an output: {out}")
+
+
+def _check_options(options: RunOptions) -> None:
+    if options.sample_rate_hz not in SUPPORTED_SAMPLE_RATES_HZ:
+        raise BadInputError(f"sample rate must be one of {SUPPORTED_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
+    side = options.analysis_max_side
+    if isinstance(side, bool) or not isinstance(side, int) or not MIN_ANALYSIS_SIDE_PX <= side <= MAX_PICTURE_SIDE_PX:
+        raise BadInputError(
+            f"the analysis size must be a whole number of pixels from {MIN_ANALYSIS_SIDE_PX} to {MAX_PICTURE_SIDE_PX}, "
+            f"got {side!r}"
+        )
 
 
 def run_job(
@@ -69,17 +76,27 @@ def run_job(
     progress_factory=None,
 ) -> RunResult:
     """Run the weight-free main job. `progress_factory(label) -> ProgressCallback | None`."""
+    video_path, wav_path = Path(video_path), Path(wav_path)
+    mux_path = Path(mux_path) if mux_path is not None else None
+    physics_path = Path(physics_path) if physics_path is not None else None
+    _check_options(options)
+    _check_outputs(wav_path, mux_path)
+    # Every output is reserved now (refused if it names the input or another output) and committed
+    # only when all are written: a failed or interrupted run leaves nothing behind.
+    with OutputSet(inputs=[video_path]) as outputs:
+        tmp_wav = outputs.add(wav_path, "WAV output")
+        tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None
+        tmp_mux = outputs.add(mux_path, "--mux output") if mux_path is not None else None
+        return _run(video_path, tmp_wav, tmp_json, tmp_mux, wav_path, mux_path, physics_path, options,
+                    progress_factory)
+
+
+def _run(video_path, tmp_wav, tmp_json, tmp_mux, wav_path, mux_path, physics_path, options, progress_factory):
     from .physics.estimate import EstimateOptions, estimate_physics
     from .physics.edit import edit_physics
     from .synth import render_foley
     from .video import AudioTrack, mux_audio, read_video, write_wav
 
-    video_path, wav_path = Path(video_path), Path(wav_path)
-    mux_path = Path(mux_path) if mux_path is not None else None
-    physics_path = Path(physics_path) if physics_path is not None else None
-    if options.sample_rate_hz not in SUPPORTED_SAMPLE_RATES_HZ:
-        raise BadInputError(f"sample rate must be one of {SUPPORTED_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
-    _check_outputs(wav_path, mux_path, physics_path, video_path)
     progress = progress_factory or (lambda label: None)
     timings: dict[str, float] = {}
 
@@ -106,15 +123,11 @@ def run_job(
     timings["synthesize_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    with contextlib.ExitStack() as stack:  # every output is committed only when all succeeded
-        tmp_wav = stack.enter_context(atomic_output(wav_path))
-        write_wav(tmp_wav, audio)
-        if physics_path is not None:
-            tmp_json = stack.enter_context(atomic_output(physics_path))
-            tmp_json.write_text(tracks.to_json())
-        if mux_path is not None:
-            tmp_mux = stack.enter_context(atomic_output(mux_path))
-            mux_audio(video_path, audio, tmp_mux)
+    write_wav(tmp_wav, audio)
+    if tmp_json is not None:
+        tracks.save(tmp_json)
+    if tmp_mux is not None:
+        mux_audio(video_path, audio, tmp_mux)
     timings["write_s"] = time.perf_counter() - t0
 
     return RunResult(

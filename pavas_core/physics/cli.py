@@ -26,9 +26,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..fileio import OutputSet
     from ..video import read_video
     from .estimate import EstimateOptions, estimate_physics
 
+    with OutputSet(inputs=[args.video]) as outputs:  # refuses -o VIDEO; written whole or not at all
+        tracks = _estimate(args, outputs.add(args.output, "physics output"), read_video, EstimateOptions,
+                           estimate_physics)
+    n_imp = sum(len(o.impacts) for o in tracks.objects)
+    print(f"wrote {args.output}: {len(tracks.objects)} objects, {n_imp} impacts, "
+          f"scale from {tracks.geometry.metric_scale_source}")
+    for w in tracks.warnings:
+        print(f"note: {w}")
+    return 0
+
+
+def _estimate(args, tmp_output, read_video, EstimateOptions, estimate_physics):
     clip = read_video(args.video, max_side=args.analysis_size, with_audio=False,
                       progress=ConsoleProgress("decode"))
     options = EstimateOptions(
@@ -41,13 +54,8 @@ def main(args: argparse.Namespace) -> int:
         analysis_max_side=args.analysis_size,
     )
     tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
-    tracks.save(args.output)
-    n_imp = sum(len(o.impacts) for o in tracks.objects)
-    print(f"wrote {args.output}: {len(tracks.objects)} objects, {n_imp} impacts, "
-          f"scale from {tracks.geometry.metric_scale_source}")
-    for w in tracks.warnings:
-        print(f"note: {w}")
-    return 0
+    tracks.save(tmp_output)
+    return tracks
 
 
 def _one_or_list(values: list[float] | None):
