@@ -16,6 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..errors import BadInputError
+from ..limits import MAX_OBJECTS, MIN_ANALYSIS_SIDE_PX, check_analysis_size
 from ..progress import ProgressCallback, report
 from ..video.clip import Clip, frames_to_uint8
 from .flight import FLIGHT, FlightFit, fit_flights
@@ -251,10 +252,20 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     fps = float(clip.fps)
     warnings: list[str] = []
 
+    if isinstance(opts.analysis_max_side, bool) or not isinstance(opts.analysis_max_side, int) \
+            or opts.analysis_max_side < MIN_ANALYSIS_SIDE_PX:
+        raise BadInputError(f"estimate: the analysis size must be a whole number of at least {MIN_ANALYSIS_SIDE_PX} px, "
+                            f"got {opts.analysis_max_side!r}")
+    if isinstance(opts.max_objects, bool) or not isinstance(opts.max_objects, int) \
+            or not 1 <= opts.max_objects <= MAX_OBJECTS:
+        raise BadInputError(f"estimate: max_objects must be a whole number from 1 to {MAX_OBJECTS}, "
+                            f"got {opts.max_objects!r}")
+    check_analysis_size(width, height, "estimate: the clip's frames")
     small, sx = _resize_frames(frames, opts.analysis_max_side)
     # user pixel hints are in the video's own pixels: source → clip → analysis grid
     source_to_analysis = sx * (width / clip.source_size[0] if clip.source_size else 1.0)
     ha, wa = small.shape[1:3]
+    check_analysis_size(wa, ha, f"estimate: frames analysed at {opts.analysis_max_side} px")
     total = n_frames + 2
 
     def seg_progress(done: int, _total: int):

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import BadInputError
+from ..limits import MAX_DURATION_S, MAX_IMPACTS, MAX_OBJECTS
 
 SCHEMA_VERSION = 1
 MASS_SOURCES = ("prior", "vlm", "user")
@@ -34,6 +35,24 @@ class Impact:
     delta_ke_j: float  # ½·m·(v_before² − v_after²)
     confidence: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # producer-specific fields, kept on load
+
+
+def _json_list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise BadInputError(f"physics: {where} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _json_object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise BadInputError(f"physics: {where} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _json_number(value: Any, where: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInputError(f"physics: {where} must be a number, got {value!r}")
+    return value
 
 
 def _impact_from_dict(d: dict[str, Any]) -> Impact:
@@ -89,11 +108,22 @@ class PhysicsTracks:
         return self.num_frames / self.fps
 
     def validate(self) -> "PhysicsTracks":
-        """Raise BadInputError on values no consumer can use (NaN mass, wrong lengths, ...)."""
+        """Raise BadInputError on values no consumer can use (wrong types, NaN mass, wrong lengths, ...)."""
+        from ..typecheck import check_dataclass
+
+        check_dataclass(self, "physics")
+        if len(self.objects) > MAX_OBJECTS:
+            raise BadInputError(f"physics: {len(self.objects)} objects, more than the limit of {MAX_OBJECTS}")
+        num_impacts = sum(len(o.impacts) for o in self.objects)
+        if num_impacts > MAX_IMPACTS:
+            raise BadInputError(f"physics: {num_impacts} impacts, more than the limit of {MAX_IMPACTS}")
         if not (self.fps > 0 and math.isfinite(self.fps)):
             raise BadInputError(f"physics: fps must be a positive number, got {self.fps!r}")
         if self.num_frames < 0 or self.width <= 0 or self.height <= 0:
             raise BadInputError("physics: num_frames, width and height must be positive")
+        if self.duration_s > MAX_DURATION_S:
+            raise BadInputError(f"physics: {self.num_frames} frames at {self.fps:g} fps last {self.duration_s:g} s, "
+                                f"longer than the {MAX_DURATION_S:g} s limit")
         ids = [o.id for o in self.objects]
         if len(set(ids)) != len(ids):
             raise BadInputError(f"physics: object ids must be unique, got {ids}")
@@ -146,41 +176,41 @@ class PhysicsTracks:
             raise BadInputError(f"physics: unsupported schema {schema!r} (this version reads schema {SCHEMA_VERSION})")
         try:
             objects = []
-            for o in d["objects"]:
-                o = dict(o)
-                o["impacts"] = [_impact_from_dict(i) for i in o.get("impacts", [])]
+            for n, o in enumerate(_json_list(d["objects"], "objects")):
+                o = dict(_json_object(o, f"objects[{n}]"))
+                o["impacts"] = [_impact_from_dict(_json_object(i, f"objects[{n}].impacts[{k}]"))
+                                for k, i in enumerate(_json_list(o.get("impacts", []), f"objects[{n}].impacts"))]
+                _json_object(o.get("extra", {}), f"objects[{n}].extra")
                 known = {k: o.pop(k) for k in list(o) if k in ObjectTrack.__dataclass_fields__}
                 known.setdefault("extra", {}).update(o)  # unknown fields are kept, not dropped
                 objects.append(ObjectTrack(**known))
-            g = dict(d["geometry"])
+            g = dict(_json_object(d["geometry"], "geometry"))
+            _json_object(g.get("extra", {}), "geometry.extra")
             gk = {k: g.pop(k) for k in list(g) if k in Geometry.__dataclass_fields__}
             gk.setdefault("extra", {}).update(g)
             tracks = cls(
-                fps=float(d["fps"]),
-                num_frames=int(d["num_frames"]),
-                width=int(d["width"]),
-                height=int(d["height"]),
+                fps=float(_json_number(d["fps"], "fps")),
+                num_frames=int(_json_number(d["num_frames"], "num_frames")),
+                width=int(_json_number(d["width"], "width")),
+                height=int(_json_number(d["height"], "height")),
                 objects=objects,
                 geometry=Geometry(**gk),
-                warnings=list(d.get("warnings", [])),
-                estimator=dict(d.get("estimator", {})),
+                warnings=list(_json_list(d.get("warnings", []), "warnings")),
+                estimator=dict(_json_object(d.get("estimator", {}), "estimator")),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadInputError(f"physics: malformed physics.json ({type(exc).__name__}: {exc})") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise BadInputError(f"physics: malformed physics.json ({what})") from None
         return tracks.validate()
 
     @classmethod
     def from_json(cls, text: str) -> "PhysicsTracks":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"physics: not valid JSON ({exc})") from None
-        return cls.from_dict(d)
+        from ..fileio import parse_json
+
+        return cls.from_dict(parse_json(text, "physics"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "PhysicsTracks":
-        try:
-            text = open(path, encoding="utf-8").read()
-        except FileNotFoundError:
-            raise BadInputError(f"physics file not found: {path}") from None
-        return cls.from_json(text)
+        from ..fileio import read_json
+
+        return cls.from_dict(read_json(path, "physics file"))
