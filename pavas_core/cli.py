@@ -52,12 +52,24 @@ def _raise_terminated(signum, _frame) -> None:
     raise Terminated(signum)
 
 
-def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP raise :class:`Terminated` (like SIGINT raises KeyboardInterrupt)."""
+def install_signal_handlers() -> dict:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (like SIGINT raises KeyboardInterrupt).
+
+    Returns the previous handlers (for :func:`restore_signal_handlers`). Only in the main thread."""
+    previous = {}
     for name in ("SIGTERM", "SIGHUP"):
         signum = getattr(signal, name, None)
         if signum is not None:
-            signal.signal(signum, _raise_terminated)
+            try:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+            except ValueError:  # not the main thread: leave signals to whoever owns them
+                pass
+    return previous
+
+
+def restore_signal_handlers(previous: dict) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 class VerbParser(argparse.ArgumentParser):
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     verb = argv[0]
     module_name, help_text = VERBS[verb]
-    install_signal_handlers()
+    previous_handlers = install_signal_handlers()
     try:
         module = importlib.import_module(module_name)
         parser = VerbParser(prog=f"python -m pavas_core {verb}", description=help_text)
@@ -122,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        restore_signal_handlers(previous_handlers)
 
 
 def _one_line(exc: BaseException) -> str:

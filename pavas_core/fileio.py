@@ -201,18 +201,23 @@ def _identity(path: Path) -> tuple:
         return ("path", os.path.realpath(path))
 
 
-def _resolve_output(path: Path, what: str) -> Path:
-    """The file an output path really names (symbolic links followed), checked to be writable there."""
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+def _resolve_output(path: Path, what: str) -> tuple[Path, bool]:
+    """(the file an output path really names, whether it is special: a device, FIFO or socket).
+
+    A symbolic link is followed: to a regular (or missing) file, that file is the target; to a
+    special file (``/dev/stdout`` → a pipe or terminal), the path itself is opened and written.
+    """
     try:
-        info = os.stat(target)
+        info = os.stat(path)
     except FileNotFoundError:
         info = None
     except OSError as exc:
         raise os_error_as_bad_input(exc, f"write {what}", path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise BadInputError(f"{what} {path} is a directory; give a file name")
-    return target
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return path, True
+    return (Path(os.path.realpath(path)) if os.path.islink(path) else path), False
 
 
 class OutputSet:
@@ -250,7 +255,7 @@ class OutputSet:
     def add(self, path: Any, what: str = "output") -> Path:
         """Reserve an output; returns the temporary path to write it to (same suffix as `path`)."""
         final = _as_path(path, what)
-        target = _resolve_output(final, what)
+        target, special = _resolve_output(final, what)
         identity = _identity(target)
         if identity in self._inputs:
             raise BadInputError(
@@ -263,7 +268,6 @@ class OutputSet:
                     f"{what} {final} is the same file as the {entry['what']} {entry['final']}; "
                     "give each output its own name"
                 )
-        special = target.exists() and not target.is_file()  # a device, FIFO or socket: write into it
         parent = Path(tempfile.gettempdir()) if special else target.parent
         if not special:
             try:

@@ -187,18 +187,18 @@ def write_wav(path: str | os.PathLike, audio: AudioTrack, *, bit_depth: int = 16
     num_channels = track.waveform.shape[0]
     layout = channel_layout_name(num_channels)
     codec, sample_format = ("pcm_s16le", "s16") if bit_depth == 16 else ("pcm_f32le", "flt")
-    interleaved = np.ascontiguousarray(track.waveform.T)  # (T, C): WAV stores samples interleaved
-    if bit_depth == 16:
-        # Full scale is 32768 as in FFmpeg's s16 <-> float conversion, so reading back is exact
-        # to half a step; +1.0 itself becomes 32767.
-        interleaved = np.clip(np.round(interleaved * 32768.0), -32768, 32767).astype(np.int16)
+    samples = track.waveform.T  # (T, C) view: WAV stores samples interleaved; converted block by block
     with atomic_output(path) as tmp_path:
         with av_errors_as_bad_input(Path(path), "write", reading=False):
             with av_open(tmp_path, mode="w", format="wav") as container:
                 stream = container.add_stream(codec, rate=track.sample_rate_hz, layout=layout)
                 time_base = Fraction(1, track.sample_rate_hz)
-                for start in range(0, interleaved.shape[0], _WAV_CHUNK_SAMPLES):
-                    block = interleaved[start : start + _WAV_CHUNK_SAMPLES]
+                for start in range(0, samples.shape[0], _WAV_CHUNK_SAMPLES):
+                    block = np.ascontiguousarray(samples[start : start + _WAV_CHUNK_SAMPLES])
+                    if bit_depth == 16:
+                        # Full scale is 32768 as in FFmpeg's s16 <-> float conversion, so reading back
+                        # is exact to half a step; +1.0 itself becomes 32767.
+                        block = np.clip(np.round(block * 32768.0), -32768, 32767).astype(np.int16)
                     frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format=sample_format, layout=layout)
                     frame.sample_rate = track.sample_rate_hz
                     frame.pts = start
