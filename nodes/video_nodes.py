@@ -48,6 +48,9 @@ def install_example_videos() -> list[str]:
         if target.is_file():
             available.append(name)
             continue
+        if os.path.lexists(target):  # a folder, FIFO, device or broken link of that name: leave it alone
+            log.warning("PAVAS: %s exists in %s and is not a regular file; the example is not copied", name, input_dir)
+            continue
         if not source.is_file():
             continue
         try:

@@ -1,5 +1,17 @@
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from pavas_core.cli import main as cli_main
+from pavas_core.errors import BadInputError
 from pavas_core.fileio import atomic_output
 
 
@@ -37,21 +49,6 @@ def test_atomic_output_gives_the_file_ordinary_permissions(tmp_path):
 
 
 # --- class 3 of the hostile-input issue: outputs never destroy inputs or special files -------------
-
-import json
-import os
-import stat
-import subprocess
-import sys
-import threading
-from fractions import Fraction
-from pathlib import Path
-
-import numpy as np
-
-from pavas_core.cli import main as cli_main
-from pavas_core.errors import BadInputError
-from pavas_core.fileio import OutputSet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +106,8 @@ def test_an_output_that_names_an_input_is_refused_and_the_input_kept(tmp_path, m
 
 
 def test_devices_fifos_and_links_are_written_into_never_replaced(tmp_path):
+    from pavas_core.fileio import OutputSet
+
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     os.symlink("/dev/null", tmp_path / "null.wav")
@@ -136,6 +135,8 @@ def test_estimate_can_write_to_stdout_when_it_is_a_pipe(tmp_path):
 # --- class 4: all outputs or none ------------------------------------------------------------------
 
 def test_a_failed_commit_puts_back_every_output(tmp_path):
+    from pavas_core.fileio import OutputSet
+
     (tmp_path / "a.wav").write_bytes(b"old a")
     with pytest.raises(BadInputError, match="b.json"):
         with OutputSet() as outputs:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from pavas_core.errors import BadInputError
-from pavas_core.limits import MAX_IMPACTS, check_duration_s, check_picture_size, check_sample_rate_hz
 
 
 def _video(path, pts_ms, size=(32, 24)):
@@ -41,15 +40,15 @@ def test_a_clip_whose_last_frame_is_stamped_hours_later_is_refused_without_alloc
     from pavas_core.video import read_video
 
     path = _video(tmp_path / "late.mp4", [0, 33, 36_000_000])  # 1.7 KB; the last frame at 10 h
+    with pytest.raises(BadInputError, match="apart") as excinfo:
+        read_video(path)  # at the file's own timing: the clip (and the sound made for it) would last 10 h
+    assert "\n" not in str(excinfo.value)
 
-    def read():
-        with pytest.raises(BadInputError, match="apart") as excinfo:
+    def read_resampled():
+        with pytest.raises(BadInputError, match="apart"):
             read_video(path, target_fps=30.0)
-        assert "\n" not in str(excinfo.value)
 
-    assert _peak_mb(read) < 128  # (the first frame buffer is at most 64 MiB, whatever the header says)
-    with pytest.raises(BadInputError, match="apart"):
-        read_video(path)  # at the file's own timing too: the clip (and its sound) would last 10 h
+    assert _peak_mb(read_resampled) < 128  # (the first frame buffer is at most 64 MiB, whatever the header says)
     sparse = _video(tmp_path / "sparse.mp4", [37_300 * k for k in range(12)])
     with pytest.raises(BadInputError, match="apart"):
         read_video(sparse)
@@ -85,6 +84,7 @@ def test_apcc_finds_masked_impacts_in_linear_memory():
 
 
 def test_sizes_rates_durations_and_counts_have_limits():
+    from pavas_core.limits import MAX_IMPACTS, check_duration_s, check_picture_size, check_sample_rate_hz
     from pavas_core.physics.timeline import render_timeline_image
     from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
 

@@ -6,7 +6,6 @@ import socket
 import pytest
 
 from pavas_core.errors import UnsupportedCheckpointError
-from pavas_core.models.config_schema import OPEN_CLIP_SCHEMA, PAVAS_CONFIG_SCHEMAS, checked
 from pavas_core.models.tiny_models import TINY_CLIP_CONFIG, tiny_state_dicts
 
 
@@ -66,11 +65,15 @@ def test_the_tiny_clip_metadata_is_allowed_and_loads(tmp_path, no_network):
     ([1, 2], "JSON object"),
 ])
 def test_synchformer_metadata_values_are_typed_and_bounded(config, fragment):
+    from pavas_core.models.config_schema import PAVAS_CONFIG_SCHEMAS, checked
+
     with pytest.raises(UnsupportedCheckpointError, match=fragment):
         checked(config, PAVAS_CONFIG_SCHEMAS["synchformer"], "file.safetensors: pavas_config")
 
 
 def test_allowed_values_pass_unchanged_and_unknown_config_json_keys_can_be_ignored():
+    from pavas_core.models.config_schema import OPEN_CLIP_SCHEMA, checked
+
     assert checked(TINY_CLIP_CONFIG, OPEN_CLIP_SCHEMA, "x") == TINY_CLIP_CONFIG
     assert checked({"embed_dim": 8, "learning_rate": 0.1}, OPEN_CLIP_SCHEMA, "x", unknown="ignore") == {"embed_dim": 8}
     with pytest.raises(UnsupportedCheckpointError, match="embed_dim"):
