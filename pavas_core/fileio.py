@@ -201,11 +201,28 @@ def _identity(path: Path) -> tuple:
         return ("path", os.path.realpath(path))
 
 
-def _resolve_output(path: Path, what: str) -> tuple[Path, bool]:
-    """(the file an output path really names, whether it is special: a device, FIFO or socket).
+def _standard_stream_fd(info: os.stat_result | None) -> int | None:
+    """1 or 2 when the file `info` describes is this process's stdout or stderr (``/dev/stdout``,
+    ``/proc/self/fd/1``, or a file the shell redirected them to): such outputs are written through
+    the stream itself, so nothing else written to it (a message) overwrites them."""
+    if info is None:
+        return None
+    for fd in (1, 2):
+        try:
+            stream = os.fstat(fd)
+        except OSError:
+            continue
+        if (stream.st_dev, stream.st_ino) == (info.st_dev, info.st_ino):
+            return fd
+    return None
 
-    A symbolic link is followed: to a regular (or missing) file, that file is the target; to a
-    special file (``/dev/stdout`` → a pipe or terminal), the path itself is opened and written.
+
+def _resolve_output(path: Path, what: str) -> tuple[Path, bool, int | None]:
+    """(the file an output path really names, whether it is special, the standard stream it is).
+
+    Special: a device, FIFO or socket, or this process's stdout/stderr; its bytes are written into
+    it at commit, never by replacing it. A symbolic link to a regular (or missing) file is followed:
+    that file is the target.
     """
     try:
         info = os.stat(path)
@@ -215,9 +232,10 @@ def _resolve_output(path: Path, what: str) -> tuple[Path, bool]:
         raise os_error_as_bad_input(exc, f"write {what}", path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise BadInputError(f"{what} {path} is a directory; give a file name")
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        return path, True
-    return (Path(os.path.realpath(path)) if os.path.islink(path) else path), False
+    stream = _standard_stream_fd(info)
+    if stream is not None or (info is not None and not stat.S_ISREG(info.st_mode)):
+        return path, True, stream
+    return (Path(os.path.realpath(path)) if os.path.islink(path) else path), False, None
 
 
 class OutputSet:
@@ -255,7 +273,7 @@ class OutputSet:
     def add(self, path: Any, what: str = "output") -> Path:
         """Reserve an output; returns the temporary path to write it to (same suffix as `path`)."""
         final = _as_path(path, what)
-        target, special = _resolve_output(final, what)
+        target, special, stream = _resolve_output(final, what)
         identity = _identity(target)
         if identity in self._inputs:
             raise BadInputError(
@@ -282,7 +300,7 @@ class OutputSet:
             raise os_error_as_bad_input(exc, f"write {what}", final) from None
         os.close(fd)
         _LIVE_TEMPS.add(tmp_name)
-        self._entries.append({"final": final, "target": target, "tmp": tmp_name, "special": special,
+        self._entries.append({"final": final, "target": target, "tmp": tmp_name, "special": special, "stream": stream,
                               "identity": identity, "what": what})
         return Path(tmp_name)
 
@@ -313,7 +331,7 @@ class OutputSet:
                 done.append((entry, backup))
             for entry in (e for e in self._entries if e["special"]):
                 current = entry
-                _copy_into(entry["tmp"], entry["target"])
+                _copy_into(entry["tmp"], entry["target"], entry["stream"])
                 _discard(entry["tmp"])
         except BaseException as exc:
             for entry, backup in reversed(done):
@@ -355,8 +373,21 @@ def _restore(backup: str, target: Path) -> None:
     _LIVE_TEMPS.discard(backup)
 
 
-def _copy_into(tmp_name: str, target: Path) -> None:
-    """Write the bytes of `tmp_name` into an existing device, FIFO or socket file (never replace it)."""
+def _copy_into(tmp_name: str, target: Path, stream: int | None = None) -> None:
+    """Write the bytes of `tmp_name` into an existing device, FIFO or socket file, or through the
+    standard stream `stream` (1 or 2) — never by replacing the file."""
+    if stream is not None:
+        import sys
+
+        for handle in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                handle.flush()
+        with open(tmp_name, "rb") as source:
+            while chunk := source.read(1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(stream, view):]
+        return
     with open(tmp_name, "rb") as source, open(target, "wb") as sink:
         shutil.copyfileobj(source, sink, 1 << 20)
 

@@ -124,12 +124,18 @@ def test_devices_fifos_and_links_are_written_into_never_replaced(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null.wav", "pipe.json"]
 
 
-def test_estimate_can_write_to_stdout_when_it_is_a_pipe(tmp_path):
+def test_estimate_can_write_to_its_standard_output_a_pipe_or_a_redirected_file(tmp_path):
+    # /proc/self/fd/1 is /dev/stdout's target; named directly, a faulty version can only fail here
+    # (it cannot create files in /proc), never replace the machine's /dev/stdout link.
     video = _moving_square(tmp_path / "clip.mp4")
-    r = subprocess.run([sys.executable, "-m", "pavas_core", "estimate", str(video), "-o", "/dev/stdout"],
-                       cwd=ROOT, capture_output=True, text=True)
+    argv = [sys.executable, "-m", "pavas_core", "estimate", str(video), "-o", "/proc/self/fd/1"]
+    r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("{") and '"schema": 1' in r.stdout
+    assert r.stdout.startswith("{") and '"schema": 1' in r.stdout and "wrote /proc/self/fd/1" in r.stdout
+    with open(tmp_path / "redirected.txt", "w") as handle:
+        assert subprocess.run(argv, cwd=ROOT, stdout=handle, stderr=subprocess.PIPE).returncode == 0
+    text = (tmp_path / "redirected.txt").read_text()
+    assert text.startswith("{") and "wrote /proc/self/fd/1" in text  # the message came after, not over it
 
 
 # --- class 4: all outputs or none ------------------------------------------------------------------

@@ -30,32 +30,28 @@ def main(args: argparse.Namespace) -> int:
     from ..video import read_video
     from .estimate import EstimateOptions, estimate_physics
 
-    with OutputSet(inputs=[args.video]) as outputs:  # refuses -o VIDEO; written whole or not at all
-        tracks = _estimate(args, outputs.add(args.output, "physics output"), read_video, EstimateOptions,
-                           estimate_physics)
+    # The output is reserved first (refused when it names the video) and appears whole or not at all.
+    with OutputSet(inputs=[args.video]) as outputs:
+        output = outputs.add(args.output, "physics output")
+        clip = read_video(args.video, max_side=args.analysis_size, with_audio=False,
+                          progress=ConsoleProgress("decode"))
+        options = EstimateOptions(
+            object_names=list(args.objects),
+            object_size_m=_one_or_list(args.size_m),
+            mass_kg=_one_or_list(args.mass_kg),
+            meters_per_px=args.meters_per_px,
+            focal_px=args.focal_px,
+            max_objects=args.max_objects,
+            analysis_max_side=args.analysis_size,
+        )
+        tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
+        tracks.save(output)
     n_imp = sum(len(o.impacts) for o in tracks.objects)
     print(f"wrote {args.output}: {len(tracks.objects)} objects, {n_imp} impacts, "
           f"scale from {tracks.geometry.metric_scale_source}")
     for w in tracks.warnings:
         print(f"note: {w}")
     return 0
-
-
-def _estimate(args, tmp_output, read_video, EstimateOptions, estimate_physics):
-    clip = read_video(args.video, max_side=args.analysis_size, with_audio=False,
-                      progress=ConsoleProgress("decode"))
-    options = EstimateOptions(
-        object_names=list(args.objects),
-        object_size_m=_one_or_list(args.size_m),
-        mass_kg=_one_or_list(args.mass_kg),
-        meters_per_px=args.meters_per_px,
-        focal_px=args.focal_px,
-        max_objects=args.max_objects,
-        analysis_max_side=args.analysis_size,
-    )
-    tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
-    tracks.save(tmp_output)
-    return tracks
 
 
 def _one_or_list(values: list[float] | None):

@@ -26,6 +26,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from ..errors import BadInputError
+from ..limits import check_picture_size
 from .media_input import (
     av_errors_as_bad_input,
     av_open,
@@ -276,6 +277,7 @@ def _open_webp(file_path: Path) -> Iterator[PictureSource]:
 
     try:
         image = Image.open(file_path)
+        check_picture_size(image.width, image.height, f"{file_path.name}: its picture")  # before decoding it
         image.load()
     except Image.DecompressionBombError as exc:
         raise BadInputError(f"cannot decode {file_path.name}: {exc}") from exc
