@@ -198,6 +198,8 @@ class PhysicsTracks:
                 warnings=list(_json_list(d.get("warnings", []), "warnings")),
                 estimator=dict(_json_object(d.get("estimator", {}), "estimator")),
             )
+        except BadInputError:
+            raise
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise BadInputError(f"physics: malformed physics.json ({what})") from None
