@@ -48,7 +48,11 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+_received_signal: list[int] = []  # set by the handler: an exception it causes may be wrapped (an import)
+
+
 def _raise_terminated(signum, _frame) -> None:
+    _received_signal.append(signum)
     raise Terminated(signum)
 
 
@@ -103,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     verb = argv[0]
     module_name, help_text = VERBS[verb]
     previous_handlers = install_signal_handlers()
+    _received_signal.clear()
     try:
         module = importlib.import_module(module_name)
         parser = VerbParser(prog=f"python -m pavas_core {verb}", description=help_text)
@@ -110,32 +115,42 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv[1:])
         check_finite_numbers(args)
         return int(module.main(args) or 0)
-    except PavasError as exc:
-        if debug:
-            raise
+    except Terminated as exc:
+        return _terminated(exc.signum)
+    except BaseException as exc:
+        if _received_signal and not isinstance(exc, KeyboardInterrupt):
+            # the signal's exception surfaced as another one (e.g. inside an import): still a signal
+            return _terminated(_received_signal[0])
+        return _failed(exc, debug)
+    finally:
+        restore_signal_handlers(previous_handlers)
+
+
+def _terminated(signum: int) -> int:
+    print(f"terminated by signal {signum}; no output was written", file=sys.stderr)
+    return 128 + signum
+
+
+def _failed(exc: BaseException, debug: bool) -> int:
+    """Exit status and one line on stderr for an exception that ended a verb (SystemExit and the
+    like pass through; with --debug everything but Ctrl-C shows its traceback)."""
+    if isinstance(exc, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        return 130
+    if debug or not isinstance(exc, Exception):
+        raise exc
+    if isinstance(exc, PavasError):
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except OSError as exc:  # the environment (disk full, permissions, a vanished file), not a bug
-        if debug:
-            raise
+    if isinstance(exc, OSError):  # the environment (disk full, permissions, a vanished file), not a bug
         from .fileio import describe_os_error
 
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error: cannot use{where}: {describe_os_error(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Terminated as exc:
-        print(f"terminated by signal {exc.signum}; no output was written", file=sys.stderr)
-        return 128 + exc.signum
-    except Exception as exc:  # a bug, not a user error: still one line, with a way to see more
-        if debug:
-            raise
-        print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)", file=sys.stderr)
-        return 1
-    finally:
-        restore_signal_handlers(previous_handlers)
+    # a bug, not a user error: still one line, with a way to see more
+    print(f"internal error: {type(exc).__name__}: {exc} (re-run with --debug for the traceback)", file=sys.stderr)
+    return 1
 
 
 def _one_line(exc: BaseException) -> str:

@@ -76,6 +76,8 @@ def run_job(
     progress_factory=None,
 ) -> RunResult:
     """Run the weight-free main job. `progress_factory(label) -> ProgressCallback | None`."""
+    from . import physics, synth, video  # noqa: F401  (imported before any output is reserved)
+
     video_path, wav_path = Path(video_path), Path(wav_path)
     mux_path = Path(mux_path) if mux_path is not None else None
     physics_path = Path(physics_path) if physics_path is not None else None

@@ -40,9 +40,11 @@ from .pictures import (
 from .resample import MAX_TIMESTAMP_TOLERANCE_S, grid_length, timestamp_tolerance_s
 
 # The decoded frames held in memory are bounded by limits.MAX_DECODED_BYTES (uint8 RGB); ComfyUI
-# turns them into float32 (4x more). The first allocation trusts the headers only this far (they
-# may claim anything); beyond it the buffer grows with the frames really decoded.
+# turns them into float32 (4x more). The first allocation trusts the headers only as far as the
+# file's size makes plausible (64 MiB, or 256 bytes of pictures per byte of file); beyond it the
+# buffer grows with the frames really decoded.
 _INITIAL_BUFFER_BYTES = 64 * 1024**2
+_PLAUSIBLE_EXPANSION = 256
 # Two window-end times closer than this are equal (float rounding of time-base conversions).
 _TIME_EPSILON_S = 1e-9
 
@@ -226,7 +228,8 @@ def _decode_pictures(
         expected = _expected_output_frames(source, start_s, max_duration_s, target_fps)
         frame_bytes = out_size[0] * out_size[1] * 3
         _check_memory(file_path, out_size, expected, frame_bytes)
-        capacity = min(expected or 64, max(1, _INITIAL_BUFFER_BYTES // frame_bytes))
+        trusted_bytes = max(_INITIAL_BUFFER_BYTES, _PLAUSIBLE_EXPANSION * file_path.stat().st_size)
+        capacity = min(expected or 64, max(1, trusted_bytes // frame_bytes))
         buffer = _FrameBuffer(out_size, capacity=capacity, file_path=file_path)
         selector = _WindowSelector(
             source, buffer, out_size=out_size, start_s=start_s, max_duration_s=max_duration_s,
