@@ -552,7 +552,7 @@ def node_worker(workdir: Path, quick: bool, port: int) -> None:
 
     from _hostile_media import build_inputs, physics_doc, many_impacts, write_hostile_weights
 
-    inputs = build_inputs(fake.input_dir, listener.port)
+    inputs = build_inputs(fake.input_dir, listener.port, quick=quick)
     weights = write_hostile_weights(fake.models_dir / "mmaudio")
     nodes = pack.NODE_CLASS_MAPPINGS
 
@@ -819,7 +819,7 @@ def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, wor
             from _hostile_media import build_inputs
 
             inputs_root = root / "in"
-            inputs = build_inputs(inputs_root, listener.port)
+            inputs = build_inputs(inputs_root, listener.port, quick=quick)
             # import what the verbs use before forking: each case then starts in milliseconds
             import pavas_core.cli  # noqa: F401
             import pavas_core.metrics.cli  # noqa: F401
