@@ -1,7 +1,9 @@
 """ComfyUI adapters of the PAVAS library: one module per pipeline stage, no maths here.
 
 Each node module is imported on its own: if one fails (a broken optional dependency), its nodes
-are left out and the error is logged, and the rest of the pack still loads.
+are left out and the error is logged, and the rest of the pack still loads. Every node's inputs
+are checked against its own schema when it runs (_validate.enforce_input_schema), so a value that
+arrives through a link obeys the same min/max as the widget.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 from ._comfy import log
+from ._validate import enforce_input_schema
 
 NODE_MODULES = ("video_nodes", "physics_nodes", "physics_stage_nodes", "audio_nodes", "mmaudio_nodes")
 
@@ -23,5 +26,7 @@ for _name in NODE_MODULES:
         FAILED_MODULES[_name] = f"{type(_exc).__name__}: {_exc}"
         log.error("PAVAS: nodes in %s are unavailable (%s)", _name, FAILED_MODULES[_name])
         continue
+    for _cls in _module.NODE_CLASS_MAPPINGS.values():
+        enforce_input_schema(_cls)
     NODE_CLASS_MAPPINGS.update(_module.NODE_CLASS_MAPPINGS)
     NODE_DISPLAY_NAME_MAPPINGS.update(_module.NODE_DISPLAY_NAME_MAPPINGS)

@@ -7,6 +7,7 @@ import string
 from typing import Any
 
 from ..pavas_core.errors import BadInputError
+from ..pavas_core.limits import MAX_SEED as LIMIT_MAX_SEED
 
 # One top category with sub-paths (ComfyUI's "Add Node" menu).
 CATEGORY_VIDEO = "PAVAS/video"
@@ -25,8 +26,8 @@ PAVAS_MASS = "PAVAS_MASS"
 PAVAS_MMAUDIO_MODEL = "PAVAS_MMAUDIO_MODEL"
 PAVAS_MMAUDIO_FEATURES = "PAVAS_MMAUDIO_FEATURES"
 
-# Upper bound of seed widgets (ComfyUI's own samplers use 2**64 - 1).
-MAX_SEED = 0xFFFFFFFFFFFFFFFF
+# Upper bound of seed widgets (ComfyUI's own samplers use 2**64 - 1): the library's limit.
+MAX_SEED = LIMIT_MAX_SEED
 
 
 def expect(value: Any, cls: type, what: str, hint: str) -> Any:

@@ -58,6 +58,7 @@ class PavasMMAudioModelLoader:
                    "ComfyUI moves it to the GPU when it runs and may evict it for other models.")
     CATEGORY = CATEGORY_MMAUDIO
     FUNCTION = "load"
+    FILE_INPUTS = ("model",)  # found (or reported missing) by model_path
     RETURN_TYPES = (PAVAS_MMAUDIO_MODEL,)
     RETURN_NAMES = ("mmaudio_model",)
     OUTPUT_TOOLTIPS = ("The loaded network, for 'MMAudio Sampler (PAVAS)'.",)
@@ -95,6 +96,7 @@ class PavasMMAudioFeatureLoader:
                    "from models/mmaudio. No downloads.")
     CATEGORY = CATEGORY_MMAUDIO
     FUNCTION = "load"
+    FILE_INPUTS = ("vae", "vocoder", "synchformer", "clip")  # found (or reported missing) by model_path
     RETURN_TYPES = (PAVAS_MMAUDIO_FEATURES,)
     RETURN_NAMES = ("feature_encoders",)
     OUTPUT_TOOLTIPS = ("The encoders and decoder, for 'MMAudio Sampler (PAVAS)'.",)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..pavas_core.errors import BadInputError
-from ..pavas_core.fileio import atomic_output
+from ..pavas_core.fileio import atomic_output, check_input_file
 from ._comfy import folder_paths, log, optional_module
 from ._common import CATEGORY_VIDEO, PAVAS_CLIP, expect_clip
 
@@ -48,6 +48,9 @@ def install_example_videos() -> list[str]:
         if target.is_file():
             available.append(name)
             continue
+        if os.path.lexists(target):  # a folder, FIFO, device or broken link of that name: leave it alone
+            log.warning("PAVAS: %s exists in %s and is not a regular file; the example is not copied", name, input_dir)
+            continue
         if not source.is_file():
             continue
         try:
@@ -78,15 +81,17 @@ def resolve_input_file(name: str) -> str:
     fp = folder_paths()
     if not isinstance(name, str) or not name.strip():
         raise BadInputError("no video selected: pick a file in the list or upload one")
+    if "\x00" in name:
+        raise BadInputError(f"video name {name!r} contains a NUL byte; pick a file in the list")
     path = fp.get_annotated_filepath(name)
     _, base_dir = fp.annotated_filepath(name)
     base = os.path.realpath(base_dir or fp.get_input_directory())
     real = os.path.realpath(path)
     if os.path.commonpath([base, real]) != base:
         raise BadInputError(f"{name!r} is outside ComfyUI's input folder; upload the file instead")
-    if not os.path.isfile(real):
+    if not os.path.lexists(real):
         raise BadInputError(f"video {name!r} not found in ComfyUI's input folder ({base}); upload it again")
-    return real
+    return str(check_input_file(real, "video"))  # a directory, FIFO or device is refused here
 
 
 def clip_outputs(clip) -> tuple:
@@ -109,6 +114,7 @@ class PavasLoadVideo:
                    "pavas_bounce_demo.mp4 is always listed) with its real frame timing and its sound.")
     CATEGORY = CATEGORY_VIDEO
     FUNCTION = "load"
+    FILE_INPUTS = ("video",)  # resolved (and checked) by resolve_input_file
     RETURN_TYPES = _CLIP_OUTPUTS
     RETURN_NAMES = _CLIP_OUTPUT_NAMES
     OUTPUT_TOOLTIPS = _CLIP_OUTPUT_TOOLTIPS

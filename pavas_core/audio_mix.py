@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import BadInputError
+from .limits import check_sample_rate_hz
 
 LENGTH_MODES = ("longest", "first")
 # Peak the limiter brings an over-full mix down to (just under full scale).
@@ -71,9 +72,10 @@ def mix_layers(
             raise BadInputError(f"mix input {i + 1}: waveform must be (batch, channels, samples)")
         if not math.isfinite(layer.gain_db):
             raise BadInputError(f"mix input {i + 1}: gain must be a finite number of dB, got {layer.gain_db}")
+    for i, layer in enumerate(layers):
+        check_sample_rate_hz(layer.sample_rate_hz, f"mix input {i + 1}: sample rate")
     rate = int(sample_rate_hz) if sample_rate_hz else max(int(layer.sample_rate_hz) for layer in layers)
-    if rate <= 0:
-        raise BadInputError(f"sample rate must be positive, got {rate}")
+    check_sample_rate_hz(rate, "the mix's sample rate")
 
     waves = []
     for i, layer in enumerate(layers):

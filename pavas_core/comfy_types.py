@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BadInputError
+from .limits import check_sample_rate_hz
 from .video.clip import AudioTrack, Clip
 
 # Frames converted per chunk: bounds the float32 temporary to a few hundred MB for HD video.
@@ -54,6 +55,8 @@ def image_to_frames(images: Any) -> np.ndarray:
         raise BadInputError(
             f"expected IMAGE frames shaped [frames, height, width, 1|3|4], got {list(images.shape)}"
         )
+    if not images.is_floating_point():
+        raise BadInputError(f"expected IMAGE frames of floating-point values 0..1, got {str(images.dtype).replace('torch.', '')}")
     num_frames, height, width, _ = images.shape
     if num_frames == 0 or height == 0 or width == 0:
         raise BadInputError(f"IMAGE input is empty (shape {list(images.shape)})")
@@ -183,7 +186,7 @@ def _check_sample_rate(value: Any, what: str) -> int:
         raise BadInputError(f"{what}: sample_rate must be an integer, got {value!r}") from None
     if rate <= 0 or rate != value:
         raise BadInputError(f"{what}: sample_rate must be a positive integer, got {value!r}")
-    return rate
+    return check_sample_rate_hz(rate, f"{what}: sample_rate")
 
 
 # --- MASK -----------------------------------------------------------------------------------------

@@ -9,14 +9,13 @@ no partial file behind.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BadInputError
-from .fileio import atomic_output
+from .fileio import OutputSet
 from .physics.options import EstimateOptions, add_estimator_arguments, options_from_args
 from .progress import ConsoleProgress
 from .synth.foley import FOLEY_SAMPLE_RATES_HZ
@@ -44,15 +43,11 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_outputs(wav: Path, mux: Path | None, physics: Path | None, video: Path) -> None:
+def _check_outputs(wav: Path, mux: Path | None) -> None:
     if wav.suffix.lower() != ".wav":
         raise BadInputError(f"output must be a .wav file, got {wav.name!r}")
     if mux is not None and mux.suffix.lower() not in MUX_SUFFIXES:
         raise BadInputError(f"--mux output must end in one of {', '.join(MUX_SUFFIXES)}, got {mux.name!r}")
-    resolved_in = video.resolve()
-    for out in (wav, mux, physics):
-        if out is not None and out.resolve() == resolved_in:
-            raise BadInputError(f"refusing to overwrite the input video with an output: {out}")
 
 
 def run_job(
@@ -65,9 +60,7 @@ def run_job(
     progress_factory=None,
 ) -> RunResult:
     """Run the weight-free main job. `progress_factory(label) -> ProgressCallback | None`."""
-    from .physics.estimate import estimate_physics
-    from .synth import render_foley
-    from .video import AudioTrack, mux_audio, read_video, write_wav
+    from . import physics, synth, video  # noqa: F401  (imported before any output is reserved)
 
     options = options or RunOptions()
     video_path, wav_path = Path(video_path), Path(wav_path)
@@ -75,17 +68,35 @@ def run_job(
     physics_path = Path(physics_path) if physics_path is not None else None
     if options.sample_rate_hz not in FOLEY_SAMPLE_RATES_HZ:
         raise BadInputError(f"sample rate must be one of {FOLEY_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
-    est_options = options.estimate.validate()
-    _check_outputs(wav_path, mux_path, physics_path, video_path)
+    options.estimate.validate()
+    _check_outputs(wav_path, mux_path)
+    # Every output is reserved now (refused if it names the input or another output) and committed
+    # only when all are written: a failed or interrupted run leaves nothing behind.
+    with OutputSet(inputs=[video_path]) as outputs:
+        tmp_wav = outputs.add(wav_path, "WAV output")
+        tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None
+        tmp_mux = outputs.add(mux_path, "--mux output") if mux_path is not None else None
+        result = _run(video_path, tmp_wav, tmp_json, tmp_mux, options, progress_factory)
+    result.wav_path, result.mux_path, result.physics_path = wav_path, mux_path, physics_path
+    return result
+
+
+def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path | None, options: RunOptions,
+         progress_factory) -> RunResult:
+    from .physics.estimate import estimate_physics
+    from .synth import render_foley
+    from .video import AudioTrack, mux_audio, read_video, write_wav
+
     progress = progress_factory or (lambda label: None)
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
-    clip = read_video(video_path, max_side=est_options.analysis_max_side, with_audio=False, progress=progress("decode"))
+    clip = read_video(video_path, max_side=options.estimate.analysis_max_side, with_audio=False,
+                      progress=progress("decode"))
     timings["decode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    tracks = estimate_physics(clip, options=est_options, progress=progress("physics"))
+    tracks = estimate_physics(clip, options=options.estimate, progress=progress("physics"))
     timings["estimate_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -94,21 +105,17 @@ def run_job(
     timings["synthesize_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    with contextlib.ExitStack() as stack:  # every output is committed only when all succeeded
-        tmp_wav = stack.enter_context(atomic_output(wav_path))
-        write_wav(tmp_wav, audio)
-        if physics_path is not None:
-            tmp_json = stack.enter_context(atomic_output(physics_path))
-            tmp_json.write_text(tracks.to_json(masks=options.physics_masks))
-        if mux_path is not None:
-            tmp_mux = stack.enter_context(atomic_output(mux_path))
-            mux_audio(video_path, audio, tmp_mux)
+    write_wav(tmp_wav, audio)
+    if tmp_json is not None:
+        tracks.save(tmp_json, masks=options.physics_masks)
+    if tmp_mux is not None:
+        mux_audio(video_path, audio, tmp_mux)
     timings["write_s"] = time.perf_counter() - t0
 
     return RunResult(
-        wav_path=wav_path,
-        mux_path=mux_path,
-        physics_path=physics_path,
+        wav_path=tmp_wav,
+        mux_path=tmp_mux,
+        physics_path=tmp_json,
         num_objects=len(tracks.objects),
         num_impacts=sum(len(o.impacts) for o in tracks.objects),
         duration_s=clip.duration_s,

@@ -73,6 +73,18 @@ def test_a_failing_write_leaves_no_output_behind(demo_dir, tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
+def test_outputs_are_committed_all_or_none(demo_dir, tmp_path):
+    """Class 4 of the hostile-input issue: the WAV cannot be written (its name is a folder), so
+    neither the video nor the physics may appear (they used to be committed before the WAV failed)."""
+    from pavas_core.errors import BadInputError
+
+    (tmp_path / "a.wav").mkdir()
+    with pytest.raises(BadInputError, match="directory"):
+        run_job(scene_video(demo_dir), tmp_path / "a.wav", mux_path=tmp_path / "a.mp4",
+                physics_path=tmp_path / "p.json", options=RunOptions(sample_rate_hz=16000))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.wav"]
+
+
 # --- bad input: one line on stderr, exit code 2, no file written ---------------------------------
 def _audio_only(path):
     with av.open(str(path), "w") as container:

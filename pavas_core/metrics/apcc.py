@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from ..errors import BadInputError
+from ..limits import MAX_IMPACTS, MAX_SAMPLE_RATE_HZ, check_sample_rate_hz
 from ..progress import ProgressCallback, report
 from ..video.clip import AudioTrack
 from .spectral import mel_filterbank, resample, to_mono
@@ -44,6 +45,10 @@ ENERGY_TRANSFORMS = ("log10", "linear")
 CORRELATIONS = ("pearson", "spearman")
 AGGREGATES = ("mean", "event_weighted")
 NONPOSITIVE_RULES = ("drop", "floor")
+# Bounds of the options (the analysis must stay linear in the audio and the events).
+MAX_WINDOW_S = 1.0
+MAX_N_FFT = 65536
+MAX_N_MELS = 1024
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class ApccConfig:
             raise BadInputError(f"APCC: scale='linear' applies to mel_power and rms only, not {self.intensity!r}")
         if not self.window_start_s < self.window_end_s:
             raise BadInputError("APCC: window_start_s must be smaller than window_end_s")
+        if not -MAX_WINDOW_S <= self.window_start_s < self.window_end_s <= MAX_WINDOW_S:
+            raise BadInputError(f"APCC: the onset window must lie within ±{MAX_WINDOW_S * 1000:g} ms of the impact")
         if not (self.min_gap_s >= 0 and math.isfinite(self.min_gap_s)):
             raise BadInputError("APCC: min_gap_s must be a finite number >= 0")
         if self.min_events < 2:
@@ -89,6 +96,9 @@ class ApccConfig:
             raise BadInputError("APCC: dke_floor_j and power_floor must be positive")
         if self.analysis_rate_hz < 1000 or self.n_fft < 16 or not 0 < self.hop <= self.n_fft or self.n_mels < 1:
             raise BadInputError("APCC: analysis_rate_hz >= 1000, n_fft >= 16, 0 < hop <= n_fft and n_mels >= 1 needed")
+        if self.analysis_rate_hz > MAX_SAMPLE_RATE_HZ or self.n_fft > MAX_N_FFT or self.n_mels > MAX_N_MELS:
+            raise BadInputError(f"APCC: analysis_rate_hz <= {MAX_SAMPLE_RATE_HZ}, n_fft <= {MAX_N_FFT} and "
+                                f"n_mels <= {MAX_N_MELS} needed")
         f_max = self.f_max_hz if self.f_max_hz is not None else self.analysis_rate_hz / 2
         if not 0 <= self.f_min_hz < f_max <= self.analysis_rate_hz / 2:
             raise BadInputError("APCC: need 0 <= f_min_hz < f_max_hz <= analysis_rate_hz / 2")
@@ -177,6 +187,7 @@ def _check_audio(name: str, audio: object) -> AudioTrack:
         raise BadInputError(f"APCC: audio of clip {name!r} contains NaN or infinite samples")
     if not (isinstance(audio.sample_rate_hz, (int, np.integer)) and audio.sample_rate_hz > 0):
         raise BadInputError(f"APCC: audio of clip {name!r} has an invalid sample rate {audio.sample_rate_hz!r}")
+    check_sample_rate_hz(audio.sample_rate_hz, f"APCC: audio of clip {name!r}")
     return audio
 
 
@@ -190,10 +201,25 @@ def _num_frames(signal: np.ndarray, config: ApccConfig) -> int:
 
 
 def _intensity_of_frames(signal: np.ndarray, frame_idx: np.ndarray, config: ApccConfig) -> np.ndarray:
-    """Intensity of the frames `frame_idx` (sorted, unique) of `signal`. Shape (len(frame_idx),)."""
-    from .spectral import frame_signal, hann_window
+    """Intensity of the frames `frame_idx` (sorted, unique) of `signal`. Shape (len(frame_idx),).
+
+    Frames are analysed in chunks, so memory stays bounded however many frames are asked for."""
+    from .spectral import frame_signal
 
     frames_all = frame_signal(signal, config.n_fft, config.hop)  # a view; only the frames used are read
+    out = np.empty(frame_idx.shape[0])
+    for start in range(0, frame_idx.shape[0], _FRAMES_PER_CHUNK):
+        chunk = frame_idx[start:start + _FRAMES_PER_CHUNK]
+        out[start:start + chunk.shape[0]] = _intensity_of_chunk(frames_all, chunk, config)
+    return out
+
+
+_FRAMES_PER_CHUNK = 2048
+
+
+def _intensity_of_chunk(frames_all: np.ndarray, frame_idx: np.ndarray, config: ApccConfig) -> np.ndarray:
+    from .spectral import hann_window
+
     if config.intensity == "rms":
         return _scaled(np.mean(frames_all[frame_idx] ** 2, axis=1), config)
     wanted = frame_idx
@@ -252,11 +278,19 @@ def _event_intensities(audio: AudioTrack, times_s: np.ndarray, config: ApccConfi
     usable = inside & (hi > lo)
     if not np.any(usable):
         return out
-    needed = np.unique(np.concatenate([np.arange(a, b) for a, b, u in zip(lo, hi, usable) if u]))
+    # the frames some window covers: a difference array over the frames (linear in frames + events)
+    cover = np.zeros(num_frames + 1, dtype=np.int64)
+    np.add.at(cover, lo[usable], 1)
+    np.add.at(cover, hi[usable], -1)
+    needed = np.flatnonzero(np.cumsum(cover[:-1]) > 0)
     values = _intensity_of_frames(signal, needed, config)
-    for i in np.flatnonzero(usable):
-        a, b = np.searchsorted(needed, [lo[i], hi[i]])
-        out[i] = values[a:b].max()
+    # max over each window's frames: they are contiguous in `needed` (every frame of a window is needed)
+    starts = np.searchsorted(needed, lo[usable])
+    ends = np.searchsorted(needed, hi[usable])
+    padded = np.append(values, -np.inf)  # reduceat may index one past the end
+    bounds = np.empty(2 * starts.shape[0], dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    out[usable] = np.maximum.reduceat(padded, bounds)[0::2]
     return out
 
 
@@ -306,6 +340,8 @@ def _is_finite_number(x: object) -> bool:
 
 def _check_events(events: Iterable[ApccEvent]) -> list[ApccEvent]:
     events = list(events)
+    if len(events) > MAX_IMPACTS:
+        raise BadInputError(f"APCC: {len(events)} events, more than the limit of {MAX_IMPACTS}; score fewer clips")
     for i, e in enumerate(events):
         if not isinstance(e, ApccEvent):
             raise BadInputError(f"APCC: event {i} must be an ApccEvent, got {type(e).__name__}")
@@ -379,9 +415,15 @@ def _masked(times_s: np.ndarray, min_gap_s: float) -> np.ndarray:
     no onset measure can tell their levels apart (a micro-bounce under the ring of the bounce before)."""
     if min_gap_s <= 0 or times_s.size < 2:
         return np.zeros(times_s.shape[0], dtype=bool)
-    gaps = np.abs(times_s[:, None] - times_s[None, :])
-    np.fill_diagonal(gaps, np.inf)
-    return gaps.min(axis=1) < min_gap_s
+    # The nearest other event is a neighbour in time order: sort once (O(n log n), O(n) memory).
+    order = np.argsort(times_s, kind="stable")
+    gaps = np.diff(times_s[order])
+    nearest = np.full(times_s.shape[0], np.inf)
+    nearest[:-1] = gaps
+    nearest[1:] = np.minimum(nearest[1:], gaps)
+    masked = np.empty(times_s.shape[0], dtype=bool)
+    masked[order] = nearest < min_gap_s
+    return masked
 
 
 def _aggregate(per_category: Mapping[str, CategoryCorrelation], config: ApccConfig) -> float:

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInputError
-from ..fileio import atomic_output
+from ..fileio import OutputSet, read_json
+from ..limits import MAX_IMPACTS
 from ..physics.tracks import PhysicsTracks
 from ..progress import ConsoleProgress
 from .apcc import (
@@ -101,29 +102,41 @@ def config_from_args(args: argparse.Namespace) -> ApccConfig:
 
 
 def dataset_scene_ids(root: Path) -> list[str]:
-    """Scene ids of a synth-dataset folder: from index.json when it lists them, else its sub-folders."""
+    """Scene ids listed by a synth-dataset folder's index.json (written last: a folder without it is an
+    interrupted or foreign dataset, and is refused rather than scored from whatever is there).
+
+    An id must name a sub-folder of `root` (a plain folder name: no separators, no "..").
+    """
     if not root.is_dir():
         raise BadInputError(f"dataset folder not found: {root}")
     index_path = root / "index.json"
+    if not index_path.exists():
+        raise BadInputError(f"{root} has no index.json: not a complete synth-dataset (interrupted?); "
+                            "write it again with synth-dataset")
+    index = read_json(index_path, "dataset index")
+    entries = index.get("scenes") if isinstance(index, dict) else index
+    if not isinstance(entries, list):
+        raise BadInputError(f"{index_path}: expected a list of scenes under \"scenes\"")
     ids: list[str] = []
-    if index_path.is_file():
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{index_path} is not valid JSON ({exc})") from None
-        entries = index.get("scenes", []) if isinstance(index, dict) else index
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, str):
-                ids.append(entry)
-            elif isinstance(entry, dict):
-                sid = next((entry[k] for k in ("scene_id", "id", "dir", "name") if entry.get(k)), None)
-                if sid is not None:
-                    ids.append(str(sid))
+    for position, entry in enumerate(entries):
+        if isinstance(entry, dict):
+            entry = next((entry[k] for k in ("dir", "scene_id", "id", "name") if entry.get(k)), None)
+        if not isinstance(entry, str) or not _is_plain_name(entry):
+            raise BadInputError(f"{index_path}: scene {position} has no usable folder name ({entry!r}); "
+                                "a scene is a plain sub-folder name")
+        if not (root / entry).is_dir():
+            raise BadInputError(f"{index_path} lists scene {entry!r} but {root / entry} is not a folder "
+                                "(incomplete dataset?)")
+        ids.append(entry)
     if not ids:
-        ids = sorted(p.name for p in root.iterdir() if (p / "physics.json").is_file())
-    if not ids:
-        raise BadInputError(f"{root} holds no scenes (expected index.json and <scene_id>/physics.json)")
+        raise BadInputError(f"{index_path} lists no scenes")
+    if len(set(ids)) != len(ids):
+        raise BadInputError(f"{index_path} lists a scene more than once")
     return ids
+
+
+def _is_plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name and "\x00" not in name
 
 
 def gather_inputs(args: argparse.Namespace) -> list[ClipInput]:
@@ -168,9 +181,14 @@ def events_of(tracks: PhysicsTracks, clip_id: str, category: str) -> tuple[list[
 def _read_audio(path: Path):
     from ..video import read_audio
 
-    if not path.is_file():
-        raise BadInputError(f"audio file not found: {path}")
     return read_audio(path)
+
+
+def _input_files(clips: list[ClipInput], args: argparse.Namespace) -> list[Path]:
+    files = [p for c in clips for p in (c.physics_path, c.audio_path, c.reference_path) if p is not None]
+    if args.dataset:
+        files.append(Path(args.dataset) / "index.json")
+    return files
 
 
 def _print_result(title: str, result: ApccResult) -> None:
@@ -188,11 +206,29 @@ def _fmt(x: float) -> str:
     return "n/a (no category scored)" if not math.isfinite(x) else f"{x:+.4f}"
 
 
+MAX_NULL_BASELINE_SEEDS = 1000
+
+
 def main(args: argparse.Namespace) -> int:
+    if not 0 <= args.null_baseline <= MAX_NULL_BASELINE_SEEDS:
+        raise BadInputError(f"--null-baseline must be from 0 to {MAX_NULL_BASELINE_SEEDS} seeds, got {args.null_baseline}")
     from .baselines import segment_shuffle
 
     config = config_from_args(args)
     clips = gather_inputs(args)
+    with OutputSet(inputs=_input_files(clips, args)) as outputs:  # --json never replaces an input
+        tmp_json = outputs.add(args.json, "--json output") if args.json else None
+        out = _score(args, config, clips)
+        if tmp_json is not None:
+            tmp_json.write_text(json.dumps(out, indent=1, allow_nan=False))
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _score(args: argparse.Namespace, config: ApccConfig, clips: list[ClipInput]) -> dict:
+    from .baselines import segment_shuffle
+
     events: list[ApccEvent] = []
     notes: list[str] = []
     audio: dict = {}
@@ -201,6 +237,9 @@ def main(args: argparse.Namespace) -> int:
         tracks = PhysicsTracks.load(clip.physics_path)
         ev, n = events_of(tracks, clip.clip_id, args.category)
         events.extend(ev)
+        if len(events) > MAX_IMPACTS:
+            raise BadInputError(f"more than {MAX_IMPACTS} impacts in all (at {clip.physics_path}); "
+                                "score fewer clips at a time")
         notes.extend(n)
         audio[clip.clip_id] = _read_audio(clip.audio_path)
         if clip.reference_path is not None:
@@ -236,10 +275,6 @@ def main(args: argparse.Namespace) -> int:
         out["null_baseline"] = {"method": "segment_shuffle", "segment_s": 0.5, "seeds": args.null_baseline,
                                 "mean": null_mean if math.isfinite(null_mean) else None,
                                 "values": [v if math.isfinite(v) else None for v in values]}
-    if args.json:
-        with atomic_output(args.json) as tmp:
-            tmp.write_text(json.dumps(out, indent=1, allow_nan=False))
-        print(f"wrote {args.json}")
-    return 0
+    return out
 
 

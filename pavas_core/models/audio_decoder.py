@@ -11,7 +11,6 @@ shapes, never from its name.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,7 +21,8 @@ from torch import nn
 from ..errors import BadInputError, UnsupportedCheckpointError
 from ..runtime import resolve_dtype
 from .bigvgan import BigVgan, bigvgan_from_state_dict
-from .checkpoint import as_state_dict
+from .checkpoint import as_state_dict, checkpoint_errors
+from .config_schema import BIGVGAN_CONFIG_SCHEMA, checked
 from .mel import MelConfig, mel_config_for_bins
 from .vae import MelVae, vae_from_state_dict
 
@@ -113,6 +113,7 @@ def check_vae_vocoder_pair(vae: MelVae, vocoder: BigVgan) -> None:
         )
 
 
+@checkpoint_errors("VAE")
 def load_vae(
     path_or_state_dict: PathOrStateDict,
     *,
@@ -127,6 +128,7 @@ def load_vae(
     )
 
 
+@checkpoint_errors("vocoder")
 def load_vocoder(
     path_or_state_dict: PathOrStateDict,
     *,
@@ -169,7 +171,7 @@ def _read_vocoder_config(
         path = Path(config_path)
         if not path.is_file():
             raise BadInputError(f"vocoder config not found: {path}")
-        return _read_json(path), str(path)
+        return _read_json(path, explicit=True), str(path)
     if isinstance(path_or_state_dict, Mapping):
         return None, ""
     beside = Path(path_or_state_dict).parent / VOCODER_CONFIG_NAME
@@ -182,11 +184,16 @@ def _read_vocoder_config(
     return None, ""
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"cannot read vocoder config {path}: {exc}") from None
+def _read_json(path: Path, *, explicit: bool = False) -> dict[str, Any]:
+    """BigVGAN's config.json: the keys the loader uses, type- and range-checked (others ignored)."""
+    from ..fileio import read_json
+
+    data = read_json(path, "vocoder config")
     if not isinstance(data, dict):
         raise BadInputError(f"vocoder config {path} is not a JSON object")
-    return data
+    if not explicit and not all(k in data for k in BIGVGAN_CONFIG_KEYS):
+        return data  # not BigVGAN's: the caller ignores it (a folder of mixed models)
+    try:
+        return checked(data, BIGVGAN_CONFIG_SCHEMA, f"vocoder config {path.name}", unknown="ignore")
+    except UnsupportedCheckpointError as exc:
+        raise BadInputError(f"{exc}; fix or remove that config.json") from None

@@ -1,34 +1,127 @@
 """Safe weight loading shared by every model in the pack.
 
 Only safetensors and `torch.load(weights_only=True)` are used: a checkpoint can never run code.
-Strict loading reports each missing, unexpected or mis-shaped tensor by name with the expected
-shape, so a user with the wrong file learns which file it is and what was expected.
+Pickle-based files (.pth/.pt/.ckpt/.bin) are read only on torch >= 2.6 (``weights_only`` can be
+bypassed before, CVE-2025-32434; ComfyUI, not the pack, chooses the torch version), and only as
+torch.save zip archives whose entries are stored uncompressed within the file's size (no zip bomb,
+no legacy format whose headers claim storage sizes). Configuration stored in a file's metadata is
+checked against an allow-list (:mod:`.config_schema`). Strict loading reports each missing,
+unexpected, mis-shaped or non-floating-point tensor by name with the expected shape, so a user
+with the wrong file learns which file it is and what was expected; any other inconsistency a file
+causes inside a loader becomes one UnsupportedCheckpointError line too (:func:`checkpoint_errors`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import pickle
+import re
+import zipfile
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import torch
 
-from ..errors import BadInputError, MissingWeightsError, UnsupportedCheckpointError
+from ..errors import BadInputError, MissingWeightsError, PavasError, UnsupportedCheckpointError
 
 SAFETENSORS_SUFFIXES = (".safetensors", ".sft")
 PICKLE_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin")
 WEIGHT_SUFFIXES = SAFETENSORS_SUFFIXES + PICKLE_SUFFIXES
 MAX_LISTED = 8  # how many offending tensors an error message names
+# torch.load(weights_only=True) is a safe loader only from this version on (CVE-2025-32434).
+MIN_TORCH_FOR_PICKLES = (2, 6)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def torch_version() -> tuple[int, int]:
+    """(major, minor) of the running torch ("2.9.1+cu128" → (2, 9); unreadable → (0, 0))."""
+    match = re.match(r"(\d+)\.(\d+)", str(getattr(torch, "__version__", "")))
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def check_pickle_loading_is_safe(path: Path) -> None:
+    """Refuse .pth/.pt loading where weights_only=True can be bypassed (torch < 2.6)."""
+    if torch_version() < MIN_TORCH_FOR_PICKLES:
+        need = ".".join(str(v) for v in MIN_TORCH_FOR_PICKLES)
+        raise UnsupportedCheckpointError(
+            f"{path.name}: reading .pth/.pt/.ckpt/.bin files safely needs torch {need} or newer "
+            f"(older torch.load can be made to run code, CVE-2025-32434) and this ComfyUI runs torch "
+            f"{torch.__version__}; use the .safetensors version of the file, or update ComfyUI's torch"
+        )
+
+
+def check_torch_archive(path: Path) -> None:
+    """A torch.save zip archive whose entries are stored (never compressed) within the file's size.
+
+    torch.save writes exactly that; anything else (the pre-1.6 format, whose headers state storage
+    sizes that are allocated before being read, or a compressed "zip bomb") is refused before
+    torch reads a byte of it.
+    """
+    if not zipfile.is_zipfile(path):
+        raise UnsupportedCheckpointError(
+            f"{path.name}: not a torch.save zip archive (the pre-1.6 format, or not a checkpoint at all); "
+            "re-save it with a current torch or use a .safetensors file"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnsupportedCheckpointError(f"{path.name}: damaged zip archive ({exc})") from None
+    total = 0
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED or entry.file_size != entry.compress_size:
+            raise UnsupportedCheckpointError(
+                f"{path.name}: its entry {entry.filename!r} is compressed, which torch.save never does; "
+                "refused (it could expand without bound); use the original or a .safetensors file"
+            )
+        total += entry.file_size
+    if total > path.stat().st_size:
+        raise UnsupportedCheckpointError(f"{path.name}: its zip directory claims more data than the file holds")
+
+
+def checkpoint_errors(what: str) -> Callable[[_F], _F]:
+    """Decorator for loaders: any inconsistency of a file's tensors (a wrong rank, a missing key,
+    a shape that does not divide) becomes one UnsupportedCheckpointError naming `what`.
+
+    Our own errors pass through unchanged; the rest are what reading shapes from an untrusted file
+    raises when it is not the model it claims to be.
+    """
+
+    def wrap(function: _F) -> _F:
+        @functools.wraps(function)
+        def loader(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except PavasError:
+                raise
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError, OverflowError,
+                    RuntimeError, AttributeError) as exc:
+                detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+                raise UnsupportedCheckpointError(
+                    f"{what}: the file's tensors do not describe a supported model ({detail}); "
+                    "check that the right file is selected"
+                ) from None
+
+        return loader  # type: ignore[return-value]
+
+    return wrap
 
 
 def load_state_dict(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
     """Read a weight file (safetensors, or a torch pickle through weights_only=True) → flat dict."""
-    p = Path(path)
-    if not p.is_file():
-        raise MissingWeightsError(f"weight file not found: {p}")
+    from ..fileio import check_input_file
+
+    if isinstance(path, (str, os.PathLike)) and not os.path.lexists(path) and "\x00" not in os.fspath(path):
+        raise MissingWeightsError(f"weight file not found: {Path(path)}")
+    p = check_input_file(path, "weight file")
     if p.stat().st_size == 0:
         raise UnsupportedCheckpointError(f"weight file is empty: {p}")
     suffix = p.suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        check_pickle_loading_is_safe(p)
+        check_torch_archive(p)
     try:
         if suffix in SAFETENSORS_SUFFIXES:
             from safetensors.torch import load_file
@@ -37,12 +130,16 @@ def load_state_dict(path: str | os.PathLike, device: str | torch.device = "cpu")
         if suffix in PICKLE_SUFFIXES:
             obj = torch.load(str(p), map_location=device, weights_only=True)
             return _as_state_dict(obj, p)
-    except (UnsupportedCheckpointError, MissingWeightsError):
+    except PavasError:
         raise
-    except Exception as exc:  # corrupt file, or a pickle that needs arbitrary code
+    except pickle.UnpicklingError:  # weights_only refused an object: such a file could run code
         raise UnsupportedCheckpointError(
-            f"cannot read {p.name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            f"{p.name} holds Python objects besides tensors, which could run code when loaded; refused. "
+            "Use a plain state dict or the .safetensors version of the file"
         ) from None
+    except Exception as exc:  # a corrupt or truncated file
+        detail = str(exc).splitlines()[0][:200] if str(exc).strip() else "unreadable"
+        raise UnsupportedCheckpointError(f"cannot read {p.name}: {detail} (damaged or not a weight file)") from None
     raise UnsupportedCheckpointError(
         f"{p.name}: unsupported weight file type {suffix!r}; expected one of {', '.join(WEIGHT_SUFFIXES)}"
     )
@@ -65,23 +162,27 @@ def read_safetensors_metadata(path_or_state_dict: object) -> dict[str, str]:
         with safe_open(str(p), framework="pt") as f:
             return dict(f.metadata() or {})
     except Exception as exc:
-        raise UnsupportedCheckpointError(f"cannot read {p.name}: {type(exc).__name__}: {exc}") from None
+        raise UnsupportedCheckpointError(f"cannot read {p.name}: {str(exc).splitlines()[0][:200]}") from None
 
 
-def pavas_config(path_or_state_dict: object) -> dict:
-    """The JSON object stored under ``pavas_config`` in a safetensors file's metadata, or {}."""
-    import json
+def pavas_config(path_or_state_dict: object, model: str) -> dict:
+    """The ``pavas_config`` JSON object of a safetensors file's metadata, checked against the
+    allow-list of `model` (a key of config_schema.PAVAS_CONFIG_SCHEMAS); {} when there is none."""
+    from ..fileio import parse_json
+    from ..limits import MAX_JSON_BYTES
+    from .config_schema import PAVAS_CONFIG_SCHEMAS, checked
 
     text = read_safetensors_metadata(path_or_state_dict).get("pavas_config")
     if not text:
         return {}
+    name = getattr(path_or_state_dict, "name", None) or Path(os.fspath(path_or_state_dict)).name
+    if len(text) > MAX_JSON_BYTES:
+        raise UnsupportedCheckpointError(f"{name}: its pavas_config metadata is too large")
     try:
-        config = json.loads(text)
-    except ValueError:
-        raise UnsupportedCheckpointError("the file's pavas_config metadata is not valid JSON") from None
-    if not isinstance(config, dict):
-        raise UnsupportedCheckpointError("the file's pavas_config metadata is not a JSON object")
-    return config
+        config = parse_json(text, f"{name}: its pavas_config metadata")
+    except BadInputError as exc:
+        raise UnsupportedCheckpointError(str(exc)) from None
+    return checked(config, PAVAS_CONFIG_SCHEMAS[model], f"{name}: pavas_config")
 
 
 def _as_state_dict(obj: object, path: Path) -> dict[str, torch.Tensor]:
@@ -126,6 +227,12 @@ def check_state_dict(
         f"{k}: file has {tuple(state_dict[k].shape)}, expected {tuple(expected[k])}"
         for k in expected
         if k in state_dict and tuple(state_dict[k].shape) != tuple(expected[k])
+    ]
+    # weights are floating point: integer tensors would be silently cast (or fail deep inside torch)
+    misshaped += [
+        f"{k}: file has {str(state_dict[k].dtype).replace('torch.', '')} values, expected floating point"
+        for k in expected
+        if k in state_dict and isinstance(state_dict[k], torch.Tensor) and not state_dict[k].is_floating_point()
     ]
     problems = []
     if missing:

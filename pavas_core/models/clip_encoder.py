@@ -28,7 +28,7 @@ from torch import nn
 
 from ..errors import BadInputError, PavasError
 from ..progress import ProgressCallback, report
-from .checkpoint import as_state_dict, check_state_dict, pavas_config
+from .checkpoint import as_state_dict, check_state_dict, checkpoint_errors, pavas_config
 
 CLIP_MODEL_NAME = "ViT-H-14-378-quickgelu"  # open_clip config and tokenizer of DFN5B-CLIP-ViT-H-14-384
 CLIP_FEATURE_DIM = 1024
@@ -85,6 +85,7 @@ def _rebuild_causal_mask(model: nn.Module) -> None:
     model.attn_mask = mask.to(reference.dtype)  # as open_clip's model.to(dtype) would leave it
 
 
+@checkpoint_errors("CLIP")
 def load_clip_model(
     source: str | os.PathLike | Mapping[str, torch.Tensor],
     *,
@@ -125,6 +126,7 @@ class ClipEncoder:
         self.tokenizer = tokenizer
 
     @classmethod
+    @checkpoint_errors("CLIP")
     def from_file(
         cls,
         path: str | os.PathLike,
@@ -139,9 +141,7 @@ class ClipEncoder:
         tiny random-weight test models) as ``{"open_clip": {...}}`` in its ``pavas_config`` metadata;
         the tokenizer is still `model_name`'s bundled one.
         """
-        custom = pavas_config(path).get("open_clip")
-        if custom is not None and not isinstance(custom, dict):
-            raise BadInputError(f"{os.fspath(path)}: pavas_config.open_clip must be a JSON object")
+        custom = pavas_config(path, "clip").get("open_clip")  # sizes only: checked against an allow-list
         config = custom if custom is not None else clip_model_config(model_name)
         model = load_clip_model(path, model_config=config, device=device, dtype=dtype)
         return cls(model, make_tokenizer(model_name))

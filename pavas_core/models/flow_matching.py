@@ -13,6 +13,7 @@ noise on every device.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import torch
@@ -37,6 +38,14 @@ class FlowNetwork(Protocol):
     ) -> torch.Tensor: ...
 
     def adaln_shapes(self, batch_size: int, latent_len: int) -> dict[str, tuple[int, int, int]]: ...
+
+
+def check_cfg_strength(cfg_strength: float) -> float:
+    """A finite guidance strength >= 0 (NaN would silently mean "no guidance")."""
+    if isinstance(cfg_strength, bool) or not isinstance(cfg_strength, (int, float)) \
+            or not math.isfinite(cfg_strength) or cfg_strength < 0:
+        raise BadInputError(f"cfg_strength must be a finite number >= 0 (MMAudio uses 4.5), got {cfg_strength!r}")
+    return float(cfg_strength)
 
 
 def time_grid(num_steps: int) -> torch.Tensor:
@@ -86,6 +95,7 @@ def sample(
     """
     if num_steps < 1:
         raise BadInputError(f"num_steps must be at least 1, got {num_steps}")
+    check_cfg_strength(cfg_strength)
     batch = conditions.batch_size
     if noise is None:
         if latent_len is None:

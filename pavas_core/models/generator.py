@@ -22,13 +22,14 @@ import numpy as np
 import torch
 
 from ..errors import BadInputError, MissingWeightsError, UnsupportedCheckpointError
+from ..limits import MAX_SAMPLING_STEPS, check_seed, window_seed
 from ..progress import ProgressCallback, report
 from ..runtime import resolve_dtype
 from ..video.clip import Clip
 from ..video.decode import clip_from_frames
 from ..video.resample import frame_indices_for_times
 from .audio_decoder import AudioDecoder, load_audio_decoder
-from .flow_matching import DEFAULT_CFG_STRENGTH, DEFAULT_NUM_STEPS, sample
+from .flow_matching import DEFAULT_CFG_STRENGTH, DEFAULT_NUM_STEPS, check_cfg_strength, sample
 from .mmaudio.network import AdaLNDelta, MMAudioNetwork
 from .mmaudio.sequence import SYNC_FPS, SYNC_WINDOW_FRAMES, TRAINED_DURATION_S, sequence_lengths
 
@@ -187,6 +188,10 @@ def generate(
         raise BadInputError(f"duration must be between {MIN_DURATION_S} and {MAX_DURATION_S} s, got {duration_s}")
     if num_steps < 1 or batch_size < 1:
         raise BadInputError("num_steps and batch_size must be at least 1")
+    if num_steps > MAX_SAMPLING_STEPS:
+        raise BadInputError(f"num_steps must be at most {MAX_SAMPLING_STEPS}, got {num_steps}")
+    seed = check_seed(seed)
+    check_cfg_strength(cfg_strength)
     if (prompt or negative_prompt) and encoders.clip is None:
         raise MissingWeightsError("a text prompt needs the CLIP weights: load the CLIP file in the feature loader")
     if clip is not None and (encoders.clip is None or encoders.synchformer is None):
@@ -225,7 +230,7 @@ def generate(
 
         latent = sample(
             net, conditions, empty, latent_len=lengths.latent_len, num_steps=num_steps,
-            cfg_strength=cfg_strength, seed=seed + index, progress=step_progress, adaln_delta=adaln_delta,
+            cfg_strength=cfg_strength, seed=window_seed(seed, index), progress=step_progress, adaln_delta=adaln_delta,
         )
         wave = encoders.audio_decoder.decode(net.unnormalize(latent.to(net.dtype))).float().cpu()
         del latent

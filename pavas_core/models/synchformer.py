@@ -28,7 +28,7 @@ from torch import nn
 
 from ..errors import BadInputError, UnsupportedCheckpointError
 from ..progress import ProgressCallback, report
-from .checkpoint import as_state_dict, check_state_dict, pavas_config
+from .checkpoint import as_state_dict, check_state_dict, checkpoint_errors, pavas_config
 from .synchformer_layers import LAYER_NORM_EPS, DividedSpaceTimeBlock, SpatialAggregator
 
 VISUAL_PREFIX = "vfeat_extractor."
@@ -213,6 +213,7 @@ def detect_synchformer_config(visual: Mapping[str, torch.Tensor], hints: Mapping
     )
 
 
+@checkpoint_errors("Synchformer")
 def load_synchformer(
     source: str | os.PathLike | Mapping[str, torch.Tensor],
     *,
@@ -228,7 +229,7 @@ def load_synchformer(
     """
     weights = visual_state_dict(as_state_dict(source))
     if config is None:
-        config = detect_synchformer_config(weights, pavas_config(source))
+        config = detect_synchformer_config(weights, pavas_config(source, "synchformer"))
     with torch.device("meta"):
         model = SynchformerVisual(config)
     expected = {k: v.shape for k, v in model.state_dict().items()}

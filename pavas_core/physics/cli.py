@@ -18,14 +18,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..fileio import OutputSet
     from ..video import read_video
     from .estimate import estimate_physics
 
     options = options_from_args(args)
-    clip = read_video(args.video, max_side=options.analysis_max_side, with_audio=False,
-                      progress=ConsoleProgress("decode"))
-    tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
-    tracks.save(args.output, masks=args.with_masks)
+    # The output is reserved first (refused when it names the video) and appears whole or not at all.
+    with OutputSet(inputs=[args.video]) as outputs:
+        output = outputs.add(args.output, "physics output")
+        clip = read_video(args.video, max_side=options.analysis_max_side, with_audio=False,
+                          progress=ConsoleProgress("decode"))
+        tracks = estimate_physics(clip, options=options, progress=ConsoleProgress("estimate"))
+        tracks.save(output, masks=args.with_masks)
     n_imp = sum(len(o.impacts) for o in tracks.objects)
     for w in tracks.warnings:
         print(f"note: {w}", file=sys.stderr)

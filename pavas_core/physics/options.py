@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import BadInputError
+from ..limits import MAX_OBJECTS, MAX_PICTURE_SIDE_PX, MIN_ANALYSIS_SIDE_PX
 from .geometry import ASSUMED_HFOV_DEG
 
 DEFAULT_ANALYSIS_MAX_SIDE = 320
@@ -61,10 +62,17 @@ class EstimateOptions:
             for val in _as_list(getattr(self, name)):
                 if not (isinstance(val, (int, float)) and val > 0 and math.isfinite(val)):
                     raise BadInputError(f"estimate: {name} must be positive, got {val!r}")
-        if not (isinstance(self.max_objects, int) and self.max_objects >= 1):
-            raise BadInputError(f"estimate: max_objects must be at least 1, got {self.max_objects!r}")
-        if not (isinstance(self.analysis_max_side, int) and self.analysis_max_side >= 16):
-            raise BadInputError(f"estimate: analysis_max_side must be at least 16 px, got {self.analysis_max_side!r}")
+        if isinstance(self.max_objects, bool) or not isinstance(self.max_objects, int) \
+                or not 1 <= self.max_objects <= MAX_OBJECTS:
+            raise BadInputError(f"estimate: max_objects must be a whole number from 1 to {MAX_OBJECTS}, "
+                                f"got {self.max_objects!r}")
+        side = self.analysis_max_side
+        if isinstance(side, bool) or not isinstance(side, int) or not MIN_ANALYSIS_SIDE_PX <= side <= MAX_PICTURE_SIDE_PX:
+            raise BadInputError(f"estimate: the analysis size must be a whole number of pixels from "
+                                f"{MIN_ANALYSIS_SIDE_PX} to {MAX_PICTURE_SIDE_PX}, got {side!r}")
+        for stage, flag in (("discover", "discover"), ("observe", "masks"), ("geometry", "geometry"), ("mass", "mass")):
+            if not isinstance(getattr(self, flag), str):
+                raise BadInputError(f"estimate: the {stage} backend must be a name, got {getattr(self, flag)!r}")
         return self
 
     def per_object(self, name: str, i: int):

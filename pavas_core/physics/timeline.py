@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..limits import check_picture_size
 from .tracks import PhysicsTracks
 
 TIMELINE_SCHEMA = 1
@@ -100,7 +101,7 @@ def render_timeline_image(tracks: PhysicsTracks, *, width_px: int = 768, height_
     """Plot speed (m/s) against time (s) per object with impact markers → (H, W, 3) uint8 RGB."""
     from PIL import Image, ImageDraw
 
-    width_px, height_px = max(160, int(width_px)), max(120, int(height_px))
+    width_px, height_px = check_picture_size(max(160, int(width_px)), max(120, int(height_px)), "the plot")
     data = timeline_data(tracks, max_points=width_px)
     img = Image.new("RGB", (width_px, height_px), (24, 24, 28))
     draw = ImageDraw.Draw(img)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import BadInputError
+from ..limits import MAX_DURATION_S, MAX_IMPACTS, MAX_OBJECTS
 
 SCHEMA_VERSION = 1
 
@@ -70,9 +71,29 @@ class Impact:
     unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-def _split_known(cls, d: dict[str, Any]) -> dict[str, Any]:
+def _json_list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise BadInputError(f"physics: {where} must be a list, got {type(value).__name__}")
+    return value
+
+
+def _json_object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise BadInputError(f"physics: {where} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _json_number(value: Any, where: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInputError(f"physics: {where} must be a number, got {value!r}")
+    return value
+
+
+def _split_known(cls, d: Any, where: str) -> dict[str, Any]:
     """Constructor arguments of dataclass `cls` from its JSON form; other keys → unknown_fields."""
-    d = dict(d)
+    d = dict(_json_object(d, where))
+    if "extra" in d:
+        _json_object(d["extra"], f"{where}.extra")
     known = {k: d.pop(k) for k in list(d) if k in cls.__dataclass_fields__ and k != "unknown_fields"}
     known["unknown_fields"] = d
     return known
@@ -140,11 +161,22 @@ class PhysicsTracks:
         return self.num_frames / self.fps
 
     def validate(self) -> "PhysicsTracks":
-        """Raise BadInputError on values no consumer can use (NaN mass, wrong lengths, ...)."""
+        """Raise BadInputError on values no consumer can use (wrong types, NaN mass, wrong lengths, ...)."""
+        from ..typecheck import check_dataclass
+
+        check_dataclass(self, "physics")
+        if len(self.objects) > MAX_OBJECTS:
+            raise BadInputError(f"physics: {len(self.objects)} objects, more than the limit of {MAX_OBJECTS}")
+        num_impacts = sum(len(o.impacts) for o in self.objects)
+        if num_impacts > MAX_IMPACTS:
+            raise BadInputError(f"physics: {num_impacts} impacts, more than the limit of {MAX_IMPACTS}")
         if not (self.fps > 0 and math.isfinite(self.fps)):
             raise BadInputError(f"physics: fps must be a positive number, got {self.fps!r}")
         if self.num_frames < 0 or self.width <= 0 or self.height <= 0:
             raise BadInputError("physics: num_frames, width and height must be positive")
+        if self.duration_s > MAX_DURATION_S:
+            raise BadInputError(f"physics: {self.num_frames} frames at {self.fps:g} fps last {self.duration_s:g} s, "
+                                f"longer than the {MAX_DURATION_S:g} s limit")
         ids = [o.id for o in self.objects]
         if len(set(ids)) != len(ids):
             raise BadInputError(f"physics: object ids must be unique, got {ids}")
@@ -225,42 +257,42 @@ class PhysicsTracks:
         try:
             from .masks import ObjectMasks
 
-            num_frames = int(d["num_frames"])
+            num_frames = int(_json_number(_json_object(d, "physics")["num_frames"], "num_frames"))
             objects = []
-            for o in d["objects"]:
-                o = _split_known(ObjectTrack, o)
-                o["impacts"] = [Impact(**_split_known(Impact, i)) for i in o.get("impacts", [])]
+            for n, o in enumerate(_json_list(d["objects"], "objects")):
+                o = _split_known(ObjectTrack, o, f"objects[{n}]")
+                o["impacts"] = [Impact(**_split_known(Impact, i, f"objects[{n}].impacts[{k}]"))
+                                for k, i in enumerate(_json_list(o.get("impacts", []), f"objects[{n}].impacts"))]
                 if o.get("masks") is not None:
                     o["masks"] = ObjectMasks.from_json(o["masks"], num_frames)
                 objects.append(ObjectTrack(**o))
-            top = _split_known(cls, d)
+            top = _split_known(cls, d, "physics")
             tracks = cls(
-                fps=float(top["fps"]),
+                fps=float(_json_number(top["fps"], "fps")),
                 num_frames=num_frames,
-                width=int(top["width"]),
-                height=int(top["height"]),
+                width=int(_json_number(top["width"], "width")),
+                height=int(_json_number(top["height"], "height")),
                 objects=objects,
-                geometry=Geometry(**_split_known(Geometry, top["geometry"])),
-                warnings=[str(w) for w in top.get("warnings", [])],
-                estimator=dict(top.get("estimator", {})),
+                geometry=Geometry(**_split_known(Geometry, top["geometry"], "geometry")),
+                warnings=[str(w) for w in _json_list(top.get("warnings", []), "warnings")],
+                estimator=dict(_json_object(top.get("estimator", {}), "estimator")),
                 unknown_fields=top["unknown_fields"],
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BadInputError(f"physics: malformed physics.json ({type(exc).__name__}: {exc})") from None
+        except BadInputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise BadInputError(f"physics: malformed physics.json ({what})") from None
         return tracks.validate()
 
     @classmethod
     def from_json(cls, text: str) -> "PhysicsTracks":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"physics: not valid JSON ({exc})") from None
-        return cls.from_dict(d)
+        from ..fileio import parse_json
+
+        return cls.from_dict(parse_json(text, "physics"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "PhysicsTracks":
-        try:
-            text = open(path, encoding="utf-8").read()
-        except FileNotFoundError:
-            raise BadInputError(f"physics file not found: {path}") from None
-        return cls.from_json(text)
+        from ..fileio import read_json
+
+        return cls.from_dict(read_json(path, "physics file"))

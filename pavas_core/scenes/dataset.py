@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInputError
-from ..fileio import atomic_output
+from ..fileio import atomic_directory, atomic_output
+from ..limits import MAX_DECODED_BYTES, check_duration_s, check_picture_size, check_sample_rate_hz, check_seed
 from ..progress import ProgressCallback, report
 from ..video.clip import AudioTrack
 from .catalog import ObjectKind, kind_by_name
@@ -116,6 +117,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json."""
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
+    seed = check_seed(seed, "synth-dataset: --seed")
     if not fps_choices or any(not (f > 0 and math.isfinite(f)) for f in fps_choices):
         raise BadInputError(f"synth-dataset: frame rates must be positive numbers, got {list(fps_choices)}")
     if not resolutions or any(w < 32 or h < 32 for w, h in resolutions):
@@ -124,21 +126,33 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
         raise BadInputError(f"synth-dataset: bad duration range {list(duration_range_s)} (seconds, min ≤ max)")
     if sample_rate_hz < 8000:
         raise BadInputError(f"synth-dataset: --sample-rate must be at least 8000 Hz, got {sample_rate_hz}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for i in range(n):
-        scene_id = f"scene_{i:04d}"
-        scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
-                             resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
-        entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
-        report(progress, i + 1, n)
-    index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
-             "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
-             "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
-             "scenes": entries}
-    with atomic_output(out / "index.json") as tmp:
-        tmp.write_text(json.dumps(index, indent=1, allow_nan=False))
+    check_sample_rate_hz(sample_rate_hz, "synth-dataset: --sample-rate")
+    check_duration_s(duration_range_s[1], "synth-dataset: the longest scene")
+    for width, height in resolutions:
+        check_picture_size(width, height, "synth-dataset: a scene's picture")
+    frame_bytes = max(w * h * 3 for w, h in resolutions)
+    most_frames = math.ceil(max(fps_choices) * duration_range_s[1]) + 1
+    if most_frames * frame_bytes > MAX_DECODED_BYTES:
+        raise BadInputError(
+            f"synth-dataset: a scene of {duration_range_s[1]:g} s at {max(fps_choices):g} fps and this size would need "
+            f"{most_frames * frame_bytes / 1024**3:.1f} GiB of frames (limit {MAX_DECODED_BYTES / 1024**3:.0f} GiB); "
+            "ask for shorter, smaller or slower scenes"
+        )
+    # The whole dataset appears at once: scenes are written into a temporary folder that becomes
+    # `out_dir` only after index.json is in it, so an interrupted run leaves nothing half-made.
+    with atomic_directory(out_dir, "synth-dataset output folder") as out:
+        entries = []
+        for i in range(n):
+            scene_id = f"scene_{i:04d}"
+            scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
+                                 resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
+            entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
+            report(progress, i + 1, n)
+        index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
+                 "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
+                 "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
+                 "scenes": entries}
+        (out / "index.json").write_text(json.dumps(index, indent=1, allow_nan=False))
     return entries
 
 

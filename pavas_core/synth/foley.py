@@ -108,7 +108,8 @@ def render_foley(tracks: PhysicsTracks, *, sample_rate_hz: int = 44100, duration
     gain_db = 0.0
     if peak > ceiling:
         gain_db = 20.0 * math.log10(ceiling / peak)
-        waveform = waveform * np.float32(10.0 ** (gain_db / 20.0))
+        waveform = waveform.astype(np.float32, copy=False)
+        waveform *= np.float32(10.0 ** (gain_db / 20.0))  # in place: a long sound is not copied
         notes.append(f"one global gain of {gain_db:.2f} dB applied to keep the peak at {PEAK_CEILING_DBFS:g} dBFS")
     return FoleyResult(waveform=waveform.astype(np.float32, copy=False), sample_rate_hz=render.sample_rate_hz,
                        events=render.events, gain_db=gain_db, notes=list(dict.fromkeys(notes)))

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
+from ..limits import check_duration_s
 from ..materials import MATERIAL_NAMES, Material, get_material
 from .contact import half_sine_laplace, hertz_contact_time_s
 from .modal import ModeBank, add_mode_responses, block_basis, build_mode_bank, object_seed
@@ -120,7 +121,7 @@ def _validate_event(i: int, event: object) -> None:
 
 
 def _validate_call(duration_s: object, sample_rate_hz: object, seed: object) -> tuple[float, int]:
-    duration = _check_number("render", "duration_s", duration_s, positive=True)
+    duration = check_duration_s(_check_number("render", "duration_s", duration_s, positive=True), "the sound's duration")
     if isinstance(sample_rate_hz, bool) or not isinstance(sample_rate_hz, (int, np.integer)):
         raise BadInputError(f"sample_rate_hz must be an integer, got {sample_rate_hz!r}")
     if not MIN_SAMPLE_RATE_HZ <= int(sample_rate_hz) <= MAX_SAMPLE_RATE_HZ:

@@ -16,9 +16,11 @@ import numpy as np
 
 from ..errors import BadInputError
 from ..fileio import atomic_output
+from ..limits import MAX_DECODED_AUDIO_SAMPLES, MAX_DURATION_S, check_sample_rate_hz
 from .clip import AudioTrack
 from .media_input import (
     av_errors_as_bad_input,
+    av_open,
     check_input_path,
     open_input,
     seek_to_key_frame,
@@ -51,6 +53,7 @@ def validate_audio_track(audio: AudioTrack) -> AudioTrack:
     rate = audio.sample_rate_hz
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
         raise BadInputError(f"audio sample rate must be a positive integer in Hz, got {rate!r}")
+    check_sample_rate_hz(rate, "audio sample rate")
     waveform = np.asarray(audio.waveform)
     if waveform.ndim == 1:
         waveform = waveform[None, :]
@@ -120,6 +123,9 @@ def decode_audio(
 
 
 def _decode_audio_stream(container, stream, file_path: Path, origin_s, start_s, end_s) -> AudioTrack | None:
+    claimed_rate = stream.codec_context.sample_rate or stream.rate
+    if claimed_rate:
+        check_sample_rate_hz(claimed_rate, f"{file_path.name}: its audio stream's sample rate")
     resampler = av.AudioResampler(format="fltp")
     chunks: list[np.ndarray] = []
     collected = 0
@@ -131,9 +137,18 @@ def _decode_audio_stream(container, stream, file_path: Path, origin_s, start_s, 
                 has_time = frame.pts is not None and frame.time is not None
                 offset_s = float(frame.time) - origin_s if has_time and origin_s is not None else 0.0
             for converted in resampler.resample(frame):
-                sample_rate_hz = converted.sample_rate
+                sample_rate_hz = check_sample_rate_hz(converted.sample_rate, f"{file_path.name}: its audio")
                 chunks.append(converted.to_ndarray())
                 collected += converted.samples
+            if sample_rate_hz and collected > MAX_DURATION_S * sample_rate_hz:
+                raise BadInputError(
+                    f"the sound of {file_path.name} is longer than the {MAX_DURATION_S:g} s limit; cut it first"
+                )
+            if chunks and collected * chunks[-1].shape[0] > MAX_DECODED_AUDIO_SAMPLES:
+                raise BadInputError(
+                    f"the sound of {file_path.name} decodes to more than {MAX_DECODED_AUDIO_SAMPLES} samples "
+                    "(the limit for one file); cut it, or use fewer channels or a lower sample rate"
+                )
             if end_s is not None and sample_rate_hz and offset_s + collected / sample_rate_hz >= end_s:
                 break
         for converted in resampler.resample(None):
@@ -143,8 +158,13 @@ def _decode_audio_stream(container, stream, file_path: Path, origin_s, start_s, 
         return None
     waveform = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
 
-    # Place the decoded samples on the timeline and cut the window.
+    # Place the decoded samples on the timeline and cut the window. Silence before the first sample
+    # is never longer than the window (a stream stamped hours late must not allocate hours).
     first_index = int(round((offset_s - start_s) * sample_rate_hz))
+    if end_s is not None:
+        first_index = min(first_index, max(0, int(round((end_s - start_s) * sample_rate_hz))))
+    elif first_index > MAX_DURATION_S * sample_rate_hz:
+        raise BadInputError(f"the sound of {file_path.name} starts after the {MAX_DURATION_S:g} s limit")
     if first_index > 0:
         waveform = np.concatenate([np.zeros((waveform.shape[0], first_index), np.float32), waveform], axis=1)
     elif first_index < 0:
@@ -167,18 +187,18 @@ def write_wav(path: str | os.PathLike, audio: AudioTrack, *, bit_depth: int = 16
     num_channels = track.waveform.shape[0]
     layout = channel_layout_name(num_channels)
     codec, sample_format = ("pcm_s16le", "s16") if bit_depth == 16 else ("pcm_f32le", "flt")
-    interleaved = np.ascontiguousarray(track.waveform.T)  # (T, C): WAV stores samples interleaved
-    if bit_depth == 16:
-        # Full scale is 32768 as in FFmpeg's s16 <-> float conversion, so reading back is exact
-        # to half a step; +1.0 itself becomes 32767.
-        interleaved = np.clip(np.round(interleaved * 32768.0), -32768, 32767).astype(np.int16)
+    samples = track.waveform.T  # (T, C) view: WAV stores samples interleaved; converted block by block
     with atomic_output(path) as tmp_path:
         with av_errors_as_bad_input(Path(path), "write", reading=False):
-            with av.open(str(tmp_path), mode="w", format="wav") as container:
+            with av_open(tmp_path, mode="w", format="wav") as container:
                 stream = container.add_stream(codec, rate=track.sample_rate_hz, layout=layout)
                 time_base = Fraction(1, track.sample_rate_hz)
-                for start in range(0, interleaved.shape[0], _WAV_CHUNK_SAMPLES):
-                    block = interleaved[start : start + _WAV_CHUNK_SAMPLES]
+                for start in range(0, samples.shape[0], _WAV_CHUNK_SAMPLES):
+                    block = np.ascontiguousarray(samples[start : start + _WAV_CHUNK_SAMPLES])
+                    if bit_depth == 16:
+                        # Full scale is 32768 as in FFmpeg's s16 <-> float conversion, so reading back
+                        # is exact to half a step; +1.0 itself becomes 32767.
+                        block = np.clip(np.round(block * 32768.0), -32768, 32767).astype(np.int16)
                     frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format=sample_format, layout=layout)
                     frame.sample_rate = track.sample_rate_hz
                     frame.pts = start

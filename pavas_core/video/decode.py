@@ -17,6 +17,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BadInputError
+from ..limits import (
+    MAX_DECODED_BYTES,
+    MAX_DURATION_S,
+    MAX_FRAME_GAP_S,
+    MIN_WINDOW_S,
+    check_fps,
+    check_frame_gap,
+    check_picture_size,
+)
 from ..progress import ProgressCallback, report
 from .audio_io import decode_audio
 from .clip import AudioTrack, Clip, frames_to_uint8
@@ -30,9 +39,12 @@ from .pictures import (
 )
 from .resample import MAX_TIMESTAMP_TOLERANCE_S, grid_length, timestamp_tolerance_s
 
-# Upper bound on the decoded frames held in memory (uint8 RGB). ComfyUI turns them into float32
-# (4x more), so this keeps a whole pipeline within reach of an ordinary machine.
-MAX_DECODED_BYTES = 4 * 1024**3
+# The decoded frames held in memory are bounded by limits.MAX_DECODED_BYTES (uint8 RGB); ComfyUI
+# turns them into float32 (4x more). The first allocation trusts the headers only as far as the
+# file's size makes plausible (64 MiB, or 256 bytes of pictures per byte of file); beyond it the
+# buffer grows with the frames really decoded.
+_INITIAL_BUFFER_BYTES = 64 * 1024**2
+_PLAUSIBLE_EXPANSION = 256
 # Two window-end times closer than this are equal (float rounding of time-base conversions).
 _TIME_EPSILON_S = 1e-9
 
@@ -50,7 +62,7 @@ def decoded_size(
     if size is not None:
         if len(size) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in size):
             raise BadInputError(f"size must be (width, height) in whole pixels >= 1, got {size!r}")
-        return int(size[0]), int(size[1])
+        return check_picture_size(int(size[0]), int(size[1]), "requested frame size")
     width, height = source_size
     if max_side is None:
         return width, height
@@ -71,8 +83,13 @@ def clip_from_frames(frames, fps: float, audio: AudioTrack | None = None) -> Cli
         math.isfinite(fps) and fps > 0
     ):
         raise BadInputError(f"fps must be a positive number, got {fps!r}")
+    check_fps(fps, "fps")
     pictures = frames_to_uint8(frames)
     num_frames = pictures.shape[0]
+    check_picture_size(pictures.shape[2], pictures.shape[1], "frames")
+    if num_frames / float(fps) > MAX_DURATION_S:
+        raise BadInputError(f"{num_frames} frames at {fps:g} fps last {num_frames / float(fps):g} s, longer than "
+                            f"the {MAX_DURATION_S:g} s limit")
     return Clip(
         frames=pictures,
         timestamps_s=np.arange(num_frames, dtype=np.float64) / float(fps),
@@ -191,21 +208,29 @@ def _check_window(start_s: float, max_duration_s: float | None, target_fps: floa
         isinstance(max_duration_s, (int, float)) and math.isfinite(max_duration_s) and max_duration_s > 0
     ):
         raise BadInputError(f"max_duration_s must be a positive number of seconds, got {max_duration_s!r}")
+    if max_duration_s is not None and max_duration_s < MIN_WINDOW_S:
+        raise BadInputError(f"max_duration_s must be at least {MIN_WINDOW_S:g} s (or none, for the whole file), "
+                            f"got {max_duration_s!r}")
     if target_fps is not None and not (
         isinstance(target_fps, (int, float)) and math.isfinite(target_fps) and target_fps > 0
     ):
         raise BadInputError(f"target_fps must be a positive number, got {target_fps!r}")
+    if target_fps is not None:
+        check_fps(target_fps, "target_fps")
 
 
 def _decode_pictures(
     file_path: Path, *, max_side, size, target_fps, start_s, max_duration_s, progress, allow_seek: bool
 ) -> _DecodedWindow:
     with open_pictures(file_path, start_s=start_s if allow_seek else 0.0) as source:
+        check_picture_size(*source.source_size, f"{file_path.name}: its picture")
         out_size = decoded_size(source.source_size, max_side=max_side, size=size)
         expected = _expected_output_frames(source, start_s, max_duration_s, target_fps)
         frame_bytes = out_size[0] * out_size[1] * 3
         _check_memory(file_path, out_size, expected, frame_bytes)
-        buffer = _FrameBuffer(out_size, capacity=expected or 64, file_path=file_path)
+        trusted_bytes = max(_INITIAL_BUFFER_BYTES, _PLAUSIBLE_EXPANSION * file_path.stat().st_size)
+        capacity = min(expected or 64, max(1, trusted_bytes // frame_bytes))
+        buffer = _FrameBuffer(out_size, capacity=capacity, file_path=file_path)
         selector = _WindowSelector(
             source, buffer, out_size=out_size, start_s=start_s, max_duration_s=max_duration_s,
             target_fps=target_fps, file_path=file_path,
@@ -370,8 +395,18 @@ class _WindowSelector:
         self._push_in_window(0.0, first_picture)
 
     def _push_in_window(self, relative_s: float, picture: DecodedPicture) -> bool:
-        if self.max_duration_s is not None and relative_s >= self.max_duration_s - _TIME_EPSILON_S:
-            return False
+        if self.max_duration_s is not None and self.last_kept_s is not None \
+                and relative_s >= self.max_duration_s - _TIME_EPSILON_S:
+            return False  # (the window's first frame is always kept)
+        # Limits on what the timestamps claim: a frame stamped hours after the previous one must not
+        # make the clip (and the sound made for it) hours long.
+        if self.last_kept_s is not None:
+            check_frame_gap(self.last_kept_s, relative_s, self.file_path.name)
+        if relative_s >= MAX_DURATION_S:
+            raise BadInputError(
+                f"{self.file_path.name} is longer than the {MAX_DURATION_S:g} s limit; load a part of it "
+                "(start_s and max_duration_s) or cut it"
+            )
         if self.target_fps is None:
             self.buffer.append(picture.to_rgb(*self.out_size))
             self.kept_times_s.append(relative_s)
@@ -448,6 +483,9 @@ class _WindowSelector:
     def _last_period_s(self) -> float:
         """How long the last kept frame stays on screen: its stated duration, else the last gap."""
         if self.last_kept_duration_s is not None and self.last_kept_duration_s > 0:
+            if self.last_kept_duration_s > MAX_FRAME_GAP_S:
+                check_frame_gap(self.last_kept_s, self.last_kept_s + self.last_kept_duration_s,
+                                f"{self.file_path.name} (its last frame's duration)")
             return self.last_kept_duration_s
         if self.before_last_kept_s is not None:
             return self.last_kept_s - self.before_last_kept_s

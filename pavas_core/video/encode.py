@@ -21,7 +21,7 @@ from ..errors import BadInputError
 from ..fileio import atomic_output
 from .audio_io import channel_layout_name, validate_audio_track
 from .clip import AudioTrack, frames_to_uint8
-from .media_input import av_errors_as_bad_input
+from .media_input import av_errors_as_bad_input, av_open
 
 # Samples per audio frame handed to the encoder (PyAV re-chunks to the codec's frame size).
 _AUDIO_CHUNK_SAMPLES = 4096
@@ -210,7 +210,7 @@ def write_video(
     height, width = pictures.shape[1:3]
     with atomic_output(path) as tmp_path:
         with av_errors_as_bad_input(Path(path), "write", reading=False):
-            with av.open(str(tmp_path), mode="w", format=out_format.container,
+            with av_open(tmp_path, mode="w", format=out_format.container,
                          container_options=out_format.container_options) as container:
                 encoder = PictureEncoder(
                     container, codec=out_format.video_codec, size=(width, height), rate=rate,

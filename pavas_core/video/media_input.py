@@ -1,8 +1,13 @@
-"""Opening media files for reading: path checks, and FFmpeg errors turned into one-line messages.
+"""Opening media files: path checks, local-file URLs, and FFmpeg errors turned into one-line messages.
 
 Every reader in this package goes through :func:`open_input` (or :func:`check_input_path` +
 :func:`av_errors_as_bad_input`), so a missing, empty, corrupt or unsupported file always ends in a
 :class:`~pavas_core.errors.BadInputError` that names the file, never in a raw PyAV exception.
+
+Every path handed to FFmpeg, for reading or writing, goes through :func:`av_open`, which gives it
+as a ``file:`` URL of the absolute path: FFmpeg then opens exactly that local file. A bare path is
+parsed as a URL by FFmpeg, so a relative name such as ``http:host:80/x.mp4`` would be fetched over
+the network, and a plain file called ``take2:final.mp4`` would fail with "Protocol not found".
 """
 
 from __future__ import annotations
@@ -16,21 +21,30 @@ from pathlib import Path
 import av
 
 from ..errors import BadInputError
+from ..fileio import check_input_file
 
 # The four bytes at offset 8 of a RIFF file that say "this is WebP".
 _WEBP_MAGIC = b"WEBP"
 
 
 def check_input_path(path: str | os.PathLike) -> Path:
-    """Return `path` as a Path after checking it names a readable, non-empty file."""
-    file_path = Path(path)
-    if not file_path.exists():
-        raise BadInputError(f"media file not found: {file_path}")
-    if file_path.is_dir():
-        raise BadInputError(f"{file_path} is a directory, not a media file")
+    """Return `path` as a Path after checking it names a readable, non-empty regular file."""
+    file_path = check_input_file(path, "media file")
     if file_path.stat().st_size == 0:
         raise BadInputError(f"{file_path.name} is empty (0 bytes); re-export or re-download it")
     return file_path
+
+
+def local_url(path: str | os.PathLike) -> str:
+    """The ``file:`` URL FFmpeg reads or writes `path` through: always that local file, never a
+    network protocol, whatever characters (``:``, ``?``, ``#``) the name holds."""
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
+def av_open(path: str | os.PathLike, mode: str = "r", **kwargs):
+    """``av.open`` on the local file `path` (see :func:`local_url`); the only way this package opens
+    media with FFmpeg."""
+    return av.open(local_url(path), mode=mode, **kwargs)
 
 
 def describe_av_error(exc: BaseException, *, reading: bool = True) -> str:
@@ -58,7 +72,7 @@ def open_input(path: str | os.PathLike, *, action: str = "read") -> Iterator[av.
     """Open a media file with PyAV; any FFmpeg error inside the block becomes a BadInputError."""
     file_path = check_input_path(path)
     with av_errors_as_bad_input(file_path, action):
-        container = av.open(str(file_path), mode="r")
+        container = av_open(file_path, mode="r")
         try:
             yield container
         finally:

@@ -32,6 +32,7 @@ from .encode import (
 )
 from .media_input import (
     av_errors_as_bad_input,
+    av_open,
     check_input_path,
     first_video_stream,
     is_webp_file,
@@ -80,7 +81,7 @@ def mux_audio(
     copy = span is not None and codec not in _IMAGE_CODECS and not is_webp_file(source_path)
     with atomic_output(out_path) as tmp_path:
         with av_errors_as_bad_input(Path(out_path), "write", reading=False):
-            with av.open(str(tmp_path), mode="w", format=out_format.container,
+            with av_open(tmp_path, mode="w", format=out_format.container,
                          container_options=out_format.container_options) as output:
                 if copy and codec not in output.supported_codecs:
                     copy = False

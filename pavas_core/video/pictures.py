@@ -26,8 +26,10 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from ..errors import BadInputError
+from ..limits import check_picture_size
 from .media_input import (
     av_errors_as_bad_input,
+    av_open,
     check_input_path,
     first_video_stream,
     is_webp_file,
@@ -120,14 +122,14 @@ def open_pictures(path, *, start_s: float = 0.0) -> Iterator[PictureSource]:
             yield source
         return
     with av_errors_as_bad_input(file_path, "decode"):
-        container = av.open(str(file_path), mode="r")
+        container = av_open(file_path, mode="r")
         try:
             origin_s = _seek_near(container, file_path, start_s) if start_s > 0.0 else None
             if start_s > 0.0 and origin_s is None:
                 # Not seekable (e.g. a raw .h264 stream), and a failed seek can leave the demuxer
                 # anywhere: start again from the top. Same result, only slower.
                 container.close()
-                container = av.open(str(file_path), mode="r")
+                container = av_open(file_path, mode="r")
             yield _pyav_source(container, file_path, origin_s=origin_s)
         finally:
             container.close()
@@ -275,6 +277,7 @@ def _open_webp(file_path: Path) -> Iterator[PictureSource]:
 
     try:
         image = Image.open(file_path)
+        check_picture_size(image.width, image.height, f"{file_path.name}: its picture")  # before decoding it
         image.load()
     except Image.DecompressionBombError as exc:
         raise BadInputError(f"cannot decode {file_path.name}: {exc}") from exc

@@ -119,3 +119,16 @@ def test_missing_encoders_and_bad_durations_have_clear_errors(tiny16):
     assert out.waveform.shape[-1] == 16000
     with pytest.raises(BadInputError, match="duration"):
         generate(net, encoders, duration_s=0.2)
+
+
+def test_the_largest_seed_works_on_every_window_and_nan_guidance_is_refused(tiny16):
+    """Class 5 of the hostile-input issue: the seed widget allows 2^64 − 1, and the second window
+    used seed + 1 (an overflow); cfg=NaN used to mean "no guidance" without a word."""
+    net, encoders = tiny16
+    out = generate(net, encoders, duration_s=2.0, window_s=1.0, overlap_s=0.25, num_steps=1, seed=2**64 - 1)
+    assert len(out.windows_s) >= 2 and torch.isfinite(out.waveform).all()
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(BadInputError, match="cfg_strength"):
+            generate(net, encoders, duration_s=1.0, num_steps=1, cfg_strength=bad)
+    with pytest.raises(BadInputError, match="seed"):
+        generate(net, encoders, duration_s=1.0, num_steps=1, seed=2**64)

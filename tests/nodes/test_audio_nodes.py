@@ -84,10 +84,10 @@ def test_mix_resamples_to_the_highest_rate_and_keeps_each_pitch(pack):
 
 
 def test_mix_gains_in_db_and_length_of_first(pack):
-    out = mix(pack, tone(440, 16000, 1.0), tone(440, 16000, 2.0), gain_a_db=0.0, gain_b_db=-120.0,
+    out = mix(pack, tone(440, 16000, 1.0), tone(440, 16000, 2.0), gain_a_db=0.0, gain_b_db=-60.0,
               length="audio_a", sample_rate="audio_a")
     assert out["sample_rate"] == 16000 and out["waveform"].shape[-1] == 16000
-    assert float(out["waveform"].abs().max()) == pytest.approx(0.25, rel=1e-3)
+    assert float(out["waveform"].abs().max()) == pytest.approx(0.25, rel=2e-3)
 
 
 def test_mix_prevents_clipping_by_scaling_the_whole_mix(pack):

@@ -65,3 +65,23 @@ def test_demo_scene_has_a_bouncing_ball_and_a_dropped_block_in_view():
     ball, block = truth.objects
     assert sum(i.extra["visible"] for i in ball.impacts) >= 3
     assert block.impacts and block.impacts[0].time_s > 1.6 and block.impacts[0].extra["visible"]
+
+
+def test_an_interrupted_dataset_leaves_nothing_and_apcc_refuses_a_partial_one(tmp_path, capsys):
+    """Class 4 of the hostile-input issue: synth-dataset appears whole or not at all, and a folder
+    without index.json (what an interrupted run used to leave) is refused, not scored."""
+    from pavas_core.scenes.dataset import synth_dataset
+
+    def interrupt_after_the_first_scene(done, total):
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        synth_dataset(tmp_path / "ds", n=3, seed=1, resolutions=((160, 120),), duration_range_s=(1.0, 1.0),
+                      sample_rate_hz=16000, progress=interrupt_after_the_first_scene)
+    assert list(tmp_path.iterdir()) == []  # no folder, no half-written scene, no temporary folder
+    partial = tmp_path / "partial" / "scene_0000"
+    partial.mkdir(parents=True)
+    (partial / "physics.json").write_text("{}")
+    assert cli_main(["apcc", "--dataset", str(tmp_path / "partial")]) == 2
+    assert "no index.json" in capsys.readouterr().err

@@ -94,3 +94,48 @@ def test_read_audio_rejects_bad_files_too(media, name):
     path = media.folder / "missing.wav" if name == "missing" else getattr(media, name)
     with pytest.raises(BadInputError):
         read_audio(path)
+
+
+# --- class 1 of the hostile-input issue: no network from files or paths ---------------------------
+
+def test_ffmpeg_opens_url_like_and_colon_names_as_local_files(tmp_path, monkeypatch, kit):
+    """A relative name like http:127.0.0.1:PORT/clip.mp4 is a local file, never a request to PORT,
+    and a plain file called take2:final.mp4 opens (FFmpeg used to say "Protocol not found")."""
+    import socket
+    import threading
+
+    import av
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    connections = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            connections.append(1)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"http:127.0.0.1:{port}").mkdir()
+    url_like = kit.encode_media(tmp_path / f"http:127.0.0.1:{port}" / "clip.mp4", num_frames=6)
+    colon = kit.encode_media(tmp_path / "take2:final.mp4", num_frames=6)
+    opened = []
+    real_open = av.open
+    monkeypatch.setattr(av, "open", lambda url, *a, **k: opened.append(str(url)) or real_open(url, *a, **k))
+    try:
+        for name in (f"http:127.0.0.1:{port}/clip.mp4", "take2:final.mp4"):
+            clip = read_video(name)
+            assert clip.num_frames == 6
+            mux_audio(name, SILENCE, f"{name}.muxed.mp4")
+        assert read_video(url_like).num_frames == read_video(colon).num_frames == 6
+    finally:
+        server.close()
+    assert connections == []
+    assert opened and all(url.startswith("file:/") for url in opened)  # every FFmpeg open is a local file URL

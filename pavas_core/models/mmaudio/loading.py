@@ -10,7 +10,7 @@ import torch
 
 from ...errors import BadInputError
 from ...runtime import resolve_dtype
-from ..checkpoint import as_state_dict, check_state_dict
+from ..checkpoint import as_state_dict, check_state_dict, checkpoint_errors
 from .config import CUSTOM_NAME, MMAudioConfig, config_from_state_dict
 from .network import MMAudioNetwork
 
@@ -30,6 +30,7 @@ def without_ignored_keys(state_dict: Mapping[str, torch.Tensor]) -> dict[str, to
     return {k: v for k, v in state_dict.items() if k not in IGNORED_KEYS}
 
 
+@checkpoint_errors("MMAudio network")
 def detect_mmaudio_config(state_dict: Mapping[str, torch.Tensor]) -> MMAudioConfig:
     """The configuration a state dict holds, after a strict check of every tensor name and shape.
 
@@ -43,6 +44,7 @@ def detect_mmaudio_config(state_dict: Mapping[str, torch.Tensor]) -> MMAudioConf
     return config
 
 
+@checkpoint_errors("MMAudio network")
 def load_mmaudio_network(
     path_or_state_dict: str | os.PathLike | Mapping[str, torch.Tensor],
     dtype: torch.dtype | None = None,

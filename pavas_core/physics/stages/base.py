@@ -29,6 +29,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from ...errors import BadInputError
+from ...limits import check_analysis_size
 from ...progress import ProgressCallback, report
 from ...video.clip import Clip, frames_to_uint8
 from ..masks import ObjectMasks
@@ -106,11 +107,13 @@ def make_context(clip: Clip, *, analysis_max_side: int) -> StageContext:
         raise BadInputError(f"estimate: need at least {MIN_FRAMES} frames to see motion, got {frames.shape[0]}")
     if frames.dtype != np.uint8:
         frames = frames_to_uint8(frames)
+    check_analysis_size(frames.shape[2], frames.shape[1], "estimate: the clip's frames")
     n = frames.shape[0]
     times = np.asarray(clip.timestamps_s, dtype=np.float64)
     if times.shape != (n,):
         times = np.arange(n) / clip.fps
     small, sx = resize_frames(frames, analysis_max_side)
+    check_analysis_size(small.shape[2], small.shape[1], f"estimate: frames analysed at {analysis_max_side} px")
     source = tuple(clip.source_size) if clip.source_size else (int(frames.shape[2]), int(frames.shape[1]))
     return StageContext(clip=clip, frames=small, times_s=times, fps=float(clip.fps), clip_to_grid=sx,
                         source_size=(int(source[0]), int(source[1])))
