@@ -4,8 +4,9 @@
 
 Starts `main.py --cpu` on a free port with temporary input/output/temp folders, loads this
 repository as a custom-node pack (through an extra_model_paths file, unless ComfyUI's own
-custom_nodes folder already links to it), checks that every PAVAS_ node is in /object_info,
-POSTs the weight-free workflow converted to API format and checks the audio file it writes.
+custom_nodes folder already links to it) and tiny random-weight MMAudio files, checks that every
+PAVAS_ node is in /object_info, POSTs the weight-free workflows converted to API format and checks
+the audio they write, and presses Cancel (POST /interrupt) while the MMAudio sampler runs.
 COMFYUI_PYTHON is the interpreter with ComfyUI's requirements and this pack's (default: this one).
 """
 
@@ -73,10 +74,16 @@ def server(tmp_path_factory):
             "--disable-api-nodes", "--dont-print-server", "--preview-method", "none",
             "--input-directory", str(base / "input"), "--output-directory", str(base / "output"),
             "--temp-directory", str(base / "temp"), "--database-url", "sqlite:///:memory:"]
+    # tiny random-weight MMAudio files under the released names, so MMAudio graphs run too
+    from pavas_core.models.tiny_models import write_tiny_model_set
+
+    write_tiny_model_set(base / "models" / "mmaudio")
+    paths = f"pavas_test:\n  base_path: {base}\n  mmaudio: models/mmaudio\n"
     if not pack_already_installed(comfy):
         (base / "custom" / "comfyui-pavas").symlink_to(REPO, target_is_directory=True)
-        (base / "extra_model_paths.yaml").write_text(f"pavas_test:\n  base_path: {base}\n  custom_nodes: custom\n")
-        args += ["--extra-model-paths-config", str(base / "extra_model_paths.yaml")]
+        paths += "  custom_nodes: custom\n"
+    (base / "extra_model_paths.yaml").write_text(paths)
+    args += ["--extra-model-paths-config", str(base / "extra_model_paths.yaml")]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DO_NOT_TRACK="1", TQDM_DISABLE="1",
                CUDA_VISIBLE_DEVICES="")
     log = open(base / "comfyui.log", "w")
@@ -179,3 +186,47 @@ def test_a_bad_input_is_reported_and_the_server_keeps_serving(server):
     assert messages and "BadInputError" in messages[0][1]["exception_type"]
     assert "broken.mp4" in messages[0][1]["exception_message"]
     assert http(server["url"] + "/system_stats")["system"]  # still serving
+
+
+def mmaudio_prompt(*, duration_s: float, steps: int, seed: int) -> dict:
+    """Loaders → MMAudio sampler (text-free, no clip) → Preview Audio, on the tiny files in models/mmaudio."""
+    names = {"vae": "v1-16.pth", "vocoder": "best_netG.pt", "synchformer": "synchformer_state_dict.pth",
+             "clip": "apple_DFN5B-CLIP-ViT-H-14-384_fp16.safetensors"}
+    return {"1": {"class_type": "PAVAS_MMAudioModelLoader", "inputs": {"model": "mmaudio_small_16k.pth",
+                                                                       "precision": "auto"}},
+            "2": {"class_type": "PAVAS_MMAudioFeatureLoader", "inputs": {**names, "precision": "auto"}},
+            "3": {"class_type": "PAVAS_MMAudioSampler", "inputs": {
+                "mmaudio_model": ["1", 0], "feature_encoders": ["2", 0], "prompt": "", "negative_prompt": "",
+                "duration_s": duration_s, "steps": steps, "cfg": 4.5, "seed": seed}},
+            "4": {"class_type": "PreviewAudio", "inputs": {"audio": ["3", 0]}}}
+
+
+def test_cancel_stops_the_mmaudio_sampler_and_the_server_runs_it_again(server):
+    url = server["url"]
+    warm = run_prompt(server, mmaudio_prompt(duration_s=1.0, steps=2, seed=0))  # loads (and caches) the loaders
+    assert warm["status"]["status_str"] == "success", json.dumps(warm["status"])[:3000]
+    # 600 s in 8 s windows at 200 steps: about 15,000 steps, many minutes for the tiny network on a CPU
+    answer = http(url + "/prompt", {"prompt": mmaudio_prompt(duration_s=600.0, steps=200, seed=1),
+                                    "client_id": str(uuid.uuid4())})
+    prompt_id = answer["prompt_id"]
+    deadline = time.monotonic() + 60
+    while not any(item[1] == prompt_id for item in http(url + "/queue")["queue_running"]):
+        assert time.monotonic() < deadline, "the long MMAudio prompt never started"
+        time.sleep(0.2)
+    time.sleep(2.0)  # the loaders are cached: by now the sampler is stepping
+    http(url + "/interrupt", {"prompt_id": prompt_id})  # what the Cancel button sends
+    deadline = time.monotonic() + 60  # a run that ignores Cancel would go on for minutes
+    while True:
+        history = http(f"{url}/history/{prompt_id}")
+        if prompt_id in history:
+            break
+        assert time.monotonic() < deadline, "Cancel did not stop the MMAudio sampler"
+        time.sleep(0.2)
+    status = history[prompt_id]["status"]
+    interrupted = [m[1] for m in status["messages"] if m[0] == "execution_interrupted"]
+    assert status["status_str"] == "error" and interrupted, json.dumps(status)[:3000]
+    assert interrupted[0]["node_type"] == "PAVAS_MMAudioSampler"  # stopped inside the sampler, not before it
+    assert not [m for m in status["messages"] if m[0] == "execution_error"]  # an interrupt, not a crash
+    again = run_prompt(server, mmaudio_prompt(duration_s=1.0, steps=2, seed=2))  # the Cancel was consumed
+    assert again["status"]["status_str"] == "success", json.dumps(again["status"])[:3000]
+    assert [a for out in again["outputs"].values() for a in out.get("audio", [])]

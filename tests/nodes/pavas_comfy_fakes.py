@@ -55,8 +55,15 @@ class FakeComfy:
     def models_dir(self) -> Path:
         return self.base_dir / "models"
 
-    def set_progress_hook(self, hook) -> None:
+    def set_progress_hook(self, hook, *, throttled: bool = False) -> None:
+        """Install ComfyUI's global progress hook. `throttled`: the ProgressBar calls it only for the
+        first and the last update, as ComfyUI ≥ 0.9.2 does when steps take less than 100 ms."""
         self.modules["comfy.utils"].PROGRESS_BAR_HOOK = hook
+        self.modules["comfy.utils"].THROTTLED = throttled
+
+    def press_cancel(self) -> None:
+        """What the server's POST /interrupt does: set the flag that ComfyUI's checks raise on."""
+        self.modules["comfy.model_management"].interrupted = True
 
 
 def _make_folder_paths(base: Path) -> types.ModuleType:
@@ -137,17 +144,22 @@ def _make_comfy(calls: dict[str, list]) -> dict[str, types.ModuleType]:
     comfy.__path__ = []  # a package
     utils = types.ModuleType("comfy.utils")
     utils.PROGRESS_BAR_HOOK = None
+    utils.THROTTLED = False
 
     class ProgressBar:
         def __init__(self, total, node_id=None):
             self.total, self.current, self.node_id = total, 0, node_id
             self.hook = utils.PROGRESS_BAR_HOOK
+            self.sent = False  # an update has been seen
 
         def update_absolute(self, value, total=None, preview=None):
             if total is not None:
                 self.total = total
             self.current = min(value, self.total)
             calls["progress"].append((self.current, self.total))
+            first, self.sent = not self.sent, True
+            if utils.THROTTLED and not (first or preview is not None or self.current >= self.total):
+                return
             if self.hook is not None:
                 self.hook(self.current, self.total, preview, node_id=self.node_id)
 
