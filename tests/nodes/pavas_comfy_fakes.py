@@ -3,7 +3,7 @@
 ComfyUI is not a pip package, so the node tests install these minimal modules into sys.modules:
 `folder_paths`, `comfy.utils` (ProgressBar + the global hook that ComfyUI uses to interrupt),
 `comfy.model_management`, `comfy.model_patcher`, `comfy_api.latest` (VIDEO types), and fake core
-nodes (SaveAudio, LoadVideo, GetVideoComponents, CreateVideo, SaveVideo) with the same widget
+nodes (LoadVideo, GetVideoComponents, CreateVideo, SaveVideo) with the same widget
 layout as ComfyUI 0.8's, so workflow files can be executed through the node classes.
 The real thing is exercised by tests/integration (COMFYUI_PATH) and the acceptance harness.
 """
@@ -296,32 +296,9 @@ def uninstall() -> None:
         sys.modules.pop(name, None)
 
 
-# --- fake core nodes (same inputs as ComfyUI 0.8.0's comfy_extras/nodes_audio.py, nodes_video.py) ---
+# --- fake core nodes (same inputs as ComfyUI 0.8.0's comfy_extras/nodes_video.py) ---
 def _fp():
     return sys.modules["folder_paths"]
-
-
-class SaveAudio:
-    OUTPUT_NODE = True
-    RETURN_TYPES = ()
-    FUNCTION = "save"
-
-    @classmethod
-    def INPUT_TYPES(cls):
-        return {"required": {"audio": ("AUDIO",), "filename_prefix": ("STRING", {"default": "audio/ComfyUI"})}}
-
-    def save(self, audio, filename_prefix):
-        from pavas_core.video import AudioTrack, write_wav
-
-        fp = _fp()
-        folder, name, counter, subfolder, _ = fp.get_save_image_path(filename_prefix, fp.get_output_directory())
-        results = []
-        for b, wave in enumerate(audio["waveform"]):
-            file = f"{name}_{counter + b:05}_.wav"
-            write_wav(os.path.join(folder, file), AudioTrack(wave.numpy().astype(np.float32), int(audio["sample_rate"])),
-                      bit_depth=32)
-            results.append({"filename": file, "subfolder": subfolder, "type": "output"})
-        return {"ui": {"audio": results}}
 
 
 class LoadVideo:
@@ -385,7 +362,6 @@ class SaveVideo:
 
 
 CORE_NODES = {
-    "SaveAudio": SaveAudio,
     "LoadVideo": LoadVideo,
     "GetVideoComponents": GetVideoComponents,
     "CreateVideo": CreateVideo,
