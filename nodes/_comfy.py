@@ -37,15 +37,22 @@ def model_management() -> ModuleType | None:
 def progress_callback(node_id: str | None = None):
     """A pavas_core progress callback `(done, total)` driving a ComfyUI ProgressBar, or None.
 
-    ComfyUI's global progress hook raises its interrupt exception when the user cancels, so a
-    callback called once per step makes the work stop within one step.
+    Every call first asks ComfyUI whether the user pressed Cancel
+    (`comfy.model_management.throw_exception_if_processing_interrupted`, the check ComfyUI's own
+    nodes and ops make), so the work stops within one step. The ProgressBar's hook cannot be relied
+    on for that: since ComfyUI 0.9.2 `ProgressBar.update_absolute` calls it only for the first and
+    the last update and otherwise at most every 100 ms, so fast steps would run on after a Cancel.
     """
     utils = optional_module("comfy.utils")
     if utils is None or not hasattr(utils, "ProgressBar"):
         return None
+    mm = model_management()
+    check = getattr(mm, "throw_exception_if_processing_interrupted", None)
     bar: list = []
 
     def callback(done: int, total: int) -> None:
+        if check is not None:
+            check()
         if not bar:
             bar.append(utils.ProgressBar(max(1, int(total)), node_id=node_id))
         bar[0].update_absolute(int(done), int(total))

@@ -4,8 +4,9 @@
 
 Starts `main.py --cpu` on a free port with temporary input/output/temp folders, loads this
 repository as a custom-node pack (through an extra_model_paths file, unless ComfyUI's own
-custom_nodes folder already links to it), checks that every PAVAS_ node is in /object_info,
-POSTs the weight-free workflow converted to API format and checks the audio file it writes.
+custom_nodes folder already links to it) and tiny random-weight MMAudio files, checks that every
+PAVAS_ node is in /object_info, POSTs every workflow converted to API format and checks the
+sound of the video it saves, and presses Cancel (POST /interrupt) while the MMAudio sampler runs.
 COMFYUI_PYTHON is the interpreter with ComfyUI's requirements and this pack's (default: this one).
 """
 
@@ -73,10 +74,16 @@ def server(tmp_path_factory):
             "--disable-api-nodes", "--dont-print-server", "--preview-method", "none",
             "--input-directory", str(base / "input"), "--output-directory", str(base / "output"),
             "--temp-directory", str(base / "temp"), "--database-url", "sqlite:///:memory:"]
+    # tiny random-weight MMAudio files under the released names, so MMAudio graphs run too
+    from pavas_core.models.tiny_models import write_tiny_model_set
+
+    write_tiny_model_set(base / "models" / "mmaudio")
+    paths = f"pavas_test:\n  base_path: {base}\n  mmaudio: models/mmaudio\n"
     if not pack_already_installed(comfy):
         (base / "custom" / "comfyui-pavas").symlink_to(REPO, target_is_directory=True)
-        (base / "extra_model_paths.yaml").write_text(f"pavas_test:\n  base_path: {base}\n  custom_nodes: custom\n")
-        args += ["--extra-model-paths-config", str(base / "extra_model_paths.yaml")]
+        paths += "  custom_nodes: custom\n"
+    (base / "extra_model_paths.yaml").write_text(paths)
+    args += ["--extra-model-paths-config", str(base / "extra_model_paths.yaml")]
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", DO_NOT_TRACK="1", TQDM_DISABLE="1",
                CUDA_VISIBLE_DEVICES="")
     log = open(base / "comfyui.log", "w")
@@ -128,11 +135,20 @@ def test_every_pavas_node_is_registered(server):
     assert "IMPORT FAILED" not in server["log"].read_text()
 
 
-WEIGHT_FREE = sorted(p.name for p in (REPO / "workflows").glob("*.json") if not json.loads(p.read_text())["models"])
+WORKFLOWS = sorted(p.name for p in (REPO / "workflows").glob("*.json"))  # MMAudio runs on the tiny files
 
 
-@pytest.mark.parametrize("name", WEIGHT_FREE)
-def test_weight_free_workflow_writes_an_audible_audio_file(server, name):
+def decode_audio(path: Path) -> tuple[int, np.ndarray]:
+    """(sample rate, samples) of the first audio stream of a media file."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return stream.sample_rate, np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
+
+
+@pytest.mark.parametrize("name", WORKFLOWS)
+def test_workflow_saves_a_video_with_audible_sound(server, name):
     demo = server["base"] / "input" / "pavas_bounce_demo.mp4"  # the pack copies it there at start-up
     if not demo.is_file():  # no assets/pavas_bounce_demo.mp4 in this checkout: a rendered scene stands in
         import pavas_core
@@ -145,21 +161,19 @@ def test_weight_free_workflow_writes_an_audible_audio_file(server, name):
     api = runner.ui_to_api(workflow, {k: v["input"] for k, v in info.items()})
     entry = run_prompt(server, api)
     assert entry["status"]["status_str"] == "success", json.dumps(entry["status"])[:3000]
-    saved = [a for out in entry["outputs"].values() for a in out.get("audio", []) if a["type"] == "output"]
-    assert saved, entry["outputs"]
-    import av
-
-    path = server["base"] / "output" / saved[0]["subfolder"] / saved[0]["filename"]
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        rate = stream.sample_rate
-        samples = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
-    assert rate == api_rate(api)
-    assert np.isfinite(samples).all() and np.abs(samples).max() > 1e-3, "the saved audio is silent"
+    files = [f for out in entry["outputs"].values() for items in out.values() if isinstance(items, list)
+             for f in items if isinstance(f, dict) and "filename" in f]
+    saved = [f for f in files if f["type"] == "output"]
+    assert [f for f in saved if f["filename"].endswith(".mp4")], entry["outputs"]  # core SaveVideo
+    for f in saved:
+        rate, samples = decode_audio(server["base"] / "output" / f["subfolder"] / f["filename"])
+        assert rate == api_rate(api)
+        assert np.isfinite(samples).all() and np.abs(samples).max() > 1e-3, f"{f['filename']}: the sound is silent"
 
 
 def api_rate(api: dict) -> int:
-    """The sample rate the workflow's Foley node asks for (what the saved file must have)."""
+    """The sample rate the workflow's Foley node asks for (what the saved file must have; MMAudio's
+    16 kHz is mixed up to it)."""
     return next(int(n["inputs"]["sample_rate_hz"]) for n in api.values() if n["class_type"] == "PAVAS_PhysicsFoley")
 
 
@@ -172,10 +186,54 @@ def test_a_bad_input_is_reported_and_the_server_keeps_serving(server):
            "3": {"class_type": "PAVAS_EstimatePhysics", "inputs": {"clip": ["1", 3], "object_names": "",
                                                                    "object_size_m": 0.0, "meters_per_px": 0.0,
                                                                    "focal_px": 0.0, "max_objects": 4}},
-           "4": {"class_type": "SaveAudio", "inputs": {"audio": ["2", 0], "filename_prefix": "audio/broken"}}}
+           "4": {"class_type": "PreviewAudio", "inputs": {"audio": ["2", 0]}}}
     entry = run_prompt(server, api)
     assert entry["status"]["status_str"] == "error"
     messages = [m for m in entry["status"]["messages"] if m[0] == "execution_error"]
     assert messages and "BadInputError" in messages[0][1]["exception_type"]
     assert "broken.mp4" in messages[0][1]["exception_message"]
     assert http(server["url"] + "/system_stats")["system"]  # still serving
+
+
+def mmaudio_prompt(*, duration_s: float, steps: int, seed: int) -> dict:
+    """Loaders → MMAudio sampler (text-free, no clip) → Preview Audio, on the tiny files in models/mmaudio."""
+    names = {"vae": "v1-16.pth", "vocoder": "best_netG.pt", "synchformer": "synchformer_state_dict.pth",
+             "clip": "apple_DFN5B-CLIP-ViT-H-14-384_fp16.safetensors"}
+    return {"1": {"class_type": "PAVAS_MMAudioModelLoader", "inputs": {"model": "mmaudio_small_16k.pth",
+                                                                       "precision": "auto"}},
+            "2": {"class_type": "PAVAS_MMAudioFeatureLoader", "inputs": {**names, "precision": "auto"}},
+            "3": {"class_type": "PAVAS_MMAudioSampler", "inputs": {
+                "mmaudio_model": ["1", 0], "feature_encoders": ["2", 0], "prompt": "", "negative_prompt": "",
+                "duration_s": duration_s, "steps": steps, "cfg": 4.5, "seed": seed}},
+            "4": {"class_type": "PreviewAudio", "inputs": {"audio": ["3", 0]}}}
+
+
+def test_cancel_stops_the_mmaudio_sampler_and_the_server_runs_it_again(server):
+    url = server["url"]
+    warm = run_prompt(server, mmaudio_prompt(duration_s=1.0, steps=2, seed=0))  # loads (and caches) the loaders
+    assert warm["status"]["status_str"] == "success", json.dumps(warm["status"])[:3000]
+    # 600 s in 8 s windows at 200 steps: about 15,000 steps, many minutes for the tiny network on a CPU
+    answer = http(url + "/prompt", {"prompt": mmaudio_prompt(duration_s=600.0, steps=200, seed=1),
+                                    "client_id": str(uuid.uuid4())})
+    prompt_id = answer["prompt_id"]
+    deadline = time.monotonic() + 60
+    while not any(item[1] == prompt_id for item in http(url + "/queue")["queue_running"]):
+        assert time.monotonic() < deadline, "the long MMAudio prompt never started"
+        time.sleep(0.2)
+    time.sleep(2.0)  # the loaders are cached: by now the sampler is stepping
+    http(url + "/interrupt", {"prompt_id": prompt_id})  # what the Cancel button sends
+    deadline = time.monotonic() + 60  # a run that ignores Cancel would go on for minutes
+    while True:
+        history = http(f"{url}/history/{prompt_id}")
+        if prompt_id in history:
+            break
+        assert time.monotonic() < deadline, "Cancel did not stop the MMAudio sampler"
+        time.sleep(0.2)
+    status = history[prompt_id]["status"]
+    interrupted = [m[1] for m in status["messages"] if m[0] == "execution_interrupted"]
+    assert status["status_str"] == "error" and interrupted, json.dumps(status)[:3000]
+    assert interrupted[0]["node_type"] == "PAVAS_MMAudioSampler"  # stopped inside the sampler, not before it
+    assert not [m for m in status["messages"] if m[0] == "execution_error"]  # an interrupt, not a crash
+    again = run_prompt(server, mmaudio_prompt(duration_s=1.0, steps=2, seed=2))  # the Cancel was consumed
+    assert again["status"]["status_str"] == "success", json.dumps(again["status"])[:3000]
+    assert [a for out in again["outputs"].values() for a in out.get("audio", [])]

@@ -65,7 +65,9 @@ def core(pack):
 def _reset_progress_hook(request):
     yield
     if "comfy" in request.fixturenames:
-        request.getfixturevalue("comfy").set_progress_hook(None)
+        fake = request.getfixturevalue("comfy")
+        fake.set_progress_hook(None)
+        fake.modules["comfy.model_management"].interrupted = False  # a Cancel never leaks into the next test
 
 
 def make_tracks(core, *, mass_kg: float = 0.6, fps: float = 30.0, num_frames: int = 60, material: str | None = "rubber",

@@ -48,7 +48,8 @@ WORKFLOWS = {
         "note": ("Weight-free physics Foley (runs on the CPU, no model files).\n\n"
                  "1. Pick a video in 'Load Video (PAVAS)' (the example pavas_bounce_demo.mp4 is always there).\n"
                  "2. Type what the moving objects are in 'Estimate Physics' (e.g. 'basketball').\n"
-                 "3. Queue: the sound is saved to output/audio, the video with that sound to output/video.\n"
+                 "3. Queue: the video with that sound is saved to output/video; play (or download) the sound itself "
+                 "on 'Physics Foley'.\n"
                  "The timeline on 'Estimate Physics' shows speed per object and impacts (circle size = energy lost)."),
         "nodes": [
             (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
@@ -58,15 +59,14 @@ WORKFLOWS = {
                                                       "discover_backend": "motion", "masks_backend": "motion",
                                                       "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 420)),
             (3, "PAVAS_PhysicsFoley", (840, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
-            (4, "SaveAudio", (1200, 120), {"filename_prefix": "audio/PAVAS_foley"}, (320, 130)),
             (5, "PAVAS_MuxVideo", (840, 400), {}, (320, 80)),
-            (6, "SaveVideo", (1200, 330), {"filename_prefix": "video/PAVAS_foley", "format": "auto", "codec": "auto"},
+            (6, "SaveVideo", (1200, 120), {"filename_prefix": "video/PAVAS_foley", "format": "auto", "codec": "auto"},
              (400, 420)),
             (7, "PAVAS_PhysicsPreview", (400, 620), {"width": 768, "height": 320}, (400, 520)),
             (8, "PAVAS_APCCScore", (840, 540), {}, (320, 180)),
         ],
         "links": [
-            (1, "clip", 2, "clip"), (2, "physics", 3, "physics"), (3, "audio", 4, "audio"),
+            (1, "clip", 2, "clip"), (2, "physics", 3, "physics"),
             (3, "audio", 5, "audio"), (1, "clip", 5, "clip"), (5, "video", 6, "video"),
             (2, "physics", 7, "physics"), (2, "physics", 8, "physics"), (3, "audio", 8, "audio"),
         ],
@@ -97,15 +97,14 @@ WORKFLOWS = {
             (6, "PAVAS_PhysicsFoley", (880, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (7, "PAVAS_AudioMix", (1000, 560), {"gain_a_db": 0.0, "gain_b_db": -6.0, "sample_rate": "highest input",
                                                 "length": "longest", "prevent_clipping": True}, (340, 330)),
-            (8, "SaveAudio", (1400, 400), {"filename_prefix": "audio/PAVAS_mmaudio_mix"}, (320, 130)),
-            (9, "PAVAS_MuxVideo", (1400, 600), {}, (320, 80)),
+            (9, "PAVAS_MuxVideo", (1400, 400), {}, (320, 80)),
             (10, "SaveVideo", (1760, 400), {"filename_prefix": "video/PAVAS_mmaudio_mix", "format": "auto",
                                             "codec": "auto"}, (400, 420)),
         ],
         "links": [
             (1, "clip", 4, "clip"), (2, "mmaudio_model", 4, "mmaudio_model"),
             (3, "feature_encoders", 4, "feature_encoders"), (1, "clip", 5, "clip"), (5, "physics", 6, "physics"),
-            (4, "audio", 7, "audio_a"), (6, "audio", 7, "audio_b"), (7, "audio", 8, "audio"),
+            (4, "audio", 7, "audio_a"), (6, "audio", 7, "audio_b"),
             (7, "audio", 9, "audio"), (1, "clip", 9, "clip"), (9, "video", 10, "video"),
         ],
     },
@@ -128,7 +127,9 @@ WORKFLOWS = {
              (360, 150)),
             (6, "PAVAS_AssemblePhysics", (800, 120), {}, (400, 380)),
             (7, "PAVAS_PhysicsFoley", (1240, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
-            (8, "SaveAudio", (1600, 120), {"filename_prefix": "audio/PAVAS_staged"}, (320, 130)),
+            (8, "PAVAS_MuxVideo", (1600, 120), {}, (320, 80)),
+            (13, "SaveVideo", (1960, 120), {"filename_prefix": "video/PAVAS_staged", "format": "auto", "codec": "auto"},
+             (400, 420)),
             (9, "PAVAS_PhysicsPreview", (800, 540), {"width": 768, "height": 320}, (400, 520)),
             (10, "MaskToImage", (1240, 400), {}, (240, 60)),
             (11, "ImageFromBatch", (1240, 500), {"batch_index": 20, "length": 8}, (260, 110)),
@@ -138,7 +139,8 @@ WORKFLOWS = {
             (1, "clip", 2, "clip"), (2, "objects", 3, "objects"), (2, "objects", 4, "objects"),
             (3, "masks", 4, "masks"), (2, "objects", 5, "objects"), (4, "geometry", 5, "geometry"),
             (2, "objects", 6, "objects"), (3, "masks", 6, "masks"), (4, "geometry", 6, "geometry"),
-            (5, "mass", 6, "mass"), (6, "physics", 7, "physics"), (7, "audio", 8, "audio"),
+            (5, "mass", 6, "mass"), (6, "physics", 7, "physics"), (7, "audio", 8, "audio"), (1, "clip", 8, "clip"),
+            (8, "video", 13, "video"),
             (6, "physics", 9, "physics"), (3, "mask", 10, "mask"), (10, "IMAGE", 11, "image"),
             (11, "IMAGE", 12, "images"),
         ],
@@ -163,13 +165,11 @@ WORKFLOWS = {
             (7, "CreateVideo", (1520, 400), {"fps": 30.0}, (270, 110)),
             (8, "SaveVideo", (1880, 120), {"filename_prefix": "video/PAVAS_core_video", "format": "auto",
                                            "codec": "auto"}, (400, 420)),
-            (9, "SaveAudio", (1880, 600), {"filename_prefix": "audio/PAVAS_core_video"}, (320, 130)),
         ],
         "links": [
             (1, "VIDEO", 2, "video"), (2, "images", 3, "images"), (2, "fps", 3, "fps"), (2, "audio", 3, "audio"),
             (3, "clip", 4, "clip"), (4, "physics", 5, "physics"), (5, "physics", 6, "physics"),
             (2, "images", 7, "images"), (2, "fps", 7, "fps"), (6, "audio", 7, "audio"), (7, "VIDEO", 8, "video"),
-            (6, "audio", 9, "audio"),
         ],
     },
 }
@@ -267,8 +267,11 @@ def topological(nodes: dict, links: list) -> list[int]:
     return order
 
 
-CORE_NODE_TYPES = {"SaveAudio", "LoadVideo", "GetVideoComponents", "CreateVideo", "SaveVideo", "MaskToImage",
-                   "ImageFromBatch", "PreviewImage"}
+# Core nodes that exist, not deprecated, in ComfyUI 0.8 and in the current release. Not SaveAudio:
+# 0.25 deprecates Save Audio (FLAC/MP3/Opus) for Save Audio (Advanced), which 0.8 lacks. The sound
+# nodes preview their audio themselves, and SaveVideo keeps the sound with the picture.
+CORE_NODE_TYPES = {"LoadVideo", "GetVideoComponents", "CreateVideo", "SaveVideo", "MaskToImage", "ImageFromBatch",
+                   "PreviewImage"}
 
 
 def main() -> int:

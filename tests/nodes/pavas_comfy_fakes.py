@@ -3,7 +3,7 @@
 ComfyUI is not a pip package, so the node tests install these minimal modules into sys.modules:
 `folder_paths`, `comfy.utils` (ProgressBar + the global hook that ComfyUI uses to interrupt),
 `comfy.model_management`, `comfy.model_patcher`, `comfy_api.latest` (VIDEO types), and fake core
-nodes (SaveAudio, LoadVideo, GetVideoComponents, CreateVideo, SaveVideo) with the same widget
+nodes (LoadVideo, GetVideoComponents, CreateVideo, SaveVideo) with the same widget
 layout as ComfyUI 0.8's, so workflow files can be executed through the node classes.
 The real thing is exercised by tests/integration (COMFYUI_PATH) and the acceptance harness.
 """
@@ -55,8 +55,15 @@ class FakeComfy:
     def models_dir(self) -> Path:
         return self.base_dir / "models"
 
-    def set_progress_hook(self, hook) -> None:
+    def set_progress_hook(self, hook, *, throttled: bool = False) -> None:
+        """Install ComfyUI's global progress hook. `throttled`: the ProgressBar calls it only for the
+        first and the last update, as ComfyUI ≥ 0.9.2 does when steps take less than 100 ms."""
         self.modules["comfy.utils"].PROGRESS_BAR_HOOK = hook
+        self.modules["comfy.utils"].THROTTLED = throttled
+
+    def press_cancel(self) -> None:
+        """What the server's POST /interrupt does: set the flag that ComfyUI's checks raise on."""
+        self.modules["comfy.model_management"].interrupted = True
 
 
 def _make_folder_paths(base: Path) -> types.ModuleType:
@@ -137,17 +144,22 @@ def _make_comfy(calls: dict[str, list]) -> dict[str, types.ModuleType]:
     comfy.__path__ = []  # a package
     utils = types.ModuleType("comfy.utils")
     utils.PROGRESS_BAR_HOOK = None
+    utils.THROTTLED = False
 
     class ProgressBar:
         def __init__(self, total, node_id=None):
             self.total, self.current, self.node_id = total, 0, node_id
             self.hook = utils.PROGRESS_BAR_HOOK
+            self.sent = False  # an update has been seen
 
         def update_absolute(self, value, total=None, preview=None):
             if total is not None:
                 self.total = total
             self.current = min(value, self.total)
             calls["progress"].append((self.current, self.total))
+            first, self.sent = not self.sent, True
+            if utils.THROTTLED and not (first or preview is not None or self.current >= self.total):
+                return
             if self.hook is not None:
                 self.hook(self.current, self.total, preview, node_id=self.node_id)
 
@@ -284,32 +296,9 @@ def uninstall() -> None:
         sys.modules.pop(name, None)
 
 
-# --- fake core nodes (same inputs as ComfyUI 0.8.0's comfy_extras/nodes_audio.py, nodes_video.py) ---
+# --- fake core nodes (same inputs as ComfyUI 0.8.0's comfy_extras/nodes_video.py) ---
 def _fp():
     return sys.modules["folder_paths"]
-
-
-class SaveAudio:
-    OUTPUT_NODE = True
-    RETURN_TYPES = ()
-    FUNCTION = "save"
-
-    @classmethod
-    def INPUT_TYPES(cls):
-        return {"required": {"audio": ("AUDIO",), "filename_prefix": ("STRING", {"default": "audio/ComfyUI"})}}
-
-    def save(self, audio, filename_prefix):
-        from pavas_core.video import AudioTrack, write_wav
-
-        fp = _fp()
-        folder, name, counter, subfolder, _ = fp.get_save_image_path(filename_prefix, fp.get_output_directory())
-        results = []
-        for b, wave in enumerate(audio["waveform"]):
-            file = f"{name}_{counter + b:05}_.wav"
-            write_wav(os.path.join(folder, file), AudioTrack(wave.numpy().astype(np.float32), int(audio["sample_rate"])),
-                      bit_depth=32)
-            results.append({"filename": file, "subfolder": subfolder, "type": "output"})
-        return {"ui": {"audio": results}}
 
 
 class LoadVideo:
@@ -424,7 +413,6 @@ CORE_NODES = {
     "MaskToImage": MaskToImage,
     "ImageFromBatch": ImageFromBatch,
     "PreviewImage": PreviewImage,
-    "SaveAudio": SaveAudio,
     "LoadVideo": LoadVideo,
     "GetVideoComponents": GetVideoComponents,
     "CreateVideo": CreateVideo,

@@ -125,26 +125,34 @@ def test_sampler_without_a_clip_uses_the_duration(pack, tiny_mmaudio):
     assert out["result"][0]["waveform"].shape[-1] == pytest.approx(1.5 * 16000, abs=16)
 
 
+@pytest.mark.parametrize("throttled", [False, True], ids=["hook_every_step_comfyui_0.8", "hook_throttled_comfyui_0.25"])
 def test_interrupt_stops_within_one_step_frees_memory_and_leaves_the_models_usable(
-        pack, comfy, tiny_mmaudio, scene_clip, monkeypatch):
+        pack, comfy, tiny_mmaudio, scene_clip, monkeypatch, throttled):
     model, features = tiny_mmaudio
     sampler = pack.NODE_CLASS_MAPPINGS["PAVAS_MMAudioSampler"]()
     args = sampler_args(scene_clip, steps=8, duration_s=1.0)  # the first second of the clip: faster
     reference = sampler.sample(model, features, **args)["result"][0]["waveform"]
     steps_run = []
-    original = type(model.model).predict_flow
-    monkeypatch.setattr(type(model.model), "predict_flow",
-                        lambda self, *a, **k: steps_run.append(1) or original(self, *a, **k))
-    baseline = live_tensor_count()
     interrupt_at = 3
-    hook_calls = []
+    cancel = [True]  # pressed once
+    original = type(model.model).predict_flow
 
-    def hook(value, total, preview, node_id=None):  # what ComfyUI's hook does when the user cancels
-        hook_calls.append(value)
-        if len(steps_run) >= interrupt_at:
-            raise comfy.modules["comfy.model_management"].InterruptProcessingException()
+    def predict_flow(self, *a, **k):  # the user presses Cancel while step `interrupt_at` runs
+        steps_run.append(1)
+        if len(steps_run) == interrupt_at and cancel:
+            cancel.pop()
+            comfy.press_cancel()
+        return original(self, *a, **k)
 
-    comfy.set_progress_hook(hook)
+    monkeypatch.setattr(type(model.model), "predict_flow", predict_flow)
+    baseline = live_tensor_count()
+    mm = comfy.modules["comfy.model_management"]
+
+    def hook(value, total, preview, node_id=None):  # main.py's hook, minus the websocket
+        mm.throw_exception_if_processing_interrupted()
+
+    # ComfyUI ≥ 0.9.2 calls the hook only now and then: the Cancel must be seen without it
+    comfy.set_progress_hook(hook, throttled=throttled)
     comfy.calls["soft_empty_cache"].clear()
     with pytest.raises(comfy.modules["comfy.model_management"].InterruptProcessingException) as info:
         sampler.sample(model, features, **args)

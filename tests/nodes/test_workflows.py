@@ -29,6 +29,13 @@ def demo_in_input(pack, core, comfy):
     return target
 
 
+def test_workflows_use_no_core_node_deprecated_in_current_comfyui():
+    # ComfyUI 0.25 deprecates Save Audio (FLAC/MP3/Opus); its replacement does not exist in 0.8
+    deprecated = {"SaveAudio", "SaveAudioMP3", "SaveAudioOpus"}
+    for path in WORKFLOW_FILES:
+        assert not {n["type"] for n in json.loads(path.read_text())["nodes"]} & deprecated, path.name
+
+
 def test_the_three_shareable_workflows_are_there():
     names = {p.name for p in WORKFLOW_FILES}
     assert {"pavas_physics_foley.json", "pavas_mmaudio_with_physics_layer.json", "pavas_core_video_nodes.json"} <= names
@@ -76,6 +83,13 @@ def saved_outputs(results: dict, comfy, kind: str) -> list[Path]:
     return files
 
 
+def previewed_audio(results: dict, comfy, prefix: str) -> list[Path]:
+    """The WAVs that the pack's sound nodes preview (temp folder), by file-name prefix."""
+    return [comfy.temp_dir / entry["subfolder"] / entry["filename"]
+            for out in results.values() for entry in out["ui"].get("audio", [])
+            if entry.get("type") == "temp" and entry["filename"].startswith(prefix + "_")]
+
+
 def check_audio_file(core, path: Path, *, rate: int, duration_s: float):
     track = core.video.read_audio(path)
     assert track.sample_rate_hz == rate
@@ -103,7 +117,7 @@ def demo_duration(core, demo_in_input) -> float:
 def test_workflow_physics_foley_runs_as_is(core, comfy, node_classes, demo_in_input):
     results = run("pavas_physics_foley.json", node_classes)
     duration = demo_duration(core, demo_in_input)
-    (audio_file,) = saved_outputs(results, comfy, "audio")
+    (audio_file,) = previewed_audio(results, comfy, "PAVAS_foley")
     check_audio_file(core, audio_file, rate=44100, duration_s=duration)
     (video_file,) = saved_outputs(results, comfy, "images")
     check_video_file(core, video_file, duration_s=duration)
@@ -114,7 +128,7 @@ def test_workflow_physics_foley_runs_as_is(core, comfy, node_classes, demo_in_in
 def test_workflow_core_video_nodes_runs_as_is(core, comfy, node_classes, demo_in_input):
     results = run("pavas_core_video_nodes.json", node_classes)
     duration = demo_duration(core, demo_in_input)
-    (audio_file,) = saved_outputs(results, comfy, "audio")
+    (audio_file,) = previewed_audio(results, comfy, "PAVAS_foley")
     check_audio_file(core, audio_file, rate=48000, duration_s=duration)
     (video_file,) = saved_outputs(results, comfy, "images")
     check_video_file(core, video_file, duration_s=duration)
@@ -129,7 +143,7 @@ def test_workflow_mmaudio_runs_with_tiny_random_weight_models(core, comfy, node_
                                                               tiny_mmaudio_files):
     results = run("pavas_mmaudio_with_physics_layer.json", node_classes)
     duration = demo_duration(core, demo_in_input)
-    (audio_file,) = saved_outputs(results, comfy, "audio")
+    (audio_file,) = previewed_audio(results, comfy, "PAVAS_mix")
     check_audio_file(core, audio_file, rate=44100, duration_s=duration)  # mix: highest rate (Foley 44.1k)
     (video_file,) = saved_outputs(results, comfy, "images")
     check_video_file(core, video_file, duration_s=duration)
@@ -152,8 +166,11 @@ def test_staged_workflow_gives_the_same_physics_as_estimate_physics(core, comfy,
     whole = estimate.estimate(results[load_id]["result"][3], names, 0.0, 0.0, 0.0, 4)["result"][0]
     assert len(staged.objects) == 2 and sum(len(o.impacts) for o in staged.objects) >= 3
     assert staged.to_json(masks=True) == whole.to_json(masks=True)
-    (audio_file,) = saved_outputs(results, comfy, "audio")
-    check_audio_file(core, audio_file, rate=44100, duration_s=demo_duration(core, demo_in_input))
+    duration = demo_duration(core, demo_in_input)
+    (audio_file,) = previewed_audio(results, comfy, "PAVAS_foley")
+    check_audio_file(core, audio_file, rate=44100, duration_s=duration)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
     # the MASK output went through core nodes (MaskToImage, ImageFromBatch) to a preview: frames 20..27
     # at the clip's size, white where the objects are
     mask_id = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_ObjectMasks")
