@@ -51,6 +51,15 @@ def expect_clip(value: Any, what: str = "clip"):
     return expect(value, Clip, what, "PAVAS_CLIP from 'Load Video (PAVAS)' or 'Clip From Frames'")
 
 
+def backend_widget(stage: str, what: str) -> tuple:
+    """A combo of the registered backends of a physics stage, the default first, each described."""
+    from ..pavas_core.physics.stages import backend_info, backend_names, default_backend
+
+    names = backend_names(stage)
+    lines = "; ".join(f"{n}: {backend_info(stage, n).description}" for n in names)
+    return (names, {"default": default_backend(stage), "tooltip": f"How {what}. {lines}."})
+
+
 def split_names(text: str) -> list[str]:
     """'basketball, wooden block' (or one per line) → ['basketball', 'wooden block']."""
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]

@@ -6,6 +6,7 @@ from ._common import (
     CATEGORY_PHYSICS,
     PAVAS_CLIP,
     PAVAS_PHYSICS,
+    backend_widget,
     expect_clip,
     expect_physics,
     physics_ui,
@@ -14,7 +15,6 @@ from ._common import (
 )
 
 _TIMELINE_HINT = "The timeline above the node shows speed per object over time; circles are impacts sized by ΔKE."
-_timeline_ui = physics_ui
 
 
 def scale_hint_inputs() -> dict:
@@ -40,15 +40,9 @@ def scale_hint_inputs() -> dict:
 
 def stage_backend_inputs() -> dict:
     """One widget per stage choosing its backend (listed from the stage registry)."""
-    from ..pavas_core.physics.stages import STAGE_FLAGS, backend_info, backend_names, default_backend
+    from ..pavas_core.physics.stages import STAGE_FLAGS
 
-    out = {}
-    for stage, flag in STAGE_FLAGS.items():
-        names = backend_names(stage)
-        lines = "; ".join(f"{n}: {backend_info(stage, n).description}" for n in names)
-        out[f"{flag}_backend"] = (names, {"default": default_backend(stage),
-                                          "tooltip": f"Backend of the {stage} stage. {lines}."})
-    return out
+    return {f"{flag}_backend": backend_widget(stage, f"the {stage} stage is done") for stage, flag in STAGE_FLAGS.items()}
 
 
 class PavasEstimatePhysics:
@@ -100,7 +94,7 @@ class PavasEstimatePhysics:
             discover=discover_backend, masks=masks_backend, geometry=geometry_backend, mass=mass_backend,
         )
         tracks = estimate_physics(expect_clip(clip), options=options, progress=progress_callback())
-        return {"ui": _timeline_ui(tracks), "result": (tracks, tracks.to_json())}
+        return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
 
 
 class PavasEditPhysics:
@@ -158,7 +152,7 @@ class PavasEditPhysics:
             speed_scale=float(speed_scale),
             material=None if material == "keep" else material,
         )
-        ui = _timeline_ui(tracks)
+        ui = physics_ui(tracks)
         ui["pavas_objects"] = edit_summary(before, tracks)
         return {"ui": ui, "result": (tracks,)}
 
@@ -192,7 +186,7 @@ class PavasPhysicsPreview:
 
         tracks = expect_physics(physics)
         picture = render_timeline_image(tracks, width_px=int(width), height_px=int(height))
-        ui = _timeline_ui(tracks)
+        ui = physics_ui(tracks)
         ui["images"] = save_image_preview(picture)
         return {"ui": ui, "result": (frames_to_image(picture[None]),)}
 

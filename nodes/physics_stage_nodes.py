@@ -13,6 +13,7 @@ from ._common import (
     PAVAS_MASS,
     PAVAS_OBJECTS,
     PAVAS_PHYSICS,
+    backend_widget,
     expect,
     expect_clip,
     physics_ui,
@@ -22,24 +23,23 @@ from ._common import (
 _CHAIN_HINT = "Connect it from 'Moving Objects' (the objects carry the clip through the chain)."
 
 
-def _backends(stage: str) -> tuple[list[str], str]:
-    from ..pavas_core.physics.stages import backend_names, default_backend
+def _chain(objects, masks=None, geometry=None):
+    """The stage results a node got, checked: (objects, its clip context, masks, geometry).
 
-    return backend_names(stage), default_backend(stage)
+    Every result must come from the same 'Moving Objects' node (one clip, one chain)."""
+    from ..pavas_core.errors import BadInputError
+    from ..pavas_core.physics.stages import Discovery, Observation, SceneGeometry
 
-
-def _backend_widget(stage: str, what: str) -> tuple:
-    from ..pavas_core.physics.stages import backend_info
-
-    names, default = _backends(stage)
-    lines = "; ".join(f"{n}: {backend_info(stage, n).description}" for n in names)
-    return (names, {"default": default, "tooltip": f"How {what}. {lines}."})
-
-
-def _objects(value):
-    from ..pavas_core.physics.stages import Discovery
-
-    return expect(value, Discovery, "objects", "PAVAS_OBJECTS from 'Moving Objects'")
+    discovery = expect(objects, Discovery, "objects", "PAVAS_OBJECTS from 'Moving Objects'")
+    ctx = discovery.require_context()
+    if masks is not None:
+        masks = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
+    if geometry is not None:
+        geometry = expect(geometry, SceneGeometry, "geometry", "PAVAS_GEOMETRY from 'Metric Geometry'")
+    for r in (masks, geometry):
+        if r is not None and r.context is not None and r.context is not ctx:
+            raise BadInputError(f"the inputs come from different 'Moving Objects' nodes. {_CHAIN_HINT}")
+    return discovery, ctx, masks, geometry
 
 
 class PavasMovingObjects:
@@ -59,7 +59,7 @@ class PavasMovingObjects:
         return {
             "required": {
                 "clip": (PAVAS_CLIP, {"tooltip": "The clip from 'Load Video (PAVAS)' or 'Clip From Frames or Video'."}),
-                "backend": _backend_widget("discover", "moving objects are found"),
+                "backend": backend_widget("discover", "moving objects are found"),
                 "object_names": ("STRING", {
                     "default": "", "multiline": False,
                     "tooltip": "What the moving objects are, comma separated, in order of appearance "
@@ -107,7 +107,7 @@ class PavasObjectMasks:
         return {
             "required": {
                 "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
-                "backend": _backend_widget("observe", "each object's mask is made (ignored when 'masks' is connected)"),
+                "backend": backend_widget("observe", "each object's mask is made (ignored when 'masks' is connected)"),
                 "mask_object": ("INT", {"default": -1, "min": -1, "max": 1023,
                                         "tooltip": "Which object the MASK output shows (its id); -1: all objects."}),
             },
@@ -126,8 +126,7 @@ class PavasObjectMasks:
         from ..pavas_core.physics.stages import create_backend
         from ._comfy import progress_callback
 
-        discovery = _objects(objects)
-        ctx = discovery.require_context()
+        discovery, ctx, _, _ = _chain(objects)
         opts = EstimateOptions(masks=backend)
         given = None
         if masks is not None:  # a connected MASK wins over the widget
@@ -159,7 +158,7 @@ class PavasMetricGeometry:
             "required": {
                 "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
                 "masks": (PAVAS_MASKS, {"tooltip": "From 'Object Masks'."}),
-                "backend": _backend_widget("geometry", "metres are measured"),
+                "backend": backend_widget("geometry", "metres are measured"),
                 **scale_hint_inputs(),
             },
         }
@@ -167,13 +166,9 @@ class PavasMetricGeometry:
     def measure(self, objects, masks, backend, object_size_m, meters_per_px, focal_px):
         from ..pavas_core.physics.estimate import run_stage
         from ..pavas_core.physics.options import EstimateOptions
-        from ..pavas_core.physics.stages import Observation
         from ._comfy import progress_callback
 
-        discovery = _objects(objects)
-        observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
-        ctx = discovery.require_context()
-        _same_chain(discovery, observation)
+        discovery, ctx, observation, _ = _chain(objects, masks=masks)
         opts = EstimateOptions(geometry=backend, object_size_m=float(object_size_m) or None,
                                meters_per_px=float(meters_per_px) or None, focal_px=float(focal_px) or None).validate()
         geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=progress_callback())
@@ -199,7 +194,7 @@ class PavasObjectMass:
             "required": {
                 "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
                 "geometry": (PAVAS_GEOMETRY, {"tooltip": "From 'Metric Geometry' (measured sizes scale some priors)."}),
-                "backend": _backend_widget("mass", "the mass is estimated"),
+                "backend": backend_widget("mass", "the mass is estimated"),
                 "mass_kg": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 100000.0, "step": 0.01,
                                       "tooltip": "Mass of every object in kg (0 = estimate it)."}),
                 "material": (["estimate"] + list(MATERIAL_NAMES), {
@@ -210,13 +205,9 @@ class PavasObjectMass:
     def weigh(self, objects, geometry, backend, mass_kg, material):
         from ..pavas_core.physics.estimate import run_stage, settle_masses
         from ..pavas_core.physics.options import EstimateOptions
-        from ..pavas_core.physics.stages import SceneGeometry
         from ._comfy import progress_callback
 
-        discovery = _objects(objects)
-        geo = expect(geometry, SceneGeometry, "geometry", "PAVAS_GEOMETRY from 'Metric Geometry'")
-        ctx = discovery.require_context()
-        _same_chain(discovery, geo)
+        discovery, ctx, _, geo = _chain(objects, geometry=geometry)
         opts = EstimateOptions(mass=backend, mass_kg=float(mass_kg) or None,
                                material=None if material == "estimate" else material).validate()
         masses = settle_masses(discovery, run_stage("mass", opts, ctx, discovery, geo, progress=progress_callback()),
@@ -248,26 +239,12 @@ class PavasAssemblePhysics:
 
     def assemble(self, objects, masks, geometry, mass):
         from ..pavas_core.physics.estimate import assemble_physics
-        from ..pavas_core.physics.stages import Observation, SceneGeometry
         from ._comfy import progress_callback
 
-        discovery = _objects(objects)
-        observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
-        geo = expect(geometry, SceneGeometry, "geometry", "PAVAS_GEOMETRY from 'Metric Geometry'")
+        discovery, ctx, observation, geo = _chain(objects, masks=masks, geometry=geometry)
         masses = expect(mass, list, "mass", "PAVAS_MASS from 'Object Mass'")
-        ctx = discovery.require_context()
-        _same_chain(discovery, observation, geo)
         tracks = assemble_physics(ctx, discovery, observation, geo, masses, progress=progress_callback())
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
-
-
-def _same_chain(discovery, *results) -> None:
-    """Stage results must come from the objects they are combined with (one clip, one chain)."""
-    from ..pavas_core.errors import BadInputError
-
-    for r in results:
-        if getattr(r, "context", None) is not None and r.context is not discovery.context:
-            raise BadInputError(f"the inputs come from different 'Moving Objects' nodes. {_CHAIN_HINT}")
 
 
 NODE_CLASS_MAPPINGS = {
