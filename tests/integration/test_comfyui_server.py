@@ -35,7 +35,8 @@ import pavas_workflow_runner as runner  # noqa: E402
 
 EXPECTED_NODES = {
     "PAVAS_LoadVideo", "PAVAS_ClipFromFrames", "PAVAS_MuxVideo", "PAVAS_EstimatePhysics", "PAVAS_EditPhysics",
-    "PAVAS_PhysicsPreview", "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
+    "PAVAS_PhysicsPreview", "PAVAS_MovingObjects", "PAVAS_ObjectMasks", "PAVAS_MetricGeometry", "PAVAS_ObjectMass",
+    "PAVAS_AssemblePhysics", "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
 }
 START_TIMEOUT_S = 240
@@ -117,7 +118,7 @@ def run_prompt(server, api: dict) -> dict:
     prompt_id = answer["prompt_id"]
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while time.monotonic() < deadline:
-        history = http(f"{server['url']}/history/{prompt_id}")
+        history = http(f"{server['url']}/history/{prompt_id}", timeout=120)  # a busy server answers late
         if prompt_id in history and history[prompt_id].get("status", {}).get("completed") is not None:
             return history[prompt_id]
         if prompt_id in history and history[prompt_id].get("status", {}).get("status_str") == "error":
