@@ -7,8 +7,8 @@ the camera's pose in a world frame. This module turns that into per-object traje
 
 - the centroid of an object's masked points is taken over the mask's *interior* (the mask eroded by
   one pixel when it is large enough: depth at an object's outline mixes object and background, the
-  "flying pixels" of depth models), then trimmed (points farther from the median than most are
-  dropped) so that a few wrong depths cannot pull it;
+  "flying pixels" of depth models), then trimmed (points whose depth is far from the median
+  depth are dropped) so that a few wrong depths cannot pull it;
 - centroids are moved into the world frame with the camera poses (world = the first frame's camera
   unless the source says otherwise), so camera motion does not read as object motion;
 - a frame without enough valid points gives no centroid (NaN; the object's speed is null there);
@@ -31,7 +31,8 @@ from .flight import FLIGHT, estimate_noise, fit_flights
 from .masks import ObjectMasks
 
 MIN_POINTS = 3  # fewer valid points than this in a frame: no centroid there
-TRIM_QUANTILE = 0.8  # the centroid averages the points nearest the median, this share of them
+TRIM_SIGMAS = 3.0  # points farther than this many robust sigmas from the median depth are not averaged
+TRIM_MIN_FRACTION = 0.01  # ... but never closer than this share of the depth (a flat object has MAD 0)
 ERODE_MIN_AREA_PX = 12  # a mask is eroded only if at least this many pixels remain
 
 
@@ -155,12 +156,18 @@ def interior(mask: np.ndarray) -> np.ndarray:
 
 
 def robust_centroid(points: np.ndarray) -> np.ndarray:
-    """(N, 3) → (3,): mean of the TRIM_QUANTILE share of points nearest the coordinate-wise median."""
-    med = np.median(points, axis=0)
+    """(N, 3) → (3,): mean of the points whose depth agrees with the median depth.
+
+    Wrong points are wrong in depth (an outline pixel that took the background's depth, a flying
+    pixel between object and background): points farther in z from the median than
+    TRIM_SIGMAS robust standard deviations (at least TRIM_MIN_FRACTION of the depth) are dropped,
+    and the rest averaged. Trimming by depth alone keeps the lateral average unbiased."""
+    z = points[:, 2]
+    med = float(np.median(z))
     if len(points) < 5:
-        return med
-    d = np.linalg.norm(points - med, axis=1)
-    keep = d <= np.quantile(d, TRIM_QUANTILE)
+        return np.median(points, axis=0)
+    mad = 1.4826 * float(np.median(np.abs(z - med)))
+    keep = np.abs(z - med) <= max(TRIM_SIGMAS * mad, TRIM_MIN_FRACTION * med)
     return points[keep].mean(axis=0)
 
 
