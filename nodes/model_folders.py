@@ -21,6 +21,7 @@ MODEL_FOLDERS: dict[str, str] = {
     "sam2": "SAM-2 video segmentation weights",
     "cut3r": "CUT3R 3D reconstruction weights",
     "LLM": "vision-language and Florence-2 models",
+    "depth": "metric depth models (transformers folders: Depth Anything V2 metric, Depth Pro)",
 }
 
 

@@ -122,6 +122,19 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{flag}", dest=f"stage_{stage}", choices=backend_names(stage),
                        default=default_backend(stage),
                        help=f"backend of the {stage} stage (default {default_backend(stage)})")
+    from .stages.registry import backend_settings
+
+    taken = {a for action in parser._actions for a in action.option_strings}
+    for info, setting in backend_settings():  # each backend's own settings (model files...)
+        if setting.flag in taken:
+            continue  # one flag for several backends: the first registration defines it
+        taken.add(setting.flag)
+        g.add_argument(setting.flag, dest=_setting_dest(setting.flag), default=None, metavar=setting.metavar,
+                       help=f"{setting.help} (for --{STAGE_FLAGS[info.stage]} {info.name})")
+
+
+def _setting_dest(flag: str) -> str:
+    return "backend_setting_" + flag.lstrip("-").replace("-", "_")
 
 
 def options_from_args(args: argparse.Namespace) -> EstimateOptions:
@@ -132,7 +145,14 @@ def options_from_args(args: argparse.Namespace) -> EstimateOptions:
             return None
         return values[0] if len(values) == 1 else list(values)
 
+    from .stages.registry import backend_settings
+
     stages = {flag: getattr(args, f"stage_{stage}") for stage, flag in STAGE_FLAGS.items()}
+    settings: dict[str, dict[str, Any]] = {}
+    for info, setting in backend_settings():
+        value = getattr(args, _setting_dest(setting.flag), None)
+        if value is not None:
+            settings.setdefault(info.name, {})[setting.key] = value
     return EstimateOptions(
         object_names=list(args.objects),
         object_size_m=one_or_list(args.size_m),
@@ -142,5 +162,6 @@ def options_from_args(args: argparse.Namespace) -> EstimateOptions:
         focal_px=args.focal_px,
         max_objects=args.max_objects,
         analysis_max_side=args.analysis_max_side,
+        backend_settings=settings,
         **stages,
     ).validate()

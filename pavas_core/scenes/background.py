@@ -40,8 +40,13 @@ def render_background(
     wall_z_m: float,
     margin_px: int,
     wall_rgb: tuple[float, float, float] = (0.6, 0.6, 0.6),
+    camera_position_m: tuple[float, float, float] | None = None,
 ) -> np.ndarray:
-    """→ (H + 2·margin, W + 2·margin, 3) float32 RGB in [0, 1]; pixel (margin, margin) is image (0, 0)."""
+    """→ (H + 2·margin, W + 2·margin, 3) float32 RGB in [0, 1]; pixel (margin, margin) is image (0, 0).
+
+    camera_position_m: where a travelling camera is (world = the camera's place at time 0, same
+    orientation); the room's texture stays where it is in the world, so the picture shows parallax.
+    None: the camera at the origin."""
     ss = 2
     h = (camera.height + 2 * margin_px) * ss
     w = (camera.width + 2 * margin_px) * ss
@@ -51,13 +56,14 @@ def render_background(
     uu, vv = np.meshgrid(u, v)
     dx = (uu - camera.cx_px) / camera.focal_px
     dy = (vv - camera.cy_px) / camera.focal_px
+    ox, oy, oz = (0.0, 0.0, 0.0) if camera_position_m is None else camera_position_m
     with np.errstate(divide="ignore"):
-        z_floor = np.where(dy > 1e-6, camera.floor_y_m / np.maximum(dy, 1e-6), np.inf)
-    on_floor = z_floor < wall_z_m
+        z_floor = np.where(dy > 1e-6, (camera.floor_y_m - oy) / np.maximum(dy, 1e-6), np.inf)
+    on_floor = z_floor < wall_z_m - oz  # both along the ray from the camera
     img = np.empty((h, w, 3), dtype=np.float32)
 
     # --- wall: plaster noise, a few framed pictures, a skirting board ------------------------------
-    wx, wy = dx * wall_z_m, dy * wall_z_m
+    wx, wy = ox + dx * (wall_z_m - oz), oy + dy * (wall_z_m - oz)
     wall_tone = np.array(wall_rgb, dtype=np.float32)
     n = _value_noise(rng, (wx, wy), cell_m=0.25)
     fine = _value_noise(rng, (wx, wy), cell_m=0.03, octaves=2)
@@ -79,8 +85,12 @@ def render_background(
     img[~on_floor] = wall[~on_floor]
 
     # --- floor: planks or tiles in perspective -----------------------------------------------------
-    zf = np.where(on_floor, z_floor, wall_z_m)
-    fx = dx * zf
+    zf = np.where(on_floor, z_floor, wall_z_m - oz)
+    fx = ox + dx * zf
+    z_near = zf.min()
+    if camera_position_m is not None:  # world depths, and the shading's reference of the camera at the origin
+        z_near = min(float(camera.floor_y_m / dy.max()), wall_z_m) if dy.max() > 1e-6 else wall_z_m
+        zf = zf + oz
     base = np.array(FLOOR_RGB[floor_style], dtype=np.float32) * rng.uniform(0.9, 1.1)
     grain = _value_noise(rng, (fx * 8.0, zf * 0.6), cell_m=0.05)  # stretched: wood grain / veining
     mottle = _value_noise(rng, (fx, zf), cell_m=0.2)
@@ -102,7 +112,7 @@ def render_background(
         grout = np.minimum(gx, gz) < 0.006
         floor = base * (tone * (1.0 + 0.15 * grain + 0.15 * mottle))[..., None]
         floor[grout] = base * 0.5
-    shade = np.clip(1.1 - 0.04 * (zf - zf.min()), 0.6, 1.1).astype(np.float32)  # dimmer far away
+    shade = np.clip(1.1 - 0.04 * (zf - z_near), 0.6, 1.1).astype(np.float32)  # dimmer far away
     img[on_floor] = (floor * shade[..., None])[on_floor]
 
     # soft vignetting, then back to the image resolution

@@ -68,6 +68,9 @@ class SceneSpec:
     shutter_fraction: float  # exposure as a fraction of the frame period; 0 → no motion blur
     side_walls_m: tuple[float, float] | None = None  # x of invisible side walls (None: floor only)
     wall_rgb: tuple[float, float, float] = (0.6, 0.6, 0.6)  # base colour of the back wall
+    # a travelling camera (dolly): the camera moves at this velocity (m/s, its own axes, which stay
+    # level and facing +z); world = where the camera was at time 0. Zero: a static camera.
+    camera_velocity_mps: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def duration_s(self) -> float:
@@ -80,6 +83,14 @@ class SceneSpec:
     @property
     def margin_px(self) -> int:
         return int(math.ceil(self.shake_amplitude_px)) + 3
+
+    @property
+    def camera_moves(self) -> bool:
+        return any(v != 0.0 for v in self.camera_velocity_mps)
+
+    def camera_position_m(self, t_s: np.ndarray | float) -> np.ndarray:
+        """(..., 3) world position of the camera at times t_s (the origin for a static camera)."""
+        return np.asarray(t_s, dtype=np.float64)[..., None] * np.asarray(self.camera_velocity_mps, dtype=np.float64)
 
     def to_dict(self) -> dict:
         """JSON-ready parameters (for index.json and physics.json)."""
@@ -99,6 +110,7 @@ class SceneSpec:
             "noise_sigma_dn": self.noise_sigma_dn,
             "shutter_fraction": self.shutter_fraction,
             "side_walls_m": list(self.side_walls_m) if self.side_walls_m else None,
+            **({"camera_velocity_mps": list(self.camera_velocity_mps)} if self.camera_moves else {}),
             "gravity_mps2": GRAVITY_MPS2,
             "objects": [
                 {
@@ -287,19 +299,26 @@ def _exposure_offsets_s(scene: SceneSpec) -> np.ndarray:
     return np.zeros(1)
 
 
+def _background(scene: SceneSpec, camera_position_m: tuple[float, float, float] | None = None) -> np.ndarray:
+    """The room (padded for shake) seen from the camera at `camera_position_m` (None: at the origin)."""
+    return render_background(
+        scene.camera,
+        rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 1])),
+        floor_style=scene.floor_style,
+        wall_z_m=scene.wall_z_m,
+        margin_px=scene.margin_px,
+        wall_rgb=scene.wall_rgb,
+        camera_position_m=camera_position_m,
+    )
+
+
 def _render(scene: SceneSpec, trajectories: list[Trajectory] | None, *, picture: bool, masks: bool
             ) -> Iterator[tuple[np.ndarray | None, list[tuple[int, int, np.ndarray] | None] | None]]:
     """Per frame: (uint8 picture or None, per-object owned pixels (y0, x0, bool crop) | None, or None)."""
     trajectories = simulate_scene(scene) if trajectories is None else trajectories
+    if picture and not scene.camera_moves:
+        bg = _background(scene)
     if picture:
-        bg = render_background(
-            scene.camera,
-            rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 1])),
-            floor_style=scene.floor_style,
-            wall_z_m=scene.wall_z_m,
-            margin_px=scene.margin_px,
-            wall_rgb=scene.wall_rgb,
-        )
         noise = SensorNoise(scene.camera.height, scene.camera.width,
                             rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 2])),
                             sigma_dn=scene.noise_sigma_dn)
@@ -309,8 +328,12 @@ def _render(scene: SceneSpec, trajectories: list[Trajectory] | None, *, picture:
         drawn = []
         for obj, traj in zip(scene.objects, trajectories):
             pos, _ = traj.state_at(t + sub)
+            if scene.camera_moves:  # where the object is seen from the travelling camera
+                pos = pos - scene.camera_position_m(t + sub)
             drawn.append((obj.appearance, pos))
         offset = (float(offsets[k, 0]), float(offsets[k, 1]))
+        if picture and scene.camera_moves:  # the room seen from where the camera is now
+            bg = _background(scene, tuple(float(c) for c in scene.camera_position_m(t)))
         frame = owned = None
         if picture and masks:
             frame, cover = render_frame_and_coverage(bg, camera=scene.camera, margin_px=scene.margin_px,
@@ -394,10 +417,11 @@ def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None 
         raise ValueError(f"ground_truth_tracks: {len(masks)} masks for {len(scene.objects)} objects")
     t = scene.frame_times_s
     offsets = shake_offsets_px(scene)
+    cam_pos = scene.camera_position_m(t)  # (T, 3): zeros for a static camera
     objects = []
     for i, (obj, traj) in enumerate(zip(scene.objects, trajectories)):
         pos, vel = traj.state_at(t)
-        vis = _visible(scene.camera, pos, obj.kind.size_m / 2, offsets)
+        vis = _visible(scene.camera, pos - cam_pos, obj.kind.size_m / 2, offsets)
         speed = np.linalg.norm(vel, axis=1)
         impacts = []
         for c in traj.contacts:
@@ -432,12 +456,12 @@ def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None 
             speed_mps=[float(s) if v else None for s, v in zip(speed, vis)],
             centroid_m=[[float(x) for x in p] if v else None for p, v in zip(pos, vis)],
             impacts=impacts,
-            frame="camera",
+            frame="world" if scene.camera_moves else "camera",
             material=obj.kind.material,
             material_source="prior",
             size_m=obj.kind.size_m,
             size_source="prior",
-            box_xyxy_px=_boxes(scene.camera, pos, obj.kind.size_m / 2, offsets, vis),
+            box_xyxy_px=_boxes(scene.camera, pos - cam_pos, obj.kind.size_m / 2, offsets, vis),
             mask_source="ground_truth",
             masks=masks[i],
             extra={
@@ -459,6 +483,8 @@ def ground_truth_tracks(scene: SceneSpec, trajectories: list[Trajectory] | None 
             "camera": cam.to_dict(),
             "shake_offsets_px": offsets.round(4).tolist(),
             "gravity_mps2": GRAVITY_MPS2,
+            # a travelling camera: world = its place at time 0; centroid_m is in that world frame
+            **({"camera_positions_m": cam_pos.round(6).tolist()} if scene.camera_moves else {}),
         },
     )
     return PhysicsTracks(
@@ -480,7 +506,9 @@ def _impact_visible(scene: SceneSpec, traj: Trajectory, time_s: float, offset_px
     dt = 1.0 / scene.fps
     if time_s - dt < 0.0 or time_s + dt > (scene.num_frames - 1) * dt:
         return False  # no frame on one side of the contact
-    pos, _ = traj.state_at(np.array([time_s - dt, time_s, time_s + dt]))
+    times = np.array([time_s - dt, time_s, time_s + dt])
+    pos, _ = traj.state_at(times)
+    pos = pos - scene.camera_position_m(times)
     uv = scene.camera.project(pos) + offset_px
     return bool(np.all((uv[:, 0] >= 0) & (uv[:, 0] < scene.camera.width) & (uv[:, 1] >= 0)
                        & (uv[:, 1] < scene.camera.height) & (pos[:, 2] > 0.05)))

@@ -17,6 +17,7 @@ EXPECTED_NODES = {
     "PAVAS_MovingObjects", "PAVAS_ObjectMasks", "PAVAS_MetricGeometry", "PAVAS_ObjectMass", "PAVAS_AssemblePhysics",
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
+    "PAVAS_LoadDepthModel", "PAVAS_MetricGeometryDepth", "PAVAS_MetricGeometryDA3", "PAVAS_MetricGeometryMoGe",
 }
 
 
@@ -67,7 +68,8 @@ def test_every_input_and_output_has_a_tooltip(pack):
 
 
 def test_pack_socket_types_carry_the_pavas_prefix(pack):
-    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK"}
+    # with the types of ComfyUI's own geometry nodes (0.25) that the pack accepts as inputs
+    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK", "DA3_GEOMETRY", "MOGE_GEOMETRY"}
     for cls in pack.NODE_CLASS_MAPPINGS.values():
         types_ = list(cls.RETURN_TYPES)
         for section in cls.INPUT_TYPES().values():
@@ -78,7 +80,7 @@ def test_pack_socket_types_carry_the_pavas_prefix(pack):
 
 def test_model_folders_are_registered_with_weight_extension_filtering(pack, comfy):
     fp = comfy.modules["folder_paths"]
-    for name in ("mmaudio", "pavas", "sam2", "cut3r", "LLM"):
+    for name in ("mmaudio", "pavas", "sam2", "cut3r", "LLM", "depth"):
         paths, extensions = fp.folder_names_and_paths[name]
         assert str(comfy.models_dir / name) in paths
         assert ".safetensors" in extensions and ".pth" in extensions and ".json" not in extensions

@@ -129,7 +129,9 @@ def test_geometry_is_metric_in_a_stated_frame(chain):
 
 def test_geometry_units_are_metres_gravity_comes_out_at_g_downwards(chain):
     """Units and axes: fitted on the backend's metric centroids, free fall accelerates at 9.81 m/s² along +y."""
-    *_, ctx, opts, out, truth = chain
+    stage, name, ctx, opts, out, truth = chain
+    if stage == "geometry" and not backend_info(stage, name).example_calibrated:
+        pytest.skip(f"{name}'s example instance has random weights: it measures nothing true")
     geo = out["geometry"]
     dyn = object_dynamics(geo.objects[0], ctx.times_s, ctx.fps, penalty=opts.segment_penalty)
     assert dyn.extra["implied_gravity_mps2"] == pytest.approx(9.81, rel=0.1)

@@ -23,6 +23,19 @@ STAGE_FLAGS = {"discover": "discover", "observe": "masks", "geometry": "geometry
 
 
 @dataclass(frozen=True)
+class BackendSetting:
+    """A setting a backend takes from the command line: `flag` VALUE → factory keyword `key`.
+
+    e.g. BackendSetting("--cut3r", "checkpoint", "CUT3R weight file", "FILE"): `--geometry cut3r
+    --cut3r model.pth` reaches the factory as checkpoint="model.pth" (EstimateOptions.backend_settings)."""
+
+    flag: str
+    key: str
+    help: str
+    metavar: str = "PATH"
+
+
+@dataclass(frozen=True)
 class BackendInfo:
     stage: str
     name: str
@@ -33,6 +46,10 @@ class BackendInfo:
     # settings that make a working instance for the contract test on a small clip (tiny random
     # models for learned backends): (StageContext, Discovery | None) -> settings for `factory`
     example_settings: Callable[..., dict[str, Any]] | None = None
+    settings: tuple[BackendSetting, ...] = ()  # command-line flags the backend takes
+    # the example instance measures true values (tiny random-weight models do not: the contract
+    # test then checks shapes, units and vocabularies but not the value of gravity)
+    example_calibrated: bool = True
 
 
 _BACKENDS: dict[str, dict[str, BackendInfo]] = {s: {} for s in STAGES}
@@ -40,12 +57,14 @@ _BACKENDS: dict[str, dict[str, BackendInfo]] = {s: {} for s in STAGES}
 
 def register_backend(stage: str, name: str, factory: Callable[..., Any], *, description: str,
                      default: bool = False, sources: dict[str, tuple[str, ...] | str] | None = None,
-                     example_settings: Callable[..., dict[str, Any]] | None = None) -> None:
+                     example_settings: Callable[..., dict[str, Any]] | None = None,
+                     settings: tuple[BackendSetting, ...] = (), example_calibrated: bool = True) -> None:
     """Make `factory` available as backend `name` of `stage`.
 
     sources: the values of `*_source` fields (tracks.VOCABULARIES) the backend may write; new
     values are added to the vocabulary so that its output validates.
     example_settings: how the contract test builds a working instance (see BackendInfo).
+    settings: flags on `estimate`/`run` that fill EstimateOptions.backend_settings[name].
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
@@ -55,7 +74,11 @@ def register_backend(stage: str, name: str, factory: Callable[..., Any], *, desc
     for field_name, values in norm.items():
         for value in values:
             extend_vocabulary(field_name, value)
-    _BACKENDS[stage][name] = BackendInfo(stage, name, factory, description, default, norm, example_settings)
+    for setting in settings:
+        if not setting.flag.startswith("--"):
+            raise ValueError(f"a backend setting's flag starts with '--', got {setting.flag!r}")
+    _BACKENDS[stage][name] = BackendInfo(stage, name, factory, description, default, norm, example_settings,
+                                         tuple(settings), example_calibrated)
 
 
 def unregister_backend(stage: str, name: str) -> None:
@@ -78,6 +101,11 @@ def backend_info(stage: str, name: str) -> BackendInfo:
     return info
 
 
+def backend_settings() -> list[tuple[BackendInfo, BackendSetting]]:
+    """Every registered backend's command-line settings (stage order, then registration order)."""
+    return [(info, s) for stage in STAGES for info in _BACKENDS[stage].values() for s in info.settings]
+
+
 def default_backend(stage: str) -> str:
     for b in _BACKENDS[stage].values():
         if b.default:
@@ -91,5 +119,5 @@ def create_backend(stage: str, name: str, **settings: Any) -> Any:
 
 
 # The built-in (weight-free) backends: each module registers itself on import.
-for _module in ("motion", "gravity", "prior_mass", "mask_input"):
+for _module in ("motion", "gravity", "prior_mass", "mask_input", "depth_geometry", "comfy_geometry"):
     importlib.import_module(f"{__package__}.{_module}")

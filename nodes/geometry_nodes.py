@@ -1,0 +1,174 @@
+"""Metric geometry from learned models: a metric depth model (transformers folder in models/depth),
+and ComfyUI's own Depth Anything 3 and MoGe outputs. Each node is the geometry stage with one
+backend (pavas_core/physics/stages/depth_geometry.py, comfy_geometry.py); the result plugs into
+'Object Mass' and 'Assemble Physics' like 'Metric Geometry'.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._common import CATEGORY_PHYSICS, PAVAS_GEOMETRY, PAVAS_MASKS, PAVAS_OBJECTS, expect
+
+PAVAS_DEPTH_MODEL = "PAVAS_DEPTH_MODEL"
+DEPTH_FOLDER = "depth"
+_METRIC = (["auto", "yes", "no"], {
+    "default": "auto",
+    "tooltip": "Is the depth in metres? auto: DA3 multi-view and MoGe-1 are not, MoGe-2 is; when it is not, the "
+               "scale comes from free fall or the object's size.",
+})
+_FOCAL = ("FLOAT", {"default": 0.0, "min": 0.0, "max": 100000.0, "step": 1.0,
+                    "tooltip": "Camera focal length in pixels of the video file's own frames. 0 = from the model, "
+                               "else a 60° field of view."})
+_SIZE = ("FLOAT", {"default": 0.0, "min": 0.0, "max": 100.0, "step": 0.01,
+                   "tooltip": "Object size in metres; sets the scale when the depth is not metric and nothing falls. "
+                              "0 = from the name."})
+
+
+def depth_model_folders() -> list[str]:
+    """Sub-folders of models/depth (any registered path) that hold a transformers config.json."""
+    from ._comfy import optional_module
+
+    fp = optional_module("folder_paths")
+    if fp is None or DEPTH_FOLDER not in getattr(fp, "folder_names_and_paths", {}):
+        return []
+    found = set()
+    for root in fp.get_folder_paths(DEPTH_FOLDER):
+        if os.path.isdir(root):
+            found.update(d for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "config.json")))
+    return sorted(found)
+
+
+def _depth_model_path(name: str) -> str:
+    from ..pavas_core.errors import MissingWeightsError
+    from ._comfy import folder_paths
+
+    fp = folder_paths()
+    for root in fp.get_folder_paths(DEPTH_FOLDER) if DEPTH_FOLDER in fp.folder_names_and_paths else []:
+        path = os.path.join(root, name)
+        if name and os.path.isfile(os.path.join(path, "config.json")):
+            return path
+    raise MissingWeightsError(f"depth model folder {name!r} not found in models/{DEPTH_FOLDER} (a folder with "
+                              "config.json and the weights, as transformers saves it)")
+
+
+def _measure(objects, masks, backend: str, settings: dict, focal_px: float = 0.0, object_size_m: float = 0.0):
+    from ..pavas_core.physics.estimate import run_stage
+    from ..pavas_core.physics.options import EstimateOptions
+    from ..pavas_core.physics.stages import Discovery, Observation, create_backend
+    from ._comfy import progress_callback
+    from .physics_stage_nodes import _same_chain
+
+    discovery = expect(objects, Discovery, "objects", "PAVAS_OBJECTS from 'Moving Objects'")
+    observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
+    ctx = discovery.require_context()
+    _same_chain(discovery, observation)
+    opts = EstimateOptions(geometry=backend, focal_px=float(focal_px) or None,
+                           object_size_m=float(object_size_m) or None).validate()
+    geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=progress_callback(),
+                         backend=create_backend("geometry", backend, **settings))
+    geometry.context = ctx
+    return (geometry,)
+
+
+_COMMON_INPUTS = {
+    "objects": (PAVAS_OBJECTS, {"tooltip": "From 'Moving Objects'."}),
+    "masks": (PAVAS_MASKS, {"tooltip": "From 'Object Masks' (the moving objects' pixels are never used to find "
+                                       "the camera's motion)."}),
+}
+
+
+class PavasLoadDepthModel:
+    DESCRIPTION = ("Loads a metric depth model (Depth Anything V2 metric or Depth Pro, a transformers folder with "
+                   "config.json and weights) from models/depth. Nothing is downloaded; no remote code runs.")
+    CATEGORY = CATEGORY_PHYSICS + "/models"
+    FUNCTION = "load"
+    RETURN_TYPES = (PAVAS_DEPTH_MODEL,)
+    RETURN_NAMES = ("depth_model",)
+    OUTPUT_TOOLTIPS = ("The depth model, for 'Metric Geometry (Depth)'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "model": (depth_model_folders(), {"tooltip": "A folder in models/depth (e.g. "
+                                                        "Depth-Anything-V2-Metric-Indoor-Small-hf)."}),
+            "precision": (["fp32", "fp16", "bf16"], {"default": "fp32", "tooltip": "Weights and activations."}),
+        }}
+
+    def load(self, model, precision):
+        from ..pavas_core.models.depth_estimation import load_depth_model
+
+        return (load_depth_model(_depth_model_path(model), dtype=precision),)
+
+
+class PavasMetricGeometryDepth:
+    DESCRIPTION = ("Metric 3D centroid of each object per frame from a metric depth model; the camera's motion is "
+                   "found in the background, so speeds are in the world frame even when the camera moves.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "measure"
+    RETURN_TYPES = (PAVAS_GEOMETRY,)
+    RETURN_NAMES = ("geometry",)
+    OUTPUT_TOOLTIPS = ("Per-object metric trajectories in the world frame, for 'Object Mass' and 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {**_COMMON_INPUTS,
+                             "depth_model": (PAVAS_DEPTH_MODEL, {"tooltip": "From 'Load Depth Model'."}),
+                             "focal_px": _FOCAL}}
+
+    def measure(self, objects, masks, depth_model, focal_px):
+        return _measure(objects, masks, "depth", {"model": depth_model}, focal_px)
+
+
+class PavasMetricGeometryDA3:
+    DESCRIPTION = ("Metric geometry from ComfyUI's 'Run Depth Anything 3' on the clip's frames (DA3_GEOMETRY): "
+                   "its depth, and its camera poses in multi-view mode (else found in the background).")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "measure"
+    RETURN_TYPES = (PAVAS_GEOMETRY,)
+    RETURN_NAMES = ("geometry",)
+    OUTPUT_TOOLTIPS = ("Per-object metric trajectories in the world frame, for 'Object Mass' and 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {**_COMMON_INPUTS,
+                             "da3_geometry": ("DA3_GEOMETRY", {"tooltip": "From 'Run Depth Anything 3', run on the "
+                                                                         "same frames as the clip."}),
+                             "metric": _METRIC, "focal_px": _FOCAL, "object_size_m": _SIZE}}
+
+    def measure(self, objects, masks, da3_geometry, metric, focal_px, object_size_m):
+        return _measure(objects, masks, "da3", {"geometry": da3_geometry, "metric": metric}, focal_px, object_size_m)
+
+
+class PavasMetricGeometryMoGe:
+    DESCRIPTION = ("Metric geometry from ComfyUI's 'Run MoGe Inference' on the clip's frames (MOGE_GEOMETRY): its "
+                   "point maps; the camera's motion is found in the background.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "measure"
+    RETURN_TYPES = (PAVAS_GEOMETRY,)
+    RETURN_NAMES = ("geometry",)
+    OUTPUT_TOOLTIPS = ("Per-object metric trajectories in the world frame, for 'Object Mass' and 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {**_COMMON_INPUTS,
+                             "moge_geometry": ("MOGE_GEOMETRY", {"tooltip": "From 'Run MoGe Inference', run on the "
+                                                                           "same frames as the clip."}),
+                             "metric": _METRIC, "object_size_m": _SIZE}}
+
+    def measure(self, objects, masks, moge_geometry, metric, object_size_m):
+        return _measure(objects, masks, "moge", {"geometry": moge_geometry, "metric": metric}, 0.0, object_size_m)
+
+
+NODE_CLASS_MAPPINGS = {
+    "PAVAS_LoadDepthModel": PavasLoadDepthModel,
+    "PAVAS_MetricGeometryDepth": PavasMetricGeometryDepth,
+    "PAVAS_MetricGeometryDA3": PavasMetricGeometryDA3,
+    "PAVAS_MetricGeometryMoGe": PavasMetricGeometryMoGe,
+}
+NODE_DISPLAY_NAME_MAPPINGS = {
+    "PAVAS_LoadDepthModel": "Load Depth Model",
+    "PAVAS_MetricGeometryDepth": "Metric Geometry (Depth)",
+    "PAVAS_MetricGeometryDA3": "Metric Geometry (Depth Anything 3)",
+    "PAVAS_MetricGeometryMoGe": "Metric Geometry (MoGe)",
+}
