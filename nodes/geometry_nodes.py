@@ -55,14 +55,11 @@ def _depth_model_path(name: str) -> str:
 def _measure(objects, masks, backend: str, settings: dict, focal_px: float = 0.0, object_size_m: float = 0.0):
     from ..pavas_core.physics.estimate import run_stage
     from ..pavas_core.physics.options import EstimateOptions
-    from ..pavas_core.physics.stages import Discovery, Observation, create_backend
+    from ..pavas_core.physics.stages import create_backend
     from ._comfy import progress_callback
-    from .physics_stage_nodes import _same_chain
+    from .physics_stage_nodes import chain_inputs
 
-    discovery = expect(objects, Discovery, "objects", "PAVAS_OBJECTS from 'Moving Objects'")
-    observation = expect(masks, Observation, "masks", "PAVAS_MASKS from 'Object Masks'")
-    ctx = discovery.require_context()
-    _same_chain(discovery, observation)
+    discovery, ctx, observation, _ = chain_inputs(objects, masks=masks)
     opts = EstimateOptions(geometry=backend, focal_px=float(focal_px) or None,
                            object_size_m=float(object_size_m) or None).validate()
     geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=progress_callback(),

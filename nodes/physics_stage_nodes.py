@@ -23,7 +23,7 @@ from ._common import (
 _CHAIN_HINT = "Connect it from 'Moving Objects' (the objects carry the clip through the chain)."
 
 
-def _chain(objects, masks=None, geometry=None):
+def chain_inputs(objects, masks=None, geometry=None):
     """The stage results a node got, checked: (objects, its clip context, masks, geometry).
 
     Every result must come from the same 'Moving Objects' node (one clip, one chain)."""
@@ -126,7 +126,7 @@ class PavasObjectMasks:
         from ..pavas_core.physics.stages import create_backend
         from ._comfy import progress_callback
 
-        discovery, ctx, _, _ = _chain(objects)
+        discovery, ctx, _, _ = chain_inputs(objects)
         opts = EstimateOptions(masks=backend)
         given = None
         if masks is not None:  # a connected MASK wins over the widget
@@ -168,7 +168,7 @@ class PavasMetricGeometry:
         from ..pavas_core.physics.options import EstimateOptions
         from ._comfy import progress_callback
 
-        discovery, ctx, observation, _ = _chain(objects, masks=masks)
+        discovery, ctx, observation, _ = chain_inputs(objects, masks=masks)
         opts = EstimateOptions(geometry=backend, object_size_m=float(object_size_m) or None,
                                meters_per_px=float(meters_per_px) or None, focal_px=float(focal_px) or None).validate()
         geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=progress_callback())
@@ -207,7 +207,7 @@ class PavasObjectMass:
         from ..pavas_core.physics.options import EstimateOptions
         from ._comfy import progress_callback
 
-        discovery, ctx, _, geo = _chain(objects, geometry=geometry)
+        discovery, ctx, _, geo = chain_inputs(objects, geometry=geometry)
         opts = EstimateOptions(mass=backend, mass_kg=float(mass_kg) or None,
                                material=None if material == "estimate" else material).validate()
         masses = settle_masses(discovery, run_stage("mass", opts, ctx, discovery, geo, progress=progress_callback()),
@@ -241,7 +241,7 @@ class PavasAssemblePhysics:
         from ..pavas_core.physics.estimate import assemble_physics
         from ._comfy import progress_callback
 
-        discovery, ctx, observation, geo = _chain(objects, masks=masks, geometry=geometry)
+        discovery, ctx, observation, geo = chain_inputs(objects, masks=masks, geometry=geometry)
         masses = expect(mass, list, "mass", "PAVAS_MASS from 'Object Mass'")
         tracks = assemble_physics(ctx, discovery, observation, geo, masses, progress=progress_callback())
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
