@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ._common import CATEGORY_PHYSICS, PAVAS_GEOMETRY, PAVAS_MASKS, PAVAS_OBJECTS, expect
+from ._common import CATEGORY_PHYSICS, PAVAS_GEOMETRY, PAVAS_MASKS, PAVAS_OBJECTS
 
 PAVAS_DEPTH_MODEL = "PAVAS_DEPTH_MODEL"
 DEPTH_FOLDER = "depth"
