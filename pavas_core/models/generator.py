@@ -113,7 +113,7 @@ def plan_windows(duration_s: float, window_s: float, overlap_s: float) -> list[t
     return [(i * step, i * step + window_s) for i in range(count)]
 
 
-def _video_window(clip: Clip, start_s: float, end_s: float) -> Clip:
+def video_window(clip: Clip, start_s: float, end_s: float) -> Clip:
     """The stretch of `clip` shown in [start_s, end_s), re-timed to start at 0."""
     first = int(frame_indices_for_times(clip.timestamps_s, np.array([start_s]))[0])
     last = int(np.searchsorted(clip.timestamps_s, end_s, side="left"))
@@ -291,7 +291,7 @@ def _visual_features(
         return feature.expand(1, lengths.clip_len, -1), empty_sync
     from .video_features import encode_video
 
-    window = _video_window(clip, start_s, end_s) if (start_s > 0 or end_s < clip.duration_s) else clip
+    window = video_window(clip, start_s, end_s) if (start_s > 0 or end_s < clip.duration_s) else clip
     conditions = encode_video(
         window, duration_s=end_s - start_s, clip_encoder=encoders.clip, synchformer=encoders.synchformer,
         progress=keep_checking,
