@@ -218,9 +218,11 @@ class PhyAdapter(nn.Module):
         self.object_proj = nn.Linear(config.object_dim, dim)
         self.object_norm = nn.LayerNorm(dim)
         self.occlusion_token = nn.Parameter(0.02 * torch.randn(dim))
-        # FiLM generators start at γ = β = 0 (identity); the tokens still reach the gates
-        self.mass_film = _zero_last(_mlp(freq2, config.film_hidden, 2 * dim))
-        self.speed_film = _zero_last(_mlp(freq2, config.film_hidden, 2 * dim))
+        # FiLM generators start random (not at the identity): the zero-initialised g alone keeps a fresh
+        # adapter silent, and the first step that makes g non-zero then already gives the network an
+        # output that depends on mass and speed
+        self.mass_film = _mlp(freq2, config.film_hidden, 2 * dim)
+        self.speed_film = _mlp(freq2, config.film_hidden, 2 * dim)
         self.mass_gate = _mlp(dim, config.gate_hidden, 1)
         self.speed_gate = _mlp(dim, config.gate_hidden, 1)
         self.null_mass = nn.Parameter(0.02 * torch.randn(dim))
