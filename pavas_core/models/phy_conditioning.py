@@ -63,3 +63,16 @@ def _expand(delta: AdaLNDelta, batch_size: int) -> AdaLNDelta:
 
     return AdaLNDelta({k: grow(v) for k, v in delta.residuals.items()}, token_index=delta.token_index,
                       condition=grow(delta.condition), token_condition=grow(delta.token_condition))
+
+
+def build_physics_conditioning(adapter: PhyAdapter, tracks: PhysicsTracks, clip, clip_encoder,
+                               network_config=None, *, progress=None) -> PhysicsConditioning:
+    """The conditioning of one clip: its physics inputs (object features from `clip_encoder`) with the adapter.
+
+    network_config: when given, the adapter is checked to fit that network (a clear error otherwise).
+    """
+    from .physics_inputs import physics_inputs
+
+    if network_config is not None:
+        adapter.config.check_network(network_config)
+    return PhysicsConditioning(adapter, physics_inputs(tracks, clip, clip_encoder, progress=progress), tracks)

@@ -17,6 +17,7 @@ EXPECTED_NODES = {
     "PAVAS_MovingObjects", "PAVAS_ObjectMasks", "PAVAS_MetricGeometry", "PAVAS_ObjectMass", "PAVAS_AssemblePhysics",
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
+    "PAVAS_LoadPhyAdapter", "PAVAS_PhyAdapterConditioning",
 }
 
 
