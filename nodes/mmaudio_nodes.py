@@ -15,6 +15,7 @@ from ._common import (
     PAVAS_CLIP,
     PAVAS_MMAUDIO_FEATURES,
     PAVAS_MMAUDIO_MODEL,
+    PAVAS_PHY_CONDITIONING,
     expect,
     expect_clip,
     save_audio_preview,
@@ -171,16 +172,25 @@ class PavasMMAudioSampler:
             "optional": {
                 "clip": (PAVAS_CLIP, {"tooltip": "The video to make sound for. Without it MMAudio works from the "
                                                  "prompt alone."}),
+                "physics_conditioning": (PAVAS_PHY_CONDITIONING, {
+                    "tooltip": "From 'Phy-Adapter Conditioning': the physics steers the sound (each window of a long "
+                               "clip gets its own frames' physics)."}),
             },
         }
 
-    def sample(self, mmaudio_model, feature_encoders, prompt, negative_prompt, duration_s, steps, cfg, seed, clip=None):
+    def sample(self, mmaudio_model, feature_encoders, prompt, negative_prompt, duration_s, steps, cfg, seed, clip=None,
+               physics_conditioning=None):
         net = expect(mmaudio_model, ModelHandle, "mmaudio_model", "PAVAS_MMAUDIO_MODEL from the model loader")
         encoders = expect(feature_encoders, ModelHandle, "feature_encoders", "PAVAS_MMAUDIO_FEATURES from the feature loader")
         if net.kind != "mmaudio_network" or encoders.kind != "mmaudio_features":
             raise BadInputError("connect the model loader to mmaudio_model and the feature loader to feature_encoders")
         if clip is not None:
             clip = expect_clip(clip)
+        if physics_conditioning is not None:
+            from ..pavas_core.models.phy_conditioning import PhysicsConditioning
+
+            expect(physics_conditioning, PhysicsConditioning, "physics_conditioning",
+                   "PAVAS_PHY_CONDITIONING from 'Phy-Adapter Conditioning'")
         from ..pavas_core.comfy_types import waveform_to_audio
         from ..pavas_core.models.generator import generate
         from ._comfy import log, progress_callback, soft_empty_cache
@@ -191,7 +201,7 @@ class PavasMMAudioSampler:
                 net.model, encoders.model,
                 clip=clip, prompt=prompt, negative_prompt=negative_prompt,
                 duration_s=float(duration_s) or None, seed=int(seed), num_steps=int(steps), cfg_strength=float(cfg),
-                progress=progress_callback(),
+                progress=progress_callback(), physics=physics_conditioning,
             )
         except BaseException as exc:
             # The traceback keeps every frame's locals (latents, features on the GPU) alive while

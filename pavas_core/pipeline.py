@@ -1,9 +1,11 @@
-"""The main job: video → physics → impact sound → WAV (and optionally the video with that sound).
+"""The main job: video → physics → sound → WAV (and optionally the video with that sound).
 
-This is the embedded default that works on a fresh machine with no model files: motion-based
-physics estimation (pavas_core.physics) and the modal impact synthesizer (pavas_core.synth).
-All outputs of one run are committed together at the end, so a failed or interrupted run leaves
-no partial file behind.
+Two generators: `foley` (the default, the embedded path that works on a fresh machine with no model
+files: motion-based physics estimation and the modal impact synthesizer) and `mmaudio` (the
+learned path: MMAudio-compatible generation from a folder of model files, steered by the physics
+through a Phy-Adapter when one is given). Physics comes from the estimator or from a physics.json
+(`--physics-in`). All outputs of one run are committed together at the end, so a failed or
+interrupted run leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -23,12 +25,36 @@ from .synth.foley import FOLEY_SAMPLE_RATES_HZ
 MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 
 
+GENERATORS = ("foley", "mmaudio")
+MMAUDIO_DECODE_MAX_SIDE = 512  # frames for CLIP (384 px squash) and Synchformer (224 px short side)
+
+
+@dataclass(frozen=True)
+class MMAudioOptions:
+    """The learned generator: model folder (released file names), optional Phy-Adapter, sampling."""
+
+    models: str | Path
+    model: str | None = None  # the network file when the folder holds both sets
+    adapter: str | Path | None = None
+    prompt: str = ""
+    negative_prompt: str = ""
+    steps: int = 25
+    cfg_strength: float = 4.5
+    precision: str = "auto"  # auto: bf16 on GPUs that support it, fp32 on the CPU
+    device: str | None = None
+    mass_scale: float = 1.0  # edits of every object's physics before sampling
+    speed_scale: float = 1.0
+
+
 @dataclass(frozen=True)
 class RunOptions:
     sample_rate_hz: int = 44100
     seed: int = 0
     estimate: EstimateOptions = field(default_factory=EstimateOptions)  # the same options as `estimate`
     physics_masks: bool = False  # also write each object's masks into physics.json
+    generator: str = "foley"
+    mmaudio: MMAudioOptions | None = None
+    physics_in: str | Path | None = None  # read the physics from this physics.json instead of estimating it
 
 
 @dataclass
@@ -63,6 +89,10 @@ def run_job(
     from . import physics, synth, video  # noqa: F401  (imported before any output is reserved)
 
     options = options or RunOptions()
+    if options.generator not in GENERATORS:
+        raise BadInputError(f"generator must be one of {', '.join(GENERATORS)}, got {options.generator!r}")
+    if options.generator == "mmaudio" and options.mmaudio is None:
+        raise BadInputError("the mmaudio generator needs its model folder (--models DIR)")
     video_path, wav_path = Path(video_path), Path(wav_path)
     mux_path = Path(mux_path) if mux_path is not None else None
     physics_path = Path(physics_path) if physics_path is not None else None
@@ -72,7 +102,10 @@ def run_job(
     _check_outputs(wav_path, mux_path)
     # Every output is reserved now (refused if it names the input or another output) and committed
     # only when all are written: a failed or interrupted run leaves nothing behind.
-    with OutputSet(inputs=[video_path]) as outputs:
+    inputs = [video_path] + ([Path(options.physics_in)] if options.physics_in is not None else [])
+    if options.mmaudio is not None and options.mmaudio.adapter is not None:
+        inputs.append(Path(options.mmaudio.adapter))
+    with OutputSet(inputs=inputs) as outputs:
         tmp_wav = outputs.add(wav_path, "WAV output")
         tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None
         tmp_mux = outputs.add(mux_path, "--mux output") if mux_path is not None else None
@@ -90,18 +123,40 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
     progress = progress_factory or (lambda label: None)
     timings: dict[str, float] = {}
 
+    learned = options.generator == "mmaudio"
     t0 = time.perf_counter()
-    clip = read_video(video_path, max_side=options.estimate.analysis_max_side, with_audio=False,
-                      progress=progress("decode"))
+    max_side = max(options.estimate.analysis_max_side, MMAUDIO_DECODE_MAX_SIDE) if learned \
+        else options.estimate.analysis_max_side
+    clip = read_video(video_path, max_side=max_side, with_audio=False, progress=progress("decode"))
     timings["decode_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    tracks = estimate_physics(clip, options=options.estimate, progress=progress("physics"))
+    notes: list[str] = []
+    needs_physics = not learned or options.mmaudio.adapter is not None or tmp_json is not None
+    if options.physics_in is not None:
+        from .physics.tracks import PhysicsTracks
+
+        tracks = PhysicsTracks.load(options.physics_in)
+    elif needs_physics:
+        tracks = estimate_physics(clip, options=options.estimate, progress=progress("physics"))
+    else:
+        tracks = None
+        notes.append("no --adapter: MMAudio generates without physics, so none was estimated")
+    if learned and tracks is not None and (options.mmaudio.mass_scale != 1.0 or options.mmaudio.speed_scale != 1.0):
+        from .physics.edit import edit_physics
+
+        tracks = edit_physics(tracks, mass_scale=options.mmaudio.mass_scale, speed_scale=options.mmaudio.speed_scale)
     timings["estimate_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    foley = render_foley(tracks, sample_rate_hz=options.sample_rate_hz, duration_s=clip.duration_s, seed=options.seed)
-    audio = AudioTrack(foley.waveform, foley.sample_rate_hz)
+    if learned:
+        audio, generator_notes = _generate_mmaudio(clip, tracks, options, progress("generate"))
+        notes.extend(generator_notes)
+    else:
+        foley = render_foley(tracks, sample_rate_hz=options.sample_rate_hz, duration_s=clip.duration_s,
+                             seed=options.seed)
+        audio = AudioTrack(foley.waveform, foley.sample_rate_hz)
+        notes.extend(foley.notes)
     timings["synthesize_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -116,12 +171,45 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
         wav_path=tmp_wav,
         mux_path=tmp_mux,
         physics_path=tmp_json,
-        num_objects=len(tracks.objects),
-        num_impacts=sum(len(o.impacts) for o in tracks.objects),
+        num_objects=len(tracks.objects) if tracks is not None else 0,
+        num_impacts=sum(len(o.impacts) for o in tracks.objects) if tracks is not None else 0,
         duration_s=clip.duration_s,
         timings_s=timings,
-        warnings=list(tracks.warnings) + list(foley.notes),
+        warnings=(list(tracks.warnings) if tracks is not None else []) + notes,
     )
+
+
+def _generate_mmaudio(clip, tracks, options: RunOptions, progress):
+    """(AudioTrack, notes) from the MMAudio set in the options' folder, with the Phy-Adapter if given."""
+    import torch
+
+    from .models.generator import generate
+    from .models.model_set import find_model_set, load_model_set
+    from .runtime import resolve_device
+    from .video import AudioTrack
+
+    mm = options.mmaudio
+    device = resolve_device(mm.device)
+    precision = mm.precision
+    if precision == "auto":
+        precision = "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+    net, encoders = load_model_set(find_model_set(mm.models, model=mm.model), dtype=precision, device=device)
+    physics = None
+    notes: list[str] = []
+    if mm.adapter is not None:
+        from .models.phy_adapter import load_adapter
+        from .models.phy_conditioning import PhysicsConditioning
+        from .models.physics_inputs import physics_inputs
+
+        adapter = load_adapter(mm.adapter, device=device, network_config=net.config)
+        inputs = physics_inputs(tracks, clip, encoders.clip)
+        notes.extend(inputs.warnings)
+        physics = PhysicsConditioning(adapter, inputs, tracks)
+    result = generate(net, encoders, clip=clip, prompt=mm.prompt, negative_prompt=mm.negative_prompt,
+                      seed=options.seed, num_steps=mm.steps, cfg_strength=mm.cfg_strength, physics=physics,
+                      progress=progress)
+    notes.extend(result.warnings)
+    return AudioTrack(result.waveform[0].numpy(), result.sample_rate_hz), notes
 
 
 # --- CLI verb `run` ------------------------------------------------------------------------------
@@ -132,15 +220,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--physics", metavar="JSON", help="also write the estimated physics (physics.json, schema 1)")
     parser.add_argument("--with-masks", action="store_true",
                         help="with --physics: also write each object's masks (COCO RLE, in the video's own pixels)")
-    parser.add_argument("--sample-rate", type=int, default=44100, choices=FOLEY_SAMPLE_RATES_HZ)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthesizer's random parts")
+    parser.add_argument("--physics-in", metavar="JSON",
+                        help="use this physics.json instead of estimating the physics")
+    parser.add_argument("--sample-rate", type=int, default=None, choices=FOLEY_SAMPLE_RATES_HZ,
+                        help="foley generator's sample rate (default 44100); MMAudio uses its network's own rate")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random parts")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    g = parser.add_argument_group("generator")
+    g.add_argument("--generator", choices=GENERATORS, default="foley",
+                   help="foley: the weight-free modal synthesizer (default); mmaudio: MMAudio-compatible generation")
+    g.add_argument("--models", metavar="DIR", help="mmaudio: folder with the MMAudio files (released names)")
+    g.add_argument("--model", metavar="FILE", help="mmaudio: the network file, if DIR holds more than one set "
+                                                   "(e.g. a fine-tuned mmaudio_network.safetensors)")
+    g.add_argument("--adapter", metavar="FILE", help="mmaudio: a Phy-Adapter file; the physics then steers the sound")
+    g.add_argument("--prompt", default="", help="mmaudio: what the sound should be")
+    g.add_argument("--negative-prompt", default="", help="mmaudio: what the sound should not be")
+    g.add_argument("--steps", type=int, default=25, help="mmaudio: flow-matching (Euler) steps (25)")
+    g.add_argument("--cfg", type=float, default=4.5, help="mmaudio: classifier-free guidance strength (4.5)")
+    g.add_argument("--precision", choices=("auto", "fp32", "fp16", "bf16"), default="auto",
+                   help="mmaudio: weight precision (auto: bf16 on GPUs that support it, fp32 on the CPU)")
+    g.add_argument("--device", default=None, help="mmaudio: cpu, cuda, cuda:N (default: the best available)")
+    g.add_argument("--mass-scale", type=float, default=1.0, help="mmaudio: multiply every object's mass")
+    g.add_argument("--speed-scale", type=float, default=1.0, help="mmaudio: multiply every object's speed")
     add_estimator_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
-    options = RunOptions(sample_rate_hz=args.sample_rate, seed=args.seed, estimate=options_from_args(args),
-                         physics_masks=args.with_masks)
+    mmaudio = None
+    if args.generator == "mmaudio":
+        if not args.models:
+            raise BadInputError("--generator mmaudio needs --models DIR (the folder with the MMAudio files)")
+        if args.sample_rate is not None:
+            raise BadInputError("--sample-rate is the foley generator's; MMAudio makes sound at its network's rate")
+        mmaudio = MMAudioOptions(models=args.models, model=args.model, adapter=args.adapter, prompt=args.prompt,
+                                 negative_prompt=args.negative_prompt, steps=args.steps, cfg_strength=args.cfg,
+                                 precision=args.precision, device=args.device, mass_scale=args.mass_scale,
+                                 speed_scale=args.speed_scale)
+    else:
+        used = [flag for flag, value in (("--models", args.models), ("--model", args.model), ("--adapter", args.adapter),
+                                         ("--prompt", args.prompt), ("--negative-prompt", args.negative_prompt))
+                if value]
+        if used:
+            raise BadInputError(f"{', '.join(used)} belong to --generator mmaudio")
+    options = RunOptions(sample_rate_hz=args.sample_rate or 44100, seed=args.seed, estimate=options_from_args(args),
+                         physics_masks=args.with_masks, generator=args.generator, mmaudio=mmaudio,
+                         physics_in=args.physics_in)
     factory = None if args.quiet else (lambda label: ConsoleProgress(label))
     t0 = time.perf_counter()
     result = run_job(args.video, args.output, mux_path=args.mux, physics_path=args.physics,

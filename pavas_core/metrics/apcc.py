@@ -361,12 +361,6 @@ def apcc(events: Iterable[ApccEvent], audio_by_clip: Mapping[str, AudioTrack],
     missing = sorted({e.clip_id for e in events} - set(audio_by_clip))
     if missing:
         raise BadInputError(f"APCC: no audio given for clip(s) {missing[:5]}{' ...' if len(missing) > 5 else ''}")
-    dropped = {"nonpositive_dke": 0, "outside_audio": 0, "masked": 0}
-    floored = 0
-    energy = np.array([e.delta_ke_j for e in events], dtype=np.float64)
-    if config.nonpositive_dke == "floor":
-        floored = int(np.count_nonzero(energy <= 0))
-        energy = np.maximum(energy, config.dke_floor_j)
     intensity = np.full(len(events), np.nan)
     masked = np.zeros(len(events), dtype=bool)
     by_clip: dict[str, list[int]] = {}
@@ -374,10 +368,30 @@ def apcc(events: Iterable[ApccEvent], audio_by_clip: Mapping[str, AudioTrack],
         by_clip.setdefault(e.clip_id, []).append(i)
     for done, (clip_id, idx) in enumerate(by_clip.items(), start=1):
         audio = _check_audio(clip_id, audio_by_clip[clip_id])
-        times = np.array([events[i].time_s for i in idx])
-        intensity[idx] = _event_intensities(audio, times, config)
-        masked[idx] = _masked(times, config.min_gap_s)
+        intensity[idx], masked[idx] = clip_measures(audio, [events[i].time_s for i in idx], config)
         report(progress, done, len(by_clip))
+    return apcc_from_measures(events, intensity, masked, config)
+
+
+def clip_measures(audio: AudioTrack, times_s, config: ApccConfig = ApccConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """The per-event part of APCC for one clip: (onset intensity (N,), NaN outside the audio;
+    masked (N,) bool: another of these events closer than min_gap_s)."""
+    times = np.asarray(times_s, dtype=np.float64).reshape(-1)
+    return _event_intensities(audio, times, config), _masked(times, config.min_gap_s)
+
+
+def apcc_from_measures(events: Iterable[ApccEvent], intensity: np.ndarray, masked: np.ndarray,
+                       config: ApccConfig = ApccConfig()) -> ApccResult:
+    """APCC from each event's intensity and mask flag (see clip_measures): the correlation part,
+    for callers that measured the clips elsewhere (e.g. in parallel)."""
+    config.validate()
+    events = _check_events(events)
+    dropped = {"nonpositive_dke": 0, "outside_audio": 0, "masked": 0}
+    floored = 0
+    energy = np.array([e.delta_ke_j for e in events], dtype=np.float64)
+    if config.nonpositive_dke == "floor":
+        floored = int(np.count_nonzero(energy <= 0))
+        energy = np.maximum(energy, config.dke_floor_j)
 
     per_category: dict[str, CategoryCorrelation] = {}
     skipped: dict[str, str] = {}
@@ -450,6 +464,11 @@ def apcc_delta(events: Iterable[ApccEvent], reference_audio: Mapping[str, AudioT
 
     ref = apcc(events, reference_audio, config, progress=part(0))
     gen = apcc(events, generated_audio, config, progress=part(num_clips))
+    return apcc_delta_of(ref, gen)
+
+
+def apcc_delta_of(ref: ApccResult, gen: ApccResult) -> ApccDeltaResult:
+    """APCC-Δ from the APCC of the reference and of the generated audio (same events)."""
     per_category: dict[str, float] = {}
     signed: dict[str, float] = {}
     skipped: dict[str, str] = {}

@@ -198,6 +198,65 @@ class ClipEncoder:
             report(progress, min(start + frames_per_batch, flat.shape[0]), flat.shape[0])
         return torch.cat(outputs, dim=0).reshape(batch, num_frames, -1)
 
+    @property
+    def patch_grid(self) -> tuple[int, int]:
+        """(rows, columns) of the image tower's patch grid (27x27 for DFN5B at 384 px)."""
+        grid = self.model.visual.grid_size
+        return (int(grid[0]), int(grid[1])) if isinstance(grid, (tuple, list)) else (int(grid), int(grid))
+
+    @property
+    def patch_coverage(self) -> float:
+        """Share of the preprocessed frame's width (and height) the patch grid covers: the 378-px model
+        reads the top-left 378 of MMAudio's 384 px, i.e. 378/384."""
+        visual = self.model.visual
+        patch = visual.patch_size[0] if isinstance(visual.patch_size, (tuple, list)) else int(visual.patch_size)
+        return min(1.0, self.patch_grid[1] * patch / self.input_size_px)
+
+    @torch.inference_mode()
+    def encode_objects(
+        self,
+        frames: torch.Tensor,
+        patch_weights: torch.Tensor,
+        *,
+        frames_per_batch: int = 16,
+        progress: ProgressCallback | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """CLIP frame features and mask-pooled object features from the same forward pass.
+
+        frames (T, 3, S, S) CLIP-normalised; patch_weights (K, T, rows, cols) ≥ 0, each object's share
+        of every patch. Returns (T, E) unit frame features (what `encode_frames` gives) and (K, T, E)
+        object features: the weighted mean of the patch tokens after the final LayerNorm, through the
+        visual projection (the image embedding space; pooling before projecting is the same linear
+        map, cheaper). A frame whose weights are all zero gets zeros.
+        """
+        visual = self.model.visual
+        num_frames = frames.shape[0]
+        if patch_weights.dim() != 4 or patch_weights.shape[1] != num_frames or \
+                tuple(patch_weights.shape[2:]) != self.patch_grid:
+            raise BadInputError(f"patch weights must be (K, {num_frames}, {self.patch_grid[0]}, {self.patch_grid[1]}), "
+                                f"got {tuple(patch_weights.shape)}")
+        weights = patch_weights.flatten(2).to(device=self.device, dtype=torch.float32)  # (K, T, P)
+        totals = weights.sum(-1, keepdim=True)
+        weights = weights / totals.clamp_min(1e-12)
+        pooled_frames, objects = [], []
+        previous = getattr(visual, "output_tokens", False)
+        visual.output_tokens = True  # open_clip then returns (pooled, patch tokens after ln_post)
+        try:
+            for start in range(0, num_frames, frames_per_batch):
+                chunk = frames[start : start + frames_per_batch].to(device=self.device, dtype=self.dtype)
+                pooled, tokens = visual(chunk)
+                pooled_frames.append(F.normalize(pooled, dim=-1))
+                mixed = torch.einsum("ktp,tpw->ktw", weights[:, start : start + chunk.shape[0]], tokens.float())
+                objects.append(mixed)
+                report(progress, min(start + frames_per_batch, num_frames), num_frames)
+        finally:
+            visual.output_tokens = previous
+        object_tokens = torch.cat(objects, dim=1) if objects else weights.new_zeros(weights.shape[0], 0, 1)
+        if visual.proj is not None:
+            object_tokens = object_tokens @ visual.proj.float()
+        frame_features = torch.cat(pooled_frames, dim=0) if pooled_frames else None
+        return frame_features, object_tokens
+
     def tokenize(self, prompts: Sequence[str]) -> torch.Tensor:
         """Prompts → (B, 77) token ids (open_clip's BPE tokenizer, padded/truncated)."""
         if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts):

@@ -133,3 +133,37 @@ def sample(
             x = x + (t_next - t) * flow
             report(progress, step + 1, num_steps)
     return x
+
+
+# --- training -------------------------------------------------------------------------------------
+def training_times(batch_size: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """(B,) flow times for training, t = sigmoid(N(0, 1)) (MMAudio's logit-normal sampling), float32."""
+    return torch.sigmoid(torch.randn(batch_size, generator=generator))
+
+
+def interpolate(noise: torch.Tensor, data: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The conditional path with σ_min = 0: x_t = (1 − t)·x0 + t·x1, and its velocity x1 − x0.
+
+    noise x0 and data x1 (B, N, C); t (B,). Returns (x_t, target velocity), both (B, N, C).
+    """
+    t = t.to(dtype=data.dtype, device=data.device).view(-1, 1, 1)
+    return (1 - t) * noise + t * data, data - noise
+
+
+def flow_matching_loss(
+    net: FlowNetwork,
+    conditions: Conditions,
+    data: torch.Tensor,
+    noise: torch.Tensor,
+    t: torch.Tensor,
+    adaln_delta: AdaLNDelta | None = None,
+) -> torch.Tensor:
+    """Conditional flow-matching loss per sample, (B,): mean over tokens and channels of
+    ‖v_θ(x_t, t | c) − (x1 − x0)‖², x_t on the straight path from noise x0 to data x1 (the loss
+    MMAudio trains with, and that `sample` integrates). data: normalised latents (B, N, C)."""
+    if data.shape != noise.shape or data.dim() != 3:
+        raise BadInputError(f"data and noise must be (B, N, C) of one shape, got {tuple(data.shape)} "
+                            f"and {tuple(noise.shape)}")
+    x_t, target = interpolate(noise, data, t)
+    flow = net.predict_flow(x_t.to(net.dtype), t.to(device=net.device), conditions, adaln_delta)
+    return (flow.float() - target.float()).square().mean(dim=(1, 2))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
@@ -32,6 +34,9 @@ from .audio_decoder import AudioDecoder, load_audio_decoder
 from .flow_matching import DEFAULT_CFG_STRENGTH, DEFAULT_NUM_STEPS, check_cfg_strength, sample
 from .mmaudio.network import AdaLNDelta, MMAudioNetwork
 from .mmaudio.sequence import SYNC_FPS, SYNC_WINDOW_FRAMES, TRAINED_DURATION_S, sequence_lengths
+
+if TYPE_CHECKING:
+    from .phy_conditioning import PhysicsConditioning
 
 DEFAULT_WINDOW_S = TRAINED_DURATION_S
 DEFAULT_OVERLAP_S = 1.0
@@ -108,7 +113,7 @@ def plan_windows(duration_s: float, window_s: float, overlap_s: float) -> list[t
     return [(i * step, i * step + window_s) for i in range(count)]
 
 
-def _video_window(clip: Clip, start_s: float, end_s: float) -> Clip:
+def video_window(clip: Clip, start_s: float, end_s: float) -> Clip:
     """The stretch of `clip` shown in [start_s, end_s), re-timed to start at 0."""
     first = int(frame_indices_for_times(clip.timestamps_s, np.array([start_s]))[0])
     last = int(np.searchsorted(clip.timestamps_s, end_s, side="left"))
@@ -166,6 +171,7 @@ def generate(
     overlap_s: float = DEFAULT_OVERLAP_S,
     progress: ProgressCallback | None = None,
     adaln_delta: AdaLNDelta | None = None,
+    physics: "PhysicsConditioning | None" = None,
 ) -> GeneratedAudio:
     """Generate audio for a video (a Clip, or frames + fps) and/or a text prompt.
 
@@ -174,8 +180,17 @@ def generate(
     image: its CLIP feature is repeated over time and sync is empty, as MMAudio's image mode does.
     progress(done, total) is called once per sampling step (and while encoding, with the same
     count) and may cancel by returning False or raising.
+
+    physics: a PhysicsConditioning (Phy-Adapter + the clip's physics inputs). Each window gets the
+    Δ-modulation of its own frames; the unconditional branch gets the adapter's null-physics delta
+    (see phy_conditioning). `adaln_delta` is a fixed delta for every window instead (a per-token
+    residual in it must then fit every window).
     """
     _check_pair(net, encoders)
+    if physics is not None and adaln_delta is not None:
+        raise BadInputError("give either physics= (a Phy-Adapter conditioning) or adaln_delta=, not both")
+    if physics is not None:
+        physics.adapter.config.check_network(net.config)
     if frames is not None:
         if clip is not None:
             raise BadInputError("give either clip= or frames= + fps=, not both")
@@ -228,9 +243,14 @@ def generate(
         def step_progress(done: int, _steps: int, base: int = base) -> bool | None:
             return progress(base + 1 + done, total) if progress is not None else None
 
+        delta, empty_delta = adaln_delta, None
+        if physics is not None:
+            delta, empty_delta = physics.window_deltas(
+                start_s, lengths.clip_len, latent_len=lengths.latent_len, sample_rate_hz=rate, batch_size=batch_size)
         latent = sample(
             net, conditions, empty, latent_len=lengths.latent_len, num_steps=num_steps,
-            cfg_strength=cfg_strength, seed=window_seed(seed, index), progress=step_progress, adaln_delta=adaln_delta,
+            cfg_strength=cfg_strength, seed=window_seed(seed, index), progress=step_progress, adaln_delta=delta,
+            empty_adaln_delta=empty_delta,
         )
         wave = encoders.audio_decoder.decode(net.unnormalize(latent.to(net.dtype))).float().cpu()
         del latent
@@ -271,7 +291,7 @@ def _visual_features(
         return feature.expand(1, lengths.clip_len, -1), empty_sync
     from .video_features import encode_video
 
-    window = _video_window(clip, start_s, end_s) if (start_s > 0 or end_s < clip.duration_s) else clip
+    window = video_window(clip, start_s, end_s) if (start_s > 0 or end_s < clip.duration_s) else clip
     conditions = encode_video(
         window, duration_s=end_s - start_s, clip_encoder=encoders.clip, synchformer=encoders.synchformer,
         progress=keep_checking,

@@ -97,6 +97,13 @@ def tiny_state_dicts(sample_rate_hz: int = 16000, *, seed: int = 0, v2: bool = F
     finally:
         torch.random.set_rng_state(torch_state)
     out["clip"] = {k: v.detach().clone() for k, v in clip.state_dict().items() if k != "attn_mask"}
+    # the released VAE files also hold the encoder (training encodes the reference sound with it);
+    # drawn from a generator of its own so the other weights stay what they were before it was added
+    encoder_gen = torch.Generator().manual_seed(seed + 1_000_003)
+    full = expected_vae_tensors(TINY_VAE[sample_rate_hz], with_encoder=True)
+    for key, shape in full.items():
+        if key.startswith("encoder."):
+            vae[key] = torch.randn(tuple(shape), generator=encoder_gen) if shape else torch.tensor(0.3)
     return out
 
 

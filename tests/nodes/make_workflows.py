@@ -39,6 +39,7 @@ MMAUDIO_16K_MODELS = [
      "directory": "mmaudio"},
 ]
 DEMO = "pavas_bounce_demo.mp4"
+PHY_ADAPTER_FILE = "pavas_phy_adapter_small_16k.safetensors"  # a user-made file (no download)
 
 # Each workflow: nodes (id, type, pos, widget values by name, size, optional title/models) and
 # links (from id, output name, to id, input name).
@@ -143,6 +144,49 @@ WORKFLOWS = {
             (8, "video", 13, "video"),
             (6, "physics", 9, "physics"), (3, "mask", 10, "mask"), (10, "IMAGE", 11, "image"),
             (11, "IMAGE", 12, "images"),
+        ],
+    },
+    "pavas_phy_adapter": {
+        "models": MMAUDIO_16K_MODELS,
+        "note": ("Physics inside the generator: MMAudio steered by a Phy-Adapter.\n\n"
+                 "Needs the MMAudio files listed in the workflow (ComfyUI/models/mmaudio) and a Phy-Adapter made for "
+                 "that network in ComfyUI/models/pavas: a trained one (python -m pavas_core train ...), or an "
+                 "untrained one, which reproduces plain MMAudio exactly:\n"
+                 "python -m pavas_core train --init-only --models ComfyUI/models/mmaudio "
+                 "--out ComfyUI/models/pavas/" + PHY_ADAPTER_FILE + "\n"
+                 "'Edit Physics' makes the objects 3x heavier before the conditioning: change it to hear the "
+                 "difference (with a trained adapter)."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                      "discover_backend": "motion", "masks_backend": "motion",
+                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
+            (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
+                                                  "speed_scale": 1.0, "material": "keep"}, (340, 220)),
+            (4, "PAVAS_MMAudioModelLoader", (40, 700), {"model": "mmaudio_small_16k.pth", "precision": "auto"},
+             (360, 110), [MMAUDIO_16K_MODELS[0]]),
+            (5, "PAVAS_MMAudioFeatureLoader", (40, 850), {"vae": "v1-16.pth", "vocoder": "best_netG.pt",
+                                                          "synchformer": "synchformer_state_dict.pth",
+                                                          "clip": MMAUDIO_16K_MODELS[4]["name"], "precision": "auto"},
+             (420, 200), MMAUDIO_16K_MODELS[1:]),
+            (6, "PAVAS_LoadPhyAdapter", (40, 1090), {"adapter": PHY_ADAPTER_FILE, "precision": "auto"}, (360, 110)),
+            (7, "PAVAS_PhyAdapterConditioning", (840, 420), {}, (340, 140)),
+            (8, "PAVAS_MMAudioSampler", (1240, 420), {"prompt": "", "negative_prompt": "music, speech",
+                                                      "duration_s": 0.0, "steps": 25, "cfg": 4.5, "seed": 0},
+             (400, 420)),
+            (9, "PAVAS_MuxVideo", (1700, 420), {}, (320, 80)),
+            (10, "SaveVideo", (2060, 420), {"filename_prefix": "video/PAVAS_phy_adapter", "format": "auto",
+                                            "codec": "auto"}, (400, 420)),
+        ],
+        "links": [
+            (1, "clip", 2, "clip"), (2, "physics", 3, "physics"),
+            (6, "phy_adapter", 7, "phy_adapter"), (3, "physics", 7, "physics"), (1, "clip", 7, "clip"),
+            (4, "mmaudio_model", 7, "mmaudio_model"), (5, "feature_encoders", 7, "feature_encoders"),
+            (4, "mmaudio_model", 8, "mmaudio_model"), (5, "feature_encoders", 8, "feature_encoders"),
+            (1, "clip", 8, "clip"), (7, "physics_conditioning", 8, "physics_conditioning"),
+            (8, "audio", 9, "audio"), (1, "clip", 9, "clip"), (9, "video", 10, "video"),
         ],
     },
     "pavas_core_video_nodes": {

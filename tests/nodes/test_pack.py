@@ -18,6 +18,7 @@ EXPECTED_NODES = {
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
     "PAVAS_LoadDepthModel", "PAVAS_MetricGeometryDepth", "PAVAS_MetricGeometryDA3", "PAVAS_MetricGeometryMoGe",
+    "PAVAS_LoadPhyAdapter", "PAVAS_PhyAdapterConditioning",
 }
 
 

@@ -13,7 +13,7 @@ import pavas_workflow_runner as runner
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW_FILES = sorted((REPO / "workflows").glob("*.json"))
 DEMO = REPO / "assets" / "pavas_bounce_demo.mp4"
-NEEDS_WEIGHTS = {"pavas_mmaudio_with_physics_layer.json"}
+NEEDS_WEIGHTS = {"pavas_mmaudio_with_physics_layer.json", "pavas_phy_adapter.json"}
 
 
 def load(name: str) -> dict:
@@ -70,6 +70,7 @@ def test_workflow_file_is_a_consistent_ui_v04_save(path, node_classes):
 def test_widget_values_are_valid_for_the_node_inputs(path, node_classes, demo_in_input, request):
     if path.name in NEEDS_WEIGHTS:
         request.getfixturevalue("tiny_mmaudio_files")  # the loaders' lists show what is in models/mmaudio
+        request.getfixturevalue("tiny_phy_adapter_file")
     api = runner.ui_to_api(json.loads(path.read_text()), node_classes)
     runner.validate(api, node_classes)
 
@@ -182,3 +183,39 @@ def test_staged_workflow_gives_the_same_physics_as_estimate_physics(core, comfy,
     for k in range(20, 28):
         expected = sum(o.masks.resized((clip.width, clip.height)).area_px()[k] for o in staged.objects)
         assert 0 < float(mask[k].sum()) <= expected
+
+
+@pytest.fixture(scope="module")
+def tiny_phy_adapter_file(core, comfy, tiny_mmaudio_files):
+    """An untrained Phy-Adapter for the tiny 16 kHz network, under the name the workflow uses, in models/pavas."""
+    import importlib
+
+    adapter = importlib.import_module(core.__name__ + ".models.phy_adapter")
+    tiny = importlib.import_module(core.__name__ + ".models.tiny_models")
+    folder = comfy.models_dir / "pavas"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pavas_phy_adapter_small_16k.safetensors"
+    adapter.save_adapter(adapter.fresh_adapter(tiny.tiny_network_config(16000)), path)
+    return path
+
+
+def test_workflow_phy_adapter_runs_with_tiny_random_weight_models(core, comfy, node_classes, demo_in_input,
+                                                                  tiny_mmaudio_files, tiny_phy_adapter_file):
+    api = runner.ui_to_api(load("pavas_phy_adapter.json"), node_classes)
+    results = runner.execute(api, node_classes)
+    duration = demo_duration(core, demo_in_input)
+    sampler_id = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_MMAudioSampler")
+    steered = results[sampler_id]["result"][0]
+    assert steered["sample_rate"] == 16000
+    assert steered["waveform"].shape[-1] == pytest.approx(duration * 16000, abs=16)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
+    # an untrained adapter leaves MMAudio's sound as it is: the same sampler without the conditioning
+    inputs = dict(api[sampler_id]["inputs"])
+    inputs.pop("physics_conditioning")
+    model, features = (results[api[sampler_id]["inputs"][k][0]]["result"][0] for k in ("mmaudio_model",
+                                                                                        "feature_encoders"))
+    clip = results[api[sampler_id]["inputs"]["clip"][0]]["result"][3]
+    widgets = {k: v for k, v in inputs.items() if not isinstance(v, list)}
+    plain = node_classes["PAVAS_MMAudioSampler"]().sample(model, features, clip=clip, **widgets)["result"][0]
+    assert np.array_equal(plain["waveform"].numpy(), steered["waveform"].numpy())

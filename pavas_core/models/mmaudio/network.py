@@ -94,10 +94,19 @@ class AdaLNDelta:
     before it is chunked into shift/scale/gate), broadcastable to the shapes given by
     :meth:`MMAudioNetwork.adaln_shapes`:
 
-    - ``joint_blocks.{i}.latent_block`` and ``fused_blocks.{j}``: (B, N, 6D), per audio token;
+    - ``joint_blocks.{i}.latent_block``, ``fused_blocks.{j}`` and ``final_layer``: per audio token,
+      (B, N, kD), or (B, 1, kD) for one residual on every token;
     - ``joint_blocks.{i}.clip_block`` / ``.text_block``: (B, 1, 6D), or (B, 1, 2D) in the last
-      (pre-only) joint block;
-    - ``final_layer``: (B, 1, 2D).
+      (pre-only) joint block (their tokens are CLIP frames and words, not audio).
+
+    `token_index` (N,) lets per-token residuals be given at a lower rate, (B, T, kD) with one row
+    per video frame: audio token n takes row ``token_index[n]`` (see
+    :func:`~pavas_core.models.mmaudio.sequence.latent_frame_index`). The rows are gathered at each
+    step, so a residual costs T·kD memory instead of N·kD.
+
+    `condition` (B, 1, D) is added to the global condition and `token_condition` (B, T|N, D) to the
+    per-audio-token condition (rows gathered by `token_index` when given): the "summation"
+    injection, where physics enters the condition the adaLN layers read instead of their outputs.
 
     Chunk order of a 6D modulation: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp;
     of a 2D one: shift, scale. Blocks without an entry are unchanged, so an empty or all-zero delta
@@ -105,6 +114,13 @@ class AdaLNDelta:
     """
 
     residuals: Mapping[str, torch.Tensor]
+    token_index: torch.Tensor | None = None
+    condition: torch.Tensor | None = None
+    token_condition: torch.Tensor | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.residuals and self.condition is None and self.token_condition is None
 
     @staticmethod
     def concat(
@@ -113,24 +129,50 @@ class AdaLNDelta:
         """Stack per-branch deltas along the batch; a branch without an entry contributes zeros.
 
         parts: (delta or None, batch size of that branch); shapes: `adaln_shapes(1, N)` of the network.
+        Deltas that carry a `token_index` must carry the same one.
         """
-        names = sorted({name for delta, _ in parts if delta is not None for name in delta.residuals})
-        if not names:
+        deltas = [d for d, _ in parts if d is not None and not d.is_empty]
+        if not deltas:
             return None
-        stacked = {}
-        for name in names:
-            present = [d.residuals[name] for d, _ in parts if d is not None and name in d.residuals]
-            token_shape = torch.broadcast_shapes(*(r.shape[1:] for r in present), shapes[name][1:])
+        indices = [d.token_index for d in deltas if d.token_index is not None]
+        token_index = indices[0] if indices else None
+        if any(not torch.equal(i, token_index) for i in indices[1:]):
+            raise BadInputError("AdaLNDelta.concat: the branches map audio tokens to different frame rows")
+        rows = int(token_index.max()) + 1 if token_index is not None and token_index.numel() else None
+
+        def stack(get, target_shape) -> torch.Tensor | None:
+            present = [get(d) for d, _ in parts if d is not None and get(d) is not None]
+            if not present:
+                return None
+            token_shape = torch.broadcast_shapes(*(r.shape[1:] for r in present), target_shape)
             pieces = []
             for delta, batch in parts:
-                residual = delta.residuals.get(name) if delta is not None else None
-                if residual is None:
-                    ref = present[0]
-                    pieces.append(ref.new_zeros((batch, *token_shape)))
+                tensor = get(delta) if delta is not None else None
+                if tensor is None:
+                    pieces.append(present[0].new_zeros((batch, *token_shape)))
                 else:
-                    pieces.append(residual.expand(batch, *token_shape))
-            stacked[name] = torch.cat(pieces)
-        return AdaLNDelta(stacked)
+                    pieces.append(tensor.expand(batch, *token_shape))
+            return torch.cat(pieces)
+
+        stacked = {}
+        for name in sorted({name for d in deltas for name in d.residuals}):
+            target = tuple(shapes[name][1:])
+            if rows is not None and is_per_token(name):
+                target = (rows, target[1])
+            stacked[name] = stack(lambda d, n=name: d.residuals.get(n), target)
+        width = next(iter(shapes.values()))[-1] // FULL_MODULATION_CHUNKS
+        token_rows = rows if rows is not None else next(s[1] for n, s in shapes.items() if is_per_token(n))
+        return AdaLNDelta(
+            stacked,
+            token_index=token_index,
+            condition=stack(lambda d: d.condition, (1, width)),
+            token_condition=stack(lambda d: d.token_condition, (token_rows, width)),
+        )
+
+
+def is_per_token(name: str) -> bool:
+    """Whether the modulation `name` is computed per audio token (audio stream, fused blocks, final layer)."""
+    return name.endswith("latent_block") or name.startswith("fused_blocks") or name == "final_layer"
 
 
 class MMAudioNetwork(nn.Module):
@@ -336,16 +378,29 @@ class MMAudioNetwork(nn.Module):
         t = t.expand(latent_batch) if t.dim() == 0 else t
         if t.shape != (latent_batch,):
             raise BadInputError(f"t must be a scalar or ({latent_batch},), got {tuple(t.shape)}")
-        residuals = self._check_delta(adaln_delta, batch, latent_len)
+        residuals, delta = self._check_delta(adaln_delta, batch, latent_len)
 
         x = self.audio_input_proj(self._cast(latent)).contiguous()  # (b, N, D)
         if batch != latent_batch:
             repeats = batch // latent_batch
             x, t = x.repeat(repeats, 1, 1), t.repeat(repeats)
         global_c = (self.t_embed(t) + conditions.global_cond).unsqueeze(1)  # (B, 1, D)
+        if delta is not None and delta.condition is not None:
+            global_c = global_c + delta.condition
         act_global = F.silu(global_c)
-        act_extended = F.silu(global_c + conditions.sync_tokens)  # (B, Ls, D), at the Synchformer rate
         to_latent = self._sync_to_latent_index(conditions.sync_len, latent_len)
+        token_index = delta.token_index if delta is not None else None
+        if delta is not None and delta.token_condition is not None:
+            # summation injection: the per-token condition now varies within a Synchformer token,
+            # so it is formed (and the modulations computed) at the audio-token rate
+            token_condition = delta.token_condition
+            if token_index is not None and token_condition.shape[1] > 1:
+                token_condition = token_condition.index_select(1, token_index)
+            act_extended = F.silu(global_c + conditions.sync_tokens.index_select(1, to_latent) + token_condition)
+            gather = None
+        else:
+            act_extended = F.silu(global_c + conditions.sync_tokens)  # (B, Ls, D), at the Synchformer rate
+            gather = to_latent
         head_dim = cfg.head_dim
         latent_rope = self._rope_tables.get(latent_len, head_dim, freq_scaling=1.0, device=self.device)
         # CLIP token p sits at audio position p·N/Lc
@@ -353,13 +408,22 @@ class MMAudioNetwork(nn.Module):
             conditions.clip_len, head_dim, freq_scaling=latent_len / conditions.clip_len, device=self.device
         )
 
+        def with_residual(modulation: torch.Tensor, name: str) -> torch.Tensor:
+            residual = residuals.get(name)
+            if residual is None:
+                return modulation
+            if token_index is not None and is_per_token(name) and residual.shape[1] > 1:
+                residual = residual.index_select(1, token_index)  # frame rows → audio tokens
+            return modulation + residual
+
         def per_token(block: StreamBlock, name: str) -> torch.Tensor:
-            modulation = block.modulation(act_extended).index_select(1, to_latent)
-            return modulation + residuals[name] if name in residuals else modulation
+            modulation = block.modulation(act_extended)
+            if gather is not None:
+                modulation = modulation.index_select(1, gather)
+            return with_residual(modulation, name)
 
         def shared(block: StreamBlock | FinalBlock, name: str) -> torch.Tensor:
-            modulation = block.modulation(act_global)
-            return modulation + residuals[name] if name in residuals else modulation
+            return with_residual(block.modulation(act_global), name)
 
         clip, text = conditions.clip_tokens, conditions.text_tokens
         for i, block in enumerate(self.joint_blocks):
@@ -372,28 +436,56 @@ class MMAudioNetwork(nn.Module):
         for j, block in enumerate(self.fused_blocks):
             x = block(x, per_token(block, f"fused_blocks.{j}"), latent_rope)
         # MMAudio conditions the final layer on the global condition only (its issue #55); the
-        # released weights were trained that way.
+        # released weights were trained that way. A Δ residual may still vary per audio token.
         return self.final_layer(x, shared(self.final_layer, "final_layer"))
 
     def _check_delta(
         self, adaln_delta: AdaLNDelta | None, batch: int, latent_len: int
-    ) -> Mapping[str, torch.Tensor]:
-        if adaln_delta is None or not adaln_delta.residuals:
-            return {}
+    ) -> tuple[Mapping[str, torch.Tensor], AdaLNDelta | None]:
+        """(residuals cast to the network, the delta) after checking every shape; ({}, None) for no delta."""
+        if adaln_delta is None or adaln_delta.is_empty:
+            return {}, None
+        dim = self.config.hidden_dim
         shapes = self.adaln_shapes(batch, latent_len)
+        index = adaln_delta.token_index
+        rows = latent_len
+        if index is not None:
+            if index.dim() != 1 or index.shape[0] != latent_len or index.dtype != torch.long or \
+                    (index.numel() and int(index.min()) < 0):
+                raise BadInputError(f"AdaLNDelta.token_index must be ({latent_len},) non-negative int64 row "
+                                    f"numbers, got {tuple(index.shape)} {index.dtype}")
+            rows = int(index.max()) + 1 if index.numel() else 1
+
+        def check(what: str, tensor: torch.Tensor, width: int, allowed_rows: tuple[int, ...]) -> torch.Tensor:
+            """The tensor as (1|B, row count, width), or a BadInputError saying what fits."""
+            if tensor.dim() < 3:
+                tensor = tensor.reshape((1,) * (3 - tensor.dim()) + tuple(tensor.shape))
+            if not (tensor.dim() == 3 and tensor.shape[0] in (1, batch) and tensor.shape[2] == width
+                    and tensor.shape[1] in allowed_rows):
+                rows_text = "|".join(str(r) for r in sorted(set(allowed_rows), reverse=True))
+                raise BadInputError(f"AdaLNDelta{what} has shape {tuple(tensor.shape)}, which does not broadcast "
+                                    f"to the modulation ({batch}, {rows_text}, {width})")
+            return tensor
+
+        residuals = {}
         for name, residual in adaln_delta.residuals.items():
             if name not in shapes:
                 raise BadInputError(f"AdaLNDelta: unknown block {name!r}; valid names: {', '.join(shapes)}")
-            try:
-                fits = torch.broadcast_shapes(residual.shape, shapes[name]) == shapes[name]
-            except RuntimeError:
-                fits = False
-            if not fits:
-                raise BadInputError(
-                    f"AdaLNDelta[{name!r}] has shape {tuple(residual.shape)}, "
-                    f"which does not broadcast to the modulation {shapes[name]}"
-                )
-        return {name: self._cast(residual) for name, residual in adaln_delta.residuals.items()}
+            allowed = (1, rows) if is_per_token(name) else (1,)
+            residuals[name] = check(f"[{name!r}]", residual, shapes[name][2], allowed)
+        condition, token_condition = adaln_delta.condition, adaln_delta.token_condition
+        if condition is not None:
+            condition = check(".condition", condition, dim, (1,))
+        if token_condition is not None:
+            token_condition = check(".token_condition", token_condition, dim, (1, rows))
+        cast = lambda x: None if x is None else self._cast(x)  # noqa: E731
+        delta = AdaLNDelta(
+            {name: self._cast(r) for name, r in residuals.items()},
+            token_index=None if index is None else index.to(self.device),
+            condition=cast(condition),
+            token_condition=cast(token_condition),
+        )
+        return delta.residuals, delta
 
     def velocity(
         self,

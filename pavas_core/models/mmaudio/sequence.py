@@ -58,3 +58,29 @@ def sequence_lengths(duration_s: float, sample_rate_hz: int) -> SequenceLengths:
     windows = (sync_frames - SYNC_WINDOW_FRAMES) // SYNC_STRIDE_FRAMES + 1
     sync_len = int(windows * SYNC_WINDOW_FRAMES / 2)
     return SequenceLengths(duration_s, sample_rate_hz, latent_len, clip_len, sync_len)
+
+
+def latent_token_times_s(latent_len: int, sample_rate_hz: int) -> "np.ndarray":
+    """(N,) centre time in seconds of each audio-latent token: token n covers the samples
+    [n·2·hop, (n + 1)·2·hop) of the decoded audio (31.25 tokens/s at 16 kHz, ≈43.07 at 44.1 kHz)."""
+    import numpy as np
+
+    if sample_rate_hz not in MEL_HOP_BY_RATE:
+        raise ValueError(f"MMAudio runs at 16000 or 44100 Hz, not {sample_rate_hz}")
+    samples_per_token = MEL_HOP_BY_RATE[sample_rate_hz] * LATENT_DOWNSAMPLE
+    return (np.arange(latent_len, dtype=np.float64) + 0.5) * samples_per_token / sample_rate_hz
+
+
+def latent_frame_index(latent_len: int, num_frames: int, sample_rate_hz: int, *,
+                       frame_rate_hz: float = CLIP_FPS) -> "torch.Tensor":
+    """(N,) int64: the video frame (of `num_frames` at `frame_rate_hz`, frame k shown from k/rate s)
+    on screen at the centre of each audio-latent token — the map from per-frame conditions (the
+    Phy-Adapter's c_vel at the CLIP rate) to per-token ones. Tokens past the last frame take it."""
+    import numpy as np
+    import torch
+
+    if num_frames < 1:
+        raise ValueError(f"need at least one frame, got {num_frames}")
+    # the rounding margin keeps a token centred exactly on a frame boundary on the later frame
+    frames = np.floor(latent_token_times_s(latent_len, sample_rate_hz) * frame_rate_hz + 1e-9).astype(np.int64)
+    return torch.from_numpy(np.clip(frames, 0, num_frames - 1))
