@@ -57,6 +57,8 @@ class Florence2Detector:
     processor: Any
     name: str
     task: str = DEFAULT_TASK
+    max_new_tokens: int = MAX_NEW_TOKENS
+    num_beams: int = NUM_BEAMS
 
     def generate_text(self, image: np.ndarray, prompt: str) -> str:
         import torch
@@ -67,7 +69,8 @@ class Florence2Detector:
         inputs = {k: (v.to(device=param.device, dtype=param.dtype) if v.is_floating_point() else v.to(param.device))
                   for k, v in inputs.items() if isinstance(v, torch.Tensor)}
         with torch.inference_mode():
-            ids = self.model.generate(**inputs, max_new_tokens=MAX_NEW_TOKENS, num_beams=NUM_BEAMS, do_sample=False)
+            ids = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, num_beams=self.num_beams,
+                                      do_sample=False)
         return self.processor.batch_decode(ids, skip_special_tokens=False)[0]
 
     def detect(self, image: np.ndarray, name: str) -> list[tuple[float, float, float, float]]:

@@ -39,9 +39,8 @@ class VisionLanguageModel:
     model: Any
     processor: Any
     name: str
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
 
-    def generate_text(self, messages: list[dict]) -> str:
+    def generate_text(self, messages: list[dict], max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> str:
         import torch
 
         param = next(self.model.parameters())
@@ -50,7 +49,7 @@ class VisionLanguageModel:
         inputs = {k: (v.to(device=param.device, dtype=param.dtype) if v.is_floating_point() else v.to(param.device))
                   if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
         with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False)
+            out = self.model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False)
         new_tokens = out[:, inputs["input_ids"].shape[1]:]
         return self.processor.batch_decode(new_tokens, skip_special_tokens=True)[0]
 

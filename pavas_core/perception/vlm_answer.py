@@ -57,17 +57,20 @@ class VlmAnswer:
         return [o for o in self.objects if o.moving]
 
 
-def build_prompt(*, num_frames: int, duration_s: float, object_names: Sequence[str] = (),
+def build_prompt(*, num_frames: int | None, duration_s: float | None, object_names: Sequence[str] = (),
                  max_objects: int = 4) -> str:
-    """The question asked with `num_frames` frames of a clip lasting `duration_s` seconds."""
+    """The question asked with `num_frames` frames of a clip lasting `duration_s` seconds (either may be
+    None when another node picks the frames, e.g. ComfyUI's Generate Text)."""
     hint = ""
     names = [n for n in object_names if n]
     if names:
         hint = (" The user says the moving objects are, in order of appearance: " + ", ".join(names)
                 + ". Use these names, in this order.")
     materials = ", ".join(MATERIAL_NAMES)
-    return (
+    seen = "These are frames of one video, in time order. " if num_frames is None or duration_s is None else \
         f"These are {num_frames} frames of one video, in time order, spanning {duration_s:.1f} seconds. "
+    return (
+        seen +
         "List the physical objects that really move in the scene (thrown, falling, bouncing, rolling, sliding, "
         "struck), at most " + str(max_objects) + ". Do not count motion that only comes from the camera moving, "
         "panning or shaking: an object that only appears to move because the camera moves has \"moving\": false."

@@ -17,6 +17,9 @@ EXPECTED_NODES = {
     "PAVAS_MovingObjects", "PAVAS_ObjectMasks", "PAVAS_MetricGeometry", "PAVAS_ObjectMass", "PAVAS_AssemblePhysics",
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
+    "PAVAS_LoadVLM", "PAVAS_ObjectsAndMassVLM", "PAVAS_ObjectsFromText", "PAVAS_VLMQuestion",
+    "PAVAS_LoadFlorence2", "PAVAS_DetectObjectsFlorence2", "PAVAS_LoadSAM2", "PAVAS_SegmentObjectsSAM2",
+    "PAVAS_ObjectMasksFromSAM3",
 }
 
 
@@ -67,7 +70,8 @@ def test_every_input_and_output_has_a_tooltip(pack):
 
 
 def test_pack_socket_types_carry_the_pavas_prefix(pack):
-    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK"}
+    # core types, including those of core nodes the pack takes as inputs (ComfyUI 0.25's SAM 3 tracking)
+    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK", "SAM3_TRACK_DATA"}
     for cls in pack.NODE_CLASS_MAPPINGS.values():
         types_ = list(cls.RETURN_TYPES)
         for section in cls.INPUT_TYPES().values():

@@ -68,3 +68,25 @@ def _example_settings(ctx: StageContext, discovery: Discovery) -> dict[str, Any]
 register_backend("observe", "mask_input", GivenMasksObserver,
                  description="masks given as input (a ComfyUI MASK batch from any segmenter), one set per object",
                  sources={"mask_source": SOURCES}, example_settings=_example_settings)
+
+
+def observe_given(ctx: StageContext, discovery: Discovery, masks: Sequence[ObjectMasks], *,
+                  source: str = "mask_input", notes: Sequence[str] = (),
+                  progress: ProgressCallback | None = None) -> Observation:
+    """The observation of masks made elsewhere, travelling with its clip (per-stage nodes)."""
+    observation = GivenMasksObserver(masks, source).observe(ctx, discovery, None, None, progress)
+    observation.warnings[:0] = list(notes)
+    observation.context = ctx
+    return observation
+
+
+def observe_sam3_track(discovery: Discovery, track: Any, *, object_indices: Sequence[int] | None = None,
+                       progress: ProgressCallback | None = None) -> Observation:
+    """Masks from ComfyUI's SAM 3 track data (perception/sam3_track.py), objects matched in order."""
+    from ...perception.sam3_track import track_to_object_masks
+
+    ctx = discovery.require_context()
+    masks, notes = track_to_object_masks(track, ctx.num_frames, ctx.grid_size, object_indices=object_indices)
+    if not masks:
+        raise BadInputError("SAM 3 track: it holds no tracked object; give SAM 3 an initial mask or a text prompt")
+    return observe_given(ctx, discovery, masks, source="sam3", notes=notes, progress=progress)

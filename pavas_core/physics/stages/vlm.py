@@ -40,6 +40,8 @@ VLM_SETTINGS = (
     BackendSetting("model_dir", "--vlm", "folder of a vision-language model (transformers format, e.g. "
                    "Qwen2.5-VL-3B-Instruct)", metavar="DIR"),
     BackendSetting("num_frames", "--vlm-frames", "frames of the clip shown to the VLM (default 8)", int, "N"),
+    BackendSetting("max_new_tokens", "--vlm-max-tokens", "longest answer of the VLM, in tokens (default 384)", int,
+                   "N"),
     BackendSetting("device", "--device", "device of the learned models (cuda, cpu, mps; default: the best there is)",
                    metavar="DEV"),
     BackendSetting("precision", "--precision", "weight precision of the learned models: fp32, fp16 or bf16 "
@@ -53,15 +55,18 @@ class VlmClient:
 
     def __init__(self, model_dir: str | os.PathLike | None = None, model: Any = None,
                  generate_text: Callable[[list[dict]], str] | None = None, num_frames: int = 8, retries: int = 2,
-                 device: Any = None, precision: str | None = None, trust_remote_code: bool = False) -> None:
+                 max_new_tokens: int = 384, device: Any = None, precision: str | None = None,
+                 trust_remote_code: bool = False) -> None:
         if isinstance(num_frames, bool) or not isinstance(num_frames, int) or not 1 <= num_frames <= 64:
             raise BadInputError(f"vlm: frames shown to the VLM must be 1 to 64, got {num_frames!r}")
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or not 1 <= max_new_tokens <= 8192:
+            raise BadInputError(f"vlm: the longest answer must be 1 to 8192 tokens, got {max_new_tokens!r}")
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 5:
             raise BadInputError(f"vlm: retries must be 0 to 5, got {retries!r}")
         if model_dir is not None and not Path(model_dir).is_dir():
             raise MissingWeightsError(f"vlm: model folder not found: {model_dir}")
         self.model_dir, self.model, self._generate = model_dir, model, generate_text
-        self.num_frames, self.retries = num_frames, retries
+        self.num_frames, self.retries, self.max_new_tokens = num_frames, retries, max_new_tokens
         self.device, self.precision, self.trust_remote_code = device, precision, trust_remote_code
 
     @property
@@ -76,7 +81,7 @@ class VlmClient:
 
             self.model = cached_vlm(self.model_dir, device=self.device, precision=self.precision,
                                     trust_remote_code=self.trust_remote_code)
-        return self.model.generate_text(messages)
+        return self.model.generate_text(messages, max_new_tokens=self.max_new_tokens)
 
     def ask(self, ctx: StageContext, options: Any, names: list[str], progress: ProgressCallback | None):
         from ...perception.vlm import ask_objects
