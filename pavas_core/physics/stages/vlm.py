@@ -96,12 +96,15 @@ class VlmClient:
 
 
 def _fallback(ctx: StageContext, options: Any, reason: str, progress: ProgressCallback | None,
-              extra: dict[str, Any] | None = None) -> Discovery:
+              extra: dict[str, Any] | None = None, backend: str = "vlm") -> Discovery:
+    """The motion discoverer's objects (name_source user/generic), reported as the `backend` stage's
+    result with the reason first among the warnings."""
     from .motion import MotionDiscoverer
 
     found = MotionDiscoverer().discover(ctx, options, progress)
     found.warnings.insert(0, f"discover: {reason}; the moving objects were found by motion instead")
     found.extra.update(extra or {})
+    found.backend = backend
     return found
 
 
@@ -130,11 +133,11 @@ def discovery_from_answer(ctx: StageContext, options: Any, answer: Any, warnings
     extra = {"vlm_answers": answers}
     if answer is None:
         reason = warnings[-1] if warnings else "the VLM gave no answer"
-        return _fallback(ctx, options, f"no usable VLM answer ({reason})", progress, extra)
+        return _fallback(ctx, options, f"no usable VLM answer ({reason})", progress, extra, backend)
     objects, notes, static = objects_from_answer(answer, options)
     extra["vlm_static_objects"] = static
     if not objects:
-        return _fallback(ctx, options, "the VLM saw no moving object", progress, extra)
+        return _fallback(ctx, options, "the VLM saw no moving object", progress, extra, backend)
     done(progress)
     return Discovery(objects, backend=backend, warnings=notes, context=ctx, extra=extra)
 
@@ -170,7 +173,8 @@ class TextAnswerDiscoverer:
         from ...perception.vlm_answer import VlmAnswerError, parse_answer
 
         if self.answer is None:
-            return _fallback(ctx, options, "no VLM answer was given (--vlm-answer FILE, or connect a text)", progress)
+            return _fallback(ctx, options, "no VLM answer was given (--vlm-answer FILE, or connect a text)", progress,
+                             backend="vlm_text")
         try:
             answer, warnings = parse_answer(self.answer), []
         except VlmAnswerError as exc:
@@ -200,6 +204,7 @@ class VlmMass:
         for i, (obj, geo, prior, kg) in enumerate(zip(discovery.objects, geometry.objects, priors, vlm_kg)):
             if kg is None:
                 prior.warnings.insert(0, f"object {i}: no mass from the VLM; the prior table's mass is used")
+                prior.backend = "vlm"  # the stage that ran; mass_source "prior" says where the value came from
                 out.append(prior)
                 continue
             est = MassEstimate(mass_kg=float(kg), source="vlm", confidence=VLM_MASS_CONFIDENCE,
@@ -221,8 +226,8 @@ class VlmMass:
              progress: ProgressCallback | None) -> tuple[list[float | None], list[str]]:
         """Masses of the discovered objects from the VLM (matched by name, else in order)."""
         n = len(discovery.objects)
-        if not self.client.configured:
-            return [None] * n, []
+        if not self.client.configured or "vlm_answers" in discovery.extra:
+            return [None] * n, []  # no VLM, or it was already asked about this clip (by the discoverer)
         names = [o.name for o in discovery.objects]
         result = self.client.ask(ctx, options, names, progress)
         if result.answer is None:
