@@ -372,7 +372,7 @@ class PavasSegmentObjectsSAM2:
             if boxes.context is not None and boxes.context is not ctx:
                 raise BadInputError("boxes: they come from other objects; connect the same 'objects' to both nodes")
         activate(handle)
-        backend = create_backend("observe", "sam2", predictor=handle.model, image_size=int(handle.model.image_size))
+        backend = create_backend("observe", "sam2", predictor=handle.model)  # its image size was set at loading
         observation = observe(EstimateOptions(masks="sam2"), ctx, discovery, boxes, progress=progress_callback(),
                               backend=backend)
         return _masks_outputs(observation, ctx, mask_object)

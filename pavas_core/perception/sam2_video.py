@@ -245,7 +245,7 @@ class ReplayPredictor:
     num_maskmem = 7
     max_obj_ptrs_in_encoder = 16
     memory_temporal_stride_for_eval = 1
-    image_size = 64
+    image_size = 128
 
     def __init__(self, masks: Sequence[ObjectMasks], drop: dict[int, Sequence[int]] | None = None) -> None:
         import torch
