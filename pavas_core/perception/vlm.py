@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..errors import Cancelled, PavasError
+from ..errors import PavasError
 from ..progress import ProgressCallback, report
 from .hf_folder import check_transformers, load_failed, model_type, offline_kwargs
 from .vlm_answer import VlmAnswer, VlmAnswerError, build_prompt, parse_answer, retry_prompt
@@ -103,8 +103,9 @@ def ask_objects(generate_text: Callable[[list[dict]], str], frames: np.ndarray, 
     """Ask which objects move (and their masses); read the answer strictly, ask again on failure.
 
     generate_text: messages → answer text (VisionLanguageModel.generate_text, or a test's fake).
-    A model error (out of memory, a broken processor) ends the asking with a warning, not a crash:
-    the caller falls back visibly. Cancellation passes through.
+    A model error while answering (out of memory, a broken processor) ends the asking with a warning,
+    not a crash: the caller falls back visibly. Cancellation and a model that cannot load (the
+    pack's own errors: missing package, unsupported folder) pass through.
     """
     images = sample_frames(frames, num_frames, image_max_side)
     prompt = build_prompt(num_frames=len(images), duration_s=duration_s, object_names=object_names,
@@ -117,9 +118,9 @@ def ask_objects(generate_text: Callable[[list[dict]], str], frames: np.ndarray, 
         report(progress, attempt, attempts)
         try:
             text = generate_text(messages)
-        except (Cancelled, KeyboardInterrupt):
+        except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: the user must know
             raise
-        except Exception as exc:
+        except Exception as exc:  # the model failed while answering (memory, a broken processor)
             detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             result.warnings.append(f"the VLM failed to answer ({type(exc).__name__}: {detail})")
             return result

@@ -110,6 +110,7 @@ def test_observation_has_one_mask_per_object_and_frame_in_the_analysis_grid(chai
     assert obs.mask_source in VOCABULARIES["mask_source"]
     w, h = ctx.grid_size
     for o in obs.objects:
+        assert o.mask_source is None or o.mask_source in VOCABULARIES["mask_source"]
         assert o.masks.num_frames == ctx.num_frames and o.masks.grid_size == (w, h)
         visible = o.masks.visible()
         assert o.reliable.shape == o.overlap.shape == (ctx.num_frames,)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import BadInputError, Cancelled, MissingWeightsError
+from ...errors import BadInputError, MissingWeightsError, PavasError
 from ...progress import ProgressCallback, report
 from .base import Boxes, Discovery, ObjectBoxes, StageContext
 from .registry import BackendSetting, register_backend
@@ -60,7 +60,7 @@ class Florence2Boxes:
         elif n:
             try:
                 found = self._scan(ctx, discovery, progress)
-            except (Cancelled, KeyboardInterrupt, MissingWeightsError):
+            except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: said as an error
                 raise
             except Exception as exc:  # a model failure (memory, a broken processor): said, then the fallback
                 detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

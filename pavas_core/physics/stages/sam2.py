@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import Cancelled, MissingWeightsError
+from ...errors import MissingWeightsError, PavasError
 from ...progress import ProgressCallback
 from ..masks import ObjectMasks
 from .base import Boxes, Discovery, ObjectObservation, Observation, StageContext, done
@@ -74,7 +74,7 @@ class Sam2Observer:
         elif any(p is not None for p in prompts):
             try:
                 tracked = list(track_boxes(self._predictor(), ctx.frames, prompts, progress=progress))
-            except (Cancelled, KeyboardInterrupt, MissingWeightsError):
+            except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: said as an error
                 raise
             except Exception as exc:
                 detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
