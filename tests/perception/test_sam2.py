@@ -144,3 +144,34 @@ def test_without_a_model_the_motion_masks_are_used_and_the_warning_says_how_to_g
     assert tracks.objects[0].mask_source == "motion" and tracks.estimator["stages"]["observe"] == "sam2"
     assert any("no SAM-2 model was given (--sam2 FILE" in w for w in tracks.warnings)
     assert len(tracks.objects[0].impacts) == len(truth.objects[0].impacts)
+
+
+def test_lost_frames_get_the_motion_blob_of_the_same_object_whatever_order_the_objects_came_in(two_balls):
+    """A VLM lists objects in its own order: the stand-in blob is the one that overlaps SAM-2's masks."""
+    import dataclasses
+
+    from pavas_core.physics.estimate import observe, run_stage
+    from pavas_core.physics.stages import Boxes, ObjectBoxes, create_backend, make_context
+
+    clip, truth = two_balls
+    opts = EstimateOptions(masks="sam2")
+    ctx = make_context(clip, analysis_max_side=opts.analysis_max_side)
+    found = run_stage("discover", opts, ctx)
+    assert len(found.objects) == 2
+    # the objects as a VLM might list them: the other way round, with no motion tracks attached
+    reversed_objects = [dataclasses.replace(o, handle=None) for o in reversed(found.objects)]
+    discovery = dataclasses.replace(found, objects=reversed_objects)
+    gts = [o.masks for o in truth.objects]
+    firsts = [int(np.flatnonzero(g.visible())[0]) for g in gts]
+    order = sorted(range(2), key=lambda i: -gts[i].box_xyxy(firsts[i])[0])  # right ball first, as reversed
+    replay = [gts[i] for i in order]
+    lost = {j: list(np.flatnonzero(replay[j].visible())[8:12]) for j in range(2)}
+    boxes = Boxes([ObjectBoxes({firsts[i]: tuple(float(v) for v in gts[i].box_xyxy(firsts[i]))}, {firsts[i]: 1.0},
+                               "florence2") for i in order], backend="florence2")
+    obs = observe(opts, ctx, discovery, boxes,
+                  backend=create_backend("observe", "sam2", predictor=ReplayPredictor(replay, drop=lost)))
+    for j, o in enumerate(obs.objects):
+        assert o.extra["sam2_fallback_frames"] == 4
+        for k in lost[j]:
+            stand_in, right = o.masks.dense(k), replay[j].dense(k)
+            assert (stand_in & right).sum() > 0.5 * right.sum(), (j, k)

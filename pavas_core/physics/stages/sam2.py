@@ -79,9 +79,10 @@ class Sam2Observer:
             except Exception as exc:
                 detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
                 warnings.append(f"masks: SAM-2 failed ({type(exc).__name__}: {detail}); motion masks are used")
+        stand_ins = _matching_motion(ctx, tracked, fallback.objects)
         objects = []
         for i in range(n):
-            objects.append(self._checked(i, tracked[i], prompts[i], fallback.objects[i], boxes, warnings))
+            objects.append(self._checked(i, tracked[i], prompts[i], stand_ins[i], boxes, warnings))
         _mark_overlaps(objects)
         done(progress)
         return Observation(objects, grid_size=ctx.grid_size, backend="sam2", mask_source="sam2", warnings=warnings)
@@ -125,6 +126,30 @@ class Sam2Observer:
         return ObjectObservation(out, reliable, np.zeros(masks.num_frames, bool),
                                  extra={"box_source": box_source, "sam2_prompt_iou": round(iou, 3),
                                         "sam2_fallback_frames": substituted, "sam2_lost_frames": lost})
+
+
+def _matching_motion(ctx: StageContext, tracked: list[ObjectMasks | None],
+                     by_order: list[ObjectObservation]) -> list[ObjectObservation]:
+    """For each object, the motion blob track that overlaps SAM-2's masks of it most (objects from a
+    VLM come in the VLM's order, not in the order motion sees them); by order where SAM-2 has none."""
+    from .motion import MotionObserver, motion_tracks
+
+    if not any(m is not None for m in tracked):
+        return by_order
+    candidates = [MotionObserver._observe_track(ctx, tr) for tr in motion_tracks(ctx)]
+    out, taken = list(by_order), set()
+    for i, masks in enumerate(tracked):
+        if masks is None:
+            continue
+        scores = []
+        for j, cand in enumerate(candidates):
+            both = np.flatnonzero(masks.visible() & cand.masks.visible())
+            scores.append(sum(int((masks.dense(k) & cand.masks.dense(k)).sum()) for k in both))
+        best = int(np.argmax(scores)) if scores else -1
+        if best >= 0 and scores[best] > 0 and best not in taken:
+            out[i] = candidates[best]
+            taken.add(best)
+    return out
 
 
 def _mark_overlaps(objects: list[ObjectObservation]) -> None:
