@@ -13,6 +13,12 @@ from typing import Any
 
 from ..runtime import REGISTRY, default_precision, file_key, folder_key, resolve_device, resolve_dtype
 
+# What a model failing while it works raises (out of memory is a RuntimeError, a broken processor a
+# ValueError/KeyError/...): the stage says so and falls back. Anything else passes through — in
+# particular ComfyUI's interrupt (a plain Exception subclass), so a Cancel is never taken for a failure.
+MODEL_FAILURES = (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
+                  AssertionError)
+
 
 def device_and_dtype(device: Any = None, precision: str | None = None) -> tuple[Any, Any, str]:
     """(torch device, torch dtype, precision name); None/"auto" chooses for the device."""

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import PavasError
 from ..progress import ProgressCallback, report
+from . import MODEL_FAILURES
 from .hf_folder import check_transformers, load_failed, model_type, offline_kwargs
 from .vlm_answer import VlmAnswer, VlmAnswerError, build_prompt, parse_answer, retry_prompt
 
@@ -40,8 +41,21 @@ class VisionLanguageModel:
     processor: Any
     name: str
 
-    def generate_text(self, messages: list[dict], max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS) -> str:
+    def generate_text(self, messages: list[dict], max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+                      progress: ProgressCallback | None = None) -> str:
+        """The answer to `messages`; `progress` hears (tokens so far, max_new_tokens) after every
+        token, so a Cancel (the callback raising, or returning False) stops within one token."""
         import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _EveryToken(StoppingCriteria):
+            def __init__(self) -> None:
+                self.count = 0
+
+            def __call__(self, input_ids, scores, **kwargs):
+                self.count += 1
+                report(progress, min(self.count, int(max_new_tokens)), int(max_new_tokens))
+                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
         param = next(self.model.parameters())
         inputs = self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
@@ -49,7 +63,8 @@ class VisionLanguageModel:
         inputs = {k: (v.to(device=param.device, dtype=param.dtype) if v.is_floating_point() else v.to(param.device))
                   if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
         with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False)
+            out = self.model.generate(**inputs, max_new_tokens=int(max_new_tokens), do_sample=False,
+                                      stopping_criteria=StoppingCriteriaList([_EveryToken()]))
         new_tokens = out[:, inputs["input_ids"].shape[1]:]
         return self.processor.batch_decode(new_tokens, skip_special_tokens=True)[0]
 
@@ -120,7 +135,7 @@ def ask_objects(generate_text: Callable[[list[dict]], str], frames: np.ndarray, 
             text = generate_text(messages)
         except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: the user must know
             raise
-        except Exception as exc:  # the model failed while answering (memory, a broken processor)
+        except MODEL_FAILURES as exc:  # the model failed while answering (memory, a broken processor)
             detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
             result.warnings.append(f"the VLM failed to answer ({type(exc).__name__}: {detail})")
             return result

@@ -79,6 +79,15 @@ def test_without_a_usable_answer_motion_finds_the_objects_and_the_prior_weighs_t
     assert "no mass from the VLM" in text
 
 
+def test_an_interrupt_is_not_taken_for_a_model_failure(ball):
+    class InterruptProcessingException(Exception):  # what ComfyUI raises when the user presses Cancel
+        pass
+
+    clip, _ = ball
+    with pytest.raises(InterruptProcessingException):
+        run(clip, FakeVlm(InterruptProcessingException()))
+
+
 def test_an_impossible_mass_falls_back_to_the_prior_table_for_that_object(ball):
     clip, _ = ball
     tracks = run(clip, FakeVlm(json.dumps({"objects": [dict(BALL, mass_kg=-2)]})))
@@ -136,3 +145,25 @@ def test_a_text_answer_from_another_node_is_read_the_same_way(ball, tmp_path):
     tracks = PhysicsTracks.load(out)
     assert tracks.objects[0].name == "basketball" and tracks.objects[0].mass_kg == 0.65
     assert tracks.objects[0].mass_source == "vlm" and tracks.estimator["stages"]["discover"] == "vlm_text"
+
+
+def test_the_real_tiny_vlm_answers_token_by_token_and_a_cancel_stops_it(tiny_perception_dir, short_ball):
+    from pavas_core.errors import Cancelled
+    from pavas_core.perception import cached_vlm
+    from pavas_core.physics.stages import create_backend, make_context
+    from pavas_core.physics.estimate import run_stage
+
+    folder = tiny_perception_dir / "LLM" / "Qwen2.5-VL-3B-Instruct"
+    vlm = cached_vlm(folder, device="cpu")
+    assert cached_vlm(folder, device="cpu") is vlm  # loaded once (model registry)
+    clip, _ = short_ball
+    opts = EstimateOptions(discover="vlm")
+    ctx = make_context(clip, analysis_max_side=opts.analysis_max_side)
+    seen = []
+    backend = create_backend("discover", "vlm", model=vlm, num_frames=2, max_new_tokens=6, retries=1)
+    discovery = run_stage("discover", opts, ctx, backend=backend, progress=lambda d, t: seen.append((d, t)))
+    assert len(discovery.extra["vlm_answers"]) == 2  # random weights: no JSON, asked once more, then motion
+    assert (6, 6) in seen and discovery.objects and discovery.objects[0].name_source == "generic"
+    backend = create_backend("discover", "vlm", model=vlm, num_frames=2, max_new_tokens=6, retries=1)
+    with pytest.raises(Cancelled):
+        run_stage("discover", opts, ctx, backend=backend, progress=lambda d, t: not (t == 6 and d >= 3))

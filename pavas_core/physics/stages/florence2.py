@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import BadInputError, MissingWeightsError, PavasError
+from ...perception import MODEL_FAILURES
 from ...progress import ProgressCallback, report
 from .base import Boxes, Discovery, ObjectBoxes, StageContext
 from .registry import BackendSetting, register_backend
@@ -62,7 +63,7 @@ class Florence2Boxes:
                 found = self._scan(ctx, discovery, progress)
             except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: said as an error
                 raise
-            except Exception as exc:  # a model failure (memory, a broken processor): said, then the fallback
+            except MODEL_FAILURES as exc:  # a model failure (memory, a broken processor): said, then the fallback
                 detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
                 warnings.append(f"boxes: Florence-2 failed ({type(exc).__name__}: {detail}); motion boxes are used")
         missing = [i for i, b in enumerate(found) if b is None]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import MissingWeightsError, PavasError
+from ...perception import MODEL_FAILURES
 from ...progress import ProgressCallback
 from ..masks import ObjectMasks
 from .base import Boxes, Discovery, ObjectObservation, Observation, StageContext, done
@@ -76,7 +77,7 @@ class Sam2Observer:
                 tracked = list(track_boxes(self._predictor(), ctx.frames, prompts, progress=progress))
             except (PavasError, KeyboardInterrupt):  # cancelled, or a model that cannot load: said as an error
                 raise
-            except Exception as exc:
+            except MODEL_FAILURES as exc:  # a model failure: said, then the fallback
                 detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
                 warnings.append(f"masks: SAM-2 failed ({type(exc).__name__}: {detail}); motion masks are used")
         stand_ins = _matching_motion(ctx, tracked, fallback.objects)

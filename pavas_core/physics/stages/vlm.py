@@ -73,7 +73,7 @@ class VlmClient:
     def configured(self) -> bool:
         return self._generate is not None or self.model is not None or self.model_dir is not None
 
-    def generate_text(self, messages: list[dict]) -> str:
+    def generate_text(self, messages: list[dict], progress: ProgressCallback | None = None) -> str:
         if self._generate is not None:
             return self._generate(messages)
         if self.model is None:
@@ -81,7 +81,7 @@ class VlmClient:
 
             self.model = cached_vlm(self.model_dir, device=self.device, precision=self.precision,
                                     trust_remote_code=self.trust_remote_code)
-        return self.model.generate_text(messages, max_new_tokens=self.max_new_tokens)
+        return self.model.generate_text(messages, max_new_tokens=self.max_new_tokens, progress=progress)
 
     def ask(self, ctx: StageContext, options: Any, names: list[str], progress: ProgressCallback | None):
         from ...perception.vlm import ask_objects
@@ -90,9 +90,10 @@ class VlmClient:
         if frames.dtype != np.uint8:
             frames = ctx.frames  # the analysis frames are always uint8
         duration_s = float(ctx.times_s[-1] - ctx.times_s[0]) + 1.0 / ctx.fps
-        return ask_objects(self.generate_text, frames, duration_s=duration_s, num_frames=self.num_frames,
-                           object_names=names, max_objects=options.max_objects, retries=self.retries,
-                           progress=progress)
+        # every generated token reports progress: a Cancel stops the answer within one token
+        return ask_objects(lambda messages: self.generate_text(messages, progress), frames, duration_s=duration_s,
+                           num_frames=self.num_frames, object_names=names, max_objects=options.max_objects,
+                           retries=self.retries, progress=progress)
 
 
 def _fallback(ctx: StageContext, options: Any, reason: str, progress: ProgressCallback | None,
