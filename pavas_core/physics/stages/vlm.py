@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ...errors import BadInputError, MissingWeightsError
-from ...progress import ProgressCallback, report
+from ...progress import ProgressCallback
 from .base import DiscoveredObject, Discovery, MassEstimate, SceneGeometry, StageContext, done
 from .registry import BackendSetting, register_backend
 
