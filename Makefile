@@ -10,10 +10,16 @@ DEMO_VIDEO := assets/pavas_bounce_demo.mp4
 
 setup: $(STAMP)
 
+# sam2 is a source archive whose build asks for CUDA and (in an isolated build) a torch of its own:
+# SAM2_BUILD_CUDA=0, no build isolation and no dependency list make it a plain Python package here
+# (its dependencies are in requirements.txt).
+SAM2_REQUIREMENT := sam2>=1.1
+
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements.txt
+	SAM2_BUILD_CUDA=0 $(PY) -m pip install --quiet --no-build-isolation --no-deps "$(SAM2_REQUIREMENT)"
 	@touch $(STAMP)
 
 demo: $(STAMP)

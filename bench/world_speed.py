@@ -67,7 +67,7 @@ def speed_errors(scene, *, analysis_max_side: int = 320) -> dict[str, float]:
     opts = EstimateOptions(analysis_max_side=analysis_max_side, masks="mask_input")
     ctx = make_context(clip, analysis_max_side=opts.analysis_max_side)
     discovery = Discovery([DiscoveredObject(o.name, "user") for o in truth.objects], backend="truth", context=ctx)
-    observation = GivenMasksObserver(masks).observe(ctx, discovery, opts)
+    observation = GivenMasksObserver(masks).observe(ctx, discovery, None, opts)
     out = {}
     for mode in MODES:
         geo = TrueDepthGeometry(scene, poses=mode).geometry(ctx, discovery, observation, opts)

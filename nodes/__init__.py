@@ -13,8 +13,8 @@ import importlib
 from ._comfy import log
 from ._validate import enforce_input_schema
 
-NODE_MODULES = ("video_nodes", "physics_nodes", "physics_stage_nodes", "geometry_nodes", "audio_nodes",
-                "mmaudio_nodes", "phy_adapter_nodes")
+NODE_MODULES = ("video_nodes", "physics_nodes", "physics_stage_nodes", "perception_nodes", "geometry_nodes",
+                "audio_nodes", "mmaudio_nodes", "phy_adapter_nodes")
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}

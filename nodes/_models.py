@@ -10,6 +10,7 @@ Outside ComfyUI (plain Python) the models stay on the device they were built on,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -58,17 +59,22 @@ def resolve_precision(name: str, device) -> str:
 
 
 def load_handle(kind: str, files: tuple[str, ...], name: str, precision: str,
-                build: Callable[[Any, Any], tuple[Any, Any]]) -> ModelHandle:
+                build: Callable[[Any, Any], tuple[Any, Any]], options: tuple = ()) -> ModelHandle:
     """The registry's handle for these files at this precision, built with `build(dtype, device)`.
 
     `build` returns (model, module). Other entries of the same kind are dropped from the registry
-    (switching a file must not keep the previous model in memory forever).
+    (switching a file must not keep the previous model in memory forever). `options`: what else
+    changes the built model (e.g. SAM-2's image size); part of the registry key. A file is a weight
+    file or a model folder (keyed by its config.json).
     """
     from ..pavas_core.runtime import resolve_dtype
 
     load_device, offload_device = devices()
     precision = resolve_precision(precision, load_device)
-    key = (kind, tuple(file_key(f) for f in files), precision, str(load_device))
+    from ..pavas_core.runtime import folder_key
+
+    key = (kind, tuple(folder_key(f) if os.path.isdir(f) else file_key(f) for f in files), precision,
+           str(load_device), tuple(options))
     for other in REGISTRY.keys():
         if other[0] == kind and other != key:
             REGISTRY.drop(other)

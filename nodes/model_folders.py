@@ -64,3 +64,51 @@ def model_path(folder: str, name: str) -> str:
             f"put the file there, or pick another one in the loader's list"
         )
     return path
+
+
+def list_model_dirs(folder: str, *, model_types: tuple[str, ...] | None = None,
+                    exclude_types: tuple[str, ...] = ()) -> list[str]:
+    """Model folders (a config.json inside) directly in a registered model folder, or one level
+    down (e.g. LLM/Qwen/Qwen2.5-VL-3B-Instruct), filtered by config.json's model_type; [] outside ComfyUI."""
+    from ..pavas_core.perception.hf_folder import model_type
+
+    fp = optional_module("folder_paths")
+    if fp is None or folder not in getattr(fp, "folder_names_and_paths", {}):
+        return []
+    found = set()
+    for base in fp.get_folder_paths(folder):
+        if not os.path.isdir(base):
+            continue
+        candidates = []
+        for entry in sorted(os.listdir(base)):
+            path = os.path.join(base, entry)
+            if not os.path.isdir(path):
+                continue
+            if os.path.isfile(os.path.join(path, "config.json")):
+                candidates.append(entry)
+            else:  # one level down: an organisation folder (LLM/Qwen/...)
+                candidates += [f"{entry}/{sub}" for sub in sorted(os.listdir(path))
+                               if os.path.isfile(os.path.join(path, sub, "config.json"))]
+        for rel in candidates:
+            try:
+                kind = model_type(os.path.join(base, rel))
+            except Exception:  # an unreadable config: not a model folder we can list
+                continue
+            if (model_types is None or kind in model_types) and kind not in exclude_types:
+                found.add(rel)
+    return sorted(found)
+
+
+def model_dir_path(folder: str, name: str) -> str:
+    """Absolute path of model folder `name` in models/<folder>, or MissingWeightsError."""
+    from ..pavas_core.errors import MissingWeightsError
+
+    fp = folder_paths()
+    if name and ".." not in name.replace("\\", "/").split("/"):
+        for base in fp.get_folder_paths(folder):
+            path = os.path.join(base, name)
+            if os.path.isfile(os.path.join(path, "config.json")):
+                return path
+    where = ", ".join(fp.get_folder_paths(folder)) if folder in fp.folder_names_and_paths else f"models/{folder}"
+    raise MissingWeightsError(f"model folder {name!r} not found in models/{folder} (searched: {where}); put the "
+                              "whole model folder (config.json, weights, processor files) there")

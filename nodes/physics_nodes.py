@@ -40,9 +40,11 @@ def scale_hint_inputs() -> dict:
 
 def stage_backend_inputs() -> dict:
     """One widget per stage choosing its backend (listed from the stage registry)."""
-    from ..pavas_core.physics.stages import STAGE_FLAGS
+    from ..pavas_core.physics.stages import STAGE_FLAGS, STAGE_WIDGET_ORDER
 
-    return {f"{flag}_backend": backend_widget(stage, f"the {stage} stage is done") for stage, flag in STAGE_FLAGS.items()}
+    # a stage added later comes last: saved workflows keep their widget values
+    return {f"{STAGE_FLAGS[stage]}_backend": backend_widget(stage, f"the {stage} stage is done")
+            for stage in STAGE_WIDGET_ORDER}
 
 
 class PavasEstimatePhysics:
@@ -81,7 +83,8 @@ class PavasEstimatePhysics:
         }
 
     def estimate(self, clip, object_names, object_size_m, meters_per_px, focal_px, max_objects,
-                 discover_backend="motion", masks_backend="motion", geometry_backend="gravity", mass_backend="prior"):
+                 discover_backend="motion", masks_backend="motion", geometry_backend="gravity", mass_backend="prior",
+                 boxes_backend="motion"):
         from ..pavas_core.physics.estimate import EstimateOptions, estimate_physics
         from ._comfy import progress_callback
 
@@ -91,7 +94,8 @@ class PavasEstimatePhysics:
             meters_per_px=float(meters_per_px) or None,
             focal_px=float(focal_px) or None,
             max_objects=int(max_objects),
-            discover=discover_backend, masks=masks_backend, geometry=geometry_backend, mass=mass_backend,
+            discover=discover_backend, boxes=boxes_backend, masks=masks_backend, geometry=geometry_backend,
+            mass=mass_backend,
         )
         tracks = estimate_physics(expect_clip(clip), options=options, progress=progress_callback())
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}

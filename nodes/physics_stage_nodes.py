@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ._common import (
     CATEGORY_PHYSICS,
+    PAVAS_BOXES,
     PAVAS_CLIP,
     PAVAS_GEOMETRY,
     PAVAS_MASKS,
@@ -116,14 +117,18 @@ class PavasObjectMasks:
                     "tooltip": "Masks from another node (e.g. a SAM segmenter), one per frame. For several objects, "
                                "batch them one object after the other (frames of object 0, then of object 1...).",
                 }),
+                "boxes": (PAVAS_BOXES, {
+                    "tooltip": "Boxes from 'Detect Objects (Florence-2)' for a backend that is prompted with boxes "
+                               "(sam2). Not connected: the objects' motion boxes.",
+                }),
             },
         }
 
-    def observe(self, objects, backend, mask_object, masks=None):
+    def observe(self, objects, backend, mask_object, masks=None, boxes=None):
         from ..pavas_core.comfy_types import mask_batch_to_objects, objects_to_mask_batch
-        from ..pavas_core.physics.estimate import run_stage
+        from ..pavas_core.physics.estimate import observe
         from ..pavas_core.physics.options import EstimateOptions
-        from ..pavas_core.physics.stages import create_backend
+        from ..pavas_core.physics.stages import Boxes, create_backend
         from ._comfy import progress_callback
 
         discovery, ctx, _, _ = chain_inputs(objects)
@@ -132,7 +137,9 @@ class PavasObjectMasks:
         if masks is not None:  # a connected MASK wins over the widget
             opts = EstimateOptions(masks="mask_input")
             given = create_backend("observe", "mask_input", masks=mask_batch_to_objects(masks, ctx.num_frames))
-        observation = run_stage("observe", opts, ctx, discovery, progress=progress_callback(), backend=given)
+        if boxes is not None:
+            boxes = expect(boxes, Boxes, "boxes", "PAVAS_BOXES from 'Detect Objects (Florence-2)'")
+        observation = observe(opts, ctx, discovery, boxes, progress=progress_callback(), backend=given)
         observation.context = ctx
         out = objects_to_mask_batch([o.masks for o in observation.objects], ctx.num_frames,
                                     (ctx.clip.width, ctx.clip.height), int(mask_object))

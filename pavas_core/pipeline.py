@@ -238,8 +238,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--steps", type=int, default=25, help="mmaudio: flow-matching (Euler) steps (25)")
     g.add_argument("--cfg", type=float, default=4.5, help="mmaudio: classifier-free guidance strength (4.5)")
     g.add_argument("--precision", choices=("auto", "fp32", "fp16", "bf16"), default="auto",
-                   help="mmaudio: weight precision (auto: bf16 on GPUs that support it, fp32 on the CPU)")
-    g.add_argument("--device", default=None, help="mmaudio: cpu, cuda, cuda:N (default: the best available)")
+                   help="weight precision of the learned models (MMAudio, and the perception backends; auto: bf16 on GPUs "
+                        "that support it, fp32 on the CPU)")
+    g.add_argument("--device", default=None, help="device of the learned models (MMAudio, and the perception "
+                                                   "backends): cpu, cuda, cuda:N (default: the best available)")
     g.add_argument("--mass-scale", type=float, default=1.0, help="mmaudio: multiply every object's mass")
     g.add_argument("--speed-scale", type=float, default=1.0, help="mmaudio: multiply every object's speed")
     add_estimator_arguments(parser)

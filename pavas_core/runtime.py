@@ -82,3 +82,23 @@ def file_key(path: str | os.PathLike) -> tuple[str, int, int]:
 
 
 REGISTRY = ModelRegistry()
+
+
+def default_precision(device) -> str:
+    """The precision a model runs at when none is asked for: bf16 on GPUs that support it, fp16 on
+    other accelerators, fp32 on the CPU (half precision is slow or unsupported there)."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cpu":
+        return "fp32"
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16"
+    return "fp16"
+
+
+def folder_key(path: str | os.PathLike) -> tuple[str, int, int]:
+    """A registry key part for a model folder: changes when its config.json changes."""
+    config = os.path.join(path, "config.json")
+    st = os.stat(config if os.path.isfile(config) else path)
+    return (os.path.realpath(path), st.st_size, st.st_mtime_ns)

@@ -4,3 +4,16 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_perception_dir(tmp_path_factory):
+    """Tiny random-weight VLM, Florence-2 and SAM-2 under their released names (written once per run):
+    <dir>/LLM/Qwen2.5-VL-3B-Instruct, <dir>/LLM/Florence-2-base, <dir>/sam2/sam2.1_hiera_tiny.pt."""
+    from pavas_core.perception.tiny_models import write_tiny_perception_set
+
+    root = tmp_path_factory.mktemp("tiny_perception")
+    write_tiny_perception_set(root)
+    return root

@@ -1,8 +1,8 @@
 """Physics Parameter Estimation: video → PhysicsTracks, as a chain of stages.
 
-    discover → observe → geometry → mass → dynamics → assemble
+    discover → boxes → observe → geometry → mass → dynamics → assemble
 
-Each stage runs the backend the options name (`EstimateOptions.discover/masks/geometry/mass`,
+Each stage runs the backend the options name (`EstimateOptions.discover/boxes/masks/geometry/mass`,
 registered in stages/registry.py; the weight-free defaults need no model files). Dynamics is
 shared by every backend (dynamics.py). `assemble_physics` turns the stage results into
 PhysicsTracks in the video's own pixel grid; every value records where it came from and every
@@ -20,6 +20,7 @@ from ..video.clip import Clip
 from .dynamics import object_dynamics
 from .options import EstimateOptions
 from .stages.base import (
+    Boxes,
     Discovery,
     MassEstimate,
     Observation,
@@ -33,10 +34,11 @@ from .tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, delta_ke_j
 ESTIMATOR_NAME = "pavas_core.physics.estimate"
 ESTIMATOR_VERSION = 2
 
-__all__ = ["EstimateOptions", "estimate_physics", "assemble_physics", "run_stage", "settle_masses"]
+__all__ = ["EstimateOptions", "estimate_physics", "assemble_physics", "run_stage", "observe", "settle_masses"]
 
 # share of the progress bar each stage takes (motion discovery does the heavy segmentation)
-_PROGRESS_SHARE = {"discover": 0.70, "observe": 0.05, "geometry": 0.15, "mass": 0.02, "dynamics": 0.08}
+_PROGRESS_SHARE = {"discover": 0.65, "boxes": 0.05, "observe": 0.05, "geometry": 0.15, "mass": 0.02,
+                   "dynamics": 0.08}
 
 
 class _StageProgress:
@@ -67,7 +69,8 @@ def run_stage(stage: str, options: EstimateOptions, *args: Any, progress: Progre
     name = getattr(options, STAGE_FLAGS[stage])
     if backend is None:
         backend = create_backend(stage, name, **options.backend_settings.get(name, {}))
-    method = {"discover": "discover", "observe": "observe", "geometry": "geometry", "mass": "mass"}[stage]
+    method = {"discover": "discover", "boxes": "boxes", "observe": "observe", "geometry": "geometry",
+              "mass": "mass"}[stage]
     return getattr(backend, method)(*args, options, progress=progress)
 
 
@@ -78,11 +81,27 @@ def estimate_physics(clip: Clip, *, options: EstimateOptions | None = None,
     steps = _StageProgress(progress)
     ctx = make_context(clip, analysis_max_side=opts.analysis_max_side)
     discovery = run_stage("discover", opts, ctx, progress=steps.stage("discover"))
-    observation = run_stage("observe", opts, ctx, discovery, progress=steps.stage("observe"))
+    observation = observe(opts, ctx, discovery, progress=steps.stage("boxes"), observe_progress=steps.stage("observe"))
     geometry = run_stage("geometry", opts, ctx, discovery, observation, progress=steps.stage("geometry"))
     masses = settle_masses(discovery, run_stage("mass", opts, ctx, discovery, geometry, progress=steps.stage("mass")),
                            opts)
     return assemble_physics(ctx, discovery, observation, geometry, masses, opts, progress=steps.stage("dynamics"))
+
+
+def observe(options: EstimateOptions, ctx: StageContext, discovery: Discovery, boxes: Boxes | None = None, *,
+            progress: ProgressCallback | None = None, observe_progress: ProgressCallback | None = None,
+            backend: Any = None) -> Observation:
+    """The boxes stage (unless `boxes` are given), then the observe stage with them.
+
+    The observation keeps the boxes it was made from (`Observation.boxes`), so their warnings and
+    backend reach the assembled physics whichever node or function ran the stages.
+    """
+    if boxes is None:
+        boxes = run_stage("boxes", options, ctx, discovery, progress=progress)
+    observation = run_stage("observe", options, ctx, discovery, boxes, progress=observe_progress or progress,
+                            backend=backend)
+    observation.boxes = boxes
+    return observation
 
 
 def settle_masses(discovery: Discovery, masses: list[MassEstimate], options: EstimateOptions) -> list[MassEstimate]:
@@ -130,7 +149,9 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
     _check_lengths(ctx, discovery, observation, geometry, masses)
     n_frames = ctx.num_frames
     grid_to_source = 1.0 / ctx.source_to_grid
-    warnings = list(discovery.warnings) + list(observation.warnings) + list(geometry.warnings)
+    boxes = observation.boxes  # the prompts the observer was given (their warnings come first)
+    warnings = (list(discovery.warnings) + (list(boxes.warnings) if boxes is not None else [])
+                + list(observation.warnings) + list(geometry.warnings))
     objects: list[ObjectTrack] = []
     for i, (disc, obs, geo, mass) in enumerate(zip(discovery.objects, observation.objects, geometry.objects, masses)):
         dyn = object_dynamics(geo, ctx.times_s, ctx.fps, penalty=opts.segment_penalty)
@@ -145,11 +166,12 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
                           delta_ke_j=delta_ke_j(mass_kg, im.v_before, im.v_after), confidence=im.confidence,
                           extra={"surface": im.surface, "position_m": im.position_m})
                    for im in dyn.impacts]
-        boxes = []
+        box_list = []
         for k in range(n_frames):
             b = obs.box_xyxy(k)
-            boxes.append(None if b is None else [round(v * grid_to_source, 2) for v in b])
-        extra = dict(geo.extra)
+            box_list.append(None if b is None else [round(v * grid_to_source, 2) for v in b])
+        extra = dict(obs.extra)
+        extra.update(geo.extra)
         extra.update(dyn.extra)
         extra.update(mass.extra)
         objects.append(ObjectTrack(
@@ -157,11 +179,12 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
             speed_mps=dyn.speed_mps, centroid_m=dyn.centroid_m, impacts=impacts, frame=geometry.frame,
             material=material, material_source=material_source,
             size_m=None if size_m is None else round(float(size_m), 5), size_source=size_source,
-            box_xyxy_px=boxes, name_source=disc.name_source, mass_confidence=round(float(mass_conf), 3),
-            mask_source=observation.mask_source, masks=obs.masks, extra=extra,
+            box_xyxy_px=box_list, name_source=disc.name_source, mass_confidence=round(float(mass_conf), 3),
+            mask_source=obs.mask_source or observation.mask_source, masks=obs.masks, extra=extra,
         ))
     if not objects:
         warnings.append("no moving object found: the physics has no objects (the sound will be silent)")
+    warnings = list(dict.fromkeys(warnings))  # two stages may report the same fallback (e.g. boxes and masks)
     report(progress, 1, 1)
     width, height = ctx.source_size
     return PhysicsTracks(
@@ -173,7 +196,9 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
         ),
         warnings=warnings,
         estimator={"name": ESTIMATOR_NAME, "version": ESTIMATOR_VERSION,
-                   "stages": {"discover": discovery.backend, "observe": observation.backend,
+                   "stages": {"discover": discovery.backend,
+                              **({"boxes": boxes.backend} if boxes is not None else {}),
+                              "observe": observation.backend,
                               "geometry": geometry.stage_backend,
                               "mass": masses[0].backend if masses else getattr(opts, "mass")},
                    "pixel_grid": "video",

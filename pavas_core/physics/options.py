@@ -2,8 +2,9 @@
 
 `EstimateOptions` is the library form; `add_estimator_arguments` / `options_from_args` are its
 command-line form, shared by every verb that estimates physics, so a flag has one name, one
-default and one meaning everywhere. The stage backends (`--discover`, `--masks`, `--geometry`,
-`--mass`) are listed from the stage registry: registering a backend adds it to the choices.
+default and one meaning everywhere. The stage backends (`--discover`, `--boxes`, `--masks`,
+`--geometry`, `--mass`) are listed from the stage registry: registering a backend adds it to the
+choices, and the settings it declares (`--vlm DIR`, `--sam2 FILE`, ...) to the flags.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class EstimateOptions:
     segment_penalty: float = 120.0  # cost of one more trajectory segment (in noise-variance units)
     # which backend runs each stage (names from pavas_core.physics.stages.registry)
     discover: str = "motion"
+    boxes: str = "motion"
     masks: str = "motion"
     geometry: str = "gravity"
     mass: str = "prior"
@@ -70,9 +72,14 @@ class EstimateOptions:
         if isinstance(side, bool) or not isinstance(side, int) or not MIN_ANALYSIS_SIDE_PX <= side <= MAX_PICTURE_SIDE_PX:
             raise BadInputError(f"estimate: the analysis size must be a whole number of pixels from "
                                 f"{MIN_ANALYSIS_SIDE_PX} to {MAX_PICTURE_SIDE_PX}, got {side!r}")
-        for stage, flag in (("discover", "discover"), ("observe", "masks"), ("geometry", "geometry"), ("mass", "mass")):
+        from .stages.registry import STAGE_FLAGS
+
+        for stage, flag in STAGE_FLAGS.items():
             if not isinstance(getattr(self, flag), str):
                 raise BadInputError(f"estimate: the {stage} backend must be a name, got {getattr(self, flag)!r}")
+        if not isinstance(self.backend_settings, dict) or \
+                not all(isinstance(v, dict) for v in self.backend_settings.values()):
+            raise BadInputError("estimate: backend_settings must map backend names to dicts of settings")
         return self
 
     def per_object(self, name: str, i: int):
@@ -97,7 +104,7 @@ def _as_list(value) -> list:
 # --- command line --------------------------------------------------------------------------------
 def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
     """The estimator's flags, the same for every verb that estimates physics."""
-    from .stages.registry import STAGE_FLAGS, backend_names, default_backend
+    from .stages.registry import STAGE_FLAGS, backend_names, declared_settings, default_backend
 
     g = parser.add_argument_group("physics estimation")
     g.add_argument("--object", dest="objects", action="append", default=[], metavar="NAME",
@@ -122,15 +129,19 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
         g.add_argument(f"--{flag}", dest=f"stage_{stage}", choices=backend_names(stage),
                        default=default_backend(stage),
                        help=f"backend of the {stage} stage (default {default_backend(stage)})")
-    from .stages.registry import backend_settings
-
-    taken = {a for action in parser._actions for a in action.option_strings}
-    for info, setting in backend_settings():  # each backend's own settings (model files...)
-        if setting.flag in taken:
-            continue  # one flag for several backends: the first registration defines it
-        taken.add(setting.flag)
-        g.add_argument(setting.flag, dest=_setting_dest(setting.flag), default=None, metavar=setting.metavar,
-                       help=f"{setting.help} (for --{STAGE_FLAGS[info.stage]} {info.name})")
+    # the settings the registered backends declare (model files, sizes): one flag each. A flag the verb
+    # already has for the same thing (e.g. run's --device for its generator) is shared, not doubled.
+    shared = {opt: action.dest for action in parser._actions for opt in action.option_strings}
+    dests = {}
+    for flag, users in declared_settings().items():
+        if flag in shared:
+            dests[flag] = shared[flag]
+            continue
+        first = users[0][1]
+        names = ", ".join(sorted({f"--{STAGE_FLAGS[info.stage]} {info.name}" for info, _ in users}))
+        g.add_argument(flag, dest=_setting_dest(flag), type=first.value_type, default=None, metavar=first.metavar,
+                       help=f"{first.help} (for {names})")
+    parser.set_defaults(_shared_setting_dests=dests)
 
 
 def _setting_dest(flag: str) -> str:
@@ -138,20 +149,21 @@ def _setting_dest(flag: str) -> str:
 
 
 def options_from_args(args: argparse.Namespace) -> EstimateOptions:
-    from .stages.registry import STAGE_FLAGS
+    from .stages.registry import STAGE_FLAGS, declared_settings
 
     def one_or_list(values):
         if not values:
             return None
         return values[0] if len(values) == 1 else list(values)
 
-    from .stages.registry import backend_settings
-
     stages = {flag: getattr(args, f"stage_{stage}") for stage, flag in STAGE_FLAGS.items()}
     settings: dict[str, dict[str, Any]] = {}
-    for info, setting in backend_settings():
-        value = getattr(args, _setting_dest(setting.flag), None)
-        if value is not None:
+    shared = getattr(args, "_shared_setting_dests", {})
+    for flag, users in declared_settings().items():
+        value = getattr(args, shared.get(flag, _setting_dest(flag)), None)
+        if value is None or value == "auto":  # "auto": the backend's own choice
+            continue
+        for info, setting in users:
             settings.setdefault(info.name, {})[setting.key] = value
     return EstimateOptions(
         object_names=list(args.objects),

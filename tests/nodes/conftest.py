@@ -178,3 +178,15 @@ def tiny_mmaudio(pack, tiny_mmaudio_files, tiny_set_names):
     (features,) = pack.NODE_CLASS_MAPPINGS["PAVAS_MMAudioFeatureLoader"]().load(
         names["vae"], names["vocoder"], names["synchformer"], names["clip"], "fp32")
     return model, features
+
+
+@pytest.fixture(scope="session")
+def tiny_perception_files(comfy, tiny_perception_dir):
+    """The tiny random-weight VLM, Florence-2 and SAM-2 under their released names in models/LLM and
+    models/sam2 (links to the files written once per run, tests/conftest.py)."""
+    for rel in ("LLM/Qwen2.5-VL-3B-Instruct", "LLM/Florence-2-base", "sam2/sam2.1_hiera_tiny.pt"):
+        target = comfy.models_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.symlink_to(tiny_perception_dir / rel)
+    return comfy.models_dir

@@ -40,6 +40,13 @@ MMAUDIO_16K_MODELS = [
 ]
 DEMO = "pavas_bounce_demo.mp4"
 PHY_ADAPTER_FILE = "pavas_phy_adapter_small_16k.safetensors"  # a user-made file (no download)
+# the perception models, under the names their publishers give them (folders in models/LLM, a file in models/sam2)
+VLM_FOLDER = "Qwen2.5-VL-3B-Instruct"
+FLORENCE2_FOLDER = "Florence-2-base"
+SAM2_MODELS = [
+    {"name": "sam2.1_hiera_tiny.pt", "url": f"{HF}/facebook/sam2.1-hiera-tiny/resolve/main/sam2.1_hiera_tiny.pt",
+     "directory": "sam2"},
+]
 
 # Each workflow: nodes (id, type, pos, widget values by name, size, optional title/models) and
 # links (from id, output name, to id, input name).
@@ -58,7 +65,8 @@ WORKFLOWS = {
             (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
                                                       "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 420)),
+                                                      "geometry_backend": "gravity", "mass_backend": "prior",
+                                                      "boxes_backend": "motion"}, (400, 420)),
             (3, "PAVAS_PhysicsFoley", (840, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (5, "PAVAS_MuxVideo", (840, 400), {}, (320, 80)),
             (6, "SaveVideo", (1200, 120), {"filename_prefix": "video/PAVAS_foley", "format": "auto", "codec": "auto"},
@@ -94,7 +102,8 @@ WORKFLOWS = {
             (5, "PAVAS_EstimatePhysics", (420, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
                                                       "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
+                                                      "geometry_backend": "gravity", "mass_backend": "prior",
+                                                      "boxes_backend": "motion"}, (400, 400)),
             (6, "PAVAS_PhysicsFoley", (880, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (7, "PAVAS_AudioMix", (1000, 560), {"gain_a_db": 0.0, "gain_b_db": -6.0, "sample_rate": "highest input",
                                                 "length": "longest", "prevent_clipping": True}, (340, 330)),
@@ -162,7 +171,8 @@ WORKFLOWS = {
             (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
                                                       "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
                                                       "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
+                                                      "geometry_backend": "gravity", "mass_backend": "prior",
+                                                      "boxes_backend": "motion"}, (400, 400)),
             (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
                                                   "speed_scale": 1.0, "material": "keep"}, (340, 220)),
             (4, "PAVAS_MMAudioModelLoader", (40, 700), {"model": "mmaudio_small_16k.pth", "precision": "auto"},
@@ -189,6 +199,57 @@ WORKFLOWS = {
             (8, "audio", 9, "audio"), (1, "clip", 9, "clip"), (9, "video", 10, "video"),
         ],
     },
+    "pavas_perception": {
+        "models": SAM2_MODELS,
+        "note": ("Physics from the learned perception models, one stage per node.\n\n"
+                 "A VLM names the moving objects (not camera motion) and judges their masses; Florence-2 finds each "
+                 "one by name; SAM-2 segments them through the clip; the metric geometry, the VLM's masses and "
+                 "the impacts make the physics, and the Foley its sound.\n"
+                 f"Needs: models/LLM/{VLM_FOLDER} (or another VLM folder, e.g. Qwen3-VL-2B-Instruct, "
+                 "SmolVLM2-2.2B-Instruct), "
+                 f"models/LLM/{FLORENCE2_FOLDER} (florence-community/Florence-2-base, whole folders from the hub) "
+                 "and models/sam2/sam2.1_hiera_tiny.pt (listed in this workflow).\n"
+                 "Every fallback (an answer that is not JSON, an object Florence-2 or SAM-2 lost) is listed in the "
+                 "physics' warnings and in each value's *_source.\n"
+                 "With ComfyUI's own models instead: 'Generate Text' → 'Objects and Mass from Text' "
+                 "(ask it 'VLM Physics Question'), and 'Run SAM3 Video Track' → 'Object Masks from SAM 3'."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_LoadVLM", (40, 700), {"model": VLM_FOLDER, "precision": "auto", "trust_remote_code": False},
+             (340, 130)),
+            (3, "PAVAS_ObjectsAndMassVLM", (420, 120), {"object_names": "", "max_objects": 4, "frames": 8,
+                                                        "max_answer_tokens": 384, "analysis_max_side": 320},
+             (380, 260)),
+            (4, "PAVAS_LoadFlorence2", (40, 880), {"model": FLORENCE2_FOLDER, "precision": "auto"}, (340, 110)),
+            (5, "PAVAS_DetectObjectsFlorence2", (420, 440), {"task": "<OPEN_VOCABULARY_DETECTION>", "scan_frames": 8},
+             (380, 130)),
+            (6, "PAVAS_LoadSAM2", (40, 1040), {"model": "sam2.1_hiera_tiny.pt", "image_size": 512, "precision": "auto"},
+             (340, 130), SAM2_MODELS),
+            (7, "PAVAS_SegmentObjectsSAM2", (420, 620), {"mask_object": -1}, (380, 110)),
+            (8, "PAVAS_MetricGeometry", (840, 120), {"backend": "gravity", "object_size_m": 0.0, "meters_per_px": 0.0,
+                                                     "focal_px": 0.0}, (360, 180)),
+            (9, "PAVAS_ObjectMass", (840, 340), {"backend": "vlm", "mass_kg": 0.0, "material": "estimate"},
+             (360, 150)),
+            (10, "PAVAS_AssemblePhysics", (1240, 120), {}, (400, 380)),
+            (11, "PAVAS_PhysicsFoley", (1680, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0},
+             (320, 230)),
+            (12, "PAVAS_MuxVideo", (1680, 400), {}, (320, 80)),
+            (13, "SaveVideo", (2040, 120), {"filename_prefix": "video/PAVAS_perception", "format": "auto",
+                                            "codec": "auto"}, (400, 420)),
+            (14, "PAVAS_PhysicsPreview", (1240, 540), {"width": 768, "height": 320}, (400, 520)),
+        ],
+        "links": [
+            (1, "clip", 3, "clip"), (2, "vlm", 3, "vlm"),
+            (3, "objects", 5, "objects"), (4, "florence2", 5, "florence2"),
+            (3, "objects", 7, "objects"), (6, "sam2", 7, "sam2"), (5, "boxes", 7, "boxes"),
+            (3, "objects", 8, "objects"), (7, "masks", 8, "masks"),
+            (3, "objects", 9, "objects"), (8, "geometry", 9, "geometry"),
+            (3, "objects", 10, "objects"), (7, "masks", 10, "masks"), (8, "geometry", 10, "geometry"),
+            (9, "mass", 10, "mass"), (10, "physics", 11, "physics"), (11, "audio", 12, "audio"),
+            (1, "clip", 12, "clip"), (12, "video", 13, "video"), (10, "physics", 14, "physics"),
+        ],
+    },
     "pavas_core_video_nodes": {
         "models": [],
         "note": ("Adding physics sound to frames from ComfyUI's own video nodes.\n\n"
@@ -202,7 +263,8 @@ WORKFLOWS = {
             (4, "PAVAS_EstimatePhysics", (1080, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
                                                        "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
                                                       "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior"}, (400, 400)),
+                                                      "geometry_backend": "gravity", "mass_backend": "prior",
+                                                      "boxes_backend": "motion"}, (400, 400)),
             (5, "PAVAS_EditPhysics", (1080, 560), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
                                                    "speed_scale": 1.0, "material": "keep"}, (400, 560)),
             (6, "PAVAS_PhysicsFoley", (1520, 120), {"sample_rate_hz": 48000, "duration_s": 0.0, "seed": 0}, (320, 230)),

@@ -19,6 +19,9 @@ EXPECTED_NODES = {
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
     "PAVAS_LoadDepthModel", "PAVAS_MetricGeometryDepth", "PAVAS_MetricGeometryDA3", "PAVAS_MetricGeometryMoGe",
     "PAVAS_LoadPhyAdapter", "PAVAS_PhyAdapterConditioning",
+    "PAVAS_LoadVLM", "PAVAS_ObjectsAndMassVLM", "PAVAS_ObjectsFromText", "PAVAS_VLMQuestion",
+    "PAVAS_LoadFlorence2", "PAVAS_DetectObjectsFlorence2", "PAVAS_LoadSAM2", "PAVAS_SegmentObjectsSAM2",
+    "PAVAS_ObjectMasksFromSAM3",
 }
 
 
@@ -69,8 +72,10 @@ def test_every_input_and_output_has_a_tooltip(pack):
 
 
 def test_pack_socket_types_carry_the_pavas_prefix(pack):
-    # with the types of ComfyUI's own geometry nodes (0.25) that the pack accepts as inputs
-    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK", "DA3_GEOMETRY", "MOGE_GEOMETRY"}
+    # core types, including those of core nodes the pack takes as inputs (ComfyUI 0.25's SAM 3 tracking,
+    # Depth Anything 3 and MoGe)
+    builtin = {"IMAGE", "AUDIO", "VIDEO", "FLOAT", "INT", "STRING", "BOOLEAN", "MASK", "SAM3_TRACK_DATA", "DA3_GEOMETRY",
+               "MOGE_GEOMETRY"}
     for cls in pack.NODE_CLASS_MAPPINGS.values():
         types_ = list(cls.RETURN_TYPES)
         for section in cls.INPUT_TYPES().values():

@@ -13,7 +13,9 @@ import pavas_workflow_runner as runner
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW_FILES = sorted((REPO / "workflows").glob("*.json"))
 DEMO = REPO / "assets" / "pavas_bounce_demo.mp4"
-NEEDS_WEIGHTS = {"pavas_mmaudio_with_physics_layer.json", "pavas_phy_adapter.json"}
+NEEDS_WEIGHTS = {"pavas_mmaudio_with_physics_layer.json": ("tiny_mmaudio_files",),
+                 "pavas_phy_adapter.json": ("tiny_mmaudio_files", "tiny_phy_adapter_file"),
+                 "pavas_perception.json": ("tiny_perception_files",)}
 
 
 def load(name: str) -> dict:
@@ -69,8 +71,8 @@ def test_workflow_file_is_a_consistent_ui_v04_save(path, node_classes):
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
 def test_widget_values_are_valid_for_the_node_inputs(path, node_classes, demo_in_input, request):
     if path.name in NEEDS_WEIGHTS:
-        request.getfixturevalue("tiny_mmaudio_files")  # the loaders' lists show what is in models/mmaudio
-        request.getfixturevalue("tiny_phy_adapter_file")
+        for fixture in NEEDS_WEIGHTS[path.name]:  # the loaders' lists show what is in the model folders
+            request.getfixturevalue(fixture)
     api = runner.ui_to_api(json.loads(path.read_text()), node_classes)
     runner.validate(api, node_classes)
 
@@ -219,3 +221,33 @@ def test_workflow_phy_adapter_runs_with_tiny_random_weight_models(core, comfy, n
     widgets = {k: v for k, v in inputs.items() if not isinstance(v, list)}
     plain = node_classes["PAVAS_MMAudioSampler"]().sample(model, features, clip=clip, **widgets)["result"][0]
     assert np.array_equal(plain["waveform"].numpy(), steered["waveform"].numpy())
+def test_workflow_perception_runs_with_tiny_random_weight_models(core, comfy, node_classes, demo_in_input,
+                                                                 tiny_perception_files):
+    """The perception workflow, unchanged but for values that keep random-weight models quick on a CPU:
+    1.5 s of the clip at 10 fps, SAM-2 at 128 px, short VLM answers, two frames for the VLM and
+    Florence-2. The random models' answers make every stage fall back, and the physics says so."""
+    api = runner.ui_to_api(load("pavas_perception.json"), node_classes)
+    by_type = {n["class_type"]: n for n in api.values()}
+    by_type["PAVAS_LoadVideo"]["inputs"]["max_duration_s"] = 1.5
+    by_type["PAVAS_LoadVideo"]["inputs"]["force_fps"] = 10.0
+    by_type["PAVAS_LoadSAM2"]["inputs"]["image_size"] = 128
+    by_type["PAVAS_ObjectsAndMassVLM"]["inputs"]["max_answer_tokens"] = 16
+    by_type["PAVAS_ObjectsAndMassVLM"]["inputs"]["frames"] = 2
+    by_type["PAVAS_DetectObjectsFlorence2"]["inputs"]["scan_frames"] = 2
+    runner.validate(api, node_classes)
+    # Florence-2 at random weights writes its longest answer: 12 tokens, one beam, are enough to test the flow
+    (florence,) = node_classes["PAVAS_LoadFlorence2"]().load("Florence-2-base", "auto")
+    florence.model.max_new_tokens, florence.model.num_beams = 12, 1
+    results = runner.execute(api, node_classes)
+    assert comfy.calls["load_models_gpu"], "models must be loaded through ComfyUI's memory manager"
+    assemble = next(nid for nid, n in api.items() if n["class_type"] == "PAVAS_AssemblePhysics")
+    physics = results[assemble]["result"][0]
+    assert physics.estimator["stages"]["discover"] == "vlm" and physics.estimator["stages"]["observe"] == "sam2"
+    assert physics.estimator["stages"]["boxes"] == "florence2" and physics.estimator["stages"]["mass"] == "vlm"
+    warnings = " | ".join(physics.warnings)
+    assert "no usable VLM answer" in warnings and len(physics.objects) >= 1 and physics.num_frames == 15
+    for i, obj in enumerate(physics.objects):
+        assert obj.mass_source == "prior" and obj.name_source == "generic"
+        assert obj.mask_source == "sam2" or f"SAM-2 did not segment object {i}" in warnings
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=1.5)

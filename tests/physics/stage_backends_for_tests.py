@@ -24,8 +24,8 @@ def register(core: ModuleType) -> None:
     motion = importlib.import_module(f"{core.__name__}.physics.stages.motion")
 
     class BoxObserver:
-        def observe(self, ctx, discovery, options, progress=None):
-            blobs = motion.MotionObserver().observe(ctx, discovery, options)
+        def observe(self, ctx, discovery, boxes, options, progress=None):
+            blobs = motion.MotionObserver().observe(ctx, discovery, boxes, options)
             objects = []
             for o in blobs.objects:
                 boxes = masks_mod.ObjectMasks.empty(ctx.num_frames, ctx.grid_size)

@@ -24,3 +24,39 @@ def test_estimate_command_writes_physics_json_from_a_video(bouncing_ball, tmp_pa
 def test_estimate_command_reports_a_missing_file_as_an_error(tmp_path, capsys):
     assert cli_main(["estimate", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "p.json")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_backend_settings_are_flags_declared_by_the_backends_and_reach_each_one(tmp_path, capsys):
+    import argparse
+
+    import pytest
+
+    from pavas_core.physics.options import add_estimator_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_estimator_arguments(parser)
+    vlm, sam2 = tmp_path / "Qwen2.5-VL-3B-Instruct", tmp_path / "sam2.1_hiera_tiny.pt"
+    args = parser.parse_args(["--discover", "vlm", "--vlm", str(vlm), "--vlm-frames", "6", "--boxes", "florence2",
+                              "--masks", "sam2", "--sam2", str(sam2), "--sam2-image-size", "256", "--device", "cpu"])
+    opts = options_from_args(args)
+    assert (opts.discover, opts.boxes, opts.masks) == ("vlm", "florence2", "sam2")
+    # one --device for every learned backend; --vlm for both stages' "vlm" backends (they share settings)
+    assert opts.backend_settings == {
+        "vlm": {"model_dir": str(vlm), "num_frames": 6, "device": "cpu"},
+        "florence2": {"device": "cpu"},
+        "sam2": {"checkpoint": str(sam2), "image_size": 256, "device": "cpu"},
+    }
+    assert options_from_args(parser.parse_args([])).backend_settings == {}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--sam2-image-size", "big"])
+    capsys.readouterr()
+
+
+def test_a_model_given_on_the_command_line_that_is_not_there_is_an_error(bouncing_ball, tmp_path, capsys):
+    clip, _ = bouncing_ball
+    video = tmp_path / "ball.mp4"
+    write_video(video, clip.frames, clip.fps)
+    code = cli_main(["estimate", str(video), "-o", str(tmp_path / "p.json"), "--masks", "sam2",
+                     "--sam2", str(tmp_path / "sam2.1_hiera_tiny.pt")])
+    assert code == 2 and "sam2: weight file not found" in capsys.readouterr().err
+    assert not (tmp_path / "p.json").exists()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pavas_core.errors import BadInputError
-from pavas_core.physics.estimate import assemble_physics, run_stage
+from pavas_core.physics.estimate import assemble_physics, observe, run_stage
 from pavas_core.physics.masks import ObjectMasks
 from pavas_core.physics.options import EstimateOptions
 from pavas_core.physics.stages import create_backend, make_context
@@ -60,7 +60,7 @@ def staged(bouncing_ball):
     opts = EstimateOptions()
     ctx = make_context(clip, analysis_max_side=opts.analysis_max_side)
     disc = run_stage("discover", opts, ctx)
-    obs = run_stage("observe", opts, ctx, disc)
+    obs = observe(opts, ctx, disc)
     return ctx, disc, obs, opts
 
 

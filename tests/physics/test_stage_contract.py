@@ -16,10 +16,11 @@ import pytest
 
 from pavas_core.materials import MATERIAL_NAMES
 from pavas_core.physics.dynamics import object_dynamics
-from pavas_core.physics.estimate import assemble_physics, estimate_physics, run_stage
+from pavas_core.physics.estimate import assemble_physics, estimate_physics, observe, run_stage
 from pavas_core.physics.options import EstimateOptions
 from pavas_core.physics.stages import (
     STAGE_FLAGS,
+    Boxes,
     STAGES,
     Discovery,
     MassEstimate,
@@ -33,6 +34,7 @@ from pavas_core.physics.stages import (
 from pavas_core.physics.tracks import VOCABULARIES, PhysicsTracks
 
 from . import stage_backends_for_tests  # noqa: F401  (registers the test-only backend)
+from .conftest import gt_uv
 
 CASES = [(stage, name) for stage in STAGES for name in backend_names(stage)]
 
@@ -50,8 +52,10 @@ def _chain(clip, stage, name):
     out = {}
     out["discover"] = run_stage("discover", opts, ctx,
                                 backend=_backend("discover", opts.discover, ctx))
-    out["observe"] = run_stage("observe", opts, ctx, out["discover"],
-                               backend=_backend("observe", opts.masks, ctx, out["discover"]))
+    out["boxes"] = run_stage("boxes", opts, ctx, out["discover"],
+                             backend=_backend("boxes", opts.boxes, ctx, out["discover"]))
+    out["observe"] = observe(opts, ctx, out["discover"], out["boxes"],
+                             backend=_backend("observe", opts.masks, ctx, out["discover"]))
     out["geometry"] = run_stage("geometry", opts, ctx, out["discover"], out["observe"],
                                 backend=_backend("geometry", opts.geometry, ctx, out["discover"]))
     out["mass"] = run_stage("mass", opts, ctx, out["discover"], out["geometry"],
@@ -80,6 +84,23 @@ def test_discovery_lists_named_objects_with_sources(chain):
         assert o.mass_kg is None or (np.isfinite(o.mass_kg) and o.mass_kg > 0)
 
 
+def test_boxes_are_one_set_per_object_inside_the_analysis_grid(chain):
+    stage, name, ctx, opts, out, truth = chain
+    boxes = out["boxes"]
+    assert isinstance(boxes, Boxes) and len(boxes.objects) == len(out["discover"].objects)
+    w, h = ctx.grid_size
+    for b in boxes.objects:
+        assert isinstance(b.source, str) and b.source
+        assert set(b.boxes) == set(b.scores) and (b.source == "none") == (not b.boxes)
+        for k, (x0, y0, x1, y1) in b.boxes.items():
+            assert 0 <= k < ctx.num_frames and 0 <= b.scores[k] <= 1
+            assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+    if stage == "boxes":  # the backend under test found the ball where it is (the truth, projected)
+        k, (x0, y0, x1, y1) = boxes.objects[0].first()
+        u, v = gt_uv(truth, 0, k, ctx.clip.width) * ctx.clip_to_grid
+        assert x0 <= u <= x1 and y0 <= v <= y1
+
+
 def test_observation_has_one_mask_per_object_and_frame_in_the_analysis_grid(chain):
     *_, ctx, opts, out, truth = chain
     obs = out["observe"]
@@ -89,6 +110,7 @@ def test_observation_has_one_mask_per_object_and_frame_in_the_analysis_grid(chai
     assert obs.mask_source in VOCABULARIES["mask_source"]
     w, h = ctx.grid_size
     for o in obs.objects:
+        assert o.mask_source is None or o.mask_source in VOCABULARIES["mask_source"]
         assert o.masks.num_frames == ctx.num_frames and o.masks.grid_size == (w, h)
         visible = o.masks.visible()
         assert o.reliable.shape == o.overlap.shape == (ctx.num_frames,)

@@ -60,7 +60,7 @@ def _speed_error(scene, clip, masks, truth, poses: str) -> float:
     opts = EstimateOptions(analysis_max_side=192)
     ctx = make_context(clip, analysis_max_side=192)
     disc = Discovery([DiscoveredObject("basketball", "user")], backend="truth", context=ctx)
-    obs = GivenMasksObserver(masks).observe(ctx, disc, opts)
+    obs = GivenMasksObserver(masks).observe(ctx, disc, None, opts)
     geo = TrueDepthGeometry(scene, poses=poses).geometry(ctx, disc, obs, opts)
     dyn = object_dynamics(geo.objects[0], ctx.times_s, ctx.fps, penalty=opts.segment_penalty)
     near = {f for im in truth.objects[0].impacts for f in range(im.frame - 2, im.frame + 3)}

@@ -1,8 +1,9 @@
 """The stages of physics estimation and the typed results they hand each other.
 
-    discover → observe → geometry → mass → (dynamics, shared) → PhysicsTracks
+    discover → boxes → observe → geometry → mass → (dynamics, shared) → PhysicsTracks
 
 - discover: which objects move (name, action, moving, material?) and where the names came from;
+- boxes: where each object is on a few frames (prompts for a promptable segmenter such as SAM-2);
 - observe: per object and per frame, a mask (box = its extent) in the analysis grid, None where the
   object is not visible, with flags saying which masks are the object's own;
 - geometry: per object and per frame, a metric 3D centroid in a stated frame (camera or world),
@@ -141,6 +142,7 @@ class Discovery:
     backend: str
     warnings: list[str] = field(default_factory=list)
     context: StageContext | None = None  # the clip the objects were found in
+    extra: dict[str, Any] = field(default_factory=dict)  # backend facts (e.g. the VLM's raw answer)
 
     def require_context(self) -> StageContext:
         if self.context is None:
@@ -152,6 +154,42 @@ class Discoverer(Protocol):
     def discover(self, ctx: StageContext, options: Any, progress: ProgressCallback | None = None) -> Discovery: ...
 
 
+# --- boxes ------------------------------------------------------------------------------------------
+BoxXYXY = tuple[float, float, float, float]  # (x0, y0, x1, y1) in analysis px, x1/y1 exclusive
+
+
+@dataclass
+class ObjectBoxes:
+    """Where one object is on a few frames: frame index → box (analysis grid), with a score 0..1.
+
+    source: who found the boxes ("florence2", "motion", ...); "none" when nothing did (no boxes).
+    """
+
+    boxes: dict[int, BoxXYXY]
+    scores: dict[int, float]
+    source: str
+
+    def first(self) -> tuple[int, BoxXYXY] | None:
+        """(frame, box) of the earliest frame with a box, or None."""
+        if not self.boxes:
+            return None
+        k = min(self.boxes)
+        return k, self.boxes[k]
+
+
+@dataclass
+class Boxes:
+    objects: list[ObjectBoxes]  # one per discovered object, in the same order
+    backend: str
+    warnings: list[str] = field(default_factory=list)
+    context: StageContext | None = None  # set when the result travels on its own (per-stage nodes)
+
+
+class BoxFinder(Protocol):
+    def boxes(self, ctx: StageContext, discovery: Discovery, options: Any,
+              progress: ProgressCallback | None = None) -> Boxes: ...
+
+
 # --- observe ----------------------------------------------------------------------------------------
 @dataclass
 class ObjectObservation:
@@ -159,12 +197,16 @@ class ObjectObservation:
 
     reliable[k]: the mask's centroid is the object's own (not a blob it shares with another object).
     overlap[k]: the object overlaps or touches another object in frame k (its extent may be off).
+    mask_source: where this object's masks came from when it differs from the observation's (an
+        object a learned segmenter lost, observed by the fallback instead); None = the observation's.
+    extra: backend facts written into the object's extra in physics.json (e.g. box_source).
     """
 
     masks: ObjectMasks
     reliable: np.ndarray  # (T,) bool
     overlap: np.ndarray  # (T,) bool
     extra: dict[str, Any] = field(default_factory=dict)
+    mask_source: str | None = None
 
     def box_xyxy(self, k: int) -> tuple[int, int, int, int] | None:
         return self.masks.box_xyxy(k)
@@ -178,10 +220,13 @@ class Observation:
     mask_source: str  # value of ObjectTrack.mask_source
     warnings: list[str] = field(default_factory=list)
     context: StageContext | None = None  # set when the result travels on its own (per-stage nodes)
+    boxes: Boxes | None = None  # the boxes stage's result the observer was given (set by estimate.observe)
 
 
 class Observer(Protocol):
-    def observe(self, ctx: StageContext, discovery: Discovery, options: Any,
+    """`boxes` are the boxes stage's result; observers that need no prompts ignore them."""
+
+    def observe(self, ctx: StageContext, discovery: Discovery, boxes: Boxes, options: Any,
                 progress: ProgressCallback | None = None) -> Observation: ...
 
 

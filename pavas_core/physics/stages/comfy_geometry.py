@@ -171,7 +171,7 @@ def _plane_from_weight_free(ctx) -> tuple[float, float]:
 
     opts = EstimateOptions()
     disc = MotionDiscoverer().discover(ctx, opts)
-    geo = GravityGeometry().geometry(ctx, disc, MotionObserver().observe(ctx, disc, opts), opts)
+    geo = GravityGeometry().geometry(ctx, disc, MotionObserver().observe(ctx, disc, None, opts), opts)
     return float(geo.objects[0].extra["depth_m"]), float(geo.focal_px)
 
 

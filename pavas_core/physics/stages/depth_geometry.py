@@ -65,6 +65,6 @@ register_backend("geometry", "depth", DepthModelGeometry,
                  sources={"metric_scale_source": "depth", "backend": "depth", "focal_source": ("depth", "assumed_fov",
                                                                                               "user"),
                           "size_source": "depth"},
-                 settings=(BackendSetting("--depth", "model_dir", "folder of a transformers metric depth model "
-                                          "(Depth Anything V2 metric, Depth Pro)", "DIR"),),
+                 settings=(BackendSetting(key="model_dir", flag="--depth", help="folder of a transformers metric depth model "
+                                          "(Depth Anything V2 metric, Depth Pro)", metavar="DIR"),),
                  example_settings=_example_settings, example_calibrated=False)

@@ -1,9 +1,10 @@
-"""Weight-free discover and observe backends: moving blobs, tracked with stable identities.
+"""Weight-free discover, boxes and observe backends: moving blobs, tracked with stable identities.
 
 Motion segmentation (segmentation.py) finds what moves against a static or shaking background;
 the tracker (tracking.py) links the blobs into objects. Discovery names the tracks (the user's
-names in order of appearance, else a generic "object"); observation hands over each track's
-blob masks. Both stages share one segmentation and tracking per clip (StageContext.cache).
+names in order of appearance, else a generic "object"); the boxes are each track's first blob
+boxes (the prompts a segmenter such as SAM-2 gets when no detector runs); observation hands over
+each track's blob masks. All three share one segmentation and tracking per clip (StageContext.cache).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from ..masks import ObjectMasks
 from ..segmentation import segment_motion
 from ..tracking import Track, TrackerConfig, track_detections
 from .base import (
+    Boxes,
     DiscoveredObject,
+    ObjectBoxes,
     Discovery,
     ObjectObservation,
     Observation,
@@ -72,24 +75,68 @@ class MotionDiscoverer:
         return Discovery(objects, backend="motion", warnings=warnings, context=ctx)
 
 
-class MotionObserver:
-    """Each object's blob mask per frame, from its motion track.
+def object_tracks(ctx: StageContext, discovery: Discovery,
+                  progress: ProgressCallback | None = None) -> tuple[list[Track | None], list[str]]:
+    """Each discovered object's motion track, and warnings.
 
     Objects found by another discoverer (no track attached) get the moving tracks in order of
-    appearance; an object no track is left for is reported as not visible.
+    appearance; an object no track is left for gets None.
     """
+    warnings = []
+    handles = [o.handle if isinstance(o.handle, Track) else None for o in discovery.objects]
+    if any(h is None for h in handles):
+        used = {id(h) for h in handles if h is not None}
+        spare = iter(t for t in motion_tracks(ctx, progress) if id(t) not in used)
+        handles = [h if h is not None else next(spare, None) for h in handles]
+        missing = sum(h is None for h in handles)
+        if missing:
+            warnings.append(f"{missing} named object(s) matched no moving blob: no masks for them")
+    return handles, warnings
 
-    def observe(self, ctx: StageContext, discovery: Discovery, options: Any,
+
+MOTION_PROMPT_FRAMES = 3  # boxes of a track's first few blobs (a segmenter uses the earliest)
+
+
+def motion_boxes(ctx: StageContext, discovery: Discovery,
+                 progress: ProgressCallback | None = None) -> tuple[list[ObjectBoxes], list[str]]:
+    """The boxes of each object's first blobs that are its own (not shared with another object)."""
+    tracks, warnings = object_tracks(ctx, discovery, progress)
+    out = []
+    for tr in tracks:
+        boxes: dict[int, tuple[float, float, float, float]] = {}
+        scores: dict[int, float] = {}
+        for p in (tr.points if tr is not None else []):
+            if p.det.mask is None or (p.shared and not p.split):
+                continue
+            ys, xs = np.nonzero(p.det.mask)
+            if ys.size == 0:
+                continue
+            y0, x0 = p.det.mask_origin
+            boxes[p.frame] = (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1),
+                              float(y0 + ys.max() + 1))
+            scores[p.frame] = 1.0
+            if len(boxes) >= MOTION_PROMPT_FRAMES:
+                break
+        out.append(ObjectBoxes(boxes, scores, "motion" if boxes else "none"))
+    return out, warnings
+
+
+class MotionBoxes:
+    """Boxes of each object's moving blob on the first frames it is seen alone."""
+
+    def boxes(self, ctx: StageContext, discovery: Discovery, options: Any,
+              progress: ProgressCallback | None = None) -> Boxes:
+        objects, warnings = motion_boxes(ctx, discovery, progress)
+        done(progress)
+        return Boxes(objects, backend="motion", warnings=warnings)
+
+
+class MotionObserver:
+    """Each object's blob mask per frame, from its motion track (see `object_tracks`)."""
+
+    def observe(self, ctx: StageContext, discovery: Discovery, boxes: Boxes | None, options: Any,
                 progress: ProgressCallback | None = None) -> Observation:
-        warnings = []
-        handles = [o.handle if isinstance(o.handle, Track) else None for o in discovery.objects]
-        if any(h is None for h in handles):
-            used = {id(h) for h in handles if h is not None}
-            spare = iter(t for t in motion_tracks(ctx, progress) if id(t) not in used)
-            handles = [h if h is not None else next(spare, None) for h in handles]
-            missing = sum(h is None for h in handles)
-            if missing:
-                warnings.append(f"{missing} named object(s) matched no moving blob: no masks for them")
+        handles, warnings = object_tracks(ctx, discovery, progress)
         observed = [self._observe_track(ctx, tr) for tr in handles]
         done(progress)
         return Observation(observed, grid_size=ctx.grid_size, backend="motion", mask_source="motion",
@@ -115,5 +162,7 @@ class MotionObserver:
 register_backend("discover", "motion", MotionDiscoverer, default=True,
                  description="moving blobs (motion segmentation and tracking); names from the user, else generic",
                  sources={"name_source": ("user", "generic")})
+register_backend("boxes", "motion", MotionBoxes, default=True,
+                 description="the box of each object's moving blob on the first frames it is seen alone")
 register_backend("observe", "motion", MotionObserver, default=True,
                  description="each moving object's blob mask per frame", sources={"mask_source": "motion"})

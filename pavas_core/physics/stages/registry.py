@@ -1,11 +1,18 @@
 """Which backends can run each stage. Adding a backend is one `register_backend` call.
 
-    register_backend("observe", "sam2", Sam2Observer, description="SAM-2 video masks", sources=...)
+    register_backend("observe", "sam2", Sam2Observer, description="SAM-2 video masks", sources=...,
+                     settings=[BackendSetting("checkpoint", "--sam2", "SAM-2 weight file", metavar="FILE")])
 
 The estimator (`estimate_physics`), the command line (`--discover/--masks/--geometry/--mass`)
 and the ComfyUI stage nodes (their backend widgets) all read this registry, so none of them
 changes when a backend is added. Built-in backends register when this module is imported;
 a backend module elsewhere registers when it is imported (import it before building a parser).
+
+A backend's settings (model files, sizes) are declared with its registration (`BackendSetting`):
+the command line adds one flag per declared setting and hands the values to the factory through
+`EstimateOptions.backend_settings[backend name]`. Backends of different stages that share a name
+(the "vlm" discoverer and the "vlm" mass backend) share their settings, so one `--vlm DIR` serves
+both.
 """
 
 from __future__ import annotations
@@ -17,22 +24,27 @@ from typing import Any, Callable
 from ...errors import BadInputError
 from ..tracks import extend_vocabulary
 
-STAGES = ("discover", "observe", "geometry", "mass")
+STAGES = ("discover", "boxes", "observe", "geometry", "mass")
 # stage → command-line flag and EstimateOptions field (the issue's names: --masks for observe)
-STAGE_FLAGS = {"discover": "discover", "observe": "masks", "geometry": "geometry", "mass": "mass"}
+STAGE_FLAGS = {"discover": "discover", "boxes": "boxes", "observe": "masks", "geometry": "geometry", "mass": "mass"}
+# the order of the per-stage backend widgets on 'Estimate Physics': a stage added later goes last, so
+# the widget values of workflows saved before keep their positions
+STAGE_WIDGET_ORDER = ("discover", "observe", "geometry", "mass", "boxes")
 
 
 @dataclass(frozen=True)
 class BackendSetting:
-    """A setting a backend takes from the command line: `flag` VALUE → factory keyword `key`.
+    """One setting a backend's factory takes, and its command-line form.
 
-    e.g. BackendSetting("--cut3r", "checkpoint", "CUT3R weight file", "FILE"): `--geometry cut3r
-    --cut3r model.pth` reaches the factory as checkpoint="model.pth" (EstimateOptions.backend_settings)."""
+    key: the factory's keyword argument; flag: e.g. "--sam2" (one flag may serve several backends,
+    each with its own key); value_type: parses the flag's text (str, int, float).
+    """
 
-    flag: str
     key: str
+    flag: str
     help: str
-    metavar: str = "PATH"
+    value_type: Callable[[str], Any] = str
+    metavar: str = "X"
 
 
 @dataclass(frozen=True)
@@ -58,13 +70,14 @@ _BACKENDS: dict[str, dict[str, BackendInfo]] = {s: {} for s in STAGES}
 def register_backend(stage: str, name: str, factory: Callable[..., Any], *, description: str,
                      default: bool = False, sources: dict[str, tuple[str, ...] | str] | None = None,
                      example_settings: Callable[..., dict[str, Any]] | None = None,
-                     settings: tuple[BackendSetting, ...] = (), example_calibrated: bool = True) -> None:
+                     settings: tuple[BackendSetting, ...] | list[BackendSetting] = (),
+                     example_calibrated: bool = True) -> None:
     """Make `factory` available as backend `name` of `stage`.
 
     sources: the values of `*_source` fields (tracks.VOCABULARIES) the backend may write; new
     values are added to the vocabulary so that its output validates.
     example_settings: how the contract test builds a working instance (see BackendInfo).
-    settings: flags on `estimate`/`run` that fill EstimateOptions.backend_settings[name].
+    settings: what the factory takes besides defaults, with their command-line flags.
     """
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
@@ -74,9 +87,9 @@ def register_backend(stage: str, name: str, factory: Callable[..., Any], *, desc
     for field_name, values in norm.items():
         for value in values:
             extend_vocabulary(field_name, value)
-    for setting in settings:
-        if not setting.flag.startswith("--"):
-            raise ValueError(f"a backend setting's flag starts with '--', got {setting.flag!r}")
+    for s in settings:
+        if not (s.flag.startswith("--") and s.key.isidentifier()):
+            raise ValueError(f"backend setting needs a --flag and an identifier key, got {s!r}")
     _BACKENDS[stage][name] = BackendInfo(stage, name, factory, description, default, norm, example_settings,
                                          tuple(settings), example_calibrated)
 
@@ -101,16 +114,21 @@ def backend_info(stage: str, name: str) -> BackendInfo:
     return info
 
 
-def backend_settings() -> list[tuple[BackendInfo, BackendSetting]]:
-    """Every registered backend's command-line settings (stage order, then registration order)."""
-    return [(info, s) for stage in STAGES for info in _BACKENDS[stage].values() for s in info.settings]
-
-
 def default_backend(stage: str) -> str:
     for b in _BACKENDS[stage].values():
         if b.default:
             return b.name
     raise LookupError(f"stage {stage!r} has no default backend")
+
+
+def declared_settings() -> dict[str, list[tuple[BackendInfo, BackendSetting]]]:
+    """Command-line flag → the (backend, setting) pairs it fills, over every registered backend."""
+    out: dict[str, list[tuple[BackendInfo, BackendSetting]]] = {}
+    for stage in STAGES:
+        for info in _BACKENDS[stage].values():
+            for s in info.settings:
+                out.setdefault(s.flag, []).append((info, s))
+    return out
 
 
 def create_backend(stage: str, name: str, **settings: Any) -> Any:
@@ -119,5 +137,7 @@ def create_backend(stage: str, name: str, **settings: Any) -> Any:
 
 
 # The built-in (weight-free) backends: each module registers itself on import.
-for _module in ("motion", "gravity", "prior_mass", "mask_input", "depth_geometry", "comfy_geometry"):
+# The learned ones import their model libraries (torch, transformers, sam2) only when they run.
+for _module in ("motion", "gravity", "prior_mass", "mask_input", "vlm", "florence2", "sam2", "depth_geometry",
+                "comfy_geometry"):
     importlib.import_module(f"{__package__}.{_module}")
