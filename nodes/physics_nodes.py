@@ -69,8 +69,10 @@ class PavasEstimatePhysics:
                 "clip": (PAVAS_CLIP, {"tooltip": "The clip from 'Load Video (PAVAS)' or 'Clip From Frames or Video'."}),
                 "object_names": ("STRING", {
                     "default": "", "multiline": False,
-                    "tooltip": "What the moving objects are, comma separated (e.g. 'basketball, wooden box'). "
-                               "Sets the mass, size and material priors; leave empty to guess from motion.",
+                    "tooltip": "What the moving objects are, comma separated (e.g. 'basketball, wooden box'), one "
+                               "name per object in order of first appearance (an object seen again keeps its name; "
+                               "objects beyond the names stay generic). Sets the mass, size and material priors; "
+                               "leave empty to guess from motion.",
                 }),
                 **scale_hint_inputs(),
                 "max_objects": ("INT", {

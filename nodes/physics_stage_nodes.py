@@ -63,8 +63,9 @@ class PavasMovingObjects:
                 "backend": backend_widget("discover", "moving objects are found"),
                 "object_names": ("STRING", {
                     "default": "", "multiline": False,
-                    "tooltip": "What the moving objects are, comma separated, in order of appearance "
-                               "(e.g. 'basketball, wooden block'). Empty: generic objects.",
+                    "tooltip": "What the moving objects are, comma separated, one name per object in order of "
+                               "first appearance (e.g. 'basketball, wooden block'); an object seen again keeps its "
+                               "name. Empty: generic objects.",
                 }),
                 "max_objects": ("INT", {"default": 4, "min": 1, "max": 16,
                                         "tooltip": "Keep at most this many moving objects (the ones seen longest)."}),

@@ -118,6 +118,7 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
          progress_factory) -> RunResult:
     from .physics.estimate import estimate_physics
     from .synth import render_foley
+    from .synth.silence import silence_note
     from .video import AudioTrack, mux_audio, read_video, write_wav
 
     progress = progress_factory or (lambda label: None)
@@ -157,6 +158,10 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
                              seed=options.seed)
         audio = AudioTrack(foley.waveform, foley.sample_rate_hz)
         notes.extend(foley.notes)
+    note = silence_note(tracks, audio.waveform, duration_s=clip.duration_s,
+                        physics_file=str(options.physics_in) if options.physics_in is not None else None)
+    if note:
+        notes.append(note)  # never an all-zero WAV without saying why
     timings["synthesize_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -174,6 +174,8 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
         extra.update(geo.extra)
         extra.update(dyn.extra)
         extra.update(mass.extra)
+        if disc.extra.get("same_object_as") is not None:  # an earlier object seen again (naming.py)
+            extra["same_object_as"] = disc.extra["same_object_as"]
         objects.append(ObjectTrack(
             id=i, name=disc.name, action=disc.action or dyn.action, mass_kg=float(mass_kg), mass_source=mass_source,
             speed_mps=dyn.speed_mps, centroid_m=dyn.centroid_m, impacts=impacts, frame=geometry.frame,

@@ -26,8 +26,9 @@ DEFAULT_MAX_OBJECTS = 4
 class EstimateOptions:
     """Everything is optional.
 
-    Per-object values (names, sizes, masses, materials) apply in the order objects first appear; a
-    single value applies to every object. Pixel quantities (meters_per_px, focal_px) refer to the
+    Per-object values apply in the order objects first appear. Names: one per object (see
+    naming.py: a single name names the first object only). Sizes, masses, materials: a single value
+    applies to every object. Pixel quantities (meters_per_px, focal_px) refer to the
     video's own pixels (`clip.source_size`), whatever size the clip was decoded at.
     """
 
@@ -108,8 +109,10 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
 
     g = parser.add_argument_group("physics estimation")
     g.add_argument("--object", dest="objects", action="append", default=[], metavar="NAME",
-                   help="name of a moving object, in order of appearance (repeatable), e.g. --object basketball; "
-                        "sets its mass, size and material prior")
+                   help="name of a moving object (repeatable), e.g. --object basketball --object 'wooden block': "
+                        "the names go to the objects in order of first appearance, one name per object (an object "
+                        "seen again after it left keeps its name); objects beyond the names stay generic and names "
+                        "beyond the objects name nothing (a note says which); sets the mass, size and material prior")
     g.add_argument("--size-m", type=float, action="append", default=None, metavar="X",
                    help="object size in metres (diameter / longest side); repeat per object or give once for all")
     g.add_argument("--mass-kg", type=float, action="append", default=None, metavar="X",
@@ -121,7 +124,8 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--focal-px", type=float, default=None, metavar="X",
                    help="camera focal length in pixels of the video (default: a 60° horizontal field of view)")
     g.add_argument("--max-objects", type=int, default=DEFAULT_MAX_OBJECTS, metavar="N",
-                   help=f"keep at most this many moving objects (default {DEFAULT_MAX_OBJECTS})")
+                   help=f"keep at most this many moving objects, the ones seen longest (default {DEFAULT_MAX_OBJECTS}); "
+                        "a note says how many were left out (they make no sound)")
     g.add_argument("--analysis-max-side", "--analysis-size", dest="analysis_max_side", type=int,
                    default=DEFAULT_ANALYSIS_MAX_SIDE, metavar="PX",
                    help=f"longest side of the frames physics runs on (default {DEFAULT_ANALYSIS_MAX_SIDE})")

@@ -186,6 +186,7 @@ class _DecodedWindow:
     source_frame_indices: list[int] | None
     has_audio_stream: bool
     warnings: list[str] = field(default_factory=list)
+    rotation_deg: int = 0
 
     def metadata(self) -> dict:
         metadata = {
@@ -196,6 +197,8 @@ class _DecodedWindow:
             "timestamps_source": self.timestamps_source,
             "warnings": list(self.warnings),
         }
+        if self.rotation_deg:
+            metadata["rotation_deg"] = self.rotation_deg  # turned for display; sizes are the displayed ones
         if self.source_frame_indices is not None:
             metadata["source_frame_indices"] = self.source_frame_indices
         return metadata
@@ -478,6 +481,7 @@ class _WindowSelector:
             source_frame_indices=None if self.target_fps is None else self.source_frame_indices,
             has_audio_stream=self.source.has_audio_stream,
             warnings=warnings,
+            rotation_deg=self.source.rotation_deg,
         )
 
     def _last_period_s(self) -> float:

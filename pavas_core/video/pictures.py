@@ -7,6 +7,9 @@ Two backends feed the same :class:`PictureSource` interface:
   chunks), and still WebP goes the same way so both behave alike.
 
 An alpha channel (GIF, WebP) is dropped, not composited: transparent areas show the stored colour.
+Rotation metadata (a display matrix, as phones write it, or an old-style ``rotate`` tag) is honoured:
+a clip coded 640×360 with a 90° flag is delivered as the 360×640 portrait pictures a player shows,
+and `source_size` is that displayed size (mirroring flags are not applied).
 
 A picture is not converted to RGB until the consumer asks for it, and then directly at the size
 the consumer wants (:meth:`DecodedPicture.to_rgb`, one swscale pass from the decoder's YUV), so
@@ -76,6 +79,46 @@ class PictureSource:
     pictures: Iterator[DecodedPicture]
     warnings: list[str]
     has_audio_stream: bool = False
+    rotation_deg: int = 0  # counter-clockwise turn applied to the stored pictures for display
+
+
+def quarter_turns(rotation_deg: float) -> int:
+    """Counter-clockwise quarter turns (0..3) nearest to a display rotation in degrees."""
+    return int(round(float(rotation_deg) / 90.0)) % 4
+
+
+def display_rotation_deg(stream, first_frame) -> float:
+    """The counter-clockwise rotation a player applies to the stored pictures: the display matrix
+    (side data of the decoded frame, as FFmpeg exports it), else the stream's old-style ``rotate``
+    tag (clockwise degrees), else 0."""
+    rotation = 0.0
+    if first_frame is not None:
+        try:
+            rotation = float(first_frame.rotation or 0.0)
+        except (AttributeError, TypeError, ValueError):  # PyAV without the display matrix
+            rotation = 0.0
+    if rotation == 0.0:
+        tag = (stream.metadata or {}).get("rotate")
+        try:
+            rotation = -float(tag) if tag is not None else 0.0
+        except (TypeError, ValueError):
+            rotation = 0.0
+    return rotation
+
+
+def rotation_note(rotation_deg: float) -> str | None:
+    """A note when a rotation is not a whole number of quarter turns (it is rounded to one)."""
+    turns = quarter_turns(rotation_deg)
+    nearest = turns * 90
+    if abs(((float(rotation_deg) - nearest + 180.0) % 360.0) - 180.0) > 0.5:
+        return (f"the video asks to be shown rotated by {rotation_deg:g}°; decoded rotated by the nearest "
+                f"quarter turn ({nearest}° counter-clockwise)")
+    return None
+
+
+def rotated_size(size: tuple[int, int], rotation_deg: int) -> tuple[int, int]:
+    """(width, height) shown for stored pictures of `size` turned by `rotation_deg`."""
+    return (size[1], size[0]) if quarter_turns(rotation_deg) % 2 else (size[0], size[1])
 
 
 def frame_rate_of(stream: av.video.stream.VideoStream) -> float | None:
@@ -160,11 +203,26 @@ def _pyav_source(container, file_path: Path, *, origin_s: float | None) -> Pictu
             f"non-square pixels (sample aspect ratio {sample_aspect}) are decoded as stored; "
             "the picture may look stretched"
         )
-    pictures = _pyav_pictures(container, stream, file_path, warnings)
+    # The display matrix comes with the decoded frames: the first one is decoded now (it would be
+    # anyway) to learn the displayed size before the consumer sizes its buffers.
+    frames = container.decode(stream)
+    first_frame, first_error = None, None
+    try:
+        first_frame = next(frames)
+    except StopIteration:
+        pass
+    except av.error.FFmpegError as exc:  # handed to the consumer with the first picture, as before
+        first_error = exc
+    rotation = display_rotation_deg(stream, first_frame)
+    note = rotation_note(rotation)
+    if note:
+        warnings.append(note)
+    turns = quarter_turns(rotation)
+    pictures = _pyav_pictures(_resumed(first_frame, first_error, frames), file_path, warnings, turns)
     return PictureSource(
         backend="pyav",
         codec=stream.codec_context.name,
-        source_size=(int(stream.width), int(stream.height)),
+        source_size=rotated_size((int(stream.width), int(stream.height)), turns * 90),
         nominal_fps=fps,
         duration_s=duration_s,
         estimated_frames=estimate_frame_count(stream, duration_s, fps),
@@ -173,7 +231,18 @@ def _pyav_source(container, file_path: Path, *, origin_s: float | None) -> Pictu
         pictures=pictures,
         warnings=warnings,
         has_audio_stream=bool(container.streams.audio),
+        rotation_deg=turns * 90,
     )
+
+
+def _resumed(first_frame, first_error, frames) -> Iterator:
+    """The decoder's frames again, starting with the one already taken (or its error)."""
+    if first_error is not None:
+        raise first_error
+    if first_frame is None:
+        return
+    yield first_frame
+    yield from frames
 
 
 def _stream_origin_s(container, stream) -> float:
@@ -185,10 +254,9 @@ def _stream_origin_s(container, stream) -> float:
     return 0.0
 
 
-def _pyav_pictures(container, stream, file_path: Path, warnings: list[str]) -> Iterator[DecodedPicture]:
+def _pyav_pictures(frames: Iterator, file_path: Path, warnings: list[str], turns: int) -> Iterator[DecodedPicture]:
     # One reformatter for the whole stream, so the scaler context is built once and then reused.
     reformatter = VideoReformatter()
-    frames = container.decode(stream)
     count = 0
     with av_errors_as_bad_input(file_path, "decode"):
         while True:
@@ -209,15 +277,17 @@ def _pyav_pictures(container, stream, file_path: Path, warnings: list[str]) -> I
                 if frame_duration and frame.time_base is not None
                 else None
             )
-            yield DecodedPicture(time_s, duration_s, _pyav_converter(reformatter, frame))
+            yield DecodedPicture(time_s, duration_s, _pyav_converter(reformatter, frame, turns))
 
 
-def _pyav_converter(reformatter: VideoReformatter, frame: av.VideoFrame) -> RgbConverter:
+def _pyav_converter(reformatter: VideoReformatter, frame: av.VideoFrame, turns: int = 0) -> RgbConverter:
+    """to_rgb(width, height) at the *displayed* size: scaled in the stored orientation, then turned."""
     def to_rgb(width: int, height: int) -> np.ndarray:
         # swscale scales and converts in one pass; its bilinear filter widens with the scale
         # factor, so large reductions are low-passed rather than aliased.
-        rgb_frame = reformatter.reformat(frame, width=width, height=height, format="rgb24")
-        return rgb_frame.to_ndarray()
+        stored_w, stored_h = (height, width) if turns % 2 else (width, height)
+        rgb = reformatter.reformat(frame, width=stored_w, height=stored_h, format="rgb24").to_ndarray()
+        return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
     return to_rgb
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from ..errors import BadInputError
 from .media_input import check_input_path, first_video_stream, is_webp_file, open_input
 from .pictures import (
+    display_rotation_deg,
     estimate_frame_count,
     frame_rate_of,
     open_pictures,
+    quarter_turns,
+    rotated_size,
     stream_duration_s,
 )
 
@@ -22,7 +25,8 @@ class VideoInfo:
     fps: nominal frame rate (average for a variable-rate file). duration_s: of the video stream
     (or the container when the stream does not say). num_frames: the header's frame count, else
     duration × fps — an estimate; decoding gives the exact count. Audio fields are None when
-    has_audio is False.
+    has_audio is False. width × height is the size a player shows: a stream stored 640×360 with a
+    90° rotation flag is 360×640 here (`rotation_deg`: the counter-clockwise turn applied).
     """
 
     path: str
@@ -37,6 +41,7 @@ class VideoInfo:
     audio_codec: str | None
     audio_sample_rate_hz: int | None
     audio_channels: int | None
+    rotation_deg: int = 0
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
@@ -58,12 +63,14 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         fps = frame_rate_of(video)
         duration_s = stream_duration_s(container, video)
         audio = container.streams.audio[0] if container.streams.audio else None
+        turns = quarter_turns(display_rotation_deg(video, _first_frame(container, video)))
+        width, height = rotated_size((int(video.width), int(video.height)), turns * 90)
         return VideoInfo(
             path=str(file_path),
             container=container.format.name,
             video_codec=video.codec_context.name,
-            width=int(video.width),
-            height=int(video.height),
+            width=width,
+            height=height,
             fps=fps,
             duration_s=duration_s,
             num_frames=estimate_frame_count(video, duration_s, fps),
@@ -71,4 +78,15 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
             audio_codec=None if audio is None else audio.codec_context.name,
             audio_sample_rate_hz=None if audio is None else int(audio.codec_context.sample_rate),
             audio_channels=None if audio is None else int(audio.codec_context.channels),
+            rotation_deg=turns * 90,
         )
+
+
+def _first_frame(container, stream):
+    """The first decoded picture (it carries the display matrix), or None when none decodes."""
+    import av
+
+    try:
+        return next(container.decode(stream), None)
+    except av.error.FFmpegError:
+        return None

@@ -118,8 +118,8 @@ def test_frames_are_converted_only_at_the_target_size_and_only_when_kept(media, 
     requested_sizes = []
     original = pictures_module._pyav_converter
 
-    def spying_converter(reformatter, frame):
-        to_rgb = original(reformatter, frame)
+    def spying_converter(reformatter, frame, *args):
+        to_rgb = original(reformatter, frame, *args)
 
         def spy(width, height):
             requested_sizes.append((width, height))

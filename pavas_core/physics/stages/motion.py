@@ -2,7 +2,8 @@
 
 Motion segmentation (segmentation.py) finds what moves against a static or shaking background;
 the tracker (tracking.py) links the blobs into objects. Discovery names the tracks (the user's
-names in order of appearance, else a generic "object"); the boxes are each track's first blob
+names in order of first appearance, one per object, a track seen again keeping its name: see
+naming.py; else a generic "object"); the boxes are each track's first blob
 boxes (the prompts a segmenter such as SAM-2 gets when no detector runs); observation hands over
 each track's blob masks. All three share one segmentation and tracking per clip (StageContext.cache).
 """
@@ -29,7 +30,7 @@ from .base import (
 )
 from .registry import register_backend
 
-GENERIC_NAME = "object"
+from ..naming import GENERIC_NAME, assign_names, reappearances  # noqa: F401  (GENERIC_NAME: re-exported)
 
 
 def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -> list[Track]:
@@ -48,14 +49,15 @@ def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -
     return ctx.cached("motion_tracks", compute)
 
 
-def named_objects(count: int, options: Any) -> list[DiscoveredObject]:
-    """`count` objects named from the user's names in order (generic where none is given)."""
+def named_objects(tracks: list[Track], options: Any, times_s: np.ndarray) -> tuple[list[DiscoveredObject], list[str]]:
+    """Objects for `tracks` (in order of first appearance) named by naming.assign_names, and its notes."""
+    first_seen = [float(times_s[tr.first_frame]) if tr.first_frame < len(times_s) else 0.0 for tr in tracks]
+    naming = assign_names(options.object_names, first_seen, reappearances(tracks))
     out = []
-    for i in range(count):
-        name = options.per_object("object_names", i) if options.object_names else None
-        name = name.strip() if isinstance(name, str) else None
-        out.append(DiscoveredObject(name=name or GENERIC_NAME, name_source="user" if name else "generic"))
-    return out
+    for name, source, same_as in zip(naming.names, naming.sources, naming.same_as):
+        extra = {"same_object_as": same_as} if same_as is not None else {}
+        out.append(DiscoveredObject(name=name, name_source=source, extra=extra))
+    return out, naming.warnings
 
 
 class MotionDiscoverer:
@@ -66,9 +68,12 @@ class MotionDiscoverer:
         warnings = []
         if len(tracks) > options.max_objects:
             keep = sorted(tracks, key=lambda tr: -len(tr.points))[: options.max_objects]
-            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} seen longest")
+            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} seen longest "
+                            f"(--max-objects {options.max_objects}): the other {len(tracks) - options.max_objects} "
+                            "are left out of the physics and make no sound")
             tracks = sorted(keep, key=lambda tr: tr.first_frame)
-        objects = named_objects(len(tracks), options)
+        objects, naming_notes = named_objects(tracks, options, ctx.times_s)
+        warnings.extend(naming_notes)
         for obj, tr in zip(objects, tracks):
             obj.handle = tr
         done(progress)

@@ -32,15 +32,26 @@ class PriorMass:
             if prior is None or prior.source in ("generic", "material_size") or prior.matched in _SHAPES:
                 prior = mass_prior(obj.name, size_m=geo.size_m)
             score = prior.score if prior.source != "generic" else 1.0
+            confidence = round(_CONFIDENCE.get(prior.source, 0.1) * score, 3)
+            measured = geo.size_m if geo.size_source not in (None, "prior") else None
             out.append(MassEstimate(
                 mass_kg=float(prior.mass_kg), source="prior",
-                confidence=round(_CONFIDENCE.get(prior.source, 0.1) * score, 3),
+                confidence=confidence,
                 material=prior.material, material_source="prior", backend="prior",
                 extra={"prior": {"matched": prior.matched, "source": prior.source, "score": round(prior.score, 3)}},
-                warnings=[f"object {i}: {w}" for w in prior.warnings],
+                warnings=_unnamed_note(i, prior, measured, confidence, options) if not named
+                else [f"object {i}: {w}" for w in prior.warnings],
             ))
         done(progress)
         return out
+
+
+def _unnamed_note(i: int, prior, size_m: float | None, confidence: float, options: Any) -> list[str]:
+    """The note for an object nobody named: its mass is a generic guess, and how to do better."""
+    why = "no object names given" if not getattr(options, "object_names", None) else "no name left for it"
+    scaled = f", scaled to its measured {size_m:.2g} m size" if size_m else ""
+    return [f"object {i}: {why}: generic {prior.mass_kg:.3g} kg prior{scaled} (mass_confidence {confidence:g}); "
+            "name it with --object NAME (in order of appearance) or give --mass-kg"]
 
 
 register_backend("mass", "prior", PriorMass, default=True,

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...errors import BadInputError, MissingWeightsError
 from ...progress import ProgressCallback
+from ..naming import clean_names
 from .base import DiscoveredObject, Discovery, MassEstimate, SceneGeometry, StageContext, done
 from .registry import BackendSetting, register_backend
 
@@ -118,9 +119,12 @@ def objects_from_answer(answer: Any, options: Any) -> tuple[list[DiscoveredObjec
         warnings.append(f"the VLM listed {len(moving)} moving objects; kept the first {options.max_objects}")
         moving = moving[: options.max_objects]
     objects = []
+    user_names = clean_names(options.object_names)  # one per object, in the answer's order (naming.py)
+    if len(user_names) > len(moving):
+        warnings.append(f"{len(user_names)} object name(s) given but the VLM listed {len(moving)} moving object(s): "
+                        f"{', '.join(repr(n) for n in user_names[len(moving):])} named nothing")
     for i, o in enumerate(moving):
-        user_name = options.per_object("object_names", i) if options.object_names else None
-        user_name = user_name.strip() if isinstance(user_name, str) and user_name.strip() else None
+        user_name = user_names[i] if i < len(user_names) else None
         objects.append(DiscoveredObject(
             name=user_name or o.name, name_source="user" if user_name else "vlm", action=o.action, moving=True,
             material=o.material, material_source="vlm" if o.material else None, mass_kg=o.mass_kg,
