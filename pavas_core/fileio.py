@@ -194,11 +194,16 @@ def read_json(path: Any, what: str = "JSON file", *, max_bytes: int = MAX_JSON_B
 
 def _identity(path: Path) -> tuple:
     """What tells two paths apart: (device, inode) of an existing file, else its absolute real path."""
-    try:
-        info = os.stat(path)
-        return ("inode", info.st_dev, info.st_ino)
-    except OSError:
-        return ("path", os.path.realpath(path))
+    real = os.path.realpath(path)
+    # the path as given first, then its real path: "missing_dir/../file" names an existing file once
+    # the missing folder is made (an output's parents are created), though the kernel cannot stat it now
+    for candidate in (path, real):
+        try:
+            info = os.stat(candidate)
+            return ("inode", info.st_dev, info.st_ino)
+        except OSError:
+            continue
+    return ("path", real)
 
 
 def _standard_stream_fd(info: os.stat_result | None) -> int | None:

@@ -55,6 +55,8 @@ class RunOptions:
     generator: str = "foley"
     mmaudio: MMAudioOptions | None = None
     physics_in: str | Path | None = None  # read the physics from this physics.json instead of estimating it
+    mass_scale: float = 1.0  # edits of every object's physics before synthesis (either generator)
+    speed_scale: float = 1.0
 
 
 @dataclass
@@ -135,18 +137,30 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
     notes: list[str] = []
     needs_physics = not learned or options.mmaudio.adapter is not None or tmp_json is not None
     if options.physics_in is not None:
+        from .physics.fit_to_video import fit_physics_to_video
         from .physics.tracks import PhysicsTracks
 
-        tracks = PhysicsTracks.load(options.physics_in)
+        physics_in = Path(options.physics_in)
+        tracks, fit_notes = fit_physics_to_video(
+            PhysicsTracks.load(physics_in), fps=clip.fps, duration_s=clip.duration_s,
+            size=tuple(clip.source_size) if clip.source_size else (clip.width, clip.height),
+            physics_name=physics_in.name, video_name=video_path.name)
+        notes.extend(fit_notes)
+        if learned and options.mmaudio.adapter is None:
+            notes.append(f"--physics-in {physics_in.name}: MMAudio without --adapter does not use physics; "
+                         "give --adapter FILE for the physics to steer the sound")
     elif needs_physics:
         tracks = estimate_physics(clip, options=options.estimate, progress=progress("physics"))
     else:
         tracks = None
         notes.append("no --adapter: MMAudio generates without physics, so none was estimated")
-    if learned and tracks is not None and (options.mmaudio.mass_scale != 1.0 or options.mmaudio.speed_scale != 1.0):
+    mass_scale, speed_scale = options.mass_scale, options.speed_scale
+    if learned:
+        mass_scale, speed_scale = mass_scale * options.mmaudio.mass_scale, speed_scale * options.mmaudio.speed_scale
+    if tracks is not None and (mass_scale != 1.0 or speed_scale != 1.0):
         from .physics.edit import edit_physics
 
-        tracks = edit_physics(tracks, mass_scale=options.mmaudio.mass_scale, speed_scale=options.mmaudio.speed_scale)
+        tracks = edit_physics(tracks, mass_scale=mass_scale, speed_scale=speed_scale)
     timings["estimate_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -159,7 +173,7 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
         audio = AudioTrack(foley.waveform, foley.sample_rate_hz)
         notes.extend(foley.notes)
     note = silence_note(tracks, audio.waveform, duration_s=clip.duration_s,
-                        physics_file=str(options.physics_in) if options.physics_in is not None else None)
+                        physics_file=Path(options.physics_in).name if options.physics_in is not None else None)
     if note:
         notes.append(note)  # never an all-zero WAV without saying why
     timings["synthesize_s"] = time.perf_counter() - t0
@@ -226,7 +240,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--with-masks", action="store_true",
                         help="with --physics: also write each object's masks (COCO RLE, in the video's own pixels)")
     parser.add_argument("--physics-in", metavar="JSON",
-                        help="use this physics.json instead of estimating the physics")
+                        help="make the sound from this physics.json (e.g. hand-edited: masses, materials, impacts "
+                             "are used as written) instead of estimating the physics; its fps and duration must be "
+                             "the video's, a picture size of the same aspect ratio is rescaled to the video's "
+                             "pixels; --physics must name another file")
     parser.add_argument("--sample-rate", type=int, default=None, choices=FOLEY_SAMPLE_RATES_HZ,
                         help="foley generator's sample rate (default 44100); MMAudio uses its network's own rate")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random parts")
@@ -247,8 +264,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "that support it, fp32 on the CPU)")
     g.add_argument("--device", default=None, help="device of the learned models (MMAudio, and the perception "
                                                    "backends): cpu, cuda, cuda:N (default: the best available)")
-    g.add_argument("--mass-scale", type=float, default=1.0, help="mmaudio: multiply every object's mass")
-    g.add_argument("--speed-scale", type=float, default=1.0, help="mmaudio: multiply every object's speed")
+    g.add_argument("--mass-scale", type=float, default=1.0,
+                   help="multiply every object's mass before making the sound (either generator)")
+    g.add_argument("--speed-scale", type=float, default=1.0,
+                   help="multiply every object's speed (and impact speeds) before making the sound (either generator)")
     add_estimator_arguments(parser)
 
 
@@ -261,8 +280,7 @@ def main(args: argparse.Namespace) -> int:
             raise BadInputError("--sample-rate is the foley generator's; MMAudio makes sound at its network's rate")
         mmaudio = MMAudioOptions(models=args.models, model=args.model, adapter=args.adapter, prompt=args.prompt,
                                  negative_prompt=args.negative_prompt, steps=args.steps, cfg_strength=args.cfg,
-                                 precision=args.precision, device=args.device, mass_scale=args.mass_scale,
-                                 speed_scale=args.speed_scale)
+                                 precision=args.precision, device=args.device)
     else:
         used = [flag for flag, value in (("--models", args.models), ("--model", args.model), ("--adapter", args.adapter),
                                          ("--prompt", args.prompt), ("--negative-prompt", args.negative_prompt))
@@ -271,7 +289,7 @@ def main(args: argparse.Namespace) -> int:
             raise BadInputError(f"{', '.join(used)} belong to --generator mmaudio")
     options = RunOptions(sample_rate_hz=args.sample_rate or 44100, seed=args.seed, estimate=options_from_args(args),
                          physics_masks=args.with_masks, generator=args.generator, mmaudio=mmaudio,
-                         physics_in=args.physics_in)
+                         physics_in=args.physics_in, mass_scale=args.mass_scale, speed_scale=args.speed_scale)
     factory = None if args.quiet else (lambda label: ConsoleProgress(label))
     t0 = time.perf_counter()
     result = run_job(args.video, args.output, mux_path=args.mux, physics_path=args.physics,

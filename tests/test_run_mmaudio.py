@@ -57,15 +57,21 @@ def test_a_fresh_adapter_gives_bitwise_the_sound_of_the_backbone_for_short_and_l
         assert np.array_equal(a.waveform, b.waveform) and np.abs(a.waveform).max() > 0
 
 
-def test_a_trained_adapter_changes_the_sound_and_a_heavier_object_changes_it_again(setting, tmp_path):
+@pytest.fixture(scope="module")
+def trained(setting):
+    """An adapter whose g are no longer zero (stands in for training)."""
     from pavas_core.models.phy_adapter import load_adapter, save_adapter
 
     adapter = load_adapter(setting / "fresh.safetensors")
-    with torch.no_grad():  # stands in for training: g no longer zero
+    with torch.no_grad():
         for p in adapter.parameters():
             p.add_(0.3 * torch.randn(p.shape, generator=torch.Generator().manual_seed(1)))
-    trained = tmp_path / "trained.safetensors"
-    save_adapter(adapter, trained)
+    path = setting / "trained.safetensors"
+    save_adapter(adapter, path)
+    return path
+
+
+def test_a_trained_adapter_changes_the_sound_and_a_heavier_object_changes_it_again(setting, trained, tmp_path):
     outs = {}
     for name, extra in (("plain", []), ("adapter", ["--adapter", str(trained)]),
                         ("heavier", ["--adapter", str(trained), "--mass-scale", "10", "--physics", str(tmp_path / "p.json")])):
@@ -75,6 +81,30 @@ def test_a_trained_adapter_changes_the_sound_and_a_heavier_object_changes_it_aga
     assert np.abs(steered - plain).max() > 1e-4 and np.abs(heavier - steered).max() > 1e-4
     written = json.loads((tmp_path / "p.json").read_text())
     assert all(o["mass_source"] == "user" for o in written["objects"])  # the edit is in the physics written
+
+
+def test_a_hand_edited_physics_file_steers_the_sound(setting, trained, tmp_path, capsys):
+    physics = json.loads((setting / "short" / "scene_0000" / "physics.json").read_text())
+    heavier = json.loads(json.dumps(physics))
+    for o in heavier["objects"]:
+        o["mass_kg"] *= 10
+    other_rate = dict(json.loads(json.dumps(physics)), fps=physics["fps"] * 2)
+    paths = {}
+    for name, content in (("plain", physics), ("heavier", heavier), ("other_rate", other_rate)):
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(json.dumps(content))
+    for name in ("plain", "heavier"):
+        assert run(setting, "short", tmp_path / f"{name}.wav", "--adapter", str(trained),
+                   "--physics-in", str(paths[name])) == 0
+    plain, edited = read(tmp_path / "plain.wav").waveform, read(tmp_path / "heavier.wav").waveform
+    assert np.abs(edited - plain).max() > 1e-4
+    capsys.readouterr()
+    assert run(setting, "short", tmp_path / "x.wav", "--adapter", str(trained), "--physics-in",
+               str(paths["other_rate"])) == 2
+    assert "fps video but" in capsys.readouterr().err and not (tmp_path / "x.wav").exists()
+    # without an adapter MMAudio cannot use the file, and says so
+    assert run(setting, "short", tmp_path / "y.wav", "--physics-in", str(paths["plain"])) == 0
+    assert "does not use physics" in capsys.readouterr().err
 
 
 def test_generator_flags_are_checked(setting, tmp_path, capsys):

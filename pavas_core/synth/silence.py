@@ -41,14 +41,17 @@ def _unsonified_reason(impact) -> str | None:
     return None
 
 
-def silence_reason(tracks: PhysicsTracks | None, duration_s: float | None = None) -> str:
+def silence_reason(tracks: PhysicsTracks | None, duration_s: float | None = None, *, from_file: bool = False) -> str:
     """Plain words for why `tracks` give no sound (called when the sound is silent)."""
     if tracks is None:
         return "no physics was estimated and the generator made no sound"
     if not tracks.objects:
-        return "no moving object was found, so nothing can make a sound"
+        return ("the physics lists no object" if from_file
+                else "no moving object was found, so nothing can make a sound")
     impacts = [imp for obj in tracks.objects for imp in obj.impacts]
     if not impacts:
+        if from_file:
+            return f"{len(tracks.objects)} object(s) but no impact in the file"
         return (f"{len(tracks.objects)} object(s) but no impact: nothing in the motion shows a contact "
                 "(objects that only move, glide or deform make no sound)")
     silent_flagged = [imp for imp in impacts if not impact_sonified(imp)]
@@ -75,7 +78,7 @@ def silence_note(tracks: PhysicsTracks | None, waveform: np.ndarray, *, duration
     """The note for a silent waveform, or None when it is not silent."""
     if not is_silent(waveform):
         return None
-    reason = silence_reason(tracks, duration_s)
+    reason = silence_reason(tracks, duration_s, from_file=physics_file is not None)
     where = f" (physics from {physics_file})" if physics_file else ""
     length = f"{duration_s:.2f} s of " if duration_s is not None and math.isfinite(duration_s) else ""
     return f"the sound is silent ({length}silence written){where}: {reason}"
