@@ -222,7 +222,9 @@ class PavasMuxVideo:
     """Put a sound into a video: outputs a core VIDEO (save it with Save Video)."""
 
     DESCRIPTION = ("Replaces the sound of a video with `audio` (cut or padded with silence to the video's "
-                   "length). Accepts a core VIDEO or a PAVAS clip; outputs a core VIDEO.")
+                   "length), or with keep_original_audio adds it to the video's own sound (kept in its sample rate "
+                   "and channel layout; the new sound goes into the centre channel, or front left/right at -3 dB). "
+                   "Accepts a core VIDEO or a PAVAS clip; outputs a core VIDEO.")
     CATEGORY = CATEGORY_VIDEO
     FUNCTION = "mux"
     RETURN_TYPES = ("VIDEO",)
@@ -238,10 +240,19 @@ class PavasMuxVideo:
             "optional": {
                 "video": ("VIDEO", {"tooltip": "A core VIDEO; its frames and frame rate are kept."}),
                 "clip": (PAVAS_CLIP, {"tooltip": "A PAVAS clip (used when no VIDEO is connected)."}),
+                "keep_original_audio": ("BOOLEAN", {
+                    "default": False,
+                    "tooltip": "Keep the video's own sound (its sample rate and channels, e.g. 5.1) and add `audio` "
+                               "to it: into the centre channel where there is one, else front left and right at "
+                               "-3 dB each. Off: `audio` replaces it."}),
+                "original_gain_db": ("FLOAT", {
+                    "default": 0.0, "min": -60.0, "max": 12.0, "step": 0.5,
+                    "tooltip": "With keep_original_audio: gain of the video's own sound in the mix (0 = as it was; "
+                               "e.g. -6 to put it under the new sound)."}),
             },
         }
 
-    def mux(self, audio, video=None, clip=None):
+    def mux(self, audio, video=None, clip=None, keep_original_audio=False, original_gain_db=0.0):
         from ..pavas_core.comfy_types import audio_to_track, frames_to_image, track_to_audio
         from ..pavas_core.video.audio_io import fit_audio_to_duration
         from ..pavas_core.video.encode import fraction_rate
@@ -249,19 +260,26 @@ class PavasMuxVideo:
         track = audio_to_track(audio, what="audio")  # validates (any Mapping, finite samples)
         if clip is not None and video is None:
             clip = expect_clip(clip)
+        keep_gain_db = float(original_gain_db) if keep_original_audio else None
         source = _copyable_source_file(video, clip)
         if source is not None:
-            return (self._mux_into_copy(source, track),)
+            return (self._mux_into_copy(source, track, keep_gain_db),)
+        original = None
         if video is not None:
             if not hasattr(video, "get_components"):
                 raise BadInputError(f"video: expected a VIDEO, got {type(video).__name__}")
             components = video.get_components()
             images, frame_rate = components.images, Fraction(components.frame_rate)
+            if keep_gain_db is not None and getattr(components, "audio", None) is not None:
+                original = audio_to_track(components.audio, what="the video's own sound")
         elif clip is not None:
             images, frame_rate = frames_to_image(clip.frames), fraction_rate(clip.fps)
+            original = clip.audio if keep_gain_db is not None else None
         else:
             raise BadInputError("connect a `video` or a `clip` to put the sound into")
         duration_s = int(images.shape[0]) / float(frame_rate)
+        if keep_gain_db is not None:
+            track = self._keep_original(original, track, keep_gain_db, duration_s)
         comfy_audio = track_to_audio(fit_audio_to_duration(track, duration_s))
         api = optional_module("comfy_api.latest")
         if api is None:
@@ -271,15 +289,30 @@ class PavasMuxVideo:
 
 
     @staticmethod
-    def _mux_into_copy(source: str, track):
-        """The source file's picture stream copied as is (full size, no re-encoding) with the new sound."""
+    def _keep_original(original, track, gain_db: float, duration_s: float):
+        """`track` mixed into the in-memory video's own sound (or alone, with a note, when it has none)."""
+        from ..pavas_core.video.keep_audio import mix_under_original
+
+        if original is None:
+            log.info("PAVAS Mux Audio Into Video: the video has no sound of its own to keep; the new sound alone is used")
+            return track
+        mixed, notes = mix_under_original(original, track, original_gain_db=gain_db, duration_s=duration_s)
+        for note in notes:
+            log.info("PAVAS Mux Audio Into Video: %s", note)
+        return mixed
+
+    @staticmethod
+    def _mux_into_copy(source: str, track, keep_gain_db: float | None = None):
+        """The source file's picture stream copied as is (full size, no re-encoding) with the new sound
+        (mixed into the file's own sound with keep_gain_db)."""
         from ..pavas_core.video import mux_audio
 
         api = optional_module("comfy_api.latest")
         if api is None:
             raise RuntimeError("Mux Audio Into Video needs ComfyUI's comfy_api (ComfyUI 0.3.40 or newer)")
         out = Path(folder_paths().get_temp_directory()) / f"PAVAS_mux_{uuid.uuid4().hex[:12]}.mp4"
-        mux_audio(source, track, out)
+        for note in mux_audio(source, track, out, keep_original_gain_db=keep_gain_db):
+            log.info("PAVAS Mux Audio Into Video: %s", note)
         return api.InputImpl.VideoFromFile(str(out))
 
 

@@ -57,6 +57,8 @@ class RunOptions:
     physics_in: str | Path | None = None  # read the physics from this physics.json instead of estimating it
     mass_scale: float = 1.0  # edits of every object's physics before synthesis (either generator)
     speed_scale: float = 1.0
+    # with a mux output: keep the video's own sound at this gain (dB) and add the sound to it (None: replace it)
+    keep_audio_gain_db: float | None = None
 
 
 @dataclass
@@ -102,6 +104,9 @@ def run_job(
         raise BadInputError(f"sample rate must be one of {FOLEY_SAMPLE_RATES_HZ}, got {options.sample_rate_hz}")
     options.estimate.validate()
     _check_outputs(wav_path, mux_path)
+    if options.keep_audio_gain_db is not None and mux_path is None:
+        raise BadInputError("--keep-audio keeps the video's own sound in the --mux output; give --mux OUT_VIDEO "
+                            "(the WAV is always the new sound alone)")
     # Every output is reserved now (refused if it names the input or another output) and committed
     # only when all are written: a failed or interrupted run leaves nothing behind.
     inputs = [video_path] + ([Path(options.physics_in)] if options.physics_in is not None else [])
@@ -183,7 +188,7 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
     if tmp_json is not None:
         tracks.save(tmp_json, masks=options.physics_masks)
     if tmp_mux is not None:
-        mux_audio(video_path, audio, tmp_mux)
+        notes.extend(mux_audio(video_path, audio, tmp_mux, keep_original_gain_db=options.keep_audio_gain_db) or [])
     timings["write_s"] = time.perf_counter() - t0
 
     return RunResult(
@@ -236,6 +241,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", help="input video (mp4, webm, mov, mkv, gif, webp)")
     parser.add_argument("-o", "--output", required=True, help="output WAV file")
     parser.add_argument("--mux", metavar="OUT_VIDEO", help="also write the video with the new sound (.mp4/.mov/.mkv/.webm)")
+    parser.add_argument("--keep-audio", action="store_true",
+                        help="with --mux: keep the video's own sound (its sample rate and channel layout, e.g. 5.1) "
+                             "and add the new sound to it: into the centre channel where the layout has one, else "
+                             "front left and right at -3 dB each; the WAV stays the new sound alone")
+    parser.add_argument("--keep-audio-gain-db", type=float, default=0.0, metavar="DB",
+                        help="with --keep-audio: gain of the video's own sound in the mix (default 0: as it was; "
+                             "e.g. -6 to put it under the new sound)")
     parser.add_argument("--physics", metavar="JSON", help="also write the estimated physics (physics.json, schema 1)")
     parser.add_argument("--with-masks", action="store_true",
                         help="with --physics: also write each object's masks (COCO RLE, in the video's own pixels)")
@@ -289,7 +301,10 @@ def main(args: argparse.Namespace) -> int:
             raise BadInputError(f"{', '.join(used)} belong to --generator mmaudio")
     options = RunOptions(sample_rate_hz=args.sample_rate or 44100, seed=args.seed, estimate=options_from_args(args),
                          physics_masks=args.with_masks, generator=args.generator, mmaudio=mmaudio,
-                         physics_in=args.physics_in, mass_scale=args.mass_scale, speed_scale=args.speed_scale)
+                         physics_in=args.physics_in, mass_scale=args.mass_scale, speed_scale=args.speed_scale,
+                         keep_audio_gain_db=args.keep_audio_gain_db if args.keep_audio else None)
+    if args.keep_audio_gain_db != 0.0 and not args.keep_audio:
+        raise BadInputError("--keep-audio-gain-db is the gain of the kept sound: give --keep-audio too")
     factory = None if args.quiet else (lambda label: ConsoleProgress(label))
     t0 = time.perf_counter()
     result = run_job(args.video, args.output, mux_path=args.mux, physics_path=args.physics,

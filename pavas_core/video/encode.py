@@ -140,12 +140,16 @@ def _encoder_sample_rate(codec: str, sample_rate_hz: int) -> int:
 class AudioEncoder:
     """Adds an audio stream for an AudioTrack; PyAV converts sample format and rate as needed."""
 
-    def __init__(self, container, *, codec: str, audio: AudioTrack) -> None:
+    def __init__(self, container, *, codec: str, audio: AudioTrack, layout: str | None = None) -> None:
+        """layout: an FFmpeg layout name with as many channels as the track (e.g. "5.1(side)", to keep
+        a source's own), else the default layout for the channel count."""
         if codec not in av.codecs_available:
             raise BadInputError(f"this PyAV build has no {codec} encoder; install a full PyAV wheel")
         self.track = validate_audio_track(audio)
         channels = self.track.waveform.shape[0]
         self.layout = channel_layout_name(channels)
+        if layout is not None and av.AudioLayout(layout).nb_channels == channels:
+            self.layout = layout
         self.sample_rate_hz = _encoder_sample_rate(codec, self.track.sample_rate_hz)
         self.stream = container.add_stream(codec, rate=self.sample_rate_hz, layout=self.layout)
         bit_rate = _AUDIO_BIT_RATE_PER_CHANNEL.get(codec)

@@ -19,7 +19,7 @@ import av
 
 from ..errors import BadInputError
 from ..fileio import atomic_output
-from .audio_io import fit_audio_to_duration, validate_audio_track
+from .audio_io import decode_audio, fit_audio_to_duration, validate_audio_track
 from .clip import AudioTrack
 from .encode import (
     AudioEncoder,
@@ -38,6 +38,7 @@ from .media_input import (
     is_webp_file,
     open_input,
 )
+from .keep_audio import mix_under_original
 from .pictures import FALLBACK_FPS, PictureClock, open_pictures
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,15 @@ class _VideoPacketSpan:
 
 
 def mux_audio(
-    video_path: str | os.PathLike, audio: AudioTrack, out_path: str | os.PathLike, *, trim_to_video: bool = True
-) -> None:
+    video_path: str | os.PathLike, audio: AudioTrack, out_path: str | os.PathLike, *, trim_to_video: bool = True,
+    keep_original_gain_db: float | None = None,
+) -> list[str]:
     """Write `out_path`: the pictures of `video_path` with `audio` as its only sound track.
+
+    With `keep_original_gain_db` (a gain in dB, 0 = as it was) the video's own first sound track is
+    kept, at that gain, in its sample rate and channel layout, and `audio` is mixed into it
+    (keep_audio.py says where); a video without sound gets `audio` alone, with a note. Returns the
+    notes.
 
     The output type follows out_path's extension: .mp4/.m4v/.mov/.mkv get AAC, .webm gets Opus
     (audio is resampled to a rate the codec takes, e.g. 48 kHz for Opus). With trim_to_video the
@@ -78,6 +85,10 @@ def mux_audio(
     track = validate_audio_track(audio)
     out_format = output_format_for(out_path)
     span, codec = _scan_video_packets(source_path)
+    notes: list[str] = []
+    layout = None
+    if keep_original_gain_db is not None:
+        track, layout, notes = _with_original_sound(source_path, track, span, keep_original_gain_db)
     copy = span is not None and codec not in _IMAGE_CODECS and not is_webp_file(source_path)
     with atomic_output(out_path) as tmp_path:
         with av_errors_as_bad_input(Path(out_path), "write", reading=False):
@@ -87,11 +98,33 @@ def mux_audio(
                     copy = False
                 if copy:
                     logger.info("muxing %s: copying %s pictures unchanged", Path(out_path).name, codec)
-                    _copy_pictures_with_audio(source_path, output, out_format, span, track, trim_to_video)
+                    _copy_pictures_with_audio(source_path, output, out_format, span, track, trim_to_video, layout)
                 else:
                     logger.info("muxing %s: re-encoding %s pictures to %s", Path(out_path).name, codec,
                                 out_format.video_codec)
-                    _reencode_pictures_with_audio(source_path, output, out_format, track, trim_to_video)
+                    _reencode_pictures_with_audio(source_path, output, out_format, track, trim_to_video, layout)
+    return notes
+
+
+def _with_original_sound(source_path: Path, track: AudioTrack, span: "_VideoPacketSpan | None",
+                         gain_db: float) -> tuple[AudioTrack, str | None, list[str]]:
+    """`track` mixed into the video's own sound (on the pictures' timeline), that sound's layout name,
+    and notes; `track` alone (and a note) when the video has no sound."""
+    with open_input(source_path, action="read audio from") as container:
+        stream = container.streams.audio[0] if container.streams.audio else None
+        layout = stream.layout if stream is not None else None
+        layout_name = layout.name if layout is not None else None
+        names = [c.name for c in layout.channels] if layout is not None else None
+    origin_s = float(span.first_pts * span.time_base) if span is not None else None
+    original = decode_audio(source_path, origin_s=origin_s) if stream is not None else None
+    if original is None:
+        return track, None, [f"{source_path.name} has no sound of its own to keep: the Foley alone is in the video"]
+    if names is not None and (len(names) != original.waveform.shape[0]
+                              or any(not n or n.upper() in ("NONE", "USR", "UNKNOWN") for n in names)):
+        # a layout without channel names ("6 channels"): FFmpeg's default one for the count (5.1)
+        names, layout_name = None, None
+    mixed, notes = mix_under_original(original, track, original_gain_db=gain_db, channel_names=names)
+    return mixed, layout_name, notes
 
 
 def _scan_video_packets(source_path: Path) -> tuple[_VideoPacketSpan | None, str]:
@@ -129,7 +162,7 @@ def _prepared_audio(track: AudioTrack, duration_s: float, trim_to_video: bool) -
 
 def _copy_pictures_with_audio(
     source_path: Path, output, out_format: OutputFormat, span: _VideoPacketSpan, track: AudioTrack,
-    trim_to_video: bool,
+    trim_to_video: bool, layout: str | None = None,
 ) -> None:
     with open_input(source_path, action="read") as source:
         video_in = first_video_stream(source, source_path)
@@ -139,7 +172,7 @@ def _copy_pictures_with_audio(
         # and the mp4/mkv muxer then mangles the copied AVCC packets. Keeping the source's flags
         # keeps its extradata (PyAV >= 15 does this itself; 14.x does not).
         video_out.codec_context.flags = video_in.codec_context.flags
-        audio_encoder = AudioEncoder(output, codec=out_format.audio_codec, audio=track)
+        audio_encoder = AudioEncoder(output, codec=out_format.audio_codec, audio=track, layout=layout)
         interleaver = AudioInterleaver(
             output, audio_encoder.encode_all(_prepared_audio(audio_encoder.track, span.duration_s, trim_to_video))
         )
@@ -161,7 +194,8 @@ def _copy_pictures_with_audio(
 
 
 def _reencode_pictures_with_audio(
-    source_path: Path, output, out_format: OutputFormat, track: AudioTrack, trim_to_video: bool
+    source_path: Path, output, out_format: OutputFormat, track: AudioTrack, trim_to_video: bool,
+    layout: str | None = None,
 ) -> None:
     """Decode and re-encode the pictures at their own times, then add the audio after them.
 
@@ -175,7 +209,7 @@ def _reencode_pictures_with_audio(
             output, codec=out_format.video_codec, size=(width, height), rate=rate,
             time_base=_REENCODE_TIME_BASE, crf=_REENCODE_CRF,
         )
-        audio_encoder = AudioEncoder(output, codec=out_format.audio_codec, audio=track)
+        audio_encoder = AudioEncoder(output, codec=out_format.audio_codec, audio=track, layout=layout)
         clock = PictureClock(source.nominal_fps)
         first_time_s = last_time_s = previous_time_s = None
         last_duration_s = None

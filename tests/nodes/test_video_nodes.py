@@ -169,3 +169,37 @@ def test_mux_accepts_a_core_video(pack, comfy):
 def test_mux_bad_inputs_get_clear_messages(pack, core, kwargs, message):
     with pytest.raises(core.errors.BadInputError, match=message):
         pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]().mux(**kwargs)
+
+
+def test_mux_can_keep_the_sound_of_a_core_video(pack, comfy):
+    """keep_original_audio: the in-memory video's own stereo sound stays, the new sound goes into both
+    fronts at -3 dB, the original at the gain asked."""
+    api = comfy.modules["comfy_api.latest"]
+    t = torch.arange(48000) / 48000
+    own = torch.stack([0.2 * torch.sin(2 * np.pi * 300 * t), 0.2 * torch.sin(2 * np.pi * 410 * t)])[None]
+    source = api.InputImpl.VideoFromComponents(api.Types.VideoComponents(
+        images=torch.rand(12, 8, 8, 3), frame_rate=Fraction(12), audio={"waveform": own, "sample_rate": 48000}))
+    new = {"waveform": torch.full((1, 1, 48000), 0.1), "sample_rate": 48000}
+    node = pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]()
+    (video,) = node.mux(new, video=source, keep_original_audio=True, original_gain_db=-6.0)
+    got = video.get_components().audio
+    assert got["sample_rate"] == 48000 and tuple(got["waveform"].shape) == (1, 2, 48000)
+    expected = own * 10 ** (-6 / 20) + 0.1 * 10 ** (-3 / 20)
+    np.testing.assert_allclose(got["waveform"].numpy(), expected.numpy(), atol=1e-5)
+    (replaced,) = node.mux(new, video=source)  # the default replaces the sound, as before
+    assert tuple(replaced.get_components().audio["waveform"].shape) == (1, 1, 48000)
+
+
+def test_mux_can_keep_the_sound_of_a_loaded_file(pack, core, comfy, ball_video):
+    _, _, _, clip = load_node(pack).load("ball.mp4", max_side=32, force_fps=0.0, start_s=0.0, max_duration_s=0.0)
+    new = {"waveform": 0.3 * torch.sin(torch.arange(16000 * 2) * (2 * np.pi * 1500 / 16000)).reshape(1, 1, -1),
+           "sample_rate": 16000}
+    (video,) = pack.NODE_CLASS_MAPPINGS["PAVAS_MuxVideo"]().mux(new, clip=clip, keep_original_audio=True)
+    assert type(video).__name__ == "VideoFromFile"
+    own, mixed = core.video.read_audio(ball_video), core.video.read_audio(video.path)
+    assert mixed.sample_rate_hz == own.sample_rate_hz and mixed.waveform.shape[0] == own.waveform.shape[0]
+    spectrum = np.abs(np.fft.rfft(mixed.waveform[0]))
+    freqs = np.fft.rfftfreq(mixed.waveform.shape[1], 1 / mixed.sample_rate_hz)
+    for f in (440.0, 1500.0):  # the file's own tone and the new sound, both there
+        band = (freqs > f - 20) & (freqs < f + 20)
+        assert spectrum[band].max() > 20 * np.median(spectrum)
