@@ -42,6 +42,7 @@ class PavasPhysicsFoley:
     def synthesize(self, physics, sample_rate_hz, duration_s, seed):
         from ..pavas_core.comfy_types import waveform_to_audio
         from ..pavas_core.synth import render_foley
+        from ..pavas_core.synth.silence import silence_note
         from ._comfy import log
 
         result = render_foley(
@@ -50,7 +51,9 @@ class PavasPhysicsFoley:
             duration_s=float(duration_s) or None,
             seed=int(seed),
         )
-        for note in result.notes:  # defaults and gains the synthesizer applied: said, never silent
+        tracks = expect_physics(physics)
+        silence = silence_note(tracks, result.waveform, duration_s=result.waveform.shape[-1] / result.sample_rate_hz)
+        for note in result.notes + ([silence] if silence else []):  # defaults, gains, silence: said, never silent
             log.info("PAVAS Physics Foley: %s", note)
         audio = waveform_to_audio(result.waveform, result.sample_rate_hz)
         return {"ui": {"audio": save_audio_preview(audio, "PAVAS_foley")}, "result": (audio,)}

@@ -29,6 +29,15 @@ def test_foley_is_as_long_as_the_clip_at_the_chosen_rate_and_audible(pack, track
     assert np.abs(wave[onset:onset + 2400]).max() > 10 * np.abs(wave[: onset - 2400]).max()
 
 
+def test_silent_foley_says_why_in_the_log(pack, core, caplog):
+    quiet = make_tracks(core, impacts=())
+    with caplog.at_level("INFO", logger="pavas"):
+        (audio,) = foley(pack, quiet)["result"]
+    assert float(audio["waveform"].abs().max()) == 0.0
+    assert any("the sound is silent" in r.getMessage() and "1 object(s) but no impact" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_foley_shows_a_player_through_a_preview_file_in_temp(pack, comfy, tracks):
     out = foley(pack, tracks)
     (entry,) = out["ui"]["audio"]
