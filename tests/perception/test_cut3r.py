@@ -174,3 +174,18 @@ def test_loading_failures_are_clear(tmp_path):
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(BadInputError):
         load_cut3r(str(tmp_path / "junk.pth"))
+
+
+def test_half_precision_keeps_the_heads_in_float32(tmp_path):
+    path = tmp_path / "micro.safetensors"
+    save_safetensors(random_state_dict(MICRO, 4), MICRO, str(path))
+    half = load_cut3r(str(path), dtype=torch.bfloat16)
+    full = load_cut3r(str(path))
+    assert half.enc_blocks[0].attn.qkv.weight.dtype == torch.bfloat16
+    assert half.downstream_head.dpt_self.head[0].weight.dtype == torch.float32
+    frames = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(6)) * 2 - 1
+    a = _run(half, frames.to(torch.bfloat16))
+    b = _run(full, frames)
+    assert a["points_self"].dtype == torch.float32
+    rel = (a["pose"] - b["pose"]).abs().max() / b["pose"].abs().max()
+    assert rel < 0.1  # bf16 trunk: close to fp32, not equal

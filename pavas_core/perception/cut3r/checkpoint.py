@@ -176,6 +176,7 @@ def load_cut3r(path: str, *, device: Any = None, dtype: torch.dtype | None = Non
     model.eval()
     if dtype is not None or device is not None:
         model.to(device=device, dtype=dtype)
+        model.downstream_head.float()  # heads stay float32 (see Cut3r.step)
     model.source_path = path
     return model
 

@@ -216,7 +216,11 @@ class Cut3r(nn.Module):
         new_tokens, layers = self._decode(state, feat, pos, pose_feat)
         memory = self.pose_retriever.write(state.memory, summary, layers[-1][:, :1])
         hooks = self.cfg.hooks
-        head_in = [feat, layers[hooks[0] - 1][:, 1:], layers[hooks[1] - 1][:, 1:], layers[hooks[2] - 1]]
+        # the heads run in their own dtype (float32 when loaded at half precision, as the released
+        # model does): exp(|x|) − 1 turns half-precision rounding into centimetres of depth
+        head_dtype = self.downstream_head.pose_head.mlp.fc1.weight.dtype
+        head_in = [t.to(head_dtype) for t in (feat, layers[hooks[0] - 1][:, 1:], layers[hooks[1] - 1][:, 1:],
+                                              layers[hooks[2] - 1])]
         out = self.downstream_head(head_in, (h, w), pos, want_rgb)
         nxt = Cut3rState(tokens=new_tokens, positions=state.positions, memory=memory,
                          frames_seen=state.frames_seen + 1)
