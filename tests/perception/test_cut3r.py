@@ -189,3 +189,16 @@ def test_half_precision_keeps_the_heads_in_float32(tmp_path):
     assert a["points_self"].dtype == torch.float32
     rel = (a["pose"] - b["pose"]).abs().max() / b["pose"].abs().max()
     assert rel < 0.1  # bf16 trunk: close to fp32, not equal
+
+
+def test_released_sizes_are_read_back_from_the_tensor_shapes():
+    from pavas_core.perception.cut3r import FULL_512_DPT
+    from pavas_core.perception.cut3r.config import config_from_state_dict
+
+    with torch.device("meta"):
+        full = Cut3r(FULL_512_DPT)
+    state = full.state_dict()
+    assert len(state) == 1248  # TINY has 600: 22 more encoder blocks × 12, 2 × 8 more decoder blocks × 24
+    assert sum(p.numel() for p in full.parameters()) == pytest.approx(793.3e6, rel=1e-3)
+    assert config_from_state_dict(state) == FULL_512_DPT
+    assert FULL_512_DPT.state_grid_width == 28 and FULL_512_DPT.hooks == (6, 9, 12)
