@@ -28,6 +28,7 @@ from .pointmap_geometry import PointMapGeometry
 from .registry import BackendSetting, register_backend
 
 DEFAULT_SIZE = 512  # long side of the network's input, as the released model was trained
+MAX_FOCAL_SAMPLES = 200_000
 
 
 def input_size(width: int, height: int, long_side: int, patch: int = 16) -> tuple[int, int]:
@@ -61,8 +62,10 @@ def fit_focal(points: np.ndarray, valid: np.ndarray) -> float | None:
     ok = valid & np.isfinite(points).all(axis=-1) & (points[..., 2] > 0)
     if ok.sum() < 8:
         return None
-    p = points[ok].astype(np.float64)
-    a = np.stack([uu[ok], vv[ok]], axis=-1).ravel()
+    idx = np.flatnonzero(ok.ravel())
+    idx = idx[:: max(1, len(idx) // MAX_FOCAL_SAMPLES)]  # an even subsample bounds the work on long clips
+    p = points.reshape(-1, 3)[idx].astype(np.float64)
+    a = np.stack([uu.ravel()[idx], vv.ravel()[idx]], axis=-1).ravel()
     b = (p[:, :2] / p[:, 2:3]).ravel()
     weight = np.ones_like(a)
     f = float("nan")
