@@ -145,8 +145,9 @@ class Cut3rGeometry(PointMapGeometry):
                 from ..geometry import focal_from_fov
 
                 focal, focal_source = focal_from_fov(grid[0], options.assumed_hfov_deg), "assumed_fov"
-                warnings.append(f"cut3r: no valid points to fit the focal length: assumed a "
-                                f"{options.assumed_hfov_deg:g}° horizontal field of view")
+                warnings.append(f"cut3r: no focal length fits the point maps (too few valid points, or they are "
+                                f"not a pinhole projection): assumed a {options.assumed_hfov_deg:g}° horizontal "
+                                "field of view (give --focal-px)")
             else:
                 focal, focal_source = fitted, "cut3r"
         name = os.path.basename(getattr(model, "source_path", "") or "") or "in-memory model"
