@@ -159,18 +159,22 @@ def test_loading_failures_are_clear(tmp_path):
     state = random_state_dict(MICRO, 0)
     broken = dict(state)
     broken.pop("enc_blocks.0.attn.qkv.weight")
-    torch.save({"model": broken}, tmp_path / "missing.pth")
+    save_safetensors(broken, MICRO, str(tmp_path / "missing.safetensors"))
     with pytest.raises(BadInputError, match="missing"):
-        load_cut3r(str(tmp_path / "missing.pth"))
+        load_cut3r(str(tmp_path / "missing.safetensors"))
     extra = dict(state, **{"something_else.weight": torch.zeros(2)})
-    torch.save({"model": extra}, tmp_path / "extra.pth")
+    save_safetensors(extra, MICRO, str(tmp_path / "extra.safetensors"))
     with pytest.raises(BadInputError, match="unexpected"):
-        load_cut3r(str(tmp_path / "extra.pth"))
+        load_cut3r(str(tmp_path / "extra.safetensors"))
     # a pickle naming a class outside the allow-list is refused, never executed
     with open(tmp_path / "evil.pth", "wb") as f:
         pickle.dump({"model": state, "args": Path("x")}, f)
     with pytest.raises(BadInputError, match="CUT3R checkpoint"):
         load_cut3r(str(tmp_path / "evil.pth"))
+    # other sizes than the released model's without a configuration: head counts unknown
+    torch.save({"model": state}, tmp_path / "bare.pth")
+    with pytest.raises(BadInputError, match="need their configuration"):
+        load_cut3r(str(tmp_path / "bare.pth"))
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(BadInputError):
         load_cut3r(str(tmp_path / "junk.pth"))

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from ...errors import BadInputError, MissingWeightsError
-from .config import Cut3rConfig, config_from_state_dict
+from .config import FULL_512_DPT, Cut3rConfig, config_from_state_dict
 from .model import Cut3r
 
 CONFIG_METADATA_KEY = "cut3r_config"
@@ -155,6 +155,11 @@ def load_state(path: str) -> tuple[dict, Cut3rConfig]:
     state = _complete_aliases(state)
     if cfg is None:
         cfg = config_from_state_dict(state, **heads)
+        if not heads and cfg != FULL_512_DPT:
+            # head counts are not in the shapes: only the released sizes may go without them
+            raise BadInputError(f"{os.path.basename(path)}: CUT3R weights of other sizes than the released model "
+                                "need their configuration (head counts): a .pth with its 'args', or a JSON "
+                                "beside the .safetensors")
     return state, cfg
 
 
