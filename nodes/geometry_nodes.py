@@ -1,7 +1,8 @@
-"""Metric geometry from learned models: a metric depth model (transformers folder in models/depth),
-and ComfyUI's own Depth Anything 3 and MoGe outputs. Each node is the geometry stage with one
-backend (pavas_core/physics/stages/depth_geometry.py, comfy_geometry.py); the result plugs into
-'Object Mass' and 'Assemble Physics' like 'Metric Geometry'.
+"""Metric geometry from learned models: CUT3R (a weight file in models/cut3r), a metric depth model
+(transformers folder in models/depth), and ComfyUI's own Depth Anything 3 and MoGe outputs. Each
+node is the geometry stage with one backend (pavas_core/physics/stages/cut3r_geometry.py,
+depth_geometry.py, comfy_geometry.py); the result plugs into 'Object Mass' and 'Assemble Physics'
+like 'Metric Geometry'.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 from ._common import CATEGORY_PHYSICS, PAVAS_GEOMETRY, PAVAS_MASKS, PAVAS_OBJECTS
 
 PAVAS_DEPTH_MODEL = "PAVAS_DEPTH_MODEL"
+PAVAS_CUT3R = "PAVAS_CUT3R"
+CUT3R_FOLDER = "cut3r"
 DEPTH_FOLDER = "depth"
 _METRIC = (["auto", "yes", "no"], {
     "default": "auto",
@@ -117,6 +120,83 @@ class PavasMetricGeometryDepth:
         return _measure(objects, masks, "depth", {"model": depth_model}, focal_px)
 
 
+class PavasLoadCut3r:
+    DESCRIPTION = ("Loads CUT3R (cut3r_512_dpt_4_64.pth, or a .safetensors copy with its config) from models/cut3r "
+                   "into PAVAS's own implementation. The file is read safely (no code in it runs). CUT3R's weights "
+                   "are licensed CC BY-NC-SA 4.0: non-commercial use only.")
+    CATEGORY = CATEGORY_PHYSICS + "/models"
+    FUNCTION = "load"
+    RETURN_TYPES = (PAVAS_CUT3R,)
+    RETURN_NAMES = ("cut3r",)
+    OUTPUT_TOOLTIPS = ("The CUT3R network, for 'Metric Geometry (CUT3R)'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        from ._models import PRECISIONS
+        from .model_folders import list_models
+
+        return {"required": {
+            "model": (list_models(CUT3R_FOLDER), {"tooltip": "A CUT3R weight file in ComfyUI/models/cut3r "
+                                                            "(cut3r_512_dpt_4_64.pth; weights CC BY-NC-SA 4.0, "
+                                                            "non-commercial use only)."}),
+            "precision": (list(PRECISIONS), {"default": "auto", "tooltip": "Weight precision: auto = bf16 on GPUs "
+                                                                         "that support it, else fp16; fp32 on the "
+                                                                         "CPU."}),
+        }}
+
+    @classmethod
+    def VALIDATE_INPUTS(cls, model):
+        from .model_folders import list_models
+
+        if model not in list_models(CUT3R_FOLDER):
+            return (f"weight file {model!r} not found in models/{CUT3R_FOLDER}; expected cut3r_512_dpt_4_64.pth. "
+                    f"Put it into ComfyUI/models/{CUT3R_FOLDER} and refresh.")
+        return True
+
+    def load(self, model, precision):
+        from ..pavas_core.perception.cut3r import load_cut3r
+        from ._models import load_handle
+        from .model_folders import model_path
+
+        path = model_path(CUT3R_FOLDER, model)
+
+        def build(dtype, device):
+            network = load_cut3r(path, device=device, dtype=dtype)
+            return network, network
+
+        return (load_handle("cut3r", (path,), model, precision, build),)
+
+
+class PavasMetricGeometryCut3r:
+    DESCRIPTION = ("Metric 3D centroid of each object per frame from CUT3R: its point maps and camera poses, read "
+                   "frame by frame, so speeds are in the world frame even when the camera moves.")
+    CATEGORY = CATEGORY_PHYSICS + "/stages"
+    FUNCTION = "measure"
+    RETURN_TYPES = (PAVAS_GEOMETRY,)
+    RETURN_NAMES = ("geometry",)
+    OUTPUT_TOOLTIPS = ("Per-object metric trajectories in the world frame, for 'Object Mass' and 'Assemble Physics'.",)
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        from ..pavas_core.physics.stages.cut3r_geometry import DEFAULT_SIZE
+
+        return {"required": {**_COMMON_INPUTS,
+                             "cut3r": (PAVAS_CUT3R, {"tooltip": "From 'Load CUT3R'."}),
+                             "size": ("INT", {"default": DEFAULT_SIZE, "min": 64, "max": 1024, "step": 16,
+                                              "tooltip": "Long side of CUT3R's input in px (512: as trained; "
+                                                         "smaller is faster and coarser)."}),
+                             "focal_px": _FOCAL}}
+
+    def measure(self, objects, masks, cut3r, size, focal_px):
+        from ..pavas_core.errors import BadInputError
+        from ._models import ModelHandle, activate
+
+        if not isinstance(cut3r, ModelHandle) or cut3r.kind != "cut3r":
+            raise BadInputError("Metric Geometry (CUT3R): connect 'Load CUT3R' to cut3r")
+        activate(cut3r)
+        return _measure(objects, masks, "cut3r", {"model": cut3r.model, "size": int(size)}, focal_px)
+
+
 class PavasMetricGeometryDA3:
     DESCRIPTION = ("Metric geometry from ComfyUI's 'Run Depth Anything 3' on the clip's frames (DA3_GEOMETRY): "
                    "its depth, and its camera poses in multi-view mode (else found in the background).")
@@ -158,12 +238,16 @@ class PavasMetricGeometryMoGe:
 
 
 NODE_CLASS_MAPPINGS = {
+    "PAVAS_LoadCut3r": PavasLoadCut3r,
+    "PAVAS_MetricGeometryCut3r": PavasMetricGeometryCut3r,
     "PAVAS_LoadDepthModel": PavasLoadDepthModel,
     "PAVAS_MetricGeometryDepth": PavasMetricGeometryDepth,
     "PAVAS_MetricGeometryDA3": PavasMetricGeometryDA3,
     "PAVAS_MetricGeometryMoGe": PavasMetricGeometryMoGe,
 }
 NODE_DISPLAY_NAME_MAPPINGS = {
+    "PAVAS_LoadCut3r": "Load CUT3R",
+    "PAVAS_MetricGeometryCut3r": "Metric Geometry (CUT3R)",
     "PAVAS_LoadDepthModel": "Load Depth Model",
     "PAVAS_MetricGeometryDepth": "Metric Geometry (Depth)",
     "PAVAS_MetricGeometryDA3": "Metric Geometry (Depth Anything 3)",

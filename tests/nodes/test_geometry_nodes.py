@@ -44,3 +44,23 @@ def test_the_depth_loader_names_the_folder_it_wants(pack):
     geometry_nodes = importlib.import_module(f"{pack.__name__}.nodes.geometry_nodes")
     with pytest.raises(errors.MissingWeightsError, match="models/depth"):
         geometry_nodes._depth_model_path("no-such-model")
+
+
+def test_cut3r_loader_and_geometry_node(staged, comfy):
+    nodes, core, objects, observation = staged
+    cut3r = importlib.import_module(f"{core.__name__}.perception.cut3r")
+    folder = comfy.models_dir / "cut3r"
+    folder.mkdir(parents=True, exist_ok=True)
+    cut3r.save_safetensors(cut3r.random_state_dict(cut3r.MICRO, 0), cut3r.MICRO, str(folder / "cut3r_micro.safetensors"))
+    loader = nodes["PAVAS_LoadCut3r"]
+    assert "cut3r_micro.safetensors" in loader.INPUT_TYPES()["required"]["model"][0]
+    assert "not found in models/cut3r" in loader.VALIDATE_INPUTS("cut3r_512_dpt_4_64.pth")
+    assert "CC BY-NC-SA 4.0" in loader.DESCRIPTION
+    (handle,) = loader().load("cut3r_micro.safetensors", "fp32")
+    assert handle.kind == "cut3r" and handle.model.cfg == cut3r.MICRO
+    (geometry,) = nodes["PAVAS_MetricGeometryCut3r"]().measure(objects, observation, handle, 64, 0.0)
+    assert geometry.backend == "cut3r" and geometry.stage_backend == "cut3r" and geometry.frame == "world"
+    assert geometry.extra["camera_poses_from"] == "cut3r"
+    errors = importlib.import_module(f"{core.__name__}.errors")
+    with pytest.raises(errors.BadInputError, match="Load CUT3R"):
+        nodes["PAVAS_MetricGeometryCut3r"]().measure(objects, observation, "not a model", 64, 0.0)

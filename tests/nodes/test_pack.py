@@ -18,6 +18,7 @@ EXPECTED_NODES = {
     "PAVAS_PhysicsFoley", "PAVAS_AudioMix", "PAVAS_APCCScore",
     "PAVAS_MMAudioModelLoader", "PAVAS_MMAudioFeatureLoader", "PAVAS_MMAudioSampler",
     "PAVAS_LoadDepthModel", "PAVAS_MetricGeometryDepth", "PAVAS_MetricGeometryDA3", "PAVAS_MetricGeometryMoGe",
+    "PAVAS_LoadCut3r", "PAVAS_MetricGeometryCut3r",
     "PAVAS_LoadPhyAdapter", "PAVAS_PhyAdapterConditioning",
     "PAVAS_LoadVLM", "PAVAS_ObjectsAndMassVLM", "PAVAS_ObjectsFromText", "PAVAS_VLMQuestion",
     "PAVAS_LoadFlorence2", "PAVAS_DetectObjectsFlorence2", "PAVAS_LoadSAM2", "PAVAS_SegmentObjectsSAM2",

@@ -45,6 +45,7 @@ def test_backend_settings_are_flags_declared_by_the_backends_and_reach_each_one(
         "vlm": {"model_dir": str(vlm), "num_frames": 6, "device": "cpu"},
         "florence2": {"device": "cpu"},
         "sam2": {"checkpoint": str(sam2), "image_size": 256, "device": "cpu"},
+        "cut3r": {"device": "cpu"},
     }
     assert options_from_args(parser.parse_args([])).backend_settings == {}
     with pytest.raises(SystemExit):
@@ -60,3 +61,22 @@ def test_a_model_given_on_the_command_line_that_is_not_there_is_an_error(bouncin
                      "--sam2", str(tmp_path / "sam2.1_hiera_tiny.pt")])
     assert code == 2 and "sam2: weight file not found" in capsys.readouterr().err
     assert not (tmp_path / "p.json").exists()
+
+
+def test_estimate_with_cut3r_from_the_command_line(bouncing_ball, tmp_path, capsys):
+    from pavas_core.perception.cut3r import MICRO, random_state_dict, save_safetensors
+
+    clip, _ = bouncing_ball
+    video = tmp_path / "ball.mp4"
+    write_video(video, clip.frames[:20], clip.fps)
+    weights = tmp_path / "cut3r_micro.safetensors"
+    save_safetensors(random_state_dict(MICRO, 0), MICRO, str(weights))
+    out = tmp_path / "p.json"
+    assert cli_main(["estimate", str(video), "-o", str(out), "--object", "basketball", "--geometry", "cut3r",
+                     "--cut3r", str(weights), "--cut3r-size", "64", "--device", "cpu"]) == 0
+    data = json.loads(out.read_text())
+    assert data["geometry"]["backend"] == "cut3r" and data["geometry"]["extra"]["camera_poses_from"] == "cut3r"
+    code = cli_main(["estimate", str(video), "-o", str(tmp_path / "q.json"), "--geometry", "cut3r",
+                     "--cut3r", str(tmp_path / "cut3r_512_dpt_4_64.pth")])
+    assert code == 2 and "CUT3R weights not found" in capsys.readouterr().err
+    assert not (tmp_path / "q.json").exists()

@@ -139,5 +139,6 @@ def create_backend(stage: str, name: str, **settings: Any) -> Any:
 # The built-in (weight-free) backends: each module registers itself on import.
 # The learned ones import their model libraries (torch, transformers, sam2) only when they run.
 for _module in ("motion", "gravity", "prior_mass", "mask_input", "vlm", "florence2", "sam2", "depth_geometry",
+                "cut3r_geometry",
                 "comfy_geometry"):
     importlib.import_module(f"{__package__}.{_module}")
