@@ -103,8 +103,13 @@ def run_job(
     # Every output is reserved now (refused if it names the input or another output) and committed
     # only when all are written: a failed or interrupted run leaves nothing behind.
     inputs = [video_path] + ([Path(options.physics_in)] if options.physics_in is not None else [])
-    if options.mmaudio is not None and options.mmaudio.adapter is not None:
-        inputs.append(Path(options.mmaudio.adapter))
+    inputs += [Path(p) for p in options.estimate.input_paths()]
+    if options.mmaudio is not None:
+        inputs.append(Path(options.mmaudio.models))
+        if options.mmaudio.model is not None:
+            inputs.append(Path(options.mmaudio.model))
+        if options.mmaudio.adapter is not None:
+            inputs.append(Path(options.mmaudio.adapter))
     with OutputSet(inputs=inputs) as outputs:
         tmp_wav = outputs.add(wav_path, "WAV output")
         tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None
