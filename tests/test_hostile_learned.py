@@ -117,7 +117,7 @@ def _wrong_rank_weights(folder):
     ("type_not_text", lambda f: (f / "config.json").write_text('{"model_type": {"a": 1}}'),
      UnsupportedCheckpointError, "model_type"),
     ("no_weights", lambda f: (f / "model.safetensors").unlink(), UnsupportedCheckpointError, "cannot load it"),
-    ("wrong_rank", _wrong_rank_weights, UnsupportedCheckpointError, "cannot load it"),
+    ("wrong_rank", _wrong_rank_weights, UnsupportedCheckpointError, "tensors of other shapes"),
     ("int32", _int32_weights, UnsupportedCheckpointError, "integer tensors"),
     ("pre_list", lambda f: (f / "preprocessor_config.json").write_text("[1, 2]"), BadInputError, "JSON object"),
     ("pre_deep", lambda f: (f / "preprocessor_config.json").write_bytes(b"[" * 100_000 + b"]" * 100_000),
@@ -164,3 +164,14 @@ def test_train_with_bad_data_or_device_leaves_no_run_folder(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert err.startswith("error:") and "\n" not in err and "internal error" not in err, err
         assert not out.exists()
+
+
+@pytest.mark.parametrize("flag, value", [("--mass-scale", "-1"), ("--speed-scale", "1e300"), ("--mass-scale", "0")])
+def test_run_refuses_physics_scales_out_of_range_even_without_an_adapter(tmp_path, clip_file, capsys, flag, value):
+    models = tmp_path / "models"
+    models.mkdir()  # never read: the scales are checked first
+    assert main(["run", str(clip_file), "-o", str(tmp_path / "a.wav"), "--generator", "mmaudio", "--models",
+                 str(models), flag, value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {flag} must be a number from") and "\n" not in err, err
+    assert not (tmp_path / "a.wav").exists()

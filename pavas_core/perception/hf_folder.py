@@ -57,6 +57,8 @@ def offline_kwargs(trust_remote_code: bool) -> dict[str, Any]:
 
 def load_failed(folder: str | os.PathLike, what: str, exc: BaseException) -> UnsupportedCheckpointError:
     detail = str(exc).strip().splitlines()[0][:240] if str(exc).strip() else type(exc).__name__
+    if "ignore_mismatched_sizes" in detail:  # transformers' own words point at a report it only logs
+        detail = "its weight files hold tensors of other shapes than its config.json describes"
     return UnsupportedCheckpointError(f"{Path(folder).name}: cannot load it as {what} ({detail})")
 
 
