@@ -1129,10 +1129,10 @@ def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, wor
             models = _write_models_in_a_subprocess(inputs_root / "models", learned=not quick)
             out_root = root / "out"
             out_root.mkdir()
-            base = [] if learned_only else cli_cases(inputs, listener.port)
-            cases = [c for c in base + learned_cli_cases(inputs, models)
-                     if (c.quick or not quick) and (not only or c.verb in only)]
-            results += verb_coverage(cases, only)
+            every = ([] if learned_only else cli_cases(inputs, listener.port)) + learned_cli_cases(inputs, models)
+            cases = [c for c in every if (c.quick or not quick) and (not only or c.verb in only)]
+            if not learned_only:
+                results += verb_coverage(every, only)
             for index, case in enumerate(cases):
                 results.append(run_cli_case(case, inputs_root, out_root, index, listener))
         if nodes:
