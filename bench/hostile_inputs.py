@@ -1101,7 +1101,8 @@ def verb_coverage(cases: list[CliCase], only: set[str] | None = None) -> list[Re
 
 
 def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, workdir: Path | None = None,
-               only: set[str] | None = None, learned_only: bool = False) -> list[Result]:
+               only: set[str] | None = None, learned_only: bool = False,
+               match: list[str] | None = None) -> list[Result]:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     own = workdir is None
@@ -1130,7 +1131,8 @@ def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, wor
             out_root = root / "out"
             out_root.mkdir()
             every = ([] if learned_only else cli_cases(inputs, listener.port)) + learned_cli_cases(inputs, models)
-            cases = [c for c in every if (c.quick or not quick) and (not only or c.verb in only)]
+            cases = [c for c in every if (c.quick or not quick) and (not only or c.verb in only)
+                     and (not match or any(m in c.label for m in match))]
             if not learned_only:
                 results += verb_coverage(every, only)
             for index, case in enumerate(cases):
@@ -1195,6 +1197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case-timeout", type=float, default=90.0, metavar="S",
                         help="seconds before a CLI case counts as hung (default 90)")
     parser.add_argument("--only", metavar="TARGETS", help="comma-separated verbs and node ids: run only their cases")
+    parser.add_argument("--match", metavar="TEXTS", help="CLI: only cases whose label holds one of these "
+                                                         "comma-separated texts")
     parser.add_argument("--learned-only", action="store_true",
                         help="CLI: only the cases of the learned parts and the newer verbs and flags")
     parser.add_argument("--node-worker", metavar="DIR", help=argparse.SUPPRESS)
@@ -1206,7 +1210,7 @@ def main(argv: list[str] | None = None) -> int:
     CASE_TIMEOUT_S = args.case_timeout
     started = time.perf_counter()
     results = run_matrix(quick=args.quick, nodes=not args.no_nodes, cli=not args.no_cli, only=only,
-                         learned_only=args.learned_only)
+                         learned_only=args.learned_only, match=args.match.split(",") if args.match else None)
     print(summarize(results))
     print(f"({time.perf_counter() - started:.0f} s)")
     if args.json:
