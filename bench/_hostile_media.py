@@ -225,6 +225,13 @@ def build_inputs(root: Path, port: int, *, quick: bool = False) -> dict[str, Pat
     with open(big, "wb") as handle:  # sparse: 80 MB of nothing on disk
         handle.truncate(80 * 1024**2)
 
+    # VLM answers (a file for --vlm-answer)
+    name("answer_ok", "answer.json").write_text(json.dumps({"objects": [
+        {"name": "ball", "action": "falling", "moving": True, "mass_kg": 0.6, "material": "rubber"}]}))
+    name("answer_prose", "answer_prose.txt").write_text("A ball falls and bounces twice.")
+    name("answer_masses_nan", "answer_nan.json").write_text(
+        '{"objects": [{"name": "ball", "action": "falling", "moving": true, "mass_kg": NaN, "material": "rubber"}]}')
+
     # datasets (index.json + <scene>/physics.json + scene.wav)
     def dataset(key: str, scenes: list[str], index=True, index_value=None, index_raw: bytes | None = None) -> None:
         folder = name(key, key)

@@ -15,7 +15,8 @@ input file changes; a special file (device, FIFO) is replaced; an output appears
 anything connects to the network (a local listener stands in for the URLs hostile names point at,
 and Python's socket.connect is guarded); a case runs past its time limit; or it runs out of memory.
 CLI cases run in processes forked from this one under a 4 GB address-space limit (RLIMIT_AS) and
-report their peak memory (ru_maxrss); node cases run inside ComfyUI-like workers (the test fakes)
+report their peak memory (ru_maxrss); those that load torch (train, the learned generator and
+estimator backends) under a 4 GB data limit instead, like the node workers; node cases run inside ComfyUI-like workers (the test fakes)
 under a 4 GB data limit (RLIMIT_DATA; torch's CUDA libraries alone reserve more address space
 than 4 GB). Prints cases / violations per class and target, the violations, and the peak memory
 of the worst case.
@@ -39,6 +40,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
@@ -107,6 +109,7 @@ class Result:
     peak_kb: int = 0
     seconds: float = 0.0
     detail: str = ""
+    limit: str = "data"  # the 4 GB limit it ran under: "address space" (RLIMIT_AS) or "data" (RLIMIT_DATA)
 
 
 # --- CLI cases ---------------------------------------------------------------------------------
@@ -309,11 +312,236 @@ def cli_cases(inp: dict[str, Path], port: int) -> list[CliCase]:
     return cases
 
 
+def learned_cli_cases(inp: dict[str, Path], models: dict[str, Path]) -> list[CliCase]:
+    """The estimator's per-stage backends and their model settings, run's --physics-in and
+    --generator mmaudio, train and evaluate (paths relative to the inputs folder)."""
+    root = inp["ok"].parent
+    rel = {k: os.path.relpath(v, root) for k, v in inp.items()}
+    m = {k: os.path.relpath(v, root) for k, v in models.items()}
+    cases: list[CliCase] = []
+
+    def add(*args, **kwargs):
+        cases.append(CliCase(*args, **kwargs))
+
+    est = ["estimate", rel["ok"], "-o", "{out}/p.json"]
+    # model folders and files given to each learned backend: each is refused in one line
+    folder_keys = ("missing", "file", "no_config", "config_not_json", "config_list", "config_deep", "config_non_utf8",
+                   "config_huge", "config_loop", "config_fifo", "unknown_type", "type_not_text", "dir_loop")
+    for key in folder_keys:
+        path = m.get(f"llm_{key}")
+        if path is None:
+            continue
+        add(5, "estimate", f"--vlm {key}", est + ["--discover", "vlm", "--vlm", path], "error",
+            quick=key == "config_deep")
+        add(5, "estimate", f"--florence2 {key}", est + ["--boxes", "florence2", "--florence2", path], "error")
+    for key in ("missing", "config_not_json", "config_list", "config_deep", "config_non_utf8", "config_huge",
+                "config_loop", "config_fifo", "unknown_type", "type_not_text"):
+        add(5, "estimate", f"--depth {key}", est + ["--geometry", "depth", "--depth", m[f"depth_{key}"]], "error",
+            quick=False)
+    for key in ("wrong_rank", "int32", "no_weights", "pickle"):
+        if f"llm_vlm_{key}" in m:
+            add(6 if key == "pickle" else 5, "estimate", f"--vlm with {key} weights",
+                est + ["--discover", "vlm", "--vlm", m[f"llm_vlm_{key}"]], "error")
+            add(6 if key == "pickle" else 5, "estimate", f"--florence2 with {key} weights",
+                est + ["--boxes", "florence2", "--florence2", m[f"llm_florence2_{key}"]], "error")
+            add(6 if key == "pickle" else 5, "estimate", f"--depth with {key} weights",
+                est + ["--geometry", "depth", "--depth", m[f"depth_{key}"]], "error")
+    for key in ("pre_list", "pre_deep", "pre_mean_short", "pre_size_huge"):
+        if f"depth_{key}" in m:
+            add(5, "estimate", f"--depth with a hostile preprocessor_config.json ({key})",
+                est + ["--geometry", "depth", "--depth", m[f"depth_{key}"]], "error")
+    if "llm_florence2_ok" in m:
+        add(5, "estimate", "--vlm given a Florence-2 folder", est + ["--discover", "vlm", "--vlm", m["llm_florence2_ok"]],
+            "error")
+        add(5, "estimate", "--florence2 given a VLM folder",
+            est + ["--boxes", "florence2", "--florence2", m["llm_vlm_ok"]], "error")
+        add(5, "estimate", "--florence2-task not a task",
+            est + ["--boxes", "florence2", "--florence2", m["llm_florence2_ok"], "--florence2-task", "<RM -RF>"], "error")
+        add(5, "estimate", "a tiny random VLM (its prose answer falls back visibly)",
+            est + ["--discover", "vlm", "--vlm", m["llm_vlm_ok"], "--vlm-max-tokens", "16", "--vlm-frames", "2",
+                   "--device", "cpu"], "ok", check=_files_check("p.json"))
+        add(3, "estimate", "-o names the VLM folder's config.json",
+            ["estimate", rel["ok"], "-o", m["llm_vlm_ok"] + "/config.json", "--discover", "vlm", "--vlm",
+             m["llm_vlm_ok"]], "error", quick=False)
+        add(3, "estimate", "-o names the depth folder's weights",
+            ["estimate", rel["ok"], "-o", m["depth_ok"] + "/model.safetensors", "--geometry", "depth", "--depth",
+             m["depth_ok"]], "error")
+    for key in ("missing", "empty", "text", "directory", "link_loop", "pickle", "legacy", "zip_bomb", "wrong_rank",
+                "int32", "other_model"):
+        klass = 6 if key in ("pickle", "legacy") else 2 if key == "zip_bomb" else 5
+        add(klass, "estimate", f"--sam2 {key}", est + ["--masks", "sam2", "--sam2", m[f"sam2_{key}"]], "error",
+            quick=key == "pickle")
+    add(3, "estimate", "-o names the --sam2 weight file",
+        ["estimate", rel["ok"], "-o", m["sam2_int32"], "--masks", "sam2", "--sam2", m["sam2_int32"]], "error", quick=True)
+    for flag, value in (("--sam2-image-size", "1"), ("--sam2-image-size", "1000000000"), ("--vlm-frames", "0"),
+                        ("--vlm-frames", "1000000000"), ("--vlm-max-tokens", "0"), ("--vlm-max-tokens", "1000000000"),
+                        ("--device", "nonsense"), ("--device", "cuda:99"), ("--precision", "fp8"),
+                        ("--precision", "\x00")):
+        stage = ["--masks", "sam2", "--sam2", m["sam2_wrong_rank"]] if flag.startswith("--sam2") else \
+            ["--discover", "vlm", "--vlm", m.get("llm_vlm_ok", m["llm_missing"])]
+        add(5, "estimate", f"{flag} {value}", est + stage + [flag, value], "error", quick=False)
+    # a learned backend without its model falls back to the weight-free one, said in a note
+    add(5, "estimate", "--discover vlm without --vlm", est + ["--discover", "vlm"], "any", quick=False)
+    add(5, "estimate", "--boxes florence2 without --florence2", est + ["--boxes", "florence2"], "any")
+    add(5, "estimate", "--masks sam2 without --sam2", est + ["--masks", "sam2"], "any")
+    add(5, "estimate", "--geometry depth without --depth", est + ["--geometry", "depth"], "error")
+    add(5, "estimate", "--masks mask_input (no masks on the command line)", est + ["--masks", "mask_input"], "error")
+    add(5, "estimate", "--geometry da3 (no DA3 output on the command line)", est + ["--geometry", "da3"], "error")
+    add(5, "estimate", "--geometry moge (no MoGe output on the command line)", est + ["--geometry", "moge"], "error")
+    add(5, "estimate", "--mass vlm without a VLM answer", est + ["--mass", "vlm"], "any")
+    add(5, "estimate", "--with-masks", est + ["--with-masks"], "ok", check=_files_check("p.json"))
+    # --vlm-answer files
+    add(5, "estimate", "--vlm-answer valid", est + ["--discover", "vlm_text", "--vlm-answer", rel["answer_ok"]], "ok",
+        check=_files_check("p.json"), quick=True)
+    for key in ("answer_prose", "answer_masses_nan"):
+        add(5, "estimate", f"--vlm-answer {key} (falls back visibly)",
+            est + ["--discover", "vlm_text", "--vlm-answer", rel[key]], "ok")
+    for key in ("phys_deep", "phys_huge_file", "directory", "fifo", "link_loop", "dangling"):
+        add(5, "estimate", f"--vlm-answer {key}", est + ["--discover", "vlm_text", "--vlm-answer", rel[key]], "error",
+            quick=False)
+    for key in ("phys_non_utf8", "empty"):  # text that is no answer: the motion objects, said in a note
+        add(5, "estimate", f"--vlm-answer {key} (falls back visibly)",
+            est + ["--discover", "vlm_text", "--vlm-answer", rel[key]], "ok")
+    add(5, "estimate", "--discover vlm_text without --vlm-answer", est + ["--discover", "vlm_text"], "any")
+    add(3, "estimate", "-o names the --vlm-answer file",
+        ["estimate", rel["ok"], "-o", rel["answer_ok"], "--discover", "vlm_text", "--vlm-answer", rel["answer_ok"]],
+        "error", quick=True)
+
+    # run: --physics-in, --with-masks, --generator mmaudio and its files
+    run = ["run", rel["ok"], "-o", "{out}/a.wav"]
+    add(5, "run", "--physics-in valid", run + ["--physics-in", rel["phys_ok"]], "ok", check=_files_check("a.wav"),
+        quick=False)
+    for key in ("phys_mass_text", "phys_objects_dict", "phys_nan", "phys_non_utf8", "phys_deep", "phys_list",
+                "phys_schema2", "phys_tiny_fps", "phys_huge_file", "directory", "fifo", "link_loop", "dangling"):
+        add(2 if key in ("phys_tiny_fps", "phys_huge_file") else 5, "run", f"--physics-in {key}",
+            run + ["--physics-in", rel[key]], "error", quick=key == "phys_deep")
+    add(2, "run", "--physics-in with more impacts than the limit", run + ["--physics-in", rel["phys_too_many_impacts"]],
+        "error")
+    add(5, "run", "--physics-in missing", run + ["--physics-in", "no_such.json"], "error")
+    add(3, "run", "--physics names the --physics-in file",
+        run + ["--physics-in", rel["phys_ok"], "--physics", rel["phys_ok"]], "error", quick=True)
+    add(3, "run", "-o names the --physics-in file", ["run", rel["ok"], "-o", rel["phys_ok"], "--physics-in",
+                                                     rel["phys_ok"]], "error")
+    add(3, "run", "--physics names an estimator model file",
+        run + ["--physics", m["sam2_int32"], "--masks", "sam2", "--sam2", m["sam2_int32"]], "error")
+    add(5, "run", "--with-masks with --physics", run + ["--with-masks", "--physics", "{out}/p.json"], "ok",
+        check=_files_check("a.wav", "p.json"))
+    add(5, "run", "--with-masks without --physics", run + ["--with-masks"], "any")
+    mm = run + ["--generator", "mmaudio", "--models", m["mmaudio"], "--device", "cpu", "--steps", "1"]
+    add(5, "run", "--generator mmaudio without --models", run + ["--generator", "mmaudio"], "error")
+    add(5, "run", "--models missing", run + ["--generator", "mmaudio", "--models", "no_such_dir"], "error")
+    add(5, "run", "--models is a file", run + ["--generator", "mmaudio", "--models", rel["phys_ok"]], "error")
+    add(6, "run", "--models holding adapters and a pickle payload, no network",
+        run + ["--generator", "mmaudio", "--models", os.path.dirname(m["adapter_pickle"])], "error")
+    for key in ("no_meta", "meta_not_json", "meta_deep", "wrong_rank", "int32", "config_huge", "config_list", "pickle",
+                "missing"):
+        add(6 if key == "pickle" else 5, "run", f"--adapter {key}", mm + ["--adapter", m[f"adapter_{key}"]], "error",
+            quick=key == "pickle")
+    add(3, "run", "--mux names the --adapter file", mm + ["--adapter", m["adapter_valid"], "--mux", m["adapter_valid"]],
+        "error")
+    add(3, "run", "-o names the network file", ["run", rel["ok"], "-o", m["mmaudio_network"], "--generator", "mmaudio",
+                                                "--models", m["mmaudio"]], "error")
+    add(3, "run", "--physics names the network file", mm + ["--physics", m["mmaudio_network"]], "error", quick=False)
+    for flag, value in (("--steps", "0"), ("--steps", "1000000000"), ("--cfg", "nan"), ("--cfg", "1e300"),
+                        ("--mass-scale", "-1"), ("--speed-scale", "1e300"), ("--device", "nonsense"),
+                        ("--model", "../../etc/passwd")):
+        add(5, "run", f"mmaudio {flag} {value}", mm + [flag, value], "error")
+    add(5, "run", "--generator mmaudio on tiny random weights", mm, "ok", check=_files_check("a.wav"))
+
+    # train
+    tr = ["train", "--models", m["mmaudio"]]
+    add(5, "train", "--init-only", tr + ["--init-only", "--out", "{out}/a.safetensors"], "ok",
+        check=_files_check("a.safetensors"), quick=True)
+    add(3, "train", "--init-only --out names the set's CLIP file", tr + ["--init-only", "--out", m["mmaudio_clip"]],
+        "error", quick=True)
+    add(3, "train", "--init-only --out is a FIFO", tr + ["--init-only", "--out", "{out}/fifo_x.safetensors"], "ok",
+        check=_fifo_check("fifo_x.safetensors"), fifo_reader="fifo_x.safetensors")
+    add(3, "train", "--init-only --out is a link to /dev/null", tr + ["--init-only", "--out", "{out}/null_x.safetensors"],
+        "ok", check=_symlink_check("null_x.safetensors", "/dev/null"))
+    add(5, "train", "--init-only --out .pth", tr + ["--init-only", "--out", "{out}/a.pth"], "error")
+    add(5, "train", "--init-only --out is a directory", tr + ["--init-only", "--out", "{out}/dir.wav"], "error")
+    add(5, "train", "--models missing", ["train", "--models", "no_such_dir", "--init-only", "--out", "{out}/a.safetensors"],
+        "error")
+    add(5, "train", "--models without a network", ["train", "--models", os.path.dirname(m["adapter_valid"]), "--init-only", "--out",
+                                                    "{out}/a.safetensors"], "error")
+    add(5, "train", "--model is a wrong-rank file", tr + ["--model", m["adapter_wrong_rank"], "--init-only", "--out",
+                                                          "{out}/a.safetensors"], "error")
+    add(6, "train", "--model is a pickle payload", tr + ["--model", m["adapter_pickle"], "--init-only", "--out",
+                                                         "{out}/a.safetensors"], "error")
+    add(5, "train", "no --data", tr + ["--out", "{out}/run"], "error")
+    for key in ("ds_no_index", "ds_url_id", "ds_traversal", "ds_index_types", "ds_missing_scene", "ds_ok"):
+        add(5, "train", f"--data {key}", tr + ["--out", "{out}/run", "--data", rel[key], "--steps", "1",
+                                              "--device", "cpu", "--quiet"], "error", quick=key == "ds_no_index")
+    add(5, "train", "--data missing", tr + ["--out", "{out}/run", "--data", "no_such_dir"], "error")
+    add(5, "train", "--resume without a checkpoint", tr + ["--out", "{out}/run", "--data", rel["ds_ok"], "--resume"],
+        "error")
+    for flag, value in (("--steps", "0"), ("--steps", "-1"), ("--steps", "1000000000000"), ("--batch-size", "0"),
+                        ("--batch-size", "1000000000"), ("--lr", "nan"), ("--lr", "-1"), ("--duration-s", "1e9"),
+                        ("--duration-s", "0"), ("--physics-dropout", "2"), ("--cfg-dropout", "-1"),
+                        ("--checkpoint-every", "0"), ("--eval-windows", "-1"), ("--adapter-rank", "0"),
+                        ("--adapter-rank", "1000000000"), ("--device", "nonsense"), ("--seed", "-1")):
+        add(5, "train", f"{flag} {value}", tr + ["--out", "{out}/run", "--data", rel["ds_ok"], flag, value], "error",
+            quick=False)
+    add(5, "train", "--init-only --adapter-rank 1e9", tr + ["--init-only", "--out", "{out}/a.safetensors",
+                                                            "--adapter-rank", "1000000000"], "error")
+    add(4, "train", "--out is a file", tr + ["--out", "{out}/a_file", "--data", rel["ds_ok"]], "error")
+
+    # evaluate
+    ev = ["evaluate", "--workers", "1", "--quiet"]
+    one = ["--physics", rel["phys_ok"], "--reference-audio", rel["wav_ok"], "--audio", rel["wav_ok"]]
+    add(5, "evaluate", "one clip", ev + one + ["--json", "{out}/e.json"], "ok", check=_files_check("e.json"), quick=True)
+    add(5, "evaluate", "nothing to evaluate", ev, "error")
+    add(5, "evaluate", "counts differ", ev + one + ["--physics", rel["phys_ok"]], "error")
+    add(5, "evaluate", "--generated-dir without --dataset", ev + ["--generated-dir", rel["ds_ok"]], "error")
+    add(5, "evaluate", "--dataset without --generated-dir", ev + ["--dataset", rel["ds_ok"]], "any")
+    for key in ("ds_no_index", "ds_url_id", "ds_traversal", "ds_absolute", "ds_index_types", "ds_index_non_utf8",
+                "ds_missing_scene"):
+        add(1 if key == "ds_url_id" else 5, "evaluate", f"--dataset {key}",
+            ev + ["--dataset", rel[key], "--generated-dir", rel[key]], "error", quick=key == "ds_no_index")
+    add(5, "evaluate", "--generated-dir missing a scene", ev + ["--dataset", rel["ds_ok"], "--generated-dir",
+                                                                rel["directory"]], "error")
+    for key in ("phys_mass_text", "phys_objects_dict", "phys_nan", "phys_non_utf8", "phys_deep", "phys_schema2",
+                "phys_tiny_fps", "phys_huge_file", "phys_too_many_impacts", "directory", "fifo"):
+        add(2 if key in ("phys_tiny_fps", "phys_huge_file", "phys_too_many_impacts") else 5, "evaluate",
+            f"physics: {key}", ev + ["--physics", rel[key], "--reference-audio", rel["wav_ok"], "--audio",
+                                     rel["wav_ok"]], "error", quick=key == "phys_deep")
+    for key in ("wav_2ghz", "flac_bomb", "wav_empty", "wav_text", "directory", "fifo", "link_loop", "url_like"):
+        expect = "ok" if key == "url_like" else "error"
+        add(2 if key in ("wav_2ghz", "flac_bomb") else 1 if key == "url_like" else 5, "evaluate", f"audio: {key}",
+            ev + ["--physics", rel["phys_ok"], "--reference-audio", rel["wav_ok"], "--audio", rel[key]], expect,
+            quick=False)
+    add(2, "evaluate", "100000 impacts", ev + ["--physics", rel["phys_many_impacts"], "--reference-audio", rel["wav_ok"],
+                                              "--audio", rel["wav_ok"]], "any")
+    for flag, value in (("--workers", "0"), ("--workers", "-3"), ("--workers", "1000000")):
+        add(2 if value == "1000000" else 5, "evaluate", f"{flag} {value}",
+            ["evaluate", "--quiet", *one, flag, value], "any" if value == "1000000" else "error")
+    add(3, "evaluate", "--json names the physics input", ev + one + ["--json", rel["phys_ok"]], "error", quick=True)
+    add(3, "evaluate", "--json names the audio input", ev + one + ["--json", rel["wav_ok"]], "error")
+    add(3, "evaluate", "--json names a dataset file",
+        ev + ["--dataset", rel["ds_ok"], "--generated-dir", rel["ds_ok"] + "/scene_0000", "--json",
+              rel["ds_ok"] + "/index.json"], "error")
+    add(3, "evaluate", "--json is a FIFO", ev + one + ["--json", "{out}/fifo_x.json"], "ok",
+        check=_fifo_check("fifo_x.json"), fifo_reader="fifo_x.json")
+    add(3, "evaluate", "--json is a link to /dev/null", ev + one + ["--json", "{out}/null_x.json"], "ok",
+        check=_symlink_check("null_x.json", "/dev/null"))
+    add(4, "evaluate", "--json on a full disk", ev + one + ["--json", "{out}/full.json"], "error")
+    return cases
+
+
+TORCH_FLAGS = ("--generator", "--vlm", "--florence2", "--sam2", "--depth", "--adapter", "--models")
+
+
+def uses_torch(case: CliCase) -> bool:
+    """Whether a case loads torch (its CUDA libraries alone reserve more than 4 GB of address space,
+    so such a case is limited in data size, not address space)."""
+    return case.verb == "train" or any(flag in case.argv for flag in TORCH_FLAGS)
+
+
 def _prepare_case_dir(case: CliCase, out: Path) -> None:
     """Special files and folders some cases write into."""
     out.mkdir(parents=True, exist_ok=True)
     joined = " ".join(case.argv)
-    for suffix in ("x.wav", "x.json"):
+    for suffix in ("x.wav", "x.json", "x.safetensors"):
         if f"fifo_{suffix}" in joined:
             os.mkfifo(out / f"fifo_{suffix}")
         if f"null_{suffix}" in joined:
@@ -400,9 +628,10 @@ def run_cli_case(case: CliCase, inputs_root: Path, out_root: Path, index: int, l
     connections = listener.count
     marker = out_root / f"network_{index:04d}"
     stdout_path, stderr_path = out_root / f"{index:04d}.stdout", out_root / f"{index:04d}.stderr"
+    private_tmp = out_root / f"{index:04d}.tmp"
+    private_tmp.mkdir()
     reader = _FifoReader(out / case.fifo_reader) if case.fifo_reader else None
     started = time.perf_counter()
-    started_wall = time.time() - 1.0
     pid = os.fork()
     if pid == 0:  # the child: the CLI, in-process, under the memory limit
         rc = 120
@@ -412,11 +641,18 @@ def run_cli_case(case: CliCase, inputs_root: Path, out_root: Path, index: int, l
                 handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 os.dup2(handle, fd)
                 os.close(handle)
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+            os.environ["TMPDIR"] = str(private_tmp)  # its own temporary folder: leftovers are its own
+            tempfile.tempdir = None
+            limit = resource.RLIMIT_DATA if uses_torch(case) else resource.RLIMIT_AS
+            resource.setrlimit(limit, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
             guard_python_sockets(marker)
+            import atexit
+
+            atexit._clear()  # the parent's exit handlers are not the case's
             from pavas_core.cli import main
 
             rc = main(argv)
+            atexit._run_exitfuncs()  # what a normal exit runs (torch removes a temporary folder there)
         except SystemExit as exc:  # argparse
             rc = exc.code if isinstance(exc.code, int) else 2
         except BaseException:
@@ -482,16 +718,12 @@ def run_cli_case(case: CliCase, inputs_root: Path, out_root: Path, index: int, l
         new = sorted(set(os.listdir(out)) - out_before) if out.exists() else []
         if new:
             violations.append(f"outputs left after a failure: {', '.join(new)}")
-    for path in _leftovers(out_root.parent):
+    for path in _leftovers(out_root.parent / "in") + _leftovers(out):
         violations.append(f"temporary file left: {os.path.relpath(path, out_root.parent)}")
         shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
-    for path in _leftovers(Path(tempfile.gettempdir()), newer_than=started_wall):
-        if os.path.basename(path).startswith("."):
-            violations.append(f"temporary file left: {path}")
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+    for path in sorted(os.listdir(private_tmp)):
+        violations.append(f"temporary file left in its temporary folder: {path}")
+    shutil.rmtree(private_tmp, ignore_errors=True)
     if case.check is not None:
         if reader is not None:
             case.check.received = reader.received  # type: ignore[attr-defined]
@@ -507,11 +739,16 @@ def run_cli_case(case: CliCase, inputs_root: Path, out_root: Path, index: int, l
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         violations.append(f"inputs changed: {', '.join(os.path.relpath(c, inputs_root) for c in changed[:4])}")
     violations += [f"{p} is no longer a character device" for p in _system_specials()]
+    payload = inputs_root / "models" / "PAYLOAD_RAN"
+    if payload.exists():
+        violations.append("a pickle payload ran")
+        payload.unlink()
     if listener.count != connections or marker.exists():
         violations.append("a network connection was attempted")
     shutil.rmtree(out, ignore_errors=True)  # checked: free the space (some outputs are hundreds of MB)
     detail = (stderr.strip().splitlines() or stdout.strip().splitlines() or [""])[-1][:200]
-    return Result(case.klass, case.verb, case.label, outcome, violations, usage.ru_maxrss, seconds, detail)
+    limit = "data" if uses_torch(case) else "address space"
+    return Result(case.klass, case.verb, case.label, outcome, violations, usage.ru_maxrss, seconds, detail, limit)
 
 
 # --- node cases (run inside a worker with the ComfyUI fakes) ---------------------------------------
@@ -521,7 +758,7 @@ def _with_fps(tracks, fps: float):
     return tracks
 
 
-def node_worker(workdir: Path, quick: bool, port: int) -> None:
+def node_worker(workdir: Path, quick: bool, port: int, only: set[str] | None = None) -> None:
     """Run every node case in this process and print one JSON line per result."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     sys.path.insert(0, str(REPO / "tests" / "nodes"))
@@ -755,8 +992,37 @@ def node_worker(workdir: Path, quick: bool, port: int) -> None:
     add(5, "PAVAS_MMAudioSampler", "duration 1e9", "error", lambda: sample(duration_s=1e9))
     add(5, "PAVAS_MMAudioSampler", "seed 2^64", "error", lambda: sample(seed=2**64))
 
+    # the staged physics, geometry, perception and Phy-Adapter nodes, and every node's schema sweep
+    from _hostile_models import PAYLOAD_MARKER, write_hostile_models
+    from _hostile_node_cases import learned_node_cases, node_coverage, sweep_cases
+
+    learned = not quick
+    hostile_models = write_hostile_models(fake.models_dir, learned=learned)
+    handles: dict[str, object] = {}
+
+    def handle(key, make):
+        if key not in handles:
+            handles[key] = make()
+        return handles[key]
+
+    env = SimpleNamespace(
+        node=node, nodes=nodes, clip=clip, tracks=tracks, rel=rel, models=hostile_models, learned=learned,
+        physics_doc=physics_doc, many_impacts=many_impacts,
+        adapter_handle=lambda: handle("adapter", lambda: node("PAVAS_LoadPhyAdapter").load("valid.safetensors", "fp32")[0]),
+        network_handle=lambda: handle("network", lambda: node("PAVAS_MMAudioModelLoader").load(valid["model"], "fp32")[0]),
+        features_handle=lambda: handle("features", lambda: features()[0]))
+    learned_node_cases(add, env)
+    sweep_cases(add, nodes)
+    for node_id in node_coverage(cases, nodes):
+        if not only or node_id in only:
+            print(json.dumps(Result(5, node_id, "coverage", "missing",
+                                    [f"the node {node_id} has no case in the matrix"]).__dict__), flush=True)
+    payload_marker = fake.models_dir / PAYLOAD_MARKER
+
     for klass, target, label, expect, fn, quick_case in cases:
         if quick and not quick_case:
+            continue
+        if only and target not in only:
             continue
         connections = listener.count
         started = time.perf_counter()
@@ -780,14 +1046,15 @@ def node_worker(workdir: Path, quick: bool, port: int) -> None:
         if listener.count != connections or marker.exists():
             violations.append("a network connection was attempted")
             marker.unlink(missing_ok=True)
-        if marker_ran():
+        if marker_ran() or payload_marker.exists():
             violations.append("a pickle payload ran")
+            payload_marker.unlink(missing_ok=True)
         result = Result(klass, target, label, outcome, violations,
                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - started, detail)
         print(json.dumps(result.__dict__), flush=True)
 
 
-def run_node_cases(workdir: Path, quick: bool) -> list[Result]:
+def run_node_cases(workdir: Path, quick: bool, only: set[str] | None = None) -> list[Result]:
     """Node cases in a fresh worker process under a 4 GB data limit; its results."""
 
     def limit():
@@ -795,6 +1062,8 @@ def run_node_cases(workdir: Path, quick: bool) -> list[Result]:
 
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(REPO))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--node-worker", str(workdir)] + (["--quick"] if quick else [])
+    if only:
+        cmd += ["--only", ",".join(sorted(only))]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, preexec_fn=limit, timeout=1800)
     results = []
     for line in proc.stdout.splitlines():
@@ -807,7 +1076,33 @@ def run_node_cases(workdir: Path, quick: bool) -> list[Result]:
     return results
 
 
-def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, workdir: Path | None = None) -> list[Result]:
+def _write_models_in_a_subprocess(root: Path, *, learned: bool) -> dict[str, Path]:
+    """The hostile model files, written by another process: this one must not import torch and
+    transformers before forking the CLI cases (their address space would count against each case's
+    4 GB limit)."""
+    code = ("import json, sys; from pathlib import Path; from _hostile_models import write_hostile_models; "
+            "print(json.dumps({k: str(v) for k, v in write_hostile_models(Path(sys.argv[1]), "
+            "learned=sys.argv[2] == '1').items()}))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(HERE)]))
+    proc = subprocess.run([sys.executable, "-c", code, str(root), "1" if learned else "0"], capture_output=True,
+                          text=True, env=env, timeout=1200, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"writing the hostile model files failed: {proc.stderr.strip()[-2000:]}")
+    return {k: Path(v) for k, v in json.loads(proc.stdout.strip().splitlines()[-1]).items()}
+
+
+def verb_coverage(cases: list[CliCase], only: set[str] | None = None) -> list[Result]:
+    """A violation for each CLI verb without a case (a verb added later must get its cases)."""
+    from pavas_core.cli import VERBS
+
+    covered = {c.verb for c in cases}
+    return [Result(5, verb, "coverage", "missing", [f"the verb {verb!r} has no case in the matrix"])
+            for verb in VERBS if verb not in covered and (not only or verb in only)]
+
+
+def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, workdir: Path | None = None,
+               only: set[str] | None = None, learned_only: bool = False,
+               match: list[str] | None = None) -> list[Result]:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     own = workdir is None
@@ -832,13 +1127,18 @@ def run_matrix(*, quick: bool = False, nodes: bool = True, cli: bool = True, wor
             import pavas_core.video  # noqa: F401
             import scipy.signal  # noqa: F401
 
+            models = _write_models_in_a_subprocess(inputs_root / "models", learned=not quick)
             out_root = root / "out"
             out_root.mkdir()
-            cases = [c for c in cli_cases(inputs, listener.port) if c.quick or not quick]
+            every = ([] if learned_only else cli_cases(inputs, listener.port)) + learned_cli_cases(inputs, models)
+            cases = [c for c in every if (c.quick or not quick) and (not only or c.verb in only)
+                     and (not match or any(m in c.label for m in match))]
+            if not learned_only:
+                results += verb_coverage(every, only)
             for index, case in enumerate(cases):
                 results.append(run_cli_case(case, inputs_root, out_root, index, listener))
         if nodes:
-            results += run_node_cases(root / "nodes", quick)
+            results += run_node_cases(root / "nodes", quick, only)
     finally:
         if own:
             shutil.rmtree(root, ignore_errors=True)
@@ -867,10 +1167,12 @@ def summarize(results: list[Result]) -> str:
     lines.append("")
     lines.append(f"total: {len(results)} cases, {total_bad} violations")
     cli_results = [r for r in results if not r.target.startswith("PAVAS_") and r.target != "node worker"]
-    if cli_results:
-        worst = max(cli_results, key=lambda r: r.peak_kb)
-        lines.append(f"worst CLI case under a {MEMORY_LIMIT_BYTES // 1024} KB address-space limit: "
-                     f"{worst.peak_kb / 1024:.0f} MB peak ({worst.target}: {worst.label})")
+    for limit in ("address space", "data"):
+        limited = [r for r in cli_results if r.limit == limit]
+        if limited:
+            worst = max(limited, key=lambda r: r.peak_kb)
+            lines.append(f"worst CLI case under a {MEMORY_LIMIT_BYTES // 1024} KB {limit} limit: "
+                         f"{worst.peak_kb / 1024:.0f} MB peak ({worst.target}: {worst.label}; {len(limited)} cases)")
     node_results = [r for r in results if r.target.startswith("PAVAS_")]
     if node_results:
         worst = max(node_results, key=lambda r: r.peak_kb)
@@ -894,14 +1196,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="OUT", help="also write every result as JSON")
     parser.add_argument("--case-timeout", type=float, default=90.0, metavar="S",
                         help="seconds before a CLI case counts as hung (default 90)")
+    parser.add_argument("--only", metavar="TARGETS", help="comma-separated verbs and node ids: run only their cases")
+    parser.add_argument("--match", metavar="TEXTS", help="CLI: only cases whose label holds one of these "
+                                                         "comma-separated texts")
+    parser.add_argument("--learned-only", action="store_true",
+                        help="CLI: only the cases of the learned parts and the newer verbs and flags")
     parser.add_argument("--node-worker", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
     if args.node_worker:
-        node_worker(Path(args.node_worker), args.quick, 0)
+        node_worker(Path(args.node_worker), args.quick, 0, only)
         return 0
     CASE_TIMEOUT_S = args.case_timeout
     started = time.perf_counter()
-    results = run_matrix(quick=args.quick, nodes=not args.no_nodes, cli=not args.no_cli)
+    results = run_matrix(quick=args.quick, nodes=not args.no_nodes, cli=not args.no_cli, only=only,
+                         learned_only=args.learned_only, match=args.match.split(",") if args.match else None)
     print(summarize(results))
     print(f"({time.perf_counter() - started:.0f} s)")
     if args.json:

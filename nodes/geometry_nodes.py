@@ -117,7 +117,11 @@ class PavasMetricGeometryDepth:
                              "focal_px": _FOCAL}}
 
     def measure(self, objects, masks, depth_model, focal_px):
-        return _measure(objects, masks, "depth", {"model": depth_model}, focal_px)
+        from ..pavas_core.models.depth_estimation import DepthModel
+        from ._common import expect
+
+        model = expect(depth_model, DepthModel, "depth_model", "PAVAS_DEPTH_MODEL from 'Load Depth Model'")
+        return _measure(objects, masks, "depth", {"model": model}, focal_px)
 
 
 class PavasLoadCut3r:

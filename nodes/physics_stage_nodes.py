@@ -43,6 +43,17 @@ def chain_inputs(objects, masks=None, geometry=None):
     return discovery, ctx, masks, geometry
 
 
+def check_masses(mass) -> list:
+    """The mass stage's result: a list of mass estimates (assembling checks there is one per object)."""
+    from ..pavas_core.errors import BadInputError
+    from ..pavas_core.physics.stages.base import MassEstimate
+
+    masses = expect(mass, list, "mass", "PAVAS_MASS from 'Object Mass'")
+    if not all(isinstance(m, MassEstimate) for m in masses):
+        raise BadInputError("mass: expected PAVAS_MASS from 'Object Mass' (a list of mass estimates)")
+    return masses
+
+
 class PavasMovingObjects:
     """Stage 1: which objects move, and what they are."""
 
@@ -250,7 +261,7 @@ class PavasAssemblePhysics:
         from ._comfy import progress_callback
 
         discovery, ctx, observation, geo = chain_inputs(objects, masks=masks, geometry=geometry)
-        masses = expect(mass, list, "mass", "PAVAS_MASS from 'Object Mass'")
+        masses = check_masses(mass)
         tracks = assemble_physics(ctx, discovery, observation, geo, masses, progress=progress_callback())
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
 

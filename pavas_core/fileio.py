@@ -253,17 +253,32 @@ class OutputSet:
         # both files are in place here, or (on any exception) neither changed
 
     `inputs`: files the job reads; an output naming one of them is refused (BadInputError), as
-    is a second output on the path of the first.
+    is a second output on the path of the first. A folder among them (a model folder) stands for
+    every file in it: an output may be a new file there, never an existing one.
     """
 
     def __init__(self, *, inputs: Iterable[Any] = ()) -> None:
         self._inputs = {}
+        self._input_dirs: dict[str, Path] = {}
         for entry in inputs:
             if entry is None:
                 continue
             input_path = Path(os.fspath(entry))
             self._inputs.setdefault(_identity(input_path), input_path)
+            with contextlib.suppress(OSError, ValueError):
+                if input_path.is_dir():
+                    self._input_dirs.setdefault(os.path.realpath(input_path), input_path)
         self._entries: list[dict] = []
+
+    def _input_folder_holding(self, target: Path) -> Path | None:
+        """The input folder that holds the existing file `target`, if any."""
+        if not self._input_dirs or not os.path.lexists(target):
+            return None
+        real = os.path.realpath(target)
+        for folder, given in self._input_dirs.items():
+            if real.startswith(folder.rstrip(os.sep) + os.sep):
+                return given
+        return None
 
     def __enter__(self) -> "OutputSet":
         return self
@@ -283,6 +298,12 @@ class OutputSet:
         if identity in self._inputs:
             raise BadInputError(
                 f"{what} {final} is the input {self._inputs[identity]}; writing it would destroy that input — "
+                "choose another output name"
+            )
+        folder = None if special else self._input_folder_holding(target)
+        if folder is not None:
+            raise BadInputError(
+                f"{what} {final} is a file of the input folder {folder}; writing it would destroy that input — "
                 "choose another output name"
             )
         for entry in self._entries:
@@ -398,7 +419,7 @@ def _copy_into(tmp_name: str, target: Path, stream: int | None = None) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, what: str = "output") -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike, what: str = "output", *, inputs: Iterable[Any] = ()) -> Iterator[Path]:
     """Yield a temporary path for `path`; move it onto `path` only if the block succeeds.
 
     On any exception (including KeyboardInterrupt) the temporary file is removed, so a failed or
@@ -406,7 +427,7 @@ def atomic_output(path: str | os.PathLike, what: str = "output") -> Iterator[Pat
     that libraries choosing a format from the extension (PyAV) still do the right thing. OS errors
     while writing (a full disk, a read-only folder) become one BadInputError line.
     """
-    with OutputSet() as outputs:
+    with OutputSet(inputs=inputs) as outputs:  # `inputs`: files (and folders) it must not replace
         tmp = outputs.add(path, what)
         try:
             yield tmp

@@ -97,6 +97,11 @@ def run_job(
         raise BadInputError(f"generator must be one of {', '.join(GENERATORS)}, got {options.generator!r}")
     if options.generator == "mmaudio" and options.mmaudio is None:
         raise BadInputError("the mmaudio generator needs its model folder (--models DIR)")
+    if options.mmaudio is not None:  # checked before any work, whether or not physics is used
+        from .physics.edit import MASS_SCALE_RANGE, SPEED_SCALE_RANGE, check_scale
+
+        check_scale("--mass-scale", options.mmaudio.mass_scale, MASS_SCALE_RANGE)
+        check_scale("--speed-scale", options.mmaudio.speed_scale, SPEED_SCALE_RANGE)
     video_path, wav_path = Path(video_path), Path(wav_path)
     mux_path = Path(mux_path) if mux_path is not None else None
     physics_path = Path(physics_path) if physics_path is not None else None
@@ -110,8 +115,13 @@ def run_job(
     # Every output is reserved now (refused if it names the input or another output) and committed
     # only when all are written: a failed or interrupted run leaves nothing behind.
     inputs = [video_path] + ([Path(options.physics_in)] if options.physics_in is not None else [])
-    if options.mmaudio is not None and options.mmaudio.adapter is not None:
-        inputs.append(Path(options.mmaudio.adapter))
+    inputs += [Path(p) for p in options.estimate.input_paths()]
+    if options.mmaudio is not None:
+        inputs.append(Path(options.mmaudio.models))
+        if options.mmaudio.model is not None:
+            inputs.append(Path(options.mmaudio.model))
+        if options.mmaudio.adapter is not None:
+            inputs.append(Path(options.mmaudio.adapter))
     with OutputSet(inputs=inputs) as outputs:
         tmp_wav = outputs.add(wav_path, "WAV output")
         tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None

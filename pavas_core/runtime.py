@@ -31,16 +31,45 @@ def resolve_dtype(name: str | None):
 
 
 def resolve_device(name: str | None = None):
-    """None → CUDA if available, else MPS, else CPU; otherwise torch.device(name)."""
+    """None → CUDA if available, else MPS, else CPU; otherwise torch.device(name), which must exist
+    here (BadInputError naming the devices there are: a typo or a missing GPU is the user's to fix)."""
     import torch
 
     if name is not None:
-        return torch.device(name)
+        return check_device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def check_device(name: Any):
+    """torch.device(name) if this machine has it, else one BadInputError line."""
+    import torch
+
+    from .errors import BadInputError
+
+    if isinstance(name, torch.device):
+        device = name
+    else:
+        try:
+            device = torch.device(str(name))
+        except (RuntimeError, ValueError, TypeError):
+            raise BadInputError(f"device must be cpu, cuda, cuda:N or mps, got {name!r}") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise BadInputError(f"device {name!r}: this machine has no CUDA GPU that torch can use; use --device cpu")
+        if device.index is not None and not 0 <= device.index < count:
+            raise BadInputError(f"device {name!r}: this machine has {count} CUDA GPU(s), cuda:0 to cuda:{count - 1}")
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise BadInputError(f"device {name!r}: MPS is not available here; use --device cpu")
+    elif device.type != "cpu":
+        raise BadInputError(f"device must be cpu, cuda, cuda:N or mps, got {name!r}")
+    return device
 
 
 class ModelRegistry:

@@ -13,7 +13,6 @@ the checkpoint's preprocessor_config.json when it has one (ImageNet mean/std oth
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -59,13 +58,22 @@ def load_depth_model(model_dir: str | os.PathLike, *, device: str | None = None,
     return REGISTRY.get(key, lambda: _load(path, dev, dt, torch))
 
 
-def _load(path: Path, device, dtype, torch) -> DepthModel:
-    from transformers import AutoConfig, AutoModelForDepthEstimation
+MAX_INPUT_SIDE = 4096  # a preprocessor size above this is not a depth model's input size
 
+
+def _load(path: Path, device, dtype, torch) -> DepthModel:
+    from ..perception.hf_folder import check_transformers, check_weight_dtypes, load_failed, read_folder_config
+
+    transformers = check_transformers("the depth model")
+    model_type = read_folder_config(path).get("model_type")  # malformed config.json: one clear error
+    if not isinstance(model_type, str):
+        raise UnsupportedCheckpointError(f"depth model: {path} has no model_type text in config.json; use Depth "
+                                         "Anything V2 metric or Depth Pro")
     try:
-        config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
-    except (OSError, ValueError, KeyError) as e:
-        raise UnsupportedCheckpointError(f"depth model: {path} is not a transformers model folder ({e})") from e
+        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    except Exception as e:  # an unknown model type, a config transformers cannot read
+        raise UnsupportedCheckpointError(f"depth model: {path} is not a transformers model folder "
+                                         f"({str(e).splitlines()[0][:200] if str(e) else type(e).__name__})") from None
     kind = {"depth_anything": "depth_anything", "depth_pro": "depth_pro"}.get(config.model_type)
     if kind is None:
         raise UnsupportedCheckpointError(f"depth model: {path} holds a {config.model_type!r} model; use Depth Anything "
@@ -73,21 +81,47 @@ def _load(path: Path, device, dtype, torch) -> DepthModel:
     if kind == "depth_anything" and getattr(config, "depth_estimation_type", "relative") != "metric":
         raise UnsupportedCheckpointError(f"depth model: {path} is a relative Depth Anything model (inverse depth up to "
                                          "scale); use a metric checkpoint (Depth-Anything-V2-Metric-*)")
-    model = AutoModelForDepthEstimation.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    mean, std, side = _preprocessing(path / "preprocessor_config.json")
+    check_weight_dtypes(path, "a depth model")
+    try:
+        model = transformers.AutoModelForDepthEstimation.from_pretrained(path, local_files_only=True,
+                                                                         trust_remote_code=False)
+    except Exception as e:  # missing or mis-shaped weights, a pickle weights_only refuses
+        raise load_failed(path, "a depth model", e) from None
     model = model.to(device=device, dtype=dtype).eval()
-    mean, std, side = IMAGENET_MEAN, IMAGENET_STD, DEFAULT_INPUT_SIDE
-    pre = path / "preprocessor_config.json"
-    if pre.is_file():
-        try:
-            cfg = json.loads(pre.read_text())
-            mean = tuple(cfg.get("image_mean", mean))
-            std = tuple(cfg.get("image_std", std))
-            size = cfg.get("size", {})
-            side = int(size.get("height", size.get("shortest_edge", side))) if isinstance(size, dict) else side
-        except (ValueError, TypeError) as e:
-            raise BadInputError(f"depth model: {pre} is not valid JSON ({e})") from e
     patch = getattr(getattr(config, "backbone_config", None), "patch_size", None) or getattr(config, "patch_size", 14)
     return DepthModel(model, kind, side, int(patch), mean, std, path.name)
+
+
+def _preprocessing(pre: Path) -> tuple[tuple[float, ...], tuple[float, ...], int]:
+    """(mean, std, input side) from a preprocessor_config.json, checked; ImageNet's and 518 without one."""
+    from ..fileio import read_json
+
+    mean, std, side = IMAGENET_MEAN, IMAGENET_STD, DEFAULT_INPUT_SIDE
+    if not pre.is_file():
+        return mean, std, side
+    cfg = read_json(pre, f"depth model: {pre.name}")
+    if not isinstance(cfg, dict):
+        raise BadInputError(f"depth model: {pre} is not a JSON object")
+
+    def triple(name: str, default: tuple[float, ...], positive: bool) -> tuple[float, ...]:
+        value = cfg.get(name, default)
+        ok = (isinstance(value, (list, tuple)) and len(value) == 3
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                      and (v > 0 or not positive) for v in value))
+        if not ok:
+            raise BadInputError(f"depth model: {pre.name}: {name} must be three finite numbers, got {value!r}")
+        return tuple(float(v) for v in value)
+
+    mean, std = triple("image_mean", mean, False), triple("image_std", std, True)
+    size = cfg.get("size", {})
+    if isinstance(size, dict):
+        value = size.get("height", size.get("shortest_edge", side))
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INPUT_SIDE:
+            raise BadInputError(f"depth model: {pre.name}: size must be a whole number of pixels from 1 to "
+                                f"{MAX_INPUT_SIDE}, got {value!r}")
+        side = value
+    return mean, std, side
 
 
 def _input_size(h: int, w: int, side: int, multiple: int) -> tuple[int, int]:

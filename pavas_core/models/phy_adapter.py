@@ -32,7 +32,7 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -359,14 +359,16 @@ def adapter_metadata(adapter: PhyAdapter, extra: Mapping[str, Any] | None = None
     return {"pavas_phy_adapter": json.dumps(meta)}
 
 
-def save_adapter(adapter: PhyAdapter, path: str | os.PathLike, *, extra: Mapping[str, Any] | None = None) -> None:
-    """Write the adapter's weights (fp32) and config into a safetensors file (atomically)."""
+def save_adapter(adapter: PhyAdapter, path: str | os.PathLike, *, extra: Mapping[str, Any] | None = None,
+                 inputs: Sequence[str | os.PathLike] = ()) -> None:
+    """Write the adapter's weights (fp32) and config into a safetensors file (atomically); `inputs`:
+    files and folders the job read, which the file must not replace."""
     from safetensors.torch import save_file
 
     from ..fileio import atomic_output
 
     tensors = {k: v.detach().float().contiguous().cpu() for k, v in adapter.state_dict().items()}
-    with atomic_output(path, "Phy-Adapter file") as tmp:
+    with atomic_output(path, "Phy-Adapter file", inputs=inputs) as tmp:
         save_file(tensors, str(tmp), metadata=adapter_metadata(adapter, extra))
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PavasError
-from .hf_folder import check_transformers, load_failed, model_type, offline_kwargs
+from .hf_folder import check_transformers, check_weight_dtypes, load_failed, model_type, offline_kwargs
 
 TASKS = ("<OPEN_VOCABULARY_DETECTION>", "<CAPTION_TO_PHRASE_GROUNDING>")
 DEFAULT_TASK = TASKS[0]
@@ -95,6 +95,7 @@ def load_florence2(folder: str | os.PathLike, *, dtype: Any = None, device: Any 
         raise load_failed(folder, "Florence-2", ValueError(
             f"its config says model_type {kind!r}, not 'florence2' (use a native-format folder such as "
             "florence-community/Florence-2-base)"))
+    check_weight_dtypes(folder, "Florence-2")
     try:
         processor = transformers.AutoProcessor.from_pretrained(str(folder), **offline_kwargs(trust_remote_code))
         model = cls.from_pretrained(str(folder), dtype=dtype, **offline_kwargs(trust_remote_code))

@@ -57,4 +57,32 @@ def offline_kwargs(trust_remote_code: bool) -> dict[str, Any]:
 
 def load_failed(folder: str | os.PathLike, what: str, exc: BaseException) -> UnsupportedCheckpointError:
     detail = str(exc).strip().splitlines()[0][:240] if str(exc).strip() else type(exc).__name__
+    if "ignore_mismatched_sizes" in detail:  # transformers' own words point at a report it only logs
+        detail = "its weight files hold tensors of other shapes than its config.json describes"
     return UnsupportedCheckpointError(f"{Path(folder).name}: cannot load it as {what} ({detail})")
+
+
+_INTEGER_DTYPES = ("I8", "U8", "I16", "U16", "I32", "U32", "I64", "U64", "BOOL")
+
+
+def check_weight_dtypes(folder: str | os.PathLike, what: str) -> None:
+    """Refuse a folder whose safetensors weights (a `.weight` or `.bias`) hold integers: transformers
+    would cast them into the model's floating-point parameters without a word. A quantized folder
+    (config.json's quantization_config) stores integer weights on purpose and is left alone."""
+    path = Path(folder)
+    if "quantization_config" in read_folder_config(path):
+        return
+    from safetensors import safe_open
+
+    for weights in sorted(path.glob("*.safetensors")):
+        try:
+            with safe_open(str(weights), framework="pt") as handle:
+                bad = [k for k in handle.keys() if k.endswith((".weight", ".bias"))
+                       and handle.get_slice(k).get_dtype() in _INTEGER_DTYPES]
+        except Exception as exc:  # a damaged file: transformers' own error says more later
+            raise load_failed(path, what, exc) from None
+        if bad:
+            raise UnsupportedCheckpointError(
+                f"{path.name}: {weights.name} holds integer tensors where {what} has floating-point weights "
+                f"(e.g. {bad[0]}); the file is damaged or not this model's")
+

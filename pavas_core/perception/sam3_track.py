@@ -41,6 +41,8 @@ def _check(track: Any) -> tuple[Any, int, tuple[int, int]]:
         raise BadInputError(f"SAM 3 track: orig_size must be (height, width), got {size!r}")
     packed = track["packed_masks"]
     if packed is not None:
+        if not hasattr(packed, "shape") or not hasattr(packed, "dtype"):
+            raise BadInputError(f"SAM 3 track: packed_masks must be a tensor, got {type(packed).__name__}")
         shape = tuple(packed.shape)
         if len(shape) != 4 or shape[0] != n:
             raise BadInputError(f"SAM 3 track: packed_masks must be (frames={n}, objects, H, W/8), got {shape}")

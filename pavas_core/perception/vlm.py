@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import PavasError
 from ..progress import ProgressCallback, report
 from . import MODEL_FAILURES
-from .hf_folder import check_transformers, load_failed, model_type, offline_kwargs
+from .hf_folder import check_transformers, check_weight_dtypes, load_failed, model_type, offline_kwargs
 from .vlm_answer import VlmAnswer, VlmAnswerError, build_prompt, parse_answer, retry_prompt
 
 DEFAULT_NUM_FRAMES = 8
@@ -76,6 +76,7 @@ def load_vlm(folder: str | os.PathLike, *, dtype: Any = None, device: Any = "cpu
     kind = model_type(folder)
     if kind == "florence2":
         raise load_failed(folder, "a VLM", ValueError("this is a Florence-2 folder; load it with the Florence-2 loader"))
+    check_weight_dtypes(folder, "an image-text-to-text model")
     try:
         processor = transformers.AutoProcessor.from_pretrained(str(folder), **offline_kwargs(trust_remote_code))
         model = transformers.AutoModelForImageTextToText.from_pretrained(

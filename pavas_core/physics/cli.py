@@ -24,7 +24,7 @@ def main(args: argparse.Namespace) -> int:
 
     options = options_from_args(args)
     # The output is reserved first (refused when it names the video) and appears whole or not at all.
-    with OutputSet(inputs=[args.video]) as outputs:
+    with OutputSet(inputs=[args.video, *options.input_paths()]) as outputs:
         output = outputs.add(args.output, "physics output")
         clip = read_video(args.video, max_side=options.analysis_max_side, with_audio=False,
                           progress=ConsoleProgress("decode"))

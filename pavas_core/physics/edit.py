@@ -16,6 +16,19 @@ from ..materials import MATERIAL_NAMES, material_named
 from .tracks import PhysicsTracks, delta_ke_j
 
 
+# what the command line's --mass-scale / --speed-scale and Edit Physics's widgets allow
+MASS_SCALE_RANGE = (0.001, 1000.0)
+SPEED_SCALE_RANGE = (0.01, 100.0)
+
+
+def check_scale(name: str, value: float, allowed: tuple[float, float]) -> float:
+    """`value` if it is a number within `allowed`, else one BadInputError line."""
+    low, high = allowed
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and low <= value <= high):
+        raise BadInputError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)
+
+
 def _positive(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
         raise BadInputError(f"edit_physics: {name} must be a positive number, got {value!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -82,6 +83,16 @@ class EstimateOptions:
                 not all(isinstance(v, dict) for v in self.backend_settings.values()):
             raise BadInputError("estimate: backend_settings must map backend names to dicts of settings")
         return self
+
+    def input_paths(self) -> list[str]:
+        """The files and folders the backends' settings name (model files and folders, answer files):
+        the job reads them, so no output of it may replace them."""
+        from .stages.registry import declared_settings
+
+        path_keys = {(info.name, setting.key) for users in declared_settings().values() for info, setting in users
+                     if setting.metavar in ("FILE", "DIR")}
+        return [str(value) for backend, settings in self.backend_settings.items() for key, value in settings.items()
+                if (backend, key) in path_keys and isinstance(value, (str, os.PathLike)) and str(value)]
 
     def per_object(self, name: str, i: int):
         """Option `name` for the i-th object: its own value, the one value given for all, or None."""

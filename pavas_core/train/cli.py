@@ -93,7 +93,8 @@ def _init_only(args: argparse.Namespace) -> int:
     paths = find_model_set(args.models, model=args.model)
     config = detect_mmaudio_config(as_state_dict(paths.model))
     adapter = fresh_adapter(config, seed=args.seed, injection=args.injection, delta_rank=args.adapter_rank)
-    save_adapter(adapter, out, extra={"trained_steps": 0, "network": config.name})
+    save_adapter(adapter, out, extra={"trained_steps": 0, "network": config.name},
+                 inputs=[args.models, *paths.files()])
     print(f"wrote {out}: a fresh Phy-Adapter ({adapter.num_parameters():,} parameters) for the "
           f"{config.name} network in {paths.model.name}", file=sys.stdout)
     return 0

@@ -296,7 +296,9 @@ class TrainResult:
 
 def pick_device(name: str | None, dist: Distributed) -> torch.device:
     if name not in (None, "auto"):
-        return torch.device(name)
+        from ..runtime import check_device
+
+        return check_device(name)
     if torch.cuda.is_available():
         return torch.device("cuda", dist.local_rank % torch.cuda.device_count())
     return torch.device("cpu")
@@ -315,11 +317,12 @@ def train(*, data: Path, models: Path, out: Path, config: TrainConfig, model_fil
     dist = Distributed.from_environment()
     torch_device = pick_device(device, dist)
     dist.init(torch_device)
+    created_out = not out.exists()
     try:
-        out.mkdir(parents=True, exist_ok=True)
         paths = find_model_set(models, model=model_file)
+        windows, notes = list_windows(data, config.duration_s)  # the data checked before anything is written
+        out.mkdir(parents=True, exist_ok=True)
         net, encoders = load_model_set(paths, device=torch_device, with_vae_encoder=True)
-        windows, notes = list_windows(data, config.duration_s)
         if dist.is_main and not quiet:
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)
@@ -407,8 +410,23 @@ def train(*, data: Path, models: Path, out: Path, config: TrainConfig, model_fil
             result.adapter_path, result.network_path = _write_outputs(out, module, config, result)
         dist.barrier()
         return result
+    except BaseException:
+        if created_out and dist.is_main:
+            _remove_empty_folders(out)  # a run that wrote nothing leaves no empty run folder behind
+        raise
     finally:
         dist.close()
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove `folder` and its sub-folders if they hold no file (a cache or checkpoint is kept)."""
+    import contextlib
+
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _autocast(config: TrainConfig, device: torch.device):

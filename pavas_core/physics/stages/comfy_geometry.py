@@ -63,6 +63,8 @@ def da3_point_maps(packet: Mapping[str, Any], num_frames: int, grid_size: tuple[
     depth = np.where(np.isfinite(depth) & (depth > 0), depth, np.nan)
     if "sky" in packet:  # sky has no usable depth
         sky = _array(packet["sky"], "sky", 3)
+        if sky.shape != depth.shape:
+            raise BadInputError(f"geometry: DA3 sky of shape {sky.shape} does not match its depth {depth.shape}")
         depth = np.where(sky >= 0.5, np.nan, depth)
     gw, gh = grid_size
     poses = None
@@ -97,6 +99,8 @@ def da3_point_maps(packet: Mapping[str, Any], num_frames: int, grid_size: tuple[
         v = (np.arange(h, dtype=np.float32) + 0.5 - h / 2.0) / f_native
         points = np.stack([depth * u[None, None, :], depth * v[None, :, None], depth], axis=-1)
     conf = _array(packet["confidence"], "confidence", 3) if "confidence" in packet else None
+    if conf is not None and conf.shape != depth.shape:
+        raise BadInputError(f"geometry: DA3 confidence of shape {conf.shape} does not match its depth {depth.shape}")
     is_metric = metric == "yes"
     if metric not in METRIC_CHOICES:
         raise BadInputError(f"geometry: metric must be one of {', '.join(METRIC_CHOICES)}, got {metric!r}")
@@ -120,6 +124,8 @@ def moge_point_maps(packet: Mapping[str, Any], num_frames: int, grid_size: tuple
     points = np.where(np.isfinite(points).all(axis=-1, keepdims=True), points, np.nan)
     if "mask" in packet:
         mask = _array(packet["mask"], "mask", 3) > 0.5
+        if mask.shape != points.shape[:3]:
+            raise BadInputError(f"geometry: MoGe mask of shape {mask.shape} does not match its points {points.shape}")
         points = np.where(mask[..., None], points, np.nan)
     k = _array(packet["intrinsics"], "intrinsics", 3)
     if k.shape != (b, 3, 3) or not (np.isfinite(k[:, 0, 0]).all() and (k[:, 0, 0] > 0).all()):
