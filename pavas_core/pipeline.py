@@ -97,11 +97,15 @@ def run_job(
         raise BadInputError(f"generator must be one of {', '.join(GENERATORS)}, got {options.generator!r}")
     if options.generator == "mmaudio" and options.mmaudio is None:
         raise BadInputError("the mmaudio generator needs its model folder (--models DIR)")
-    if options.mmaudio is not None:  # checked before any work, whether or not physics is used
-        from .physics.edit import MASS_SCALE_RANGE, SPEED_SCALE_RANGE, check_scale
+    # checked before any work, whatever the generator and whether or not physics is used
+    from .physics.edit import MASS_SCALE_RANGE, SPEED_SCALE_RANGE, check_scale
 
-        check_scale("--mass-scale", options.mmaudio.mass_scale, MASS_SCALE_RANGE)
-        check_scale("--speed-scale", options.mmaudio.speed_scale, SPEED_SCALE_RANGE)
+    scales = [(options.mass_scale, options.speed_scale)]
+    if options.mmaudio is not None:
+        scales.append((options.mmaudio.mass_scale, options.mmaudio.speed_scale))
+    for mass_scale, speed_scale in scales:
+        check_scale("--mass-scale", mass_scale, MASS_SCALE_RANGE)
+        check_scale("--speed-scale", speed_scale, SPEED_SCALE_RANGE)
     video_path, wav_path = Path(video_path), Path(wav_path)
     mux_path = Path(mux_path) if mux_path is not None else None
     physics_path = Path(physics_path) if physics_path is not None else None
