@@ -349,12 +349,14 @@ WORLD_FRAME_MODEL = ("camera translation taken out of each object's track as the
 
 
 def ground_row(samples: list[_Sample]) -> float:
-    """Image row of the floor at the object's depth: its lowest point over the track (where it lands).
+    """Image row of the floor at the object's depth: under its centre where it is lowest (where it lands).
 
-    Robust to a few over-tall blobs (motion blur, a shadow): the 95th percentile of the blob bottoms
-    clear of the picture's edge."""
-    whole = [p.det.box_xyxy[3] for p in samples if not p.det.touches_border] or [p.det.box_xyxy[3] for p in samples]
-    return float(np.percentile(whole, 95))
+    The contact point lies about one radius below the centre in the picture (the silhouette reaches
+    lower: seen from above the floor, a ball's outline extends below its contact point); the radius
+    is half the blob's size across its minor axis (blur-tolerant). The 95th percentile of the
+    samples clear of the picture's edge, robust to a few odd blobs."""
+    whole = [p.det for p in samples if not p.det.touches_border] or [p.det for p in samples]
+    return float(np.percentile([d.v_px + d.size_px / 2 for d in whole], 95))
 
 
 def camera_image_motion(motion, samples: list[_Sample], n: int) -> np.ndarray:
