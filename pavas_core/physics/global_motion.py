@@ -34,7 +34,7 @@ from scipy import ndimage
 
 STATIC_SHIFT_PX = 0.2  # below this the picture did not move (analysis px)
 MIN_PEAK = 0.08  # a block whose phase-correlation peak is lower has no usable texture
-MOVING_SPREAD_PX = 2.0  # a field whose nodes disagree this much (since frame 0) is not a translation
+MOVING_SPREAD_PX = 4.0  # a field whose nodes disagree this much (since frame 0) is not a translation
 SHAKE_REACH_FRACTION = 0.06  # a translation larger than this share of the picture is a pan, not shake
 SOURCE = "background_phase_correlation"
 
