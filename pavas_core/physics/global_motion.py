@@ -68,9 +68,16 @@ class GlobalMotion:
 
     @property
     def spread_px(self) -> float:
-        """Largest disagreement of a node with the median displacement (parallax, zoom)."""
+        """How far the nodes disagree with the median displacement (parallax, zoom): over the clip, the
+        largest 80th percentile over the nodes, of the displacements median-filtered over 5 frames (a
+        moving object that takes over a few blocks for a moment is not the camera)."""
         c = self.cumulative_px.reshape(len(self.cumulative_px), -1, 2)
-        return float(np.abs(c - np.median(c, axis=1, keepdims=True)).max()) if c.size else 0.0
+        if not c.size:
+            return 0.0
+        if len(c) >= 5:
+            c = ndimage.median_filter(c, size=(5, 1, 1), mode="nearest")
+        dev = np.abs(c - np.median(c, axis=1, keepdims=True)).max(axis=2)
+        return float(np.percentile(dev, 80, axis=1).max())
 
     def at(self, k: int | np.ndarray, x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
         """Displacement (…, 2) since frame 0 of the background seen at (x, y) in frame(s) k (bilinear)."""
@@ -248,14 +255,14 @@ def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
         return GlobalMotion("static", cum, g.node_x, g.node_y, conf)
     reach = max(1, g.block // 4)
     # each frame against a keyframe (no drift while the camera only shakes); a new keyframe once the
-    # view has moved by half the reach of a block's correlation, or the match got poor
+    # view has moved by half the reach of a block's correlation
     key, key_spec = 0, _blocks_spectrum(_gray(frames_u8[0]), g)
     for k in range(1, t):
         cur = _blocks_spectrum(_gray(frames_u8[k]), g)
         shifts, peak = _block_shifts(cur, key_spec, g, reach)
         field, conf[k] = _clean(shifts, peak, g, w, h)
         cum[k] = cum[key] + field
-        if np.abs(field).max() > reach / 2 or conf[k] < 0.5:
+        if np.abs(field).max() > reach / 2:
             key, key_spec = k, cur
     motion = GlobalMotion("shake", cum, g.node_x, g.node_y, conf)
     reach_px = SHAKE_REACH_FRACTION * max(h, w)
