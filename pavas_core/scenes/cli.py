@@ -6,7 +6,7 @@ import argparse
 
 from ..progress import ConsoleProgress
 from ..errors import BadInputError
-from .scene import DURATION_RANGE_S, FPS_CHOICES, RESOLUTIONS
+from .scene import CAMERA_MOTIONS, DURATION_RANGE_S, FPS_CHOICES, RESOLUTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, nargs=2, default=list(DURATION_RANGE_S), metavar=("MIN", "MAX"),
                         help="clip duration range in seconds (default 3 5)")
     parser.add_argument("--sample-rate", type=int, default=44100, help="reference sound sample rate, Hz")
+    parser.add_argument("--camera-motion", choices=list(CAMERA_MOTIONS), default="static",
+                        help="static: cameras stand still or shake (default); dolly: the same scenes seen from a "
+                             "camera travelling sideways, hand-held")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -34,7 +37,8 @@ def main(args: argparse.Namespace) -> int:
     entries = synth_dataset(args.out, n=args.n, seed=args.seed, fps_choices=tuple(args.fps_choices),
                             resolutions=tuple(_size(r) for r in args.resolutions),
                             duration_range_s=(args.duration[0], args.duration[1]),
-                            sample_rate_hz=args.sample_rate, progress=ConsoleProgress("synth-dataset"))
+                            sample_rate_hz=args.sample_rate, camera_motion=args.camera_motion,
+                            progress=ConsoleProgress("synth-dataset"))
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

@@ -33,6 +33,7 @@ from ..progress import ProgressCallback, report
 from ..video.clip import AudioTrack
 from .catalog import ObjectKind, kind_by_name
 from .scene import (
+    CAMERA_MOTIONS,
     DURATION_RANGE_S,
     FPS_CHOICES,
     RESOLUTIONS,
@@ -113,8 +114,14 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   fps_choices: tuple[float, ...] = FPS_CHOICES,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
-                  progress: ProgressCallback | None = None) -> list[dict]:
-    """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json."""
+                  camera_motion: str = "static", progress: ProgressCallback | None = None) -> list[dict]:
+    """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
+
+    camera_motion: "static" (default: cameras stand or shake) or "dolly" (the same scenes seen from a
+    camera travelling sideways; see `sample_scene`)."""
+    if camera_motion not in CAMERA_MOTIONS:
+        raise BadInputError(f"synth-dataset: --camera-motion must be one of {', '.join(CAMERA_MOTIONS)}, "
+                            f"got {camera_motion!r}")
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
     seed = check_seed(seed, "synth-dataset: --seed")
@@ -145,12 +152,14 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
         for i in range(n):
             scene_id = f"scene_{i:04d}"
             scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
-                                 resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
+                                 resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s),
+                                 camera_motion=camera_motion)
             entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
             report(progress, i + 1, n)
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
+                 **({"camera_motion": camera_motion} if camera_motion != "static" else {}),
                  "scenes": entries}
         (out / "index.json").write_text(json.dumps(index, indent=1, allow_nan=False))
     return entries

@@ -143,8 +143,16 @@ def sample_scene(
     resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
     duration_range_s: tuple[float, float] = DURATION_RANGE_S,
     max_objects: int = 3,
+    camera_motion: str = "static",
 ) -> SceneSpec:
-    """Draw a random scene from `seed` (objects whose flights stay mostly in view)."""
+    """Draw a random scene from `seed` (objects whose flights stay mostly in view).
+
+    camera_motion: "static" (the camera stands still or shakes, as drawn), or "dolly": the same scene
+    seen from a camera travelling sideways (see `_dolly`). The dolly is drawn from a random stream
+    of its own, so a scene's objects, look and shake are those of the static draw of the same seed.
+    """
+    if camera_motion not in CAMERA_MOTIONS:
+        raise ValueError(f"camera_motion must be one of {CAMERA_MOTIONS}, got {camera_motion!r}")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0]))
     fps = float(fps_choices[int(rng.integers(len(fps_choices)))])
     width, height = resolutions[int(rng.integers(len(resolutions)))]
@@ -189,7 +197,7 @@ def sample_scene(
         z_max = max(z_max, obj.body.position_m[2] + abs(obj.body.velocity_mps[2]) * (duration_s + 1))
     wall_z = max(z0 + float(rng.uniform(1.0, 4.0)), z_max + 0.5)
     shake = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.5, 3.0))
-    return SceneSpec(
+    spec = SceneSpec(
         scene_id=scene_id or f"scene_{seed:010d}",
         seed=int(seed),
         fps=fps,
@@ -203,6 +211,26 @@ def sample_scene(
         noise_sigma_dn=float(rng.uniform(1.0, 4.0)),
         shutter_fraction=0.0 if rng.random() < 0.5 else float(rng.uniform(0.2, 0.6)),
     )
+    return _dolly(spec, z0) if camera_motion == "dolly" else spec
+
+
+CAMERA_MOTIONS = ("static", "dolly")
+DOLLY_TRAVEL_RANGE = (0.2, 0.4)  # camera travel over the clip, as a share of the view's width at the action
+
+
+def _dolly(scene: SceneSpec, z_action_m: float) -> SceneSpec:
+    """The scene seen from a camera dollying sideways (left or right) at constant speed, hand-held.
+
+    The camera travels 20–40 % of the view's width at the depth of the action over the clip (so the
+    objects stay mostly in view), with a little vertical drift (≤ 10 % of its speed), and shakes
+    by 0.5–2 px on top (a hand-held dolly or a slider on an uneven floor).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([scene.seed, 11]))
+    view_w = scene.camera.width * z_action_m / scene.camera.focal_px
+    speed = float(rng.uniform(*DOLLY_TRAVEL_RANGE)) * view_w / scene.duration_s
+    sign = 1.0 if rng.random() < 0.5 else -1.0
+    vel = (sign * speed, float(rng.uniform(-0.1, 0.1)) * speed, 0.0)
+    return replace(scene, camera_velocity_mps=vel, shake_amplitude_px=float(rng.uniform(0.5, 2.0)))
 
 
 def _contrast(a: tuple[float, float, float], b: tuple[float, float, float], minimum: float = 0.3) -> bool:
@@ -535,4 +563,5 @@ def with_overrides(scene: SceneSpec, **changes) -> SceneSpec:
 __all__ = [
     "SceneObject", "SceneSpec", "sample_scene", "scene_seed", "simulate_scene", "iter_frames", "render_frames",
     "render_frames_and_masks", "render_masks", "ground_truth_tracks", "shake_offsets_px", "with_overrides",
+    "CAMERA_MOTIONS",
 ]

@@ -75,11 +75,29 @@ class StageContext:
             self.cache[key] = compute()
         return self.cache[key]
 
+    def global_motion(self):
+        """The background's motion over the clip (global_motion.GlobalMotion): static, shake or moving."""
+        from ..global_motion import estimate_global_motion
+
+        return self.cached("global_motion", lambda: estimate_global_motion(self.frames))
+
     def camera_shake(self) -> tuple[np.ndarray, bool]:
-        """(T, 2) image translation (dx, dy) of each frame against frame 0 (analysis px), camera static?"""
+        """(T, 2) image translation (dx, dy) of each frame against frame 0 (analysis px), camera static?
+
+        A static camera (global_motion) gets exact zeros; a shaking one the whole-picture phase
+        correlation of segmentation.py; a moving one (dolly, pan, zoom) zeros and False: its motion
+        is not a translation of the picture, see `global_motion()`."""
         from ..segmentation import camera_shake
 
-        return self.cached("camera_shake", lambda: camera_shake(self.frames))
+        def compute() -> tuple[np.ndarray, bool]:
+            motion = self.global_motion()
+            if motion.kind == "static":
+                return np.zeros((self.num_frames, 2)), True
+            if motion.kind == "moving":
+                return np.zeros((self.num_frames, 2)), False
+            return camera_shake(self.frames)
+
+        return self.cached("camera_shake", compute)
 
 
 def resize_frames(frames: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:

@@ -10,6 +10,10 @@ measures: gravity shows in the image as a_px = g·f/Z (geometry.py). Per object:
    borrowed from the other objects, else a generic 0.15 m size — each fallback with a warning;
 4. the metric centroid per frame: X = (u − cx)·m, Y = (v − cy)·m, Z = Z_ref·s(t) in the first
    frame's camera frame (shake is read as a small camera rotation: `camera_to_world`).
+Under a moving camera (global_motion.py classes the clip "moving": dolly, pan, zoom) step 1 takes
+out, instead of the shake, the camera's image motion at the object's own depth (`camera_image_motion`),
+so the fit and the speeds are in the world frame (`frame: "world"`); a constant-velocity camera
+adds a constant image velocity only, so gravity's metric scale is unaffected.
 """
 
 from __future__ import annotations
@@ -215,14 +219,19 @@ class GravityGeometry:
     def geometry(self, ctx: StageContext, discovery: Discovery, observation: Observation, options: Any,
                  progress: ProgressCallback | None = None) -> SceneGeometry:
         shifts, static = ctx.camera_shake()
+        motion = ctx.global_motion()
+        moving = motion.kind == "moving"
         edge = border_margin_px(shifts, static) + 1
         wa, ha = ctx.grid_size
         n = ctx.num_frames
         g = options.gravity_mps2
-        tracks = []
+        tracks, compensations = [], []
         for i, obs in enumerate(observation.objects):
             samples = _samples(ctx, obs, edge)
-            tracks.append(_image_track(ctx, samples, shifts, penalty=options.segment_penalty) if samples else None)
+            # under a moving camera each object has its own image motion of the camera (parallax)
+            comp = camera_image_motion(motion, samples, n) if moving and samples else shifts
+            compensations.append(comp)
+            tracks.append(_image_track(ctx, samples, comp, penalty=options.segment_penalty) if samples else None)
             report(progress, i + 1, len(observation.objects) + 1)
 
         if options.focal_px is not None:
@@ -307,18 +316,83 @@ class GravityGeometry:
             warnings.append(f"focal length unknown: assumed a {options.assumed_hfov_deg:g}° horizontal field of view "
                             "(depths z scale with it; speeds across the picture do not)")
         report(progress, 1, 1)
+        extra = {
+            "axes": "camera frame of the first frame: x right, y down, z forward (metres)",
+            "frame": "camera",
+            "per_object_scale_sources": sources,
+            "camera_static": static,
+            "camera_motion": motion.kind,
+            "camera_motion_source": motion.source if motion.kind != "static" else "none",
+            "camera_shake_px": round(float(np.abs(shifts).max() / ctx.source_to_grid), 3) if not moving else None,
+            "analysis_size": [int(wa), int(ha)],
+        }
+        camera_to_world = shake_rotations(shifts, focal)
+        if moving:
+            camera_to_world = _travel_poses(motion, tracks, compensations, objects, n)
+            extra.update({
+                "axes": "world = where the camera was at the first frame: x right, y down, z forward (metres)",
+                "frame": "world",
+                "camera_motion_model": WORLD_FRAME_MODEL,
+                "camera_motion_px": round(float(np.abs(motion.translation_px).max() / ctx.source_to_grid), 2),
+            })
+            warnings.append("the camera moves (" + WORLD_FRAME_MODEL + "): speeds are in the world frame, "
+                            "approximate where an object never comes near the floor")
         return SceneGeometry(
-            objects=objects, frame="camera", camera_to_world=shake_rotations(shifts, focal), focal_px=focal,
+            objects=objects, frame="world" if moving else "camera", camera_to_world=camera_to_world, focal_px=focal,
             focal_source=focal_source, backend="pinhole", metric_scale_source=overall, stage_backend="gravity",
-            extra={
-                "axes": "camera frame of the first frame: x right, y down, z forward (metres)",
-                "per_object_scale_sources": sources,
-                "camera_static": static,
-                "camera_shake_px": round(float(np.abs(shifts).max() / ctx.source_to_grid), 3),
-                "analysis_size": [int(wa), int(ha)],
-            },
-            warnings=warnings,
+            extra=extra, warnings=warnings,
         )
+
+
+WORLD_FRAME_MODEL = ("camera translation taken out of each object's track as the background's image motion at "
+                     "the object's depth: the floor's motion at the row of the object's lowest point")
+
+
+def ground_row(samples: list[_Sample]) -> float:
+    """Image row of the floor at the object's depth: under its centre where it is lowest (where it lands).
+
+    The contact point lies about one radius below the centre in the picture (the silhouette reaches
+    lower: seen from above the floor, a ball's outline extends below its contact point); the radius
+    is half the blob's size across its minor axis (blur-tolerant). The 95th percentile of the
+    samples clear of the picture's edge, robust to a few odd blobs."""
+    whole = [p.det for p in samples if not p.det.touches_border] or [p.det for p in samples]
+    return float(np.percentile([d.v_px + d.size_px / 2 for d in whole], 95))
+
+
+def camera_image_motion(motion, samples: list[_Sample], n: int) -> np.ndarray:
+    """(T, 2) image displacement since frame 0 that the camera's motion gives this object.
+
+    A travelling camera moves a static point's image by f·ΔC/Z: nearer things slide faster. The
+    background's motion field holds that for the background's depth at every pixel; at the object's
+    own depth it is the floor's motion at the floor row under the object (`ground_row`), read at the
+    object's column in each frame. (An object in front of the back wall moves faster in the picture
+    than the wall behind it; compensating by the wall would leave a residual velocity.)
+    """
+    row = ground_row(samples)
+    frames = np.array([p.frame for p in samples])
+    cols = np.array([p.det.u_px for p in samples])
+    out = np.zeros((n, 2))
+    out[frames] = motion.at(frames, cols, np.full(len(frames), row))
+    # frames without a sample: the column of the nearest sample (only shown, never fitted)
+    if len(frames) < n:
+        missing = np.setdiff1d(np.arange(n), frames)
+        near = np.abs(missing[:, None] - frames[None, :]).argmin(axis=1)
+        out[missing] = motion.at(missing, cols[near], np.full(len(missing), row))
+    return out
+
+
+def _travel_poses(motion, tracks: list, compensations: list[np.ndarray], objects: list[ObjectGeometry],
+                  n: int) -> np.ndarray:
+    """(T, 4, 4) camera-to-world of a camera that translates: −(image displacement at an object's
+    depth) × metres per pixel there, from the object seen longest (identity when none is seen)."""
+    out = np.tile(np.eye(4), (n, 1, 1))
+    best = max((i for i, tr in enumerate(tracks) if tr is not None), key=lambda i: len(tracks[i].frames), default=None)
+    if best is None:
+        return out
+    mpp = objects[best].pixel_size_m
+    out[:, 0, 3] = -compensations[best][:, 0] * mpp
+    out[:, 1, 3] = -compensations[best][:, 1] * mpp
+    return out
 
 
 register_backend("geometry", "gravity", GravityGeometry, default=True,

@@ -1,6 +1,7 @@
 """Weight-free discover, boxes and observe backends: moving blobs, tracked with stable identities.
 
-Motion segmentation (segmentation.py) finds what moves against a static or shaking background;
+Motion segmentation finds what moves against a static or shaking background (segmentation.py), or
+under a moving camera against each frame's warped neighbours (moving_background.py);
 the tracker (tracking.py) links the blobs into objects. Discovery names the tracks (the user's
 names in order of first appearance, one per object, a track seen again keeping its name: see
 naming.py; else a generic "object"); the boxes are each track's first blob
@@ -16,6 +17,7 @@ import numpy as np
 
 from ...progress import ProgressCallback
 from ..masks import ObjectMasks
+from ..moving_background import segment_moving_camera
 from ..segmentation import segment_motion
 from ..tracking import Track, TrackerConfig, track_detections
 from .base import (
@@ -38,8 +40,11 @@ def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -
 
     def compute() -> list[Track]:
         fps = ctx.fps
-        seg = segment_motion(ctx.frames, min_settle_frames=max(5, int(round(0.3 * fps))),
-                             shake=ctx.camera_shake(), progress=progress)
+        if ctx.global_motion().kind == "moving":  # dolly, pan, zoom: each frame against its warped neighbours
+            seg = segment_moving_camera(ctx.frames, ctx.global_motion(), fps=fps, progress=progress)
+        else:
+            seg = segment_motion(ctx.frames, min_settle_frames=max(5, int(round(0.3 * fps))),
+                                 shake=ctx.camera_shake(), progress=progress)
         ctx.cache["noise_sigma_dn"] = seg.noise_sigma_dn
         gap = max(3, int(round(0.25 * fps)))
         cfg = TrackerConfig(max_gap_frames=gap, link_gap_frames=2 * gap, arc_link_gap_frames=int(round(1.0 * fps)),
