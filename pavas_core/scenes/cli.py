@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, nargs=2, default=list(DURATION_RANGE_S), metavar=("MIN", "MAX"),
                         help="clip duration range in seconds (default 3 5)")
     parser.add_argument("--sample-rate", type=int, default=44100, help="reference sound sample rate, Hz")
+    parser.add_argument("--rigid", action="store_true",
+                        help="rigid-body scenes instead: boxes and cylinders that tumble, topple, slide off a ledge, "
+                             "stack, roll and slide (needs the pybullet simulator: pip install pybullet); "
+                             "default picture sizes 320x240 480x270 640x360")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -31,8 +35,13 @@ def main(args: argparse.Namespace) -> int:
         render_demo_video(args.out, seed=args.seed, sample_rate_hz=args.sample_rate)
         print(f"wrote {args.out}")
         return 0
+    resolutions = tuple(_size(r) for r in args.resolutions)
+    if args.rigid and resolutions == RESOLUTIONS:  # the default list: the rigid scenes' own
+        from .rigid import RIGID_RESOLUTIONS
+
+        resolutions = RIGID_RESOLUTIONS
     entries = synth_dataset(args.out, n=args.n, seed=args.seed, fps_choices=tuple(args.fps_choices),
-                            resolutions=tuple(_size(r) for r in args.resolutions),
+                            resolutions=resolutions, rigid=args.rigid,
                             duration_range_s=(args.duration[0], args.duration[1]),
                             sample_rate_hz=args.sample_rate, progress=ConsoleProgress("synth-dataset"))
     impacts = sum(e["num_impacts"] for e in entries)
