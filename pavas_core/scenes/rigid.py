@@ -46,7 +46,7 @@ from ..physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, delta
 from .background import FLOOR_RGB, FLOOR_STYLES, render_background
 from .camera import PinholeCamera
 from .render import SensorNoise
-from .rigid_render import BodyLook, render_rigid_frame
+from .rigid_render import BodyLook, bake_scenery, render_rigid_frame
 
 GRAVITY_MPS2 = 9.81
 SIM_RATE_HZ = 1200  # 24, 30 and 60 fps divide it: every frame is an engine state
@@ -66,7 +66,8 @@ class SimulatorMissingError(PavasError, ImportError):
 
 def _pybullet():
     try:
-        import pybullet  # noqa: PLC0415 - optional, dev/test only
+        with _quiet_stderr():
+            import pybullet  # noqa: PLC0415 - optional, dev/test only
     except ImportError:
         raise SimulatorMissingError(
             "rigid-body scenes need the pybullet simulator (a development dependency): "
@@ -566,6 +567,8 @@ def render_rigid(scene: RigidSceneSpec, trajectories: list[RigidTrajectory]
     plat_pose = None
     if scene.platform is not None:
         plat_pose = (np.asarray(scene.platform[0], dtype=np.float64), np.eye(3))
+        bg = bake_scenery(bg, camera=cam, margin_px=scene.margin_px, looks=[looks[-1]], poses=[plat_pose],
+                          wall_z_m=scene.wall_z_m)
     for k in range(scene.num_frames):
         poses = [(tr.position_m[idx[k]], rotation_matrix(tr.orientation_xyzw[idx[k]])) for tr in trajectories]
         if plat_pose is not None:

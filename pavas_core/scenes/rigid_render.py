@@ -137,6 +137,18 @@ def ray_hits(look: BodyLook, pos: np.ndarray, rot: np.ndarray, origins: np.ndarr
     return t, n_local @ rot.T
 
 
+def bake_scenery(background_padded: np.ndarray, *, camera: PinholeCamera, margin_px: int,
+                 looks: list[BodyLook], poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float) -> np.ndarray:
+    """The padded background with the static scenery (and its shadow) drawn in, once per clip."""
+    h, w = background_padded.shape[:2]
+    padded_cam = PinholeCamera(w, h, camera.focal_px, camera.cx_px + margin_px, camera.cy_px + margin_px,
+                               camera.floor_y_m)
+    solid = [BodyLook(lk.shape, lk.half_extents_m, lk.color_rgb, lk.specular, True) for lk in looks]
+    frame, _ = render_rigid_frame(background_padded, camera=padded_cam, margin_px=0, offset_px=(0.0, 0.0),
+                                  looks=solid, poses=poses, wall_z_m=wall_z_m)
+    return frame
+
+
 def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, margin_px: int,
                        offset_px: tuple[float, float], looks: list[BodyLook],
                        poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float
@@ -146,11 +158,16 @@ def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, 
 
     poses: per body (centre (3,), rotation (3, 3) whose columns are the body's axes), camera frame.
     """
-    frame = shift_image(background_padded, offset_px, margin_px=margin_px, width=camera.width,
-                        height=camera.height).copy()
+    if margin_px == 0:  # the picture is the background as it is (bake_scenery)
+        frame = background_padded.astype(np.float32, copy=True)
+    else:
+        frame = shift_image(background_padded, offset_px, margin_px=margin_px, width=camera.width,
+                            height=camera.height).copy()
     owned: list[tuple[int, int, np.ndarray] | None] = [None] * len(looks)
     foot = [footprint_px(camera, lk, p, r, offset_px) for lk, (p, r) in zip(looks, poses)]
-    rects = _merge_rects([f for f in foot if f is not None])
+    # scenery is static and drawn into the background once (`bake_scenery`): here it only hides
+    # what passes behind it, so its footprint does not make a region of its own
+    rects = _merge_rects([f for f, lk in zip(foot, looks) if f is not None and lk.is_object])
     dx, dy = offset_px
     light = _LIGHT.astype(np.float64)
     for u0, u1, v0, v1 in rects:
@@ -182,11 +199,13 @@ def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, 
             to_light = np.broadcast_to(light, pts.shape)
             blocked = np.zeros(idx.size, bool)
             for i in members:
+                if not looks[i].is_object:
+                    continue  # its shadow is in the background already
                 t, _ = ray_hits(looks[i], poses[i][0], poses[i][1], pts, to_light)
                 blocked |= np.isfinite(t)
             bg[idx[blocked]] *= SHADOW_FACTOR
         col = bg
-        hit = ~miss
+        hit = ~miss & np.isin(best_i, [i for i in members if looks[i].is_object])  # scenery: the background
         if hit.any():
             n = best_n[hit]
             lam = np.clip(n @ light, 0.0, 1.0)
