@@ -20,7 +20,9 @@ Ground truth impacts come from the simulated centre-of-mass motion: a step whose
 not gravity's (|Δv/dt − g| > IMPULSE_ACCEL_G·g: an impulsive contact force, far above what resting,
 rolling or sliding contact exerts, which is at most (1 + μ)·m·g) starts a contact; contacts closer
 together than one frame period are one impact (no camera can tell them apart); the impact counts
-when its centre-of-mass velocity change is at least MIN_IMPACT_DV_MPS. v_before / v_after are the
+when its centre-of-mass velocity change is at least MIN_IMPACT_DV_MPS and the body moved at
+MIN_IMPACT_SPEED_MPS or more before it (a body at rest that another one lands on is pushed, it
+makes no impact of its own). v_before / v_after are the
 3D speeds of the centre of mass just before the first and just after the last impulsive step, so
 the motion along the line of sight is in them. Rolling and sliding make no impact by construction,
 and the objects that only roll or slide say so (`action`, `extra.no_impact_expected`).
@@ -55,6 +57,7 @@ RIGID_RESOLUTIONS = ((320, 240), (480, 270), (640, 360))
 RIGID_DURATION_RANGE_S = (3.0, 5.0)
 IMPULSE_ACCEL_G = 6.0
 MIN_IMPACT_DV_MPS = 0.2
+MIN_IMPACT_SPEED_MPS = 0.15
 PRIMARY_ACTIONS = ("tumbling", "toppling", "sliding_off", "stacking")
 DISTRACTOR_ACTIONS = ("rolling", "sliding")
 NO_IMPACT_ACTIONS = ("rolling", "sliding", "resting")
@@ -377,8 +380,8 @@ def _impacts(tr: RigidTrajectory, partner: list[str | None], fps: float, mass_kg
     for grp in groups:
         first, last = grp[0], grp[-1] + 1
         vb, va = tr.velocity_mps[first], tr.velocity_mps[last]
-        if np.linalg.norm(va - vb) < MIN_IMPACT_DV_MPS:
-            continue
+        if np.linalg.norm(va - vb) < MIN_IMPACT_DV_MPS or np.linalg.norm(vb) < MIN_IMPACT_SPEED_MPS:
+            continue  # too slight, or a body at rest that something else hit (the sound is the hitter's)
         who = next((partner[n] for n in range(first + 1, last + 1) if partner[n]), "floor")
         out.append(RigidContact(float(tr.times_s[first] + dt), vb.copy(), va.copy(), tr.position_m[first + 1].copy(),
                                 who))

@@ -152,3 +152,17 @@ def test_rigid_datasets_need_the_simulator(monkeypatch, tmp_path):
     with pytest.raises(SimulatorMissingError, match="pip install"):
         synth_dataset(tmp_path / "out", n=1, seed=1, rigid=True)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_block_dropped_on_a_resting_one_makes_the_only_impact():
+    base, top = _kind("plastic crate"), _kind("wooden block")
+    base_pos = (0.0, CAM.floor_y_m - base.half_extents_m[1], 2.5)
+    drop = 0.3
+    top_y = CAM.floor_y_m - base.dims_m[1] - top.half_extents_m[1] - drop
+    bodies = (RigidBody(base, "resting", base_pos, IDENTITY, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), base.color_rgb),
+              RigidBody(top, "stacking", (0.0, top_y, 2.5), IDENTITY, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), top.color_rgb))
+    _, contacts = simulate_rigid(_scene(*bodies))
+    assert contacts[0] == []  # the base is pushed, it makes no impact of its own
+    hit = contacts[1][0]
+    assert hit.surface == "object 0"
+    assert hit.v_before == pytest.approx(math.sqrt(2 * GRAVITY_MPS2 * drop), rel=0.01)
