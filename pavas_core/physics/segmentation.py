@@ -304,7 +304,8 @@ def segment_motion(
     if t >= 8:
         # an object that lingers (rolls slowly, bounces in place) can fill the median where it
         # spends most of its time; where the first frames agree, they show the empty scene
-        early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0))
+        early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0),
+                                       slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
         calm = ndimage.binary_erosion(~unsteady, iterations=2)  # keep clear of whatever moved there
         background = np.where(calm[..., None], early, background).astype(np.float32)
         changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
@@ -437,7 +438,11 @@ class _Change:
     after: np.ndarray  # (N, 3) colours at the end
 
 
-def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float) -> tuple[np.ndarray, np.ndarray]:
+SHAKE_EDGE_SLACK_PX = 0.6  # misregistration of shaken frames after alignment, px (edges shimmer by that much)
+
+
+def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, slack_px: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The scene as the first frames show it. start: (K, H, W, 3) the first frames aligned on frame 0.
 
     → (early (H, W, 3): the start state, unsteady (H, W) bool: no steady start state there).
@@ -449,6 +454,11 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float) -> 
     """
     steady = max(4.0 * noise, 20.0)
     early = np.median(start, axis=0)
+    if slack_px > 0:
+        # a shaken camera: the aligned frames still shimmer along strong edges (the edges of an
+        # object at rest too, which must not look like a slow object's leading and trailing edges)
+        gy, gx = np.gradient(_gray(early.clip(0, 255)))
+        steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
     unsteady = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0)) >= steady
     if len(start) <= 3:
         return early, unsteady
