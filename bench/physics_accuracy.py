@@ -1,6 +1,6 @@
 """Accuracy and speed of the weight-free physics estimator on synthetic scenes with exact ground truth.
 
-    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep]
+    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep] [--rigid]
 
 Generates N scenes with `synth-dataset` (or reuses DIR), then runs the real path on each clip:
 read_video(scene.mp4, max_side=320) → estimate_physics → match the impacts with physics.json.
@@ -10,6 +10,9 @@ relative error of v_before (true impacts ≥ 1 m/s whose object is in the pictur
 sources used, and timings: estimation time against the decode time of the same clip (the baseline
 measured in this run) and against the clip's duration (real-time factor), plus one 8 s 640×360
 30 fps clip.
+
+With rigid-body scenes (`--rigid`, or a DIR made by `synth-dataset --rigid`) it also prints the
+impacts reported on objects that only roll or slide (each one invented), and skips the timing clip.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noq
 from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, summarize  # noqa: E402
+from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
+from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402
 
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="reuse (or create) the dataset in this directory")
     ap.add_argument("--keep", action="store_true", help="keep the generated dataset (with --data)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms per scene")
+    ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
+    ap.add_argument("--no-timing", action="store_true", help="skip the 8 s timing clip")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -65,10 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     index_path = data / "index.json"
     t_gen = time.perf_counter()
     if not index_path.exists():
-        synth_dataset(data, n=args.n, seed=args.seed)
+        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
+                      **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {}))
     t_gen = time.perf_counter() - t_gen
     index = json.loads(index_path.read_text())
     scenes = index["scenes"][: args.n]
+    rigid = index.get("kind") == "rigid"
+    rolling = NoImpactScore()
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
@@ -87,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         motions[f"{est.geometry.extra.get('camera_motion', '?')} ({est.geometry.extra.get('frame', '?')} frame)"] += 1
         m = match_impacts(truth, est)
         total = total.merge(m)
+        r = impacts_on_no_impact_objects(truth, est)
+        rolling = rolling.merge(r)
+        if args.verbose and rigid:
+            print(f"{entry['dir']}: actions {[o.action for o in truth.objects]}, "
+                  f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "
+                  f"estimated {[(o.id, round(i.time_s, 3), round(i.v_before, 2)) for o in est.objects for i in o.impacts]}, "
+                  f"on rolling/sliding objects {r.impacts}")
         if args.verbose:
             print(f"{entry['dir']}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
                   f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total}, "
@@ -102,12 +119,19 @@ def main(argv: list[str] | None = None) -> int:
           f"90th percentile {100 * s['v_before_rel_error_p90']:.1f} %")
     print(f"contact time error: median {s['time_error_frames_median']:.2f} frame")
     print("camera motion (scenes): " + ", ".join(f"{k} {v}" for k, v in sorted(motions.items())))
+    if rigid:
+        print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}"
+              + (f" {rolling.impacts}" if rolling.impacts else ""))
     print("metric scale sources (objects): " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     ratio = np.array(est_s) / np.array(decode_s)
     print(f"timing: estimate {np.sum(est_s):.1f} s wall / {np.sum(est_cpu_s):.1f} s CPU for {np.sum(video_s):.1f} s "
           f"of video (real-time factor {np.sum(est_s) / np.sum(video_s):.3f}); decode at {ANALYSIS_SIDE} px "
           f"(baseline) {np.sum(decode_s):.1f} s; estimate/decode median ratio {np.median(ratio):.2f}")
 
+    if args.no_timing or rigid:
+        if tmp is not None and not args.keep:
+            tmp.cleanup()
+        return 0
     # the reference clip of the performance budget: 8 s, 640×360, 30 fps, two objects
     with tempfile.TemporaryDirectory(prefix="pavas_bench8_") as d8:
         scene = sample_scene(args.seed + 12345, scene_id="timing_8s", fps_choices=(30.0,),

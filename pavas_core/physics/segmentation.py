@@ -304,7 +304,8 @@ def segment_motion(
     if t >= 8:
         # an object that lingers (rolls slowly, bounces in place) can fill the median where it
         # spends most of its time; where the first frames agree, they show the empty scene
-        early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0))
+        early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0),
+                                       slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
         calm = ndimage.binary_erosion(~unsteady, iterations=2)  # keep clear of whatever moved there
         background = np.where(calm[..., None], early, background).astype(np.float32)
         changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
@@ -329,12 +330,21 @@ def segment_motion(
         boxes_alt = [(max(int(ch.ys.min()) - pad, 0), min(int(ch.ys.max()) + pad + 1, h),
                       max(int(ch.xs.min()) - pad, 0), min(int(ch.xs.max()) + pad + 1, w)) for ch in changes]
         settle = [_settle_frame(frames_u8, shifts, ch, fine.lo, run=min_settle_frames) for ch in changes]
+        if RESTING_OBJECTS_LEAVE:
+            # an object at rest in the first frames that then moves off (topples, is pushed) is
+            # a change the other way round: its start state is the object, not the empty scene.
+            # Judged from either state from the first frame, its empty place is no "ghost" and
+            # the moving object is whatever matches neither.
+            settle = [0 if _leaves(frames_u8, shifts, ch, fine.lo, shifter) else k for ch, k in zip(changes, settle)]
 
     detections: list[list[Detection]] = []
     m2 = (margin + 1) // 2
     for k in range(t):
         frame_f = frames_u8[k].astype(np.float32)
-        diff = frame_f - shifter(shifts[k, 0], shifts[k, 1])
+        bg_k = shifter(shifts[k, 0], shifts[k, 1])
+        diff = frame_f - bg_k
+        if SHADOWS_ARE_BACKGROUND:
+            _remove_shadows(diff, frame_f, bg_k, coarse.lo, noise=sigma)
         if changes:
             # where the background changes once (an object came to rest or left), a pixel is
             # foreground only if it matches neither state once the change is complete: no ghost
@@ -362,6 +372,81 @@ def segment_motion(
     return MotionSegmentation(shifts, static, sigma, detections, background)
 
 
+SHADOWS_ARE_BACKGROUND = True
+SHADOW_RATIO = (0.3, 0.9)  # a cast shadow keeps this share of the light, or more than none
+SHADOW_CHROMA_TOL = 0.07  # the channels' ratios to the background agree within this
+SHADOW_TEXTURE_NCC = 0.6  # ... and the background's texture shows through (normalised correlation)
+
+
+def _remove_shadows(diff: np.ndarray, frame: np.ndarray, background: np.ndarray, coarse_lo: np.ndarray, *,
+                    noise: float) -> None:
+    """Zero `diff` where a cast shadow is (in place), looking only where something differs at all
+    (the coarse foreground, grown by the shadow test's window): most of a frame is plain background."""
+    dh = _half(diff)
+    weak = np.einsum("ijk,ijk->ij", dh, dh) > coarse_lo
+    if not weak.any():
+        return
+    labels, n = ndimage.label(weak, structure=np.ones((3, 3), bool))
+    h, w = diff.shape[:2]
+    for sl in ndimage.find_objects(labels):
+        if (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start) < 4:
+            continue  # a speck of noise: not foreground anyway
+        y0, y1 = max(2 * sl[0].start - 6, 0), min(2 * sl[0].stop + 6, h)
+        x0, x1 = max(2 * sl[1].start - 6, 0), min(2 * sl[1].stop + 6, w)
+        shadow = cast_shadow(frame[y0:y1, x0:x1], background[y0:y1, x0:x1], noise=noise)
+        diff[y0:y1, x0:x1][shadow] = 0.0
+
+
+def cast_shadow(frame: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
+    """(H, W) bool: pixels that are the background in a cast shadow, not an object.
+
+    A shadow under one dominant light scales the background's colour by one factor ρ < 1 in
+    every channel (same chroma, lower level), and the texture under it stays the same. An object
+    darker than the floor rarely does both: its own colour and shading differ in chroma, or
+    replace the floor's texture with its own. Both tests are local (5×5 windows); where the
+    background has no texture to compare, only a ratio that is uniform over the window counts.
+    """
+    eps = 4.0 + noise
+    # only pixels darker than the background in every channel can be in a shadow (cheap first cut)
+    darker = np.all(frame < background - (2.0 * noise + 2.0), axis=-1)
+    cand = np.zeros(darker.shape, bool)
+    ys, xs = np.nonzero(darker)
+    if ys.size == 0:
+        return cand
+    ratio = (frame[ys, xs] + eps) / (background[ys, xs] + eps)
+    r = ratio.mean(axis=-1)
+    ok = (np.abs(ratio - r[:, None]).max(axis=-1) < SHADOW_CHROMA_TOL) & (r > SHADOW_RATIO[0]) & (r < SHADOW_RATIO[1])
+    if not ok.any():
+        return cand
+    cand[ys[ok], xs[ok]] = True
+    rho = np.ones(darker.shape, np.float32)
+    rho[ys, xs] = r
+    # the window tests only around the candidates (a shadow is a small part of the picture)
+    rows, cols = np.flatnonzero(cand.any(axis=1)), np.flatnonzero(cand.any(axis=0))
+    h, w = cand.shape
+    y0, y1 = max(int(rows[0]) - 4, 0), min(int(rows[-1]) + 5, h)
+    x0, x1 = max(int(cols[0]) - 4, 0), min(int(cols[-1]) + 5, w)
+    out = np.zeros_like(cand)
+    out[y0:y1, x0:x1] = _shadow_texture(frame[y0:y1, x0:x1], background[y0:y1, x0:x1], rho[y0:y1, x0:x1],
+                                        noise=noise) & cand[y0:y1, x0:x1]
+    return out
+
+
+def _shadow_texture(frame: np.ndarray, background: np.ndarray, rho: np.ndarray, *, noise: float) -> np.ndarray:
+    """The local half of `cast_shadow`: the background's texture shows through (or a uniform ratio)."""
+    gf, gb = _gray(frame.clip(0, 255)), _gray(background.clip(0, 255))
+    size = 5
+    mf, mb = ndimage.uniform_filter(gf, size), ndimage.uniform_filter(gb, size)
+    vf = ndimage.uniform_filter(gf * gf, size) - mf * mf
+    vb = ndimage.uniform_filter(gb * gb, size) - mb * mb
+    cov = ndimage.uniform_filter(gf * gb, size) - mf * mb
+    textured = vb > (3.0 * noise) ** 2
+    ncc = cov / np.sqrt(np.maximum(vf, 1e-6) * np.maximum(vb, 1e-6))
+    # flat background: the ratio must hold over the whole window (an object's shading varies)
+    rho_sd = np.sqrt(np.maximum(ndimage.uniform_filter(rho * rho, size) - ndimage.uniform_filter(rho, size) ** 2, 0))
+    return np.where(textured, ncc > SHADOW_TEXTURE_NCC, rho_sd < 0.03)
+
+
 @dataclass
 class _Change:
     """A background region that changes during the clip (an object comes to rest there, or leaves)."""
@@ -372,7 +457,11 @@ class _Change:
     after: np.ndarray  # (N, 3) colours at the end
 
 
-def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float) -> tuple[np.ndarray, np.ndarray]:
+SHAKE_EDGE_SLACK_PX = 0.6  # misregistration of shaken frames after alignment, px (edges shimmer by that much)
+
+
+def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, slack_px: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The scene as the first frames show it. start: (K, H, W, 3) the first frames aligned on frame 0.
 
     → (early (H, W, 3): the start state, unsteady (H, W) bool: no steady start state there).
@@ -384,6 +473,11 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float) -> 
     """
     steady = max(4.0 * noise, 20.0)
     early = np.median(start, axis=0)
+    if slack_px > 0:
+        # a shaken camera: the aligned frames still shimmer along strong edges (the edges of an
+        # object at rest too, which must not look like a slow object's leading and trailing edges)
+        gy, gx = np.gradient(_gray(early.clip(0, 255)))
+        steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
     unsteady = np.sqrt(np.max(np.sum((start - early) ** 2, axis=-1), axis=0)) >= steady
     if len(start) <= 3:
         return early, unsteady
@@ -468,6 +562,45 @@ def _one_sided(region: np.ndarray, moving: np.ndarray) -> bool:
     my, mx = np.nonzero(moving)
     ang = np.arctan2(my - cy, mx - cx)
     return float(np.hypot(np.cos(ang).mean(), np.sin(ang).mean())) > 0.6
+
+
+RESTING_OBJECTS_LEAVE = True
+
+
+def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, shifter: "_Shifter") -> bool:
+    """Does the region's start state leave (an object at rest moves off) rather than an object arrive?
+
+    The region keeps its start state for a while, then changes; an arriving object comes from
+    around the region (its surroundings move in the frames before), an object at rest starts
+    moving from inside it (its surroundings are calm until then).
+    """
+    t, h, w = frames_u8.shape[:3]
+    thr = lo[ch.ys, ch.xs]
+    match = np.empty(t)
+    for k in range(t):
+        yy = np.clip(ch.ys + int(round(shifts[k, 1])), 0, h - 1)
+        xx = np.clip(ch.xs + int(round(shifts[k, 0])), 0, w - 1)
+        d = frames_u8[k, yy, xx].astype(np.float32) - ch.before
+        match[k] = float(np.mean(np.einsum("ij,ij->i", d, d) < thr))
+    gone = np.flatnonzero(match < 0.9)
+    if gone.size == 0 or gone[0] < 4:
+        return False  # never leaves, or moves from the start (no rest seen)
+    k_leave = int(gone[0])
+    y0, y1 = int(ch.ys.min()), int(ch.ys.max()) + 1
+    x0, x1 = int(ch.xs.min()), int(ch.xs.max()) + 1
+    reach = max(3, (max(y1 - y0, x1 - x0)) // 3)
+    Y0, Y1, X0, X1 = max(y0 - reach, 0), min(y1 + reach, h), max(x0 - reach, 0), min(x1 + reach, w)
+    region = np.zeros((Y1 - Y0, X1 - X0), bool)
+    region[ch.ys - Y0, ch.xs - X0] = True
+    ring = ndimage.binary_dilation(region, iterations=reach) & ~region
+    if not ring.any():
+        return False
+    active = []
+    for k in range(max(k_leave - 6, 0), k_leave):
+        d = frames_u8[k].astype(np.float32)[Y0:Y1, X0:X1] - shifter(shifts[k, 0], shifts[k, 1])[Y0:Y1, X0:X1]
+        moving = np.einsum("ijk,ijk->ij", d, d) > lo[Y0:Y1, X0:X1]
+        active.append(float(moving[ring].mean()))
+    return bool(active) and max(active) < 0.03
 
 
 def _settle_frame(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, *, run: int) -> int:

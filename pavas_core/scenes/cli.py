@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--camera-motion", choices=list(CAMERA_MOTIONS), default="static",
                         help="static: cameras stand still or shake (default); dolly: the same scenes seen from a "
                              "camera travelling sideways, hand-held")
+    parser.add_argument("--rigid", action="store_true",
+                        help="rigid-body scenes instead: boxes and cylinders that tumble, topple, slide off a ledge, "
+                             "stack, roll and slide (needs the pybullet simulator: pip install pybullet); "
+                             "default picture sizes 320x240 480x270 640x360")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -34,8 +38,13 @@ def main(args: argparse.Namespace) -> int:
         render_demo_video(args.out, seed=args.seed, sample_rate_hz=args.sample_rate)
         print(f"wrote {args.out}")
         return 0
+    resolutions = tuple(_size(r) for r in args.resolutions)
+    if args.rigid and resolutions == RESOLUTIONS:  # the default list: the rigid scenes' own
+        from .rigid import RIGID_RESOLUTIONS
+
+        resolutions = RIGID_RESOLUTIONS
     entries = synth_dataset(args.out, n=args.n, seed=args.seed, fps_choices=tuple(args.fps_choices),
-                            resolutions=tuple(_size(r) for r in args.resolutions),
+                            resolutions=resolutions, rigid=args.rigid,
                             duration_range_s=(args.duration[0], args.duration[1]),
                             sample_rate_hz=args.sample_rate, camera_motion=args.camera_motion,
                             progress=ConsoleProgress("synth-dataset"))

@@ -114,14 +114,20 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   fps_choices: tuple[float, ...] = FPS_CHOICES,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
-                  camera_motion: str = "static", progress: ProgressCallback | None = None) -> list[dict]:
+                  camera_motion: str = "static", progress: ProgressCallback | None = None,
+                  rigid: bool = False) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
     camera_motion: "static" (default: cameras stand or shake) or "dolly" (the same scenes seen from a
-    camera travelling sideways; see `sample_scene`)."""
+    camera travelling sideways; see `sample_scene`).
+    rigid: rigid-body scenes (boxes and cylinders, scenes/rigid.py; needs the pybullet simulator)
+    instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds."""
     if camera_motion not in CAMERA_MOTIONS:
         raise BadInputError(f"synth-dataset: --camera-motion must be one of {', '.join(CAMERA_MOTIONS)}, "
                             f"got {camera_motion!r}")
+    if rigid and camera_motion != "static":
+        raise BadInputError("synth-dataset: --rigid scenes have a standing (shaking) camera; "
+                            "--camera-motion dolly is for the impact scenes")
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
     seed = check_seed(seed, "synth-dataset: --seed")
@@ -145,18 +151,34 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
             f"{most_frames * frame_bytes / 1024**3:.1f} GiB of frames (limit {MAX_DECODED_BYTES / 1024**3:.0f} GiB); "
             "ask for shorter, smaller or slower scenes"
         )
+    if rigid:
+        from .rigid import _pybullet
+
+        _pybullet()  # before any work: say at once that the simulator is missing
+        bad = [f for f in fps_choices if abs(1200.0 / f - round(1200.0 / f)) > 1e-9]
+        if bad:
+            raise BadInputError(f"synth-dataset: rigid scenes need frame rates that divide 1200 Hz, got {bad}")
     # The whole dataset appears at once: scenes are written into a temporary folder that becomes
     # `out_dir` only after index.json is in it, so an interrupted run leaves nothing half-made.
     with atomic_directory(out_dir, "synth-dataset output folder") as out:
         entries = []
         for i in range(n):
             scene_id = f"scene_{i:04d}"
+            if rigid:
+                from .rigid import sample_rigid_scene, write_rigid_scene
+
+                scene = sample_rigid_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
+                                           resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
+                entries.append(write_rigid_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
+                report(progress, i + 1, n)
+                continue
             scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
                                  resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s),
                                  camera_motion=camera_motion)
             entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
             report(progress, i + 1, n)
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
+                 **({"kind": "rigid"} if rigid else {}),
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
                  **({"camera_motion": camera_motion} if camera_motion != "static" else {}),

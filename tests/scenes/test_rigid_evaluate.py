@@ -1,0 +1,44 @@
+"""Impacts reported on objects that only roll or slide are found and counted."""
+
+from __future__ import annotations
+
+from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
+from pavas_core.scenes.rigid_evaluate import impacts_on_no_impact_objects, owner_of_impact
+
+
+def _track(i: int, action: str, boxes, impacts=()) -> ObjectTrack:
+    n = len(boxes)
+    return ObjectTrack(id=i, name=f"o{i}", action=action, mass_kg=1.0, mass_source="prior",
+                       speed_mps=[None] * n, centroid_m=[None] * n, impacts=list(impacts), box_xyxy_px=boxes)
+
+
+def _tracks(objects) -> PhysicsTracks:
+    return PhysicsTracks(fps=30.0, num_frames=10, width=320, height=240, objects=objects,
+                         geometry=Geometry(backend="pinhole", metric_scale_source="user"))
+
+
+def _impact(frame: int) -> Impact:
+    return Impact(frame=frame, time_s=frame / 30.0, v_before=2.0, v_after=1.0, delta_ke_j=1.5)
+
+
+def test_impacts_are_put_on_the_object_under_the_estimate():
+    roller = [[10.0, 100.0, 50.0, 140.0]] * 10
+    faller = [[200.0, 50.0, 240.0, 90.0]] * 10
+    truth = _tracks([_track(0, "rolling", roller), _track(1, "tumbling", faller)])
+    # an estimate on the roller (a little off its true box) and one on the faller; one estimate has
+    # no box at the impact frame but one two frames later
+    on_roller = _track(0, "", [[12.0, 102.0, 52.0, 141.0]] * 10, [_impact(4)])
+    on_faller = _track(1, "", [None] * 6 + [[205.0, 55.0, 238.0, 88.0]] * 4, [_impact(4), _impact(8)])
+    est = _tracks([on_roller, on_faller])
+    assert owner_of_impact(truth, on_roller, 4).id == 0
+    assert owner_of_impact(truth, on_faller, 4).id == 1
+    score = impacts_on_no_impact_objects(truth, est)
+    assert score.objects == 1
+    assert score.impacts == [("rolling", round(4 / 30.0, 4), 2.0)]
+
+
+def test_an_estimate_far_from_every_object_is_on_none():
+    truth = _tracks([_track(0, "sliding", [[10.0, 100.0, 50.0, 140.0]] * 10)])
+    stray = _track(0, "", [[150.0, 10.0, 160.0, 20.0]] * 10, [_impact(3)])
+    assert owner_of_impact(truth, stray, 3) is None
+    assert impacts_on_no_impact_objects(truth, _tracks([stray])).impacts == []
