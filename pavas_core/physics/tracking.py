@@ -128,7 +128,9 @@ def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_g
                 continue
             dcol = float(np.linalg.norm(np.asarray(d.mean_rgb) - color)) / 40.0
             darea = abs(np.log(max(d.area_px, 1.0) / max(area, 1.0)))
-            merged = d.area_px > 1.3 * area  # overlapping objects: the blob's colour is a mix
+            # overlapping objects: the blob's colour is a mix. Only right after the track was seen: a
+            # bigger blob of another colour after a gap is another object
+            merged = d.area_px > 1.3 * area and gap <= 2
             if (dcol > 2.5 and not merged) or darea > 1.2:
                 continue  # another object: a different colour or a very different size
             cost[i, j] = (dist / gate) ** 2 + 0.5 * dcol**2 + 0.3 * darea**2
