@@ -1,12 +1,15 @@
 """Accuracy and speed of the weight-free physics estimator on synthetic scenes with exact ground truth.
 
-    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep]
+    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep] [--kinds bounce,glider,cuts]
 
 Generates N scenes with `synth-dataset` (or reuses DIR), then runs the real path on each clip:
 read_video(scene.mp4, max_side=320) → estimate_physics → match the impacts with physics.json.
 Prints impact recall / precision (contact within ±1 frame), the median and 90th-percentile
 relative error of v_before (true impacts ≥ 1 m/s whose object is in the picture), the metric-scale
-sources used, and timings: estimation time against the decode time of the same clip (the baseline
+sources used, the impacts kept silent (by reason), and for the scene kinds of kinds.py: sonified
+impacts within 0.25 s of a true cut (violations: there must be none) and sonified impacts of an
+estimated object that is the glider (matched by masks; false alarms: it never hits anything);
+and timings: estimation time against the decode time of the same clip (the baseline
 measured in this run) and against the clip's duration (real-time factor), plus one 8 s 640×360
 30 fps clip.
 """
@@ -28,7 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
 from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, summarize  # noqa: E402
+from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
+from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, match_masks, summarize  # noqa: E402
+from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402
 
@@ -54,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="reuse (or create) the dataset in this directory")
     ap.add_argument("--keep", action="store_true", help="keep the generated dataset (with --data)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms per scene")
+    ap.add_argument("--no-timing-clip", action="store_true", help="skip the 8 s timing clip")
+    ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -64,13 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     index_path = data / "index.json"
     t_gen = time.perf_counter()
     if not index_path.exists():
-        synth_dataset(data, n=args.n, seed=args.seed)
+        synth_dataset(data, n=args.n, seed=args.seed, kinds=tuple(args.kinds.split(",")))
     t_gen = time.perf_counter() - t_gen
     index = json.loads(index_path.read_text())
     scenes = index["scenes"][: args.n]
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
+    silent: collections.Counter = collections.Counter()
+    cut_violations: list[str] = []
+    glider_alarms: list[str] = []
+    n_cuts = n_gliders = 0
     decode_s, est_s, est_cpu_s, video_s = [], [], [], []
     for entry in scenes:
         folder = data / entry["dir"]
@@ -84,6 +95,24 @@ def main(argv: list[str] | None = None) -> int:
             sources[obj.extra.get("metric_scale_source", "?")] += 1
         m = match_impacts(truth, est)
         total = total.merge(m)
+        for obj in est.objects:
+            for im in obj.impacts:
+                if not im.sonified:
+                    silent[(im.reason or "?").split(" (confidence")[0]] += 1
+        cuts = [sh.start_s for sh in truth.shots[1:]]
+        n_cuts += len(cuts)
+        for obj in est.objects:
+            for im in obj.impacts:
+                if im.sonified and any(abs(im.time_s - c) < IMPACT_GUARD_S for c in cuts):
+                    cut_violations.append(f"{entry['dir']} object {obj.id} at {im.time_s:.3f} s")
+        gliders = {o.id for o in truth.objects if o.action == GLIDER_ACTION}
+        if gliders:
+            n_gliders += len(gliders)
+            pairs = match_masks(truth, est).pairs
+            for tid, eid, _ in pairs:
+                if tid in gliders:
+                    glider_alarms += [f"{entry['dir']} object {eid} at {im.time_s:.3f} s"
+                                      for o in est.objects if o.id == eid for im in o.impacts if im.sonified]
         if args.verbose:
             print(f"{entry['dir']}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
                   f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total}, "
@@ -98,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"v_before relative error: median {100 * s['v_before_rel_error_median']:.1f} %, "
           f"90th percentile {100 * s['v_before_rel_error_p90']:.1f} %")
     print(f"contact time error: median {s['time_error_frames_median']:.2f} frame")
+    print("impacts kept silent: " + (", ".join(f"{v} {k}" for k, v in silent.most_common()) or "none"))
+    if n_cuts:
+        print(f"hard cuts: {n_cuts}; sonified impacts within {IMPACT_GUARD_S:g} s of a cut: {len(cut_violations)}"
+              + (f" ({'; '.join(cut_violations[:5])})" if cut_violations else ""))
+    if n_gliders:
+        print(f"gliders: {n_gliders}; their sonified impacts (false alarms): {len(glider_alarms)}"
+              + (f" ({'; '.join(glider_alarms[:5])})" if glider_alarms else ""))
     print("metric scale sources (objects): " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     ratio = np.array(est_s) / np.array(decode_s)
     print(f"timing: estimate {np.sum(est_s):.1f} s wall / {np.sum(est_cpu_s):.1f} s CPU for {np.sum(video_s):.1f} s "
@@ -105,15 +141,16 @@ def main(argv: list[str] | None = None) -> int:
           f"(baseline) {np.sum(decode_s):.1f} s; estimate/decode median ratio {np.median(ratio):.2f}")
 
     # the reference clip of the performance budget: 8 s, 640×360, 30 fps, two objects
-    with tempfile.TemporaryDirectory(prefix="pavas_bench8_") as d8:
-        scene = sample_scene(args.seed + 12345, scene_id="timing_8s", fps_choices=(30.0,),
-                             resolutions=((640, 360),), duration_range_s=(8.0, 8.0))
-        scene = with_overrides(scene, num_frames=240)
-        write_scene(Path(d8) / "t8", scene)
-        est, t_dec, t_est, c_est, dur = timed_estimate(Path(d8) / "t8" / "scene.mp4")
-        print(f"8 s 640x360 30 fps clip ({len(scene.objects)} objects): decode at {ANALYSIS_SIDE} px {t_dec:.2f} s "
-              f"(baseline), estimate {t_est:.2f} s wall / {c_est:.2f} s CPU = {t_est / t_dec:.2f}x decode, "
-              f"real-time factor {t_est / dur:.3f}")
+    if not args.no_timing_clip:
+        with tempfile.TemporaryDirectory(prefix="pavas_bench8_") as d8:
+            scene = sample_scene(args.seed + 12345, scene_id="timing_8s", fps_choices=(30.0,),
+                                 resolutions=((640, 360),), duration_range_s=(8.0, 8.0))
+            scene = with_overrides(scene, num_frames=240)
+            write_scene(Path(d8) / "t8", scene)
+            est, t_dec, t_est, c_est, dur = timed_estimate(Path(d8) / "t8" / "scene.mp4")
+            print(f"8 s 640x360 30 fps clip ({len(scene.objects)} objects): decode at {ANALYSIS_SIDE} px {t_dec:.2f} s "
+                  f"(baseline), estimate {t_est:.2f} s wall / {c_est:.2f} s CPU = {t_est / t_dec:.2f}x decode, "
+                  f"real-time factor {t_est / dur:.3f}")
     if tmp is not None and not args.keep:
         tmp.cleanup()
     return 0

@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, nargs=2, default=list(DURATION_RANGE_S), metavar=("MIN", "MAX"),
                         help="clip duration range in seconds (default 3 5)")
     parser.add_argument("--sample-rate", type=int, default=44100, help="reference sound sample rate, Hz")
+    parser.add_argument("--kinds", default="bounce", metavar="K[,K...]",
+                        help="scene kinds, taken in turn: bounce (objects dropped, thrown, bouncing; the default), "
+                             "glider (plus a box gliding along the floor at constant speed: no impact), "
+                             "cuts (2-3 shots of different scenes with hard cuts between them)")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -34,7 +38,8 @@ def main(args: argparse.Namespace) -> int:
     entries = synth_dataset(args.out, n=args.n, seed=args.seed, fps_choices=tuple(args.fps_choices),
                             resolutions=tuple(_size(r) for r in args.resolutions),
                             duration_range_s=(args.duration[0], args.duration[1]),
-                            sample_rate_hz=args.sample_rate, progress=ConsoleProgress("synth-dataset"))
+                            sample_rate_hz=args.sample_rate, progress=ConsoleProgress("synth-dataset"),
+                            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()))
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

@@ -113,8 +113,14 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   fps_choices: tuple[float, ...] = FPS_CHOICES,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
-                  progress: ProgressCallback | None = None) -> list[dict]:
-    """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json."""
+                  progress: ProgressCallback | None = None, kinds: tuple[str, ...] = ("bounce",)) -> list[dict]:
+    """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
+
+    kinds: the scene kinds (kinds.py) taken in turn, scene i of kind kinds[i % len(kinds)]; the
+    default ("bounce",) gives the same scenes as before kinds existed."""
+    from .kinds import DEFAULT_KINDS, check_kinds, glider_scene, write_cuts_scene
+
+    kinds = check_kinds(kinds)
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
     seed = check_seed(seed, "synth-dataset: --seed")
@@ -144,13 +150,24 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
         entries = []
         for i in range(n):
             scene_id = f"scene_{i:04d}"
-            scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
-                                 resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
-            entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
+            kind = kinds[i % len(kinds)]
+            sample_kw = dict(fps_choices=tuple(fps_choices), resolutions=tuple(resolutions))
+            if kind == "cuts":
+                entry = write_cuts_scene(out / scene_id, scene_seed(seed, i), scene_id=scene_id,
+                                         sample_rate_hz=sample_rate_hz, **sample_kw)
+            else:
+                make = glider_scene if kind == "glider" else sample_scene
+                scene = make(scene_seed(seed, i), scene_id=scene_id, duration_range_s=tuple(duration_range_s),
+                             **sample_kw)
+                entry = write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz)
+                if kinds != DEFAULT_KINDS:
+                    entry["kind"] = kind
+            entries.append(entry)
             report(progress, i + 1, n)
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
+                 **({"kinds": list(kinds)} if kinds != DEFAULT_KINDS else {}),
                  "scenes": entries}
         (out / "index.json").write_text(json.dumps(index, indent=1, allow_nan=False))
     return entries
