@@ -84,16 +84,21 @@ def _is_cut(k: int, dh: np.ndarray, dp: np.ndarray, thumbs_hist: tuple[np.ndarra
     if not (strong_hist or pixels):
         return False
     thumbs, hist = thumbs_hist
-    if k + 1 < len(thumbs):  # a flash: frame k is unlike both neighbours, which are alike
-        back_h = 0.5 * float(np.abs(hist[k + 1] - hist[k - 1]).sum())
-        back_p = float(np.abs(thumbs[k + 1] - thumbs[k - 1]).mean())
-        if back_h < 0.5 * dh[k] and back_p < 0.5 * dp[k]:
+    # a flash: one frame unlike both its neighbours, which are alike (frame k, or frame k − 1)
+    for a, b in ((k - 1, k + 1), (k - 2, k)):
+        if a < 0 or b >= len(thumbs):
+            continue
+        across_h = 0.5 * float(np.abs(hist[b] - hist[a]).sum())
+        across_p = float(np.abs(thumbs[b] - thumbs[a]).mean())
+        if across_h < 0.5 * dh[k] and across_p < 0.5 * dp[k]:
             return False
     return True
 
 
-def _fades(luma: np.ndarray) -> list[int]:
-    """First frames of shots that begin after a fade through black (or a fade in from black)."""
+def _fades(luma: np.ndarray) -> list[tuple[int, int, int]]:
+    """Fades through (or in from, or out to) black: (first frame of the shot after it, first and
+    last frame of the whole fade). The frames inside a fade change from one to the next like a cut
+    does (their colours slide through the histogram's bins); they are no cuts."""
     dark = luma < BLACK_LUMA
     out = []
     n = len(luma)
@@ -106,10 +111,15 @@ def _fades(luma: np.ndarray) -> list[int]:
         while j < n and dark[j]:
             j += 1
         # dark run k..j-1: a fade out before it (monotone fall) or a fade in after it (monotone rise)
-        fall = k >= FADE_MIN_FRAMES and np.all(np.diff(luma[k - FADE_MIN_FRAMES : k + 1]) < 0)
-        rise = j + FADE_MIN_FRAMES <= n and np.all(np.diff(luma[j - 1 : j + FADE_MIN_FRAMES]) > 0)
+        lo = k
+        while lo > 0 and luma[lo - 1] > luma[lo]:
+            lo -= 1
+        hi = j - 1
+        while hi + 1 < n and luma[hi + 1] > luma[hi]:
+            hi += 1
+        fall, rise = k - lo >= FADE_MIN_FRAMES, hi - (j - 1) >= FADE_MIN_FRAMES
         if (fall or rise) and 0 < j < n:
-            out.append(j)
+            out.append((j, lo, hi))
         k = j
     return out
 
@@ -127,10 +137,9 @@ def detect_shot_boundaries(frames: np.ndarray) -> list[ShotBoundary]:
     for k in range(1, n):
         if _is_cut(k, dh, dp, (thumbs, hist)):
             found[k] = "cut"
-    for k in _fades(luma):
-        # the cut out of black that ends a fade is the same boundary: call it a fade
-        near = [c for c in found if abs(c - k) < MIN_SHOT_FRAMES]
-        for c in near:
+    for k, lo, hi in _fades(luma):
+        # the changes inside a fade, and the cut out of black that ends it, are this one boundary
+        for c in [c for c in found if lo <= c <= hi + MIN_SHOT_FRAMES]:
             del found[c]
         found[k] = "fade"
     out: list[ShotBoundary] = []
