@@ -32,12 +32,14 @@ from .flight import FLIGHT, FlightFit
 from .impacts import Contact
 
 DEFAULT_MIN_IMPACT_CONFIDENCE = 0.5
-FLIGHT_SAMPLES_FULL = 5  # flight samples before the contact that give full confidence
+FLIGHT_SAMPLES_FULL = 4  # flight samples before the contact that give full confidence (3: 2/3)
 MIN_FLIGHT_SAMPLES = 3  # fewer: no free flight to speak of
 MAX_GRAVITY_TILT_DEG = 35.0
-GRAVITY_REL_TOL = 0.15  # implied gravity within ±15 % of g: full confidence; ±50 %: none
-GRAVITY_REL_MAX = 0.5
-JUMP_SIGMAS = 5.0  # a jump of 5 standard errors: zero confidence; the score rises towards 1 above that
+GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, falling to none at ±60 %
+GRAVITY_REL_ZERO = 0.6
+GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
+JUMP_SIGMAS = (5.0, 10.0)  # a velocity jump of 5 standard errors: zero confidence; of 10 or more: full
+PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
 
 # plain-words reasons (also the note's wording)
 NO_FLIGHT = "no free fall before contact"
@@ -112,10 +114,10 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.failed = NO_FLIGHT
     elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
         check.failed = NOT_GRAVITY
-    check.scores["flight"] = _ramp(n_flight, MIN_FLIGHT_SAMPLES - 1, FLIGHT_SAMPLES_FULL)
-    check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_MAX, GRAVITY_REL_TOL)
-    check.scores["jump"] = float(np.clip(1.0 - c.dv_sigma * JUMP_SIGMAS / max(jump, 1e-9), 0.0, 1.0))
-    check.scores["parabola"] = _ramp(rough, 6.0, 3.0)
+    check.scores["flight"] = _ramp(n_flight, 1, FLIGHT_SAMPLES_FULL)
+    check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_ZERO, GRAVITY_REL_TOL)
+    check.scores["jump"] = _ramp(jump / max(c.dv_sigma, 1e-12), *JUMP_SIGMAS)
+    check.scores["parabola"] = _ramp(rough, *PARABOLA_RMS)
     if c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         level = float(c.pos @ (g_vec / (g_norm + 1e-12)))
         others = np.asarray(floor_levels, dtype=np.float64)

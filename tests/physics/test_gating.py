@@ -21,20 +21,19 @@ def _bounces(g: float, *, n=75, e=0.7, noise_m=0.0008, seed=0, x_speed=0.4) -> n
     t = np.arange(n) / FPS
     y0, floor = -0.8, 0.0
     pos = np.zeros((n, 3))
-    t_c, v_up, t_start, y_start, v_start = None, None, 0.0, y0, 0.0
+    t_start, y_start, v_start, resting = 0.0, y0, 0.0, False
     for k, tk in enumerate(t):
-        while True:
+        while not resting:
             tau = tk - t_start
             y = y_start + v_start * tau + 0.5 * g * tau**2
-            if y <= floor:
+            if y <= floor:  # still above the floor (y down)
                 break
-            # contact: time where y = floor
-            a, b, c = 0.5 * g, v_start, y_start - floor
+            a, b, c = 0.5 * g, v_start, y_start - floor  # the contact: y = floor
             tc = (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)
             v_hit = v_start + g * tc
             t_start, y_start, v_start = t_start + tc, floor, -e * v_hit
-        pos[k] = [x_speed * tk, y, 2.0]
-    del t_c, v_up
+            resting = e * v_hit < 0.3  # too slow to bounce again: it stays on the floor
+        pos[k] = [x_speed * tk, floor if resting else y, 2.0]
     return pos + np.random.default_rng(seed).normal(0, noise_m, size=pos.shape)
 
 
@@ -54,9 +53,9 @@ def test_bounces_in_free_fall_under_gravity_pass_every_test():
     assert len(dyn.impacts) >= 2
     for im in dyn.impacts:
         assert im.check.failed is None and im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
-        assert im.confidence >= 0.8 and im.v_after < im.v_before
-        assert im.check.facts["flight_samples"] >= gating.FLIGHT_SAMPLES_FULL
-        assert im.check.facts["gravity_rel_error"] < 0.02
+        assert im.v_after < im.v_before and im.check.facts["gravity_rel_error"] < 0.02
+        if im.v_before >= 1.0:  # the big bounces have long flights before them
+            assert im.confidence >= 0.8 and im.check.facts["flight_samples"] >= gating.FLIGHT_SAMPLES_FULL
 
 
 def test_an_acceleration_that_is_not_gravity_is_no_impact():
@@ -94,8 +93,8 @@ def test_a_rigid_outline_scores_low_and_a_changing_one_high():
     rigid_area = 400.0 * np.exp(0.01 * t) * rng.uniform(0.97, 1.03, 60)  # moving away, a little noise
     rigid_aspect = rng.uniform(0.97, 1.03, 60)
     score_rigid, _ = gating.rigidity(rigid_area, rigid_aspect, t)
-    soft_area = 400.0 * (1.0 + 0.5 * np.sin(t / 3.0))  # a mouth opening, a body bending
-    soft_aspect = 1.0 + 0.6 * np.sin(t / 5.0) ** 2
+    soft_area = 400.0 * np.exp(0.6 * np.sin(t / 3.0))  # a mouth opening, a body bending
+    soft_aspect = np.exp(0.5 * np.sin(t / 5.0))
     score_soft, facts = gating.rigidity(soft_area, soft_aspect, t)
     from pavas_core.physics.estimate import NON_RIGID_OUTLINE_CHANGE
 
