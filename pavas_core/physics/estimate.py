@@ -43,7 +43,7 @@ from .stages.registry import STAGE_FLAGS, create_backend
 from .tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, Shot, delta_ke_j
 
 # an object whose outline changes this much beyond motion in depth (gating.rigidity) is not rigid
-NON_RIGID_OUTLINE_CHANGE = 0.6  # rigid synthetic objects (blur, overlaps) reach 0.4
+NON_RIGID_OUTLINE_CHANGE = 0.9  # rigid synthetic objects (blur, overlaps) reach 0.7, a warped face 1.2-1.6
 
 ESTIMATOR_NAME = "pavas_core.physics.estimate"
 ESTIMATOR_VERSION = 2

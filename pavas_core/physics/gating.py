@@ -38,7 +38,7 @@ MAX_GRAVITY_TILT_DEG = 35.0
 GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, falling to none at ±60 %
 GRAVITY_REL_ZERO = 0.6
 GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
-JUMP_SIGMAS = (5.0, 10.0)  # a velocity jump of 5 standard errors: zero confidence; of 10 or more: full
+JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
 PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
 
 # plain-words reasons (also the note's wording)
@@ -125,7 +125,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         tol = 2.0 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma
         off = abs(level - ref)
         check.facts["surface_offset_m"] = round(off, 5)
-        check.scores["surface"] = _ramp(off, 3.0 * tol, tol)
+        check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
     return check
 
 

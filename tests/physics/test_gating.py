@@ -93,8 +93,8 @@ def test_a_rigid_outline_scores_low_and_a_changing_one_high():
     rigid_area = 400.0 * np.exp(0.01 * t) * rng.uniform(0.97, 1.03, 60)  # moving away, a little noise
     rigid_aspect = rng.uniform(0.97, 1.03, 60)
     score_rigid, _ = gating.rigidity(rigid_area, rigid_aspect, t)
-    soft_area = 400.0 * np.exp(0.6 * np.sin(t / 3.0))  # a mouth opening, a body bending
-    soft_aspect = np.exp(0.5 * np.sin(t / 5.0))
+    soft_area = 400.0 * np.exp(0.8 * np.sin(t / 3.0))  # a mouth opening, a body bending
+    soft_aspect = np.exp(0.7 * np.sin(t / 5.0))
     score_soft, facts = gating.rigidity(soft_area, soft_aspect, t)
     from pavas_core.physics.estimate import NON_RIGID_OUTLINE_CHANGE
 
