@@ -1,13 +1,16 @@
 """Accuracy and speed of the weight-free physics estimator on synthetic scenes with exact ground truth.
 
-    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep] [--rigid]
+    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep] [--rigid | --kinds bounce,glider,cuts]
 
 Generates N scenes with `synth-dataset` (or reuses DIR), then runs the real path on each clip:
 read_video(scene.mp4, max_side=320) → estimate_physics → match the impacts with physics.json.
 Datasets made with `synth-dataset --camera-motion dolly` are scored the same way (their truth is in
 the world frame). Prints impact recall / precision (contact within ±1 frame), the median and 90th-percentile
 relative error of v_before (true impacts ≥ 1 m/s whose object is in the picture), the metric-scale
-sources used, and timings: estimation time against the decode time of the same clip (the baseline
+sources used, the impacts kept silent (by reason), and for the scene kinds of kinds.py: sonified
+impacts within 0.25 s of a true cut (violations: there must be none) and sonified impacts of an
+estimated object that is the glider (matched by masks; false alarms: it never hits anything);
+and timings: estimation time against the decode time of the same clip (the baseline
 measured in this run) and against the clip's duration (real-time factor), plus one 8 s 640×360
 30 fps clip.
 
@@ -35,6 +38,9 @@ from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, summarize  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
+from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
+from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, match_masks, summarize  # noqa: E402
+from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402
 
@@ -62,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms per scene")
     ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
     ap.add_argument("--no-timing", action="store_true", help="skip the 8 s timing clip")
+    ap.add_argument("--no-timing-clip", action="store_true", help="skip the 8 s timing clip")
+    ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -72,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     index_path = data / "index.json"
     t_gen = time.perf_counter()
     if not index_path.exists():
-        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
-                      **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {}))
+    ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
+    ap.add_argument("--no-timing-clip", "--no-timing", dest="no_timing_clip", action="store_true",
+                    help="skip the 8 s timing clip")
+    ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
     t_gen = time.perf_counter() - t_gen
     index = json.loads(index_path.read_text())
     scenes = index["scenes"][: args.n]
@@ -82,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
-    motions: collections.Counter = collections.Counter()  # how the camera was classed, per scene
+        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
+                      **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {"kinds": tuple(args.kinds.split(","))}))
     decode_s, est_s, est_cpu_s, video_s = [], [], [], []
     for entry in scenes:
         folder = data / entry["dir"]
@@ -104,6 +115,24 @@ def main(argv: list[str] | None = None) -> int:
                   f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "
                   f"estimated {[(o.id, round(i.time_s, 3), round(i.v_before, 2)) for o in est.objects for i in o.impacts]}, "
                   f"on rolling/sliding objects {r.impacts}")
+        for obj in est.objects:
+            for im in obj.impacts:
+                if not im.sonified:
+                    silent[(im.reason or "?").split(" (confidence")[0]] += 1
+        cuts = [sh.start_s for sh in truth.shots[1:]]
+        n_cuts += len(cuts)
+        for obj in est.objects:
+            for im in obj.impacts:
+                if im.sonified and any(abs(im.time_s - c) < IMPACT_GUARD_S for c in cuts):
+                    cut_violations.append(f"{entry['dir']} object {obj.id} at {im.time_s:.3f} s")
+        gliders = {o.id for o in truth.objects if o.action == GLIDER_ACTION}
+        if gliders:
+            n_gliders += len(gliders)
+            pairs = match_masks(truth, est).pairs
+            for tid, eid, _ in pairs:
+                if tid in gliders:
+                    glider_alarms += [f"{entry['dir']} object {eid} at {im.time_s:.3f} s"
+                                      for o in est.objects if o.id == eid for im in o.impacts if im.sonified]
         if args.verbose:
             print(f"{entry['dir']}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
                   f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total}, "
@@ -122,26 +151,34 @@ def main(argv: list[str] | None = None) -> int:
     if rigid:
         print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}"
               + (f" {rolling.impacts}" if rolling.impacts else ""))
+    print("impacts kept silent: " + (", ".join(f"{v} {k}" for k, v in silent.most_common()) or "none"))
+    if n_cuts:
+        print(f"hard cuts: {n_cuts}; sonified impacts within {IMPACT_GUARD_S:g} s of a cut: {len(cut_violations)}"
+              + (f" ({'; '.join(cut_violations[:5])})" if cut_violations else ""))
+    if n_gliders:
+        print(f"gliders: {n_gliders}; their sonified impacts (false alarms): {len(glider_alarms)}"
+              + (f" ({'; '.join(glider_alarms[:5])})" if glider_alarms else ""))
     print("metric scale sources (objects): " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     ratio = np.array(est_s) / np.array(decode_s)
     print(f"timing: estimate {np.sum(est_s):.1f} s wall / {np.sum(est_cpu_s):.1f} s CPU for {np.sum(video_s):.1f} s "
           f"of video (real-time factor {np.sum(est_s) / np.sum(video_s):.3f}); decode at {ANALYSIS_SIDE} px "
           f"(baseline) {np.sum(decode_s):.1f} s; estimate/decode median ratio {np.median(ratio):.2f}")
 
-    if args.no_timing or rigid:
+    if args.no_timing_clip or rigid:
         if tmp is not None and not args.keep:
             tmp.cleanup()
         return 0
     # the reference clip of the performance budget: 8 s, 640×360, 30 fps, two objects
-    with tempfile.TemporaryDirectory(prefix="pavas_bench8_") as d8:
-        scene = sample_scene(args.seed + 12345, scene_id="timing_8s", fps_choices=(30.0,),
-                             resolutions=((640, 360),), duration_range_s=(8.0, 8.0))
-        scene = with_overrides(scene, num_frames=240)
-        write_scene(Path(d8) / "t8", scene)
-        est, t_dec, t_est, c_est, dur = timed_estimate(Path(d8) / "t8" / "scene.mp4")
-        print(f"8 s 640x360 30 fps clip ({len(scene.objects)} objects): decode at {ANALYSIS_SIDE} px {t_dec:.2f} s "
-              f"(baseline), estimate {t_est:.2f} s wall / {c_est:.2f} s CPU = {t_est / t_dec:.2f}x decode, "
-              f"real-time factor {t_est / dur:.3f}")
+    if not args.no_timing_clip:
+        with tempfile.TemporaryDirectory(prefix="pavas_bench8_") as d8:
+            scene = sample_scene(args.seed + 12345, scene_id="timing_8s", fps_choices=(30.0,),
+                                 resolutions=((640, 360),), duration_range_s=(8.0, 8.0))
+            scene = with_overrides(scene, num_frames=240)
+            write_scene(Path(d8) / "t8", scene)
+            est, t_dec, t_est, c_est, dur = timed_estimate(Path(d8) / "t8" / "scene.mp4")
+            print(f"8 s 640x360 30 fps clip ({len(scene.objects)} objects): decode at {ANALYSIS_SIDE} px {t_dec:.2f} s "
+                  f"(baseline), estimate {t_est:.2f} s wall / {c_est:.2f} s CPU = {t_est / t_dec:.2f}x decode, "
+                  f"real-time factor {t_est / dur:.3f}")
     if tmp is not None and not args.keep:
         tmp.cleanup()
     return 0

@@ -38,6 +38,17 @@ def scale_hint_inputs() -> dict:
     }
 
 
+def impact_confidence_input() -> dict:
+    """The threshold below which an impact stays silent (the estimator's min_impact_confidence)."""
+    from ..pavas_core.physics.gating import DEFAULT_MIN_IMPACT_CONFIDENCE
+
+    return {"min_impact_confidence": ("FLOAT", {
+        "default": DEFAULT_MIN_IMPACT_CONFIDENCE, "min": 0.0, "max": 1.0, "step": 0.05,
+        "tooltip": "Impacts less certain than this (0..1: free fall before the contact, gravity, a supported loss "
+                   "of speed) are kept in the physics with sonified false and a reason, and make no sound.",
+    })}
+
+
 def stage_backend_inputs() -> dict:
     """One widget per stage choosing its backend (listed from the stage registry)."""
     from ..pavas_core.physics.stages import STAGE_FLAGS, STAGE_WIDGET_ORDER
@@ -81,12 +92,13 @@ class PavasEstimatePhysics:
                 }),
             },
             # optional, after the original widgets: workflows and API prompts saved before still run
-            "optional": stage_backend_inputs(),
+            "optional": {**stage_backend_inputs(), **impact_confidence_input()},
         }
 
     def estimate(self, clip, object_names, object_size_m, meters_per_px, focal_px, max_objects,
                  discover_backend="motion", masks_backend="motion", geometry_backend="gravity", mass_backend="prior",
-                 boxes_backend="motion"):
+                 boxes_backend="motion", min_impact_confidence=None):
+        from ..pavas_core.physics.gating import DEFAULT_MIN_IMPACT_CONFIDENCE
         from ..pavas_core.physics.estimate import EstimateOptions, estimate_physics
         from ._comfy import progress_callback
 
@@ -98,6 +110,8 @@ class PavasEstimatePhysics:
             max_objects=int(max_objects),
             discover=discover_backend, boxes=boxes_backend, masks=masks_backend, geometry=geometry_backend,
             mass=mass_backend,
+            min_impact_confidence=float(DEFAULT_MIN_IMPACT_CONFIDENCE if min_impact_confidence is None
+                                        else min_impact_confidence),
         )
         tracks = estimate_physics(expect_clip(clip), options=options, progress=progress_callback())
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}

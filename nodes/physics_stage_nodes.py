@@ -20,6 +20,7 @@ from ._common import (
     physics_ui,
     split_names,
 )
+from .physics_nodes import impact_confidence_input
 
 _CHAIN_HINT = "Connect it from 'Moving Objects' (the objects carry the clip through the chain)."
 
@@ -254,15 +255,20 @@ class PavasAssemblePhysics:
                 "geometry": (PAVAS_GEOMETRY, {"tooltip": "From 'Metric Geometry'."}),
                 "mass": (PAVAS_MASS, {"tooltip": "From 'Object Mass'."}),
             },
+            "optional": impact_confidence_input(),
         }
 
-    def assemble(self, objects, masks, geometry, mass):
-        from ..pavas_core.physics.estimate import assemble_physics
+    def assemble(self, objects, masks, geometry, mass, min_impact_confidence=None):
+        from ..pavas_core.physics.estimate import EstimateOptions, assemble_physics, finish_gating
+        from ..pavas_core.physics.gating import DEFAULT_MIN_IMPACT_CONFIDENCE
         from ._comfy import progress_callback
 
         discovery, ctx, observation, geo = chain_inputs(objects, masks=masks, geometry=geometry)
         masses = check_masses(mass)
-        tracks = assemble_physics(ctx, discovery, observation, geo, masses, progress=progress_callback())
+        opts = EstimateOptions(min_impact_confidence=float(DEFAULT_MIN_IMPACT_CONFIDENCE if min_impact_confidence is None
+                                                           else min_impact_confidence)).validate()
+        tracks = finish_gating(assemble_physics(ctx, discovery, observation, geo, masses, opts,
+                                                progress=progress_callback()))
         return {"ui": physics_ui(tracks), "result": (tracks, tracks.to_json())}
 
 

@@ -19,11 +19,12 @@ CATEGORY = "all impacts"
 
 
 def events_from_tracks(tracks: PhysicsTracks, *, clip_id: str = CLIP_ID, category: str = CATEGORY) -> list[ApccEvent]:
-    """One ApccEvent per impact of every object (time and ΔKE from the tracks)."""
+    """One ApccEvent per sonified impact of every object (time and ΔKE from the tracks)."""
     return [
         ApccEvent(clip_id=clip_id, category=category, time_s=float(imp.time_s), delta_ke_j=float(imp.delta_ke_j))
         for obj in tracks.objects
         for imp in obj.impacts
+        if imp.sonified  # a silent impact made no sound to correlate with
     ]
 
 

@@ -174,7 +174,8 @@ def events_of(tracks: PhysicsTracks, clip_id: str, category: str) -> tuple[list[
         cat = obj.material if category == "material" and obj.material else obj.name
         if category == "material" and not obj.material and obj.impacts:
             notes.append(f"{clip_id}: object {obj.id} ({obj.name!r}) has no material; grouped by its name")
-        events.extend(ApccEvent(clip_id, cat, imp.time_s, imp.delta_ke_j) for imp in obj.impacts)
+        events.extend(ApccEvent(clip_id, cat, imp.time_s, imp.delta_ke_j) for imp in obj.impacts
+                      if imp.sonified)  # a silent impact made no sound to correlate with
     return events, notes
 
 

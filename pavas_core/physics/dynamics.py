@@ -6,8 +6,9 @@ the fit's analytic derivatives (finite differences of noisy centroids would ampl
 without a gravity fit, a local quadratic (Savitzky–Golay) fit gives them. Impacts are the
 contacts the fit supports (impacts.py): the two flights meet, the velocity jump is well above
 its uncertainty, upward for a floor or reversing for a wall; each gets a confidence from how far
-the jump stands above its standard error. ΔKE needs the mass and is added when the physics is
-assembled.
+the jump stands above its standard error. Each impact is then tested for what a real impact looks like (gating.py: free
+flight before, gravity, a consistent surface, a supported loss of speed); its confidence is the
+weakest test's score. ΔKE needs the mass and is added when the physics is assembled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
+from .gating import ImpactCheck, check_contact
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -35,6 +37,7 @@ class ImpactEstimate:
     confidence: float
     surface: str  # floor | wall | landing
     position_m: list[float]
+    check: ImpactCheck | None = None  # the physical tests (gating.py); confidence is its weakest score
 
 
 @dataclass
@@ -46,7 +49,8 @@ class ObjectDynamics:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, penalty: float) -> ObjectDynamics:
+def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, penalty: float,
+                    gravity_mps2: float = 9.81) -> ObjectDynamics:
     """Speeds, fitted positions and impacts of one object. times_s: (T,) of every frame."""
     n = len(times_s)
     seen = np.flatnonzero(np.isfinite(geo.centroid_m).all(axis=1))
@@ -76,17 +80,21 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         centroids[f] = [round(float(c), 5) for c in p_fit[k]]
 
     impacts = []
-    for c in contacts:
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
+    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") else None for c in contacts]
+    for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue
         frame = int(min(np.searchsorted(times_s, c.time_s - 1e-6), n - 1))
-        jump = float(np.linalg.norm(c.vel_after - c.vel_before))
-        conf = float(np.clip(1.0 - c.dv_sigma * 5.0 / max(jump, 1e-9), 0.0, 1.0))
+        others = [lv for j, lv in enumerate(levels) if j != k and lv is not None]
+        check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others)
+        conf = check.confidence
         impacts.append(ImpactEstimate(
             frame=frame, time_s=round(float(c.time_s), 5),
             v_before=round(float(np.linalg.norm(c.vel_before)), 5),
             v_after=round(float(np.linalg.norm(c.vel_after)), 5),
             confidence=round(conf, 3), surface=c.kind, position_m=[round(float(x), 4) for x in c.pos],
+            check=check,
         ))
     extra: dict[str, Any] = {"track_samples": int(seen.size)}
     if fit is not None:

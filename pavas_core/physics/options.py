@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from ..errors import BadInputError
 from ..limits import MAX_OBJECTS, MAX_PICTURE_SIDE_PX, MIN_ANALYSIS_SIDE_PX
+from .gating import DEFAULT_MIN_IMPACT_CONFIDENCE
 from .geometry import ASSUMED_HFOV_DEG
 
 DEFAULT_ANALYSIS_MAX_SIDE = 320
@@ -45,6 +46,9 @@ class EstimateOptions:
     max_objects: int = DEFAULT_MAX_OBJECTS
     analysis_max_side: int = DEFAULT_ANALYSIS_MAX_SIDE  # frames are analysed at this size (longest side, px)
     segment_penalty: float = 120.0  # cost of one more trajectory segment (in noise-variance units)
+    # impacts whose confidence (gating.py) is below this stay in physics.json with sonified: false
+    min_impact_confidence: float = DEFAULT_MIN_IMPACT_CONFIDENCE
+    split_shots: bool = True  # estimate per shot (never across a hard cut or a fade)
     # which backend runs each stage (names from pavas_core.physics.stages.registry)
     discover: str = "motion"
     boxes: str = "motion"
@@ -70,6 +74,9 @@ class EstimateOptions:
                 or not 1 <= self.max_objects <= MAX_OBJECTS:
             raise BadInputError(f"estimate: max_objects must be a whole number from 1 to {MAX_OBJECTS}, "
                                 f"got {self.max_objects!r}")
+        c = self.min_impact_confidence
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0.0 <= c <= 1.0:
+            raise BadInputError(f"estimate: the minimum impact confidence must be a number from 0 to 1, got {c!r}")
         side = self.analysis_max_side
         if isinstance(side, bool) or not isinstance(side, int) or not MIN_ANALYSIS_SIDE_PX <= side <= MAX_PICTURE_SIDE_PX:
             raise BadInputError(f"estimate: the analysis size must be a whole number of pixels from "
@@ -140,6 +147,10 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--analysis-max-side", "--analysis-size", dest="analysis_max_side", type=int,
                    default=DEFAULT_ANALYSIS_MAX_SIDE, metavar="PX",
                    help=f"longest side of the frames physics runs on (default {DEFAULT_ANALYSIS_MAX_SIDE})")
+    g.add_argument("--min-impact-confidence", type=float, default=DEFAULT_MIN_IMPACT_CONFIDENCE, metavar="C",
+                   help="impacts less certain than this (0..1) are kept in the physics with sonified false and "
+                        f"a reason, and make no sound (default {DEFAULT_MIN_IMPACT_CONFIDENCE:g}; 0 keeps every "
+                        "impact that passes the hard tests)")
     for stage, flag in STAGE_FLAGS.items():
         g.add_argument(f"--{flag}", dest=f"stage_{stage}", choices=backend_names(stage),
                        default=default_backend(stage),
@@ -189,6 +200,7 @@ def options_from_args(args: argparse.Namespace) -> EstimateOptions:
         focal_px=args.focal_px,
         max_objects=args.max_objects,
         analysis_max_side=args.analysis_max_side,
+        min_impact_confidence=args.min_impact_confidence,
         backend_settings=settings,
         **stages,
     ).validate()

@@ -30,6 +30,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "focal_source": ("assumed_fov", "user", "cut3r", "depth", "da3", "moge", "ground_truth"),
     "backend": ("pinhole", "cut3r", "depth", "da3", "moge"),  # geometry.backend
     "frame": ("camera", "world"),  # coordinate frame of centroid_m
+    "shot_kind": ("start", "cut", "fade"),  # how a shot begins: the clip's start, a hard cut, a fade
 }
 MASS_SOURCES = VOCABULARIES["mass_source"]
 METRIC_SCALE_SOURCES = VOCABULARIES["metric_scale_source"]
@@ -65,6 +66,9 @@ class Impact:
     v_after: float  # speed just after contact, m/s
     delta_ke_j: float  # ½·m·(v_before² − v_after²)
     confidence: float | None = None  # 0..1: how well the trajectory supports this impact
+    # False: kept for inspection but silent (no synthesized sound, no audio metric); `reason` says why
+    sonified: bool = True
+    reason: str | None = None  # why an impact is not sonified (plain words), else None
     extra: dict[str, Any] = field(default_factory=dict)  # producer-specific fields
     # fields this version does not know (from a later version or another tool): kept as they
     # were and written back in the same place
@@ -134,6 +138,24 @@ class ObjectTrack:
 
 
 @dataclass
+class Shot:
+    """One shot of the clip: frames start_frame..end_frame (inclusive), from start_s to end_s (the
+    next shot's start). kind: how it begins (shot_kind vocabulary)."""
+
+    start_frame: int
+    end_frame: int
+    start_s: float
+    end_s: float
+    kind: str  # start | cut | fade
+    unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def sonified_impacts(obj: "ObjectTrack") -> list[Impact]:
+    """The impacts of `obj` that make a sound (the others are kept in physics.json, silent)."""
+    return [imp for imp in obj.impacts if imp.sonified]
+
+
+@dataclass
 class Geometry:
     backend: str  # pinhole | cut3r
     metric_scale_source: str  # gravity | size_prior | user | cut3r
@@ -153,6 +175,8 @@ class PhysicsTracks:
     geometry: Geometry
     warnings: list[str] = field(default_factory=list)  # fallbacks taken, things a user should know
     estimator: dict[str, Any] = field(default_factory=dict)  # which backend/version produced this
+    # the clip's shots (physics is estimated per shot, never across a cut); empty: not analysed
+    shots: list[Shot] = field(default_factory=list)
     schema: int = SCHEMA_VERSION
     unknown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -209,10 +233,30 @@ class PhysicsTracks:
                 if imp.confidence is not None and not (0.0 <= imp.confidence <= 1.0):
                     raise BadInputError(f"{where}: impact at frame {imp.frame} has confidence {imp.confidence!r} "
                                         "outside 0..1")
+        self._validate_shots()
         _check_vocab("physics: geometry", "backend", self.geometry.backend)
         _check_vocab("physics: geometry", "metric_scale_source", self.geometry.metric_scale_source)
         _check_vocab("physics: geometry", "focal_source", self.geometry.focal_source, optional=True)
         return self
+
+    def _validate_shots(self) -> None:
+        prev_end = -1
+        for k, shot in enumerate(self.shots):
+            where = f"physics: shots[{k}]"
+            _check_vocab(where, "shot_kind", shot.kind)
+            if not (0 <= shot.start_frame <= shot.end_frame < max(self.num_frames, 1)):
+                raise BadInputError(f"{where}: frames {shot.start_frame}..{shot.end_frame} are not within the clip's "
+                                    f"{self.num_frames} frames")
+            if shot.start_frame != prev_end + 1:
+                raise BadInputError(f"{where}: starts at frame {shot.start_frame}, the shots before end at {prev_end} "
+                                    "(shots must cover the clip in order, without gaps)")
+            if not (math.isfinite(shot.start_s) and math.isfinite(shot.end_s) and shot.start_s < shot.end_s):
+                raise BadInputError(f"{where}: start_s/end_s must be finite with start_s < end_s")
+            if (k == 0) != (shot.kind == "start"):
+                raise BadInputError(f"{where}: only the first shot has kind 'start'")
+            prev_end = shot.end_frame
+        if self.shots and prev_end != self.num_frames - 1:
+            raise BadInputError(f"physics: the shots end at frame {prev_end}, the clip at {self.num_frames - 1}")
 
     # --- JSON -----------------------------------------------------------------------------
     def to_dict(self, *, masks: bool = False) -> dict[str, Any]:
@@ -232,6 +276,8 @@ class PhysicsTracks:
             for imp in od["impacts"]:
                 _put_back_unknown(imp)
             _put_back_unknown(od)
+        for shot in d["shots"]:
+            _put_back_unknown(shot)
         _put_back_unknown(d["geometry"])
         _put_back_unknown(d)
         ordered = {"schema": d.pop("schema")}
@@ -276,6 +322,8 @@ class PhysicsTracks:
                 geometry=Geometry(**_split_known(Geometry, top["geometry"], "geometry")),
                 warnings=[str(w) for w in _json_list(top.get("warnings", []), "warnings")],
                 estimator=dict(_json_object(top.get("estimator", {}), "estimator")),
+                shots=[Shot(**_split_known(Shot, sh, f"shots[{k}]"))
+                       for k, sh in enumerate(_json_list(top.get("shots", []), "shots"))],
                 unknown_fields=top["unknown_fields"],
             )
         except BadInputError:

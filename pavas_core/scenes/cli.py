@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rigid-body scenes instead: boxes and cylinders that tumble, topple, slide off a ledge, "
                              "stack, roll and slide (needs the pybullet simulator: pip install pybullet); "
                              "default picture sizes 320x240 480x270 640x360")
+    parser.add_argument("--kinds", default="bounce", metavar="K[,K...]",
+                        help="scene kinds, taken in turn: bounce (objects dropped, thrown, bouncing; the default), "
+                             "glider (plus a box gliding along the floor at constant speed: no impact), "
+                             "cuts (2-3 shots of different scenes with hard cuts between them)")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -47,7 +51,8 @@ def main(args: argparse.Namespace) -> int:
                             resolutions=resolutions, rigid=args.rigid,
                             duration_range_s=(args.duration[0], args.duration[1]),
                             sample_rate_hz=args.sample_rate, camera_motion=args.camera_motion,
-                            progress=ConsoleProgress("synth-dataset"))
+                            progress=ConsoleProgress("synth-dataset"),
+                            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()))
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

@@ -115,19 +115,26 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
                   camera_motion: str = "static", progress: ProgressCallback | None = None,
-                  rigid: bool = False) -> list[dict]:
+                  rigid: bool = False, kinds: tuple[str, ...] = ("bounce",)) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
     camera_motion: "static" (default: cameras stand or shake) or "dolly" (the same scenes seen from a
     camera travelling sideways; see `sample_scene`).
     rigid: rigid-body scenes (boxes and cylinders, scenes/rigid.py; needs the pybullet simulator)
-    instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds."""
+    instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds.
+    kinds: the scene kinds (kinds.py) taken in turn, scene i of kind kinds[i % len(kinds)]; the
+    default ("bounce",) gives the same scenes as before kinds existed."""
+    from .kinds import DEFAULT_KINDS, check_kinds, glider_scene, write_cuts_scene
+
+    kinds = check_kinds(kinds)
     if camera_motion not in CAMERA_MOTIONS:
         raise BadInputError(f"synth-dataset: --camera-motion must be one of {', '.join(CAMERA_MOTIONS)}, "
                             f"got {camera_motion!r}")
-    if rigid and camera_motion != "static":
-        raise BadInputError("synth-dataset: --rigid scenes have a standing (shaking) camera; "
-                            "--camera-motion dolly is for the impact scenes")
+    if rigid and (camera_motion != "static" or kinds != DEFAULT_KINDS):
+        raise BadInputError("synth-dataset: --rigid scenes are a kind of their own, with a standing (shaking) "
+                            "camera: leave out --camera-motion and --kinds")
+    if camera_motion != "static" and "cuts" in kinds:
+        raise BadInputError("synth-dataset: --camera-motion dolly is for the bounce and glider kinds, not cuts")
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
     seed = check_seed(seed, "synth-dataset: --seed")
@@ -172,16 +179,26 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                 entries.append(write_rigid_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
                 report(progress, i + 1, n)
                 continue
-            scene = sample_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
-                                 resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s),
-                                 camera_motion=camera_motion)
-            entries.append(write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
+            kind = kinds[i % len(kinds)]
+            sample_kw = dict(fps_choices=tuple(fps_choices), resolutions=tuple(resolutions))
+            if kind == "cuts":
+                entry = write_cuts_scene(out / scene_id, scene_seed(seed, i), scene_id=scene_id,
+                                         sample_rate_hz=sample_rate_hz, **sample_kw)
+            else:
+                make = glider_scene if kind == "glider" else sample_scene
+                scene = make(scene_seed(seed, i), scene_id=scene_id, duration_range_s=tuple(duration_range_s),
+                             camera_motion=camera_motion, **sample_kw)
+                entry = write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz)
+                if kinds != DEFAULT_KINDS:
+                    entry["kind"] = kind
+            entries.append(entry)
             report(progress, i + 1, n)
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  **({"kind": "rigid"} if rigid else {}),
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
                  **({"camera_motion": camera_motion} if camera_motion != "static" else {}),
+                 **({"kinds": list(kinds)} if kinds != DEFAULT_KINDS else {}),
                  "scenes": entries}
         (out / "index.json").write_text(json.dumps(index, indent=1, allow_nan=False))
     return entries

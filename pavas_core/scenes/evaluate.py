@@ -6,6 +6,9 @@ centre is in the picture one frame before, at and one frame after the contact; s
 scene.ground_truth_tracks) and are at least `min_speed_mps` fast. An estimate that lands on any
 true impact (of any speed, seen or not) is not a false alarm; `precision` counts every estimated
 impact, `precision_fast` those estimated at least `min_speed_mps` fast (the same class as recall).
+Only sonified estimates count (an impact kept silent, `sonified: false`, makes no sound and claims
+nothing); a true impact marked `near_cut` (within 0.25 s of a hard cut: too little trajectory on
+one side) is not asked for, though an estimate that lands on it is not a false alarm either.
 
 Masks (`match_masks`) are compared in one pixel grid, the coarsest of the masks involved (an
 estimate made at analysis resolution cannot be asked for finer pixels; the finer masks are resized
@@ -71,7 +74,7 @@ def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mp
                   tolerance_frames: float = 1.0) -> ImpactMatch:
     fps = truth.fps
     true: list[tuple[int, Impact]] = [(o.id, im) for o in truth.objects for im in o.impacts]
-    est: list[tuple[int, Impact]] = [(o.id, im) for o in estimate.objects for im in o.impacts]
+    est: list[tuple[int, Impact]] = [(o.id, im) for o in estimate.objects for im in o.impacts if im.sonified]
     pairs = []
     for ti, (_, t) in enumerate(true):
         for ei, (_, e) in enumerate(est):
@@ -88,7 +91,7 @@ def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mp
     result = ImpactMatch(matched_estimates=len(e_to_t), total_estimates=len(est),
                          matched_fast_estimates=sum(ei in e_to_t for ei in fast), total_fast_estimates=len(fast))
     for ti, (oid, t) in enumerate(true):
-        if not t.extra.get("visible", True) or t.v_before < min_speed_mps:
+        if not t.extra.get("visible", True) or t.v_before < min_speed_mps or t.extra.get("near_cut"):
             continue
         result.recall_total += 1
         if ti in t_to_e:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import BadInputError
 from ..materials import get_material, resolve_material, size_from_mass_m
-from ..physics.tracks import PhysicsTracks
+from ..physics.tracks import PhysicsTracks, sonified_impacts
 from .impacts import ImpactEvent, synthesize_impacts
 
 PEAK_CEILING_DBFS = -1.0
@@ -34,15 +34,17 @@ class FoleyResult:
 
 def events_from_tracks(tracks: PhysicsTracks, *,
                        default_material: str = "plastic") -> tuple[list[ImpactEvent], list[str]]:
-    """Turn every object's impacts into ImpactEvents. Returns (events, notes about defaults taken)."""
+    """Turn every object's sonified impacts into ImpactEvents (an impact with `sonified` false is
+    silent). Returns (events, notes about defaults taken)."""
     default_name, default_note = resolve_material(default_material)
     notes: list[str] = [default_note] if default_note else []
     events: list[ImpactEvent] = []
     for obj in tracks.objects:
         label = f"object {obj.id} ({obj.name!r})"
+        impacts = sonified_impacts(obj)
         if obj.material is None:
             material = default_name
-            if obj.impacts:
+            if impacts:
                 notes.append(f"{label}: no material given; synthesized as {material!r} (default_material)")
         else:
             material, alias_note = resolve_material(obj.material)
@@ -51,13 +53,13 @@ def events_from_tracks(tracks: PhysicsTracks, *,
         preset = get_material(material)
         if obj.size_m is None:
             size_m = size_from_mass_m(obj.mass_kg, preset)
-            if obj.impacts:
+            if impacts:
                 notes.append(f"{label}: no size given; {size_m:.3g} m derived from its mass and {material} density")
         else:
             size_m = float(obj.size_m)
             if not (math.isfinite(size_m) and size_m > 0):
                 raise BadInputError(f"physics: {label}: size_m must be a positive number, got {obj.size_m!r}")
-        for imp in obj.impacts:
+        for imp in impacts:
             surface = _surface_of(imp, label, notes)
             event = ImpactEvent(time_s=imp.time_s, mass_kg=obj.mass_kg, v_before=imp.v_before,
                                 v_after=imp.v_after, material=material, size_m=size_m, surface_material=surface)

@@ -249,3 +249,30 @@ def test_stages_report_progress_from_start_to_end_and_can_be_cancelled(bouncing_
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 10
     with pytest.raises(Cancelled):
         estimate_physics(clip, progress=lambda d, t: d < 0.5 * t)
+
+
+def test_impacts_say_whether_they_sound_and_why_not_and_the_shots_cover_the_clip(bouncing_ball):
+    """Every impact carries `sonified` (and a reason when false); physics.json lists the shots."""
+    from pavas_core.errors import BadInputError
+
+    clip, _ = bouncing_ball
+    tracks = estimate_physics(clip)
+    d = json.loads(tracks.to_json())
+    assert d["shots"] == [{"start_frame": 0, "end_frame": tracks.num_frames - 1, "start_s": 0.0,
+                           "end_s": pytest.approx(tracks.num_frames / tracks.fps), "kind": "start"}]
+    impacts = [im for o in d["objects"] for im in o["impacts"]]
+    assert impacts and all(isinstance(im["sonified"], bool) for im in impacts)
+    assert all(im["reason"] for im in impacts if not im["sonified"])
+    assert all(im["reason"] is None for im in impacts if im["sonified"])
+    # a file written before these fields existed: impacts sound, no shots listed
+    for im in impacts:
+        del im["sonified"], im["reason"]
+    del d["shots"]
+    old = PhysicsTracks.from_dict(d)
+    assert old.shots == [] and all(im.sonified for o in old.objects for im in o.impacts)
+    for bad, match in ((dict(kind="wipe"), "shot_kind"), (dict(start_frame=1), "starts at frame 1"),
+                       (dict(end_frame=tracks.num_frames - 2), "the shots end")):
+        d2 = json.loads(tracks.to_json())
+        d2["shots"][0].update(bad)
+        with pytest.raises(BadInputError, match=match):
+            PhysicsTracks.from_dict(d2)

@@ -94,3 +94,16 @@ def test_bad_inputs_raise_bad_input_error():
     bad_mass = _tracks(_object(0, mass_kg=float("nan"), impacts=[(0.3, 2.0, 1.0)]))
     with pytest.raises(BadInputError, match="mass_kg"):
         render_foley(bad_mass)
+
+
+def test_impacts_that_are_not_sonified_make_no_sound():
+    """An impact kept silent (`sonified: false`) is not rendered: the sound is that of the others alone."""
+    obj = _object(0, mass_kg=0.2, impacts=[(0.3, 2.0, 1.0), (1.1, 1.0, 0.5)])
+    obj.impacts[0].sonified, obj.impacts[0].reason = False, "no free fall before contact"
+    result = render_foley(_tracks(obj), sample_rate_hz=16000, seed=3)
+    expected = render_impacts([ImpactEvent(1.1, 0.2, 1.0, 0.5, "wood", 0.1)], duration_s=2.0, sample_rate_hz=16000,
+                              seed=3)
+    assert len(result.events) == 1 and np.array_equal(result.waveform, expected)
+    obj.impacts[1].sonified, obj.impacts[1].reason = False, "no speed loss (v_after >= v_before)"
+    silent = render_foley(_tracks(obj), sample_rate_hz=16000, seed=3)
+    assert silent.events == [] and not np.any(silent.waveform)

@@ -1,0 +1,149 @@
+"""Which impacts make a sound: the tests an impact must pass, and its confidence.
+
+An impact found by the trajectory fit (impacts.py) is a candidate. It is *sonified* only when the
+object's metric trajectory shows what a real impact looks like:
+
+- free flight before the contact: the segment before it is a flight (acceleration = the fit's
+  gravity), long enough (FLIGHT_SAMPLES_FULL samples give full confidence) and following its
+  parabola to within the noise;
+- that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
+  the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
+- a contact with a consistent surface: a floor contact lies at the level of the object's other
+  floor contacts;
+- a speed change the fit supports (the velocity jump well above its standard error) and a loss of
+  speed (v_after < v_before: an "impact" that speeds the object up is not one);
+- a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;
+- enough trajectory on both sides: not within shots.IMPACT_GUARD_S of a cut or fade.
+
+Each graded test gives a score in 0..1; the impact's confidence is the smallest. A failed hard test
+(no flight before, no speed loss, not gravity, non-rigid, near a cut) or a confidence below
+`EstimateOptions.min_impact_confidence` leaves the impact in physics.json with `sonified: false` and
+the reason in plain words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .flight import FLIGHT, FlightFit
+from .impacts import Contact
+
+DEFAULT_MIN_IMPACT_CONFIDENCE = 0.5
+FLIGHT_SAMPLES_FULL = 4  # flight samples before the contact that give full confidence (3: 2/3)
+MIN_FLIGHT_SAMPLES = 3  # fewer: no free flight to speak of
+MAX_GRAVITY_TILT_DEG = 35.0
+GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, falling to none at ±60 %
+GRAVITY_REL_ZERO = 0.6
+GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
+JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
+PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
+
+# plain-words reasons (also the note's wording)
+NO_FLIGHT = "no free fall before contact"
+SHORT_FLIGHT = "too little free fall before contact"
+NOT_GRAVITY = "the motion before contact does not accelerate like gravity"
+NO_SPEED_LOSS = "no speed loss (v_after >= v_before)"
+WEAK_JUMP = "the speed change is not supported by the trajectory fit"
+SURFACE = "contact not at a consistent surface"
+ROUGH_FLIGHT = "the flight before contact does not follow a parabola"
+NEAR_CUT = "too close to a cut (less than 0.25 s of the shot on one side)"
+NON_RIGID = "non-rigid motion (the object's outline changes as it moves)"
+LOW_CONFIDENCE = "confidence below the threshold"
+
+_SCORE_REASONS = {"flight": SHORT_FLIGHT, "gravity": NOT_GRAVITY, "jump": WEAK_JUMP, "surface": SURFACE,
+                  "parabola": ROUGH_FLIGHT}
+
+
+@dataclass
+class ImpactCheck:
+    """The tests of one candidate impact."""
+
+    scores: dict[str, float] = field(default_factory=dict)  # graded tests, 0..1
+    failed: str | None = None  # the first hard test failed (plain words), else None
+    facts: dict[str, float] = field(default_factory=dict)  # the measured quantities behind the scores
+
+    @property
+    def confidence(self) -> float:
+        return 0.0 if self.failed else min(self.scores.values(), default=0.0)
+
+    def reason(self, min_confidence: float) -> str | None:
+        """Why this impact is not sonified at `min_confidence`, or None when it is."""
+        if self.failed:
+            return self.failed
+        conf = self.confidence
+        if conf >= min_confidence:
+            return None
+        worst = min(self.scores, key=self.scores.get)
+        return f"{_SCORE_REASONS.get(worst, LOW_CONFIDENCE)} (confidence {conf:.2f} < {min_confidence:g})"
+
+
+def _ramp(x: float, zero: float, full: float) -> float:
+    """0 at `zero`, 1 at `full`, linear between (either order)."""
+    if full == zero:
+        return float(x >= full)
+    return float(np.clip((x - zero) / (full - zero), 0.0, 1.0))
+
+
+def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
+                  vertical: np.ndarray | None = None) -> ImpactCheck:
+    """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
+    of the object's floor contacts; vertical: the frame's "down" (default +y)."""
+    check = ImpactCheck()
+    v_before = float(np.linalg.norm(c.vel_before))
+    v_after = float(np.linalg.norm(c.vel_after))
+    seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
+    g_vec = np.asarray(fit.accel, dtype=np.float64)
+    g_norm = float(np.linalg.norm(g_vec))
+    down = np.zeros_like(g_vec)
+    down[1] = 1.0
+    if vertical is not None:
+        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
+    tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
+    g_rel = abs(g_norm - gravity_mps2) / gravity_mps2
+    jump = float(np.linalg.norm(c.vel_after - c.vel_before))
+    n_flight = seg.n if seg is not None and seg.kind == FLIGHT else 0
+    rough = (seg.rms / max(fit.noise, 1e-12)) if seg is not None else math.inf
+    check.facts = {"flight_samples": int(n_flight), "gravity_tilt_deg": round(tilt, 2), "gravity_rel_error": round(g_rel, 4),
+                   "jump_sigmas": round(jump / max(c.dv_sigma, 1e-12), 2), "flight_rms_noise": round(rough, 3)}
+    if v_after >= v_before:
+        check.failed = NO_SPEED_LOSS
+    elif n_flight < MIN_FLIGHT_SAMPLES:
+        check.failed = NO_FLIGHT
+    elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
+        check.failed = NOT_GRAVITY
+    check.scores["flight"] = _ramp(n_flight, 1, FLIGHT_SAMPLES_FULL)
+    check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_ZERO, GRAVITY_REL_TOL)
+    check.scores["jump"] = _ramp(jump / max(c.dv_sigma, 1e-12), *JUMP_SIGMAS)
+    check.scores["parabola"] = _ramp(rough, *PARABOLA_RMS)
+    if c.kind in ("floor", "landing") and len(floor_levels) >= 2:
+        level = float(c.pos @ (g_vec / (g_norm + 1e-12)))
+        others = np.asarray(floor_levels, dtype=np.float64)
+        ref = float(np.median(others))
+        tol = 2.0 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma
+        off = abs(level - ref)
+        check.facts["surface_offset_m"] = round(off, 5)
+        check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
+    return check
+
+
+def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray) -> tuple[float, dict[str, float]]:
+    """How much an object's outline changes beyond what motion in depth explains → (0 rigid .. 1+, facts).
+
+    areas_px, aspects: per visible frame (not at the picture's edge), area and box aspect (w/h).
+    A rigid object's area changes smoothly with depth (a log-linear trend over the clip) and its
+    box aspect only with rotation and motion blur; the score is the median deviation of log-area
+    from that trend plus that of the log-aspect from its median.
+    """
+    if len(areas_px) < 8:
+        return 0.0, {"outline_samples": int(len(areas_px))}
+    la = np.log(np.maximum(areas_px, 1.0))
+    coef = np.polyfit(t_s - t_s.mean(), la, 1)
+    area_dev = float(np.median(np.abs(la - np.polyval(coef, t_s - t_s.mean()))))
+    lr = np.log(np.maximum(aspects, 1e-3))
+    aspect_dev = float(np.median(np.abs(lr - np.median(lr))))
+    score = area_dev + aspect_dev
+    return score, {"outline_area_dev": round(area_dev, 4), "outline_aspect_dev": round(aspect_dev, 4),
+                   "outline_samples": int(len(areas_px))}

@@ -1,0 +1,108 @@
+"""Which impacts are sonified: free flight before, gravity, a supported loss of speed, rigid objects."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from pavas_core.physics import gating
+from pavas_core.physics.dynamics import object_dynamics
+from pavas_core.physics.stages.base import ObjectGeometry
+
+FPS = 30.0
+PIXEL_M = 0.004  # metres per analysis pixel at the object's depth
+
+
+def _bounces(g: float, *, n=75, e=0.7, noise_m=0.0008, seed=0, x_speed=0.4) -> np.ndarray:
+    """(n, 3) centroids of a ball dropped from rest 0.8 m above the floor (y down), restitution e,
+    under acceleration g (m/s²), with measurement noise."""
+    t = np.arange(n) / FPS
+    y0, floor = -0.8, 0.0
+    pos = np.zeros((n, 3))
+    t_start, y_start, v_start, resting = 0.0, y0, 0.0, False
+    for k, tk in enumerate(t):
+        while not resting:
+            tau = tk - t_start
+            y = y_start + v_start * tau + 0.5 * g * tau**2
+            if y <= floor:  # still above the floor (y down)
+                break
+            a, b, c = 0.5 * g, v_start, y_start - floor  # the contact: y = floor
+            tc = (-b + np.sqrt(b * b - 4 * a * c)) / (2 * a)
+            v_hit = v_start + g * tc
+            t_start, y_start, v_start = t_start + tc, floor, -e * v_hit
+            resting = e * v_hit < 0.3  # too slow to bounce again: it stays on the floor
+        pos[k] = [x_speed * tk, floor if resting else y, 2.0]
+    return pos + np.random.default_rng(seed).normal(0, noise_m, size=pos.shape)
+
+
+def _geometry(centroids: np.ndarray) -> ObjectGeometry:
+    n = len(centroids)
+    return ObjectGeometry(centroids, np.ones(n, bool), np.zeros(n, bool), pixel_size_m=PIXEL_M, noise_m=0.0008,
+                          size_m=0.2, size_source="gravity", scale_source="gravity")
+
+
+def _dynamics(centroids: np.ndarray):
+    t = np.arange(len(centroids)) / FPS
+    return object_dynamics(_geometry(centroids), t, FPS, penalty=120.0, gravity_mps2=9.81)
+
+
+def test_bounces_in_free_fall_under_gravity_pass_every_test():
+    dyn = _dynamics(_bounces(9.81))
+    assert len(dyn.impacts) >= 2
+    for im in dyn.impacts:
+        assert im.check.failed is None and im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+        assert im.v_after < im.v_before and im.check.facts["gravity_rel_error"] < 0.02
+        if im.v_before >= 1.0:  # the big bounces have long flights before them
+            assert im.confidence >= 0.8 and im.check.facts["flight_samples"] >= gating.FLIGHT_SAMPLES_FULL
+
+
+def test_an_acceleration_that_is_not_gravity_is_no_impact():
+    """The same bounces under 4 m/s² in metres (a wrong metric scale, or something that is not falling)."""
+    dyn = _dynamics(_bounces(4.0))
+    assert dyn.impacts
+    for im in dyn.impacts:
+        assert im.check.failed == gating.NOT_GRAVITY and im.confidence == 0.0
+
+
+def test_a_contact_that_speeds_the_object_up_is_no_impact():
+    from pavas_core.physics.flight import fit_flights
+    from pavas_core.physics.impacts import find_contacts
+
+    pos = _bounces(9.81)
+    t = np.arange(len(pos)) / FPS
+    fit = fit_flights(t, pos, fps=FPS, penalty=120.0, noise=0.0008, unit=PIXEL_M)
+    c = find_contacts(fit, frame_dt=1 / FPS, min_jump=0.5)[0]
+    faster = dataclasses.replace(c, vel_after=c.vel_before * -1.2)
+    check = gating.check_contact(faster, fit, gravity_mps2=9.81, floor_levels=[])
+    assert check.failed == gating.NO_SPEED_LOSS and check.reason(0.0) == gating.NO_SPEED_LOSS
+
+
+def test_an_object_gliding_at_constant_speed_makes_no_impact():
+    n = 90
+    t = np.arange(n) / FPS
+    pos = np.stack([-0.5 + 0.6 * t, np.zeros(n), np.full(n, 2.0)], 1)
+    pos += np.random.default_rng(1).normal(0, 0.0008, size=pos.shape)
+    assert _dynamics(pos).impacts == []
+
+
+def test_a_rigid_outline_scores_low_and_a_changing_one_high():
+    rng = np.random.default_rng(2)
+    t = np.arange(60, dtype=float)
+    rigid_area = 400.0 * np.exp(0.01 * t) * rng.uniform(0.97, 1.03, 60)  # moving away, a little noise
+    rigid_aspect = rng.uniform(0.97, 1.03, 60)
+    score_rigid, _ = gating.rigidity(rigid_area, rigid_aspect, t)
+    soft_area = 400.0 * np.exp(0.8 * np.sin(t / 3.0))  # a mouth opening, a body bending
+    soft_aspect = np.exp(0.7 * np.sin(t / 5.0))
+    score_soft, facts = gating.rigidity(soft_area, soft_aspect, t)
+    from pavas_core.physics.estimate import NON_RIGID_OUTLINE_CHANGE
+
+    assert score_rigid < 0.05 < NON_RIGID_OUTLINE_CHANGE < score_soft
+    assert facts["outline_samples"] == 60
+
+
+def test_the_reason_names_the_weakest_test_below_the_threshold():
+    check = gating.ImpactCheck(scores={"flight": 0.9, "jump": 0.3, "gravity": 1.0})
+    assert check.confidence == pytest.approx(0.3)
+    assert check.reason(0.5).startswith(gating.WEAK_JUMP) and check.reason(0.2) is None
