@@ -227,6 +227,16 @@ def learned_node_cases(add: Callable, env: SimpleNamespace) -> None:
         add(6 if name.endswith("pickle") else 5, "PAVAS_LoadDepthModel", f"folder {name!r}", expect,
             lambda name=name: _load_depth_and_measure(node, chain, name), quick_case=name == "depth_config_list")
 
+    add(5, "PAVAS_MetricGeometryCut3r", "cut3r is a string", "error",
+        lambda: node("PAVAS_MetricGeometryCut3r").measure(chain()[0], chain()[1], "model", 512, 0.0),
+        quick_case=True)
+    add(5, "PAVAS_MetricGeometryCut3r", "cut3r is another loader's model", "error",
+        lambda: node("PAVAS_MetricGeometryCut3r").measure(chain()[0], chain()[1], env.adapter_handle(), 512, 0.0))
+    add(5, "PAVAS_LoadCut3r", "its list", "ok", lambda: node("PAVAS_LoadCut3r").INPUT_TYPES())
+    for name in ["no_such_model.pth", "../LLM/tiny_vlm", "/etc/passwd", ""]:
+        add(5, "PAVAS_LoadCut3r", f"file {name!r}", "error",
+            lambda name=name: node("PAVAS_LoadCut3r").load(name, "fp32"), quick_case=name == "")
+
     # --- perception: loaders over hostile folders and files ------------------------------------------
     llm_names = sorted(p.name for p in (models["models_root"] / "LLM").iterdir())
     for node_id in ("PAVAS_LoadVLM", "PAVAS_LoadFlorence2", "PAVAS_LoadSAM2", "PAVAS_LoadPhyAdapter"):

@@ -165,11 +165,15 @@ def _estimate_per_shot(clip: Clip, ctx: StageContext, shots: list[Shot], opts: E
                                     shots=[_whole_shot(sub_ctx)])
         first = first or part
         warnings.extend(f"shot {k + 1} ({shot.start_s:.2f}–{shot.end_s:.2f} s): {w}" for w in part.warnings)
+        base = len(objects)  # the shot's object ids start here (same_object_as is within the shot)
         for obj in part.objects:
             if len(objects) >= MAX_OBJECTS:
                 warnings.append(f"shot {k + 1}: more than {MAX_OBJECTS} objects in the clip; later objects dropped")
                 break
-            objects.append(_shift_object(obj, len(objects), a, t0, n, shot=k))
+            shifted = _shift_object(obj, len(objects), a, t0, n, shot=k)
+            if shifted.extra.get("same_object_as") is not None:
+                shifted.extra["same_object_as"] = base + int(shifted.extra["same_object_as"])
+            objects.append(shifted)
     report(progress, 1, 1)
     if first is None:  # every shot too short to see motion
         width, height = ctx.source_size
