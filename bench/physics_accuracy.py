@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
 from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, summarize  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
@@ -67,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated dataset (with --data)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms per scene")
     ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
-    ap.add_argument("--no-timing", action="store_true", help="skip the 8 s timing clip")
-    ap.add_argument("--no-timing-clip", action="store_true", help="skip the 8 s timing clip")
+    ap.add_argument("--no-timing-clip", "--no-timing", dest="no_timing_clip", action="store_true",
+                    help="skip the 8 s timing clip")
     ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
     args = ap.parse_args(argv)
 
@@ -80,10 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     index_path = data / "index.json"
     t_gen = time.perf_counter()
     if not index_path.exists():
-    ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
-    ap.add_argument("--no-timing-clip", "--no-timing", dest="no_timing_clip", action="store_true",
-                    help="skip the 8 s timing clip")
-    ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
+        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
+                      **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {"kinds": tuple(args.kinds.split(","))}))
     t_gen = time.perf_counter() - t_gen
     index = json.loads(index_path.read_text())
     scenes = index["scenes"][: args.n]
@@ -92,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
-        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
-                      **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {"kinds": tuple(args.kinds.split(","))}))
+    motions: collections.Counter = collections.Counter()  # how the camera was classed, per scene
+    silent: collections.Counter = collections.Counter()
+    cut_violations: list[str] = []
+    glider_alarms: list[str] = []
+    n_cuts = n_gliders = 0
     decode_s, est_s, est_cpu_s, video_s = [], [], [], []
     for entry in scenes:
         folder = data / entry["dir"]
