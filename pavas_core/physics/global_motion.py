@@ -230,13 +230,19 @@ def _clean(shifts: np.ndarray, peak: np.ndarray, g: _Grid, w: int, h: int) -> tu
 
 
 def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
-    """Frame 0 against a few frames spread over the clip: did no textured block move?"""
+    """Frame 0 against a few frames spread over the clip: did no textured block move?
+
+    A camera that moves moves the whole background, in every later frame: the clip is "moving"
+    only when at least two probes with enough texture (and half of those) saw most textured blocks
+    move. One probe is not enough: on a plain background the only texture may be an object that
+    passes over its own place of frame 0."""
     t, h, w = frames_u8.shape[:3]
     if t < 2:
         return True
     g = _grid(h, w)
     reach = max(1, g.block // 4)
     ref = _blocks_spectrum(_gray(frames_u8[0]), g)
+    counted = moved = 0
     for k in np.unique(np.linspace(1, t - 1, min(t - 1, probes)).round().astype(int)):
         shifts, peak = _block_shifts(_blocks_spectrum(_gray(frames_u8[k]), g), ref, g, reach)
         good = peak >= PROBE_MIN_PEAK
@@ -244,10 +250,11 @@ def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
             # too little texture to tell by: what has texture on a plain background is mostly the
             # moving objects themselves, whose motion is not the camera's
             continue
+        counted += 1
         # most textured blocks, not their median: a zoom moves the edges and leaves the centre
         if np.percentile(np.abs(shifts[good]).max(axis=1), 75) >= STATIC_SHIFT_PX:
-            return False
-    return True
+            moved += 1
+    return not (moved >= 2 and 2 * moved >= counted)
 
 
 def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
