@@ -10,8 +10,9 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def tiny_perception_dir(tmp_path_factory):
-    """Tiny random-weight VLM, Florence-2 and SAM-2 under their released names (written once per run):
-    <dir>/LLM/Qwen2.5-VL-3B-Instruct, <dir>/LLM/Florence-2-base, <dir>/sam2/sam2.1_hiera_tiny.pt."""
+    """Tiny random-weight VLM, Florence-2, SAM-2 and metric depth model under their released names (written
+    once per run): <dir>/LLM/Qwen2.5-VL-3B-Instruct, <dir>/LLM/Florence-2-base, <dir>/sam2/sam2.1_hiera_tiny.pt,
+    <dir>/depth/Depth-Anything-V2-Metric-Indoor-Small-hf."""
     from pavas_core.perception.tiny_models import write_tiny_perception_set
 
     root = tmp_path_factory.mktemp("tiny_perception")

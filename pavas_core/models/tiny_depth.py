@@ -29,7 +29,16 @@ def tiny_depth_model(seed: int = 0, *, input_side: int = 42) -> DepthModel:
     return DepthModel(net, "depth_anything", input_side, 14, IMAGENET_MEAN, IMAGENET_STD, "tiny-depth-anything")
 
 
-def write_tiny_depth_model(folder: str, seed: int = 0) -> str:
-    """Save the tiny model as a transformers folder (config.json + model.safetensors)."""
+def write_tiny_depth_model(folder: str, seed: int = 0, *, input_side: int | None = None) -> str:
+    """Save the tiny model as a transformers folder (config.json + model.safetensors). With `input_side`,
+    also a preprocessor_config.json that feeds frames at that size (shorter side), as the released
+    folders state their 518 px: without it the loader uses 518 px, slow for a model this small."""
+    import json
+    from pathlib import Path
+
     tiny_depth_model(seed).model.save_pretrained(folder)
+    if input_side is not None:
+        preprocessor = {"size": {"height": int(input_side), "width": int(input_side)},
+                        "image_mean": list(IMAGENET_MEAN), "image_std": list(IMAGENET_STD)}
+        (Path(folder) / "preprocessor_config.json").write_text(json.dumps(preprocessor, indent=2) + "\n")
     return folder

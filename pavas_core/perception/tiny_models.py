@@ -3,6 +3,7 @@
     write_tiny_vlm(folder)          # a Qwen2.5-VL folder (config, safetensors, processor, chat template)
     write_tiny_florence2(folder)    # a native Florence-2 folder
     write_tiny_sam2(path)           # sam2.1 hiera tiny, random weights, as {"model": state dict} (.pt)
+    write_tiny_perception_set(dir)  # all three, plus a tiny metric depth model (models/tiny_depth.py)
 
 They load through exactly the code that loads the real files (AutoProcessor, the native model
 classes, the packaged sam2.1 config) and run in seconds on a CPU. Their answers are random: a tiny
@@ -17,11 +18,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-RELEASED_NAMES = {  # what users have in models/LLM and models/sam2; the perception workflow names these
+RELEASED_NAMES = {  # what users have in models/LLM, models/sam2, models/depth; the perception workflow names these
     "vlm": "Qwen2.5-VL-3B-Instruct",
     "florence2": "Florence-2-base",
     "sam2": "sam2.1_hiera_tiny.pt",
+    "depth": "Depth-Anything-V2-Metric-Indoor-Small-hf",
 }
+TINY_DEPTH_INPUT_SIDE = 56  # px (4 patches): the tiny depth model's preprocessor size, quick on a CPU
 
 _QWEN_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
                   "<|image_pad|>", "<|video_pad|>"]
@@ -127,10 +130,16 @@ def write_tiny_sam2(path: str | os.PathLike, *, seed: int = 0) -> Path:
 
 
 def write_tiny_perception_set(models_dir: str | os.PathLike) -> dict[str, Path]:
-    """The three under their released names: models_dir/LLM/<vlm>, models_dir/LLM/<florence2>, models_dir/sam2/<file>."""
+    """The perception workflow's models under their released names: models_dir/LLM/<vlm>,
+    models_dir/LLM/<florence2>, models_dir/sam2/<file> and the metric depth model folder
+    models_dir/depth/<depth> (the folder 'Load Depth Model' lists)."""
+    from ..models.tiny_depth import write_tiny_depth_model
+
     root = Path(models_dir)
+    depth = root / "depth" / RELEASED_NAMES["depth"]
     return {
         "vlm": write_tiny_vlm(root / "LLM" / RELEASED_NAMES["vlm"]),
         "florence2": write_tiny_florence2(root / "LLM" / RELEASED_NAMES["florence2"]),
         "sam2": write_tiny_sam2(root / "sam2" / RELEASED_NAMES["sam2"]),
+        "depth": Path(write_tiny_depth_model(str(depth), input_side=TINY_DEPTH_INPUT_SIDE)),
     }

@@ -182,9 +182,10 @@ def tiny_mmaudio(pack, tiny_mmaudio_files, tiny_set_names):
 
 @pytest.fixture(scope="session")
 def tiny_perception_files(comfy, tiny_perception_dir):
-    """The tiny random-weight VLM, Florence-2 and SAM-2 under their released names in models/LLM and
-    models/sam2 (links to the files written once per run, tests/conftest.py)."""
-    for rel in ("LLM/Qwen2.5-VL-3B-Instruct", "LLM/Florence-2-base", "sam2/sam2.1_hiera_tiny.pt"):
+    """The tiny random-weight VLM, Florence-2, SAM-2 and metric depth model under their released names in
+    models/LLM, models/sam2 and models/depth (links to the files written once per run, tests/conftest.py)."""
+    for rel in ("LLM/Qwen2.5-VL-3B-Instruct", "LLM/Florence-2-base", "sam2/sam2.1_hiera_tiny.pt",
+                "depth/Depth-Anything-V2-Metric-Indoor-Small-hf"):
         target = comfy.models_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():

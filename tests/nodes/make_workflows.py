@@ -43,13 +43,16 @@ PHY_ADAPTER_FILE = "pavas_phy_adapter_small_16k.safetensors"  # a user-made file
 # the perception models, under the names their publishers give them (folders in models/LLM, a file in models/sam2)
 VLM_FOLDER = "Qwen2.5-VL-3B-Instruct"
 FLORENCE2_FOLDER = "Florence-2-base"
+# a transformers folder (config.json, weights, preprocessor_config.json) in models/depth: whole folders from
+# the hub cannot be listed in a workflow's `models` (those are single files), so the Note names it
+DEPTH_FOLDER = "Depth-Anything-V2-Metric-Indoor-Small-hf"
 SAM2_MODELS = [
     {"name": "sam2.1_hiera_tiny.pt", "url": f"{HF}/facebook/sam2.1-hiera-tiny/resolve/main/sam2.1_hiera_tiny.pt",
      "directory": "sam2"},
 ]
 
 # Each workflow: nodes (id, type, pos, widget values by name, size, optional title/models) and
-# links (from id, output name, to id, input name).
+# links (from id, output name, to id, input name); the Note's text, and optionally its size.
 WORKFLOWS = {
     "pavas_physics_foley": {
         "models": [],
@@ -201,18 +204,27 @@ WORKFLOWS = {
     },
     "pavas_perception": {
         "models": SAM2_MODELS,
+        "note_size": (760, 330),  # its text names four model folders and the alternatives
         "note": ("Physics from the learned perception models, one stage per node.\n\n"
                  "A VLM names the moving objects (not camera motion) and judges their masses; Florence-2 finds each "
-                 "one by name; SAM-2 segments them through the clip; the metric geometry, the VLM's masses and "
-                 "the impacts make the physics, and the Foley its sound.\n"
+                 "one by name; SAM-2 segments them through the clip; a metric depth model measures each object's "
+                 "masked pixels in metres (the camera's own motion is found in the background, so speeds are in the "
+                 "world frame); the VLM's masses and the impacts make the physics, and the Foley its sound.\n"
                  f"Needs: models/LLM/{VLM_FOLDER} (or another VLM folder, e.g. Qwen3-VL-2B-Instruct, "
                  "SmolVLM2-2.2B-Instruct), "
-                 f"models/LLM/{FLORENCE2_FOLDER} (florence-community/Florence-2-base, whole folders from the hub) "
+                 f"models/LLM/{FLORENCE2_FOLDER} (florence-community/Florence-2-base), "
+                 f"models/depth/{DEPTH_FOLDER} (depth-anything/{DEPTH_FOLDER}, or the Outdoor one, or "
+                 "apple/DepthPro-hf) - whole folders from the hub - "
                  "and models/sam2/sam2.1_hiera_tiny.pt (listed in this workflow).\n"
-                 "Every fallback (an answer that is not JSON, an object Florence-2 or SAM-2 lost) is listed in the "
-                 "physics' warnings and in each value's *_source.\n"
+                 "Give 'focal_px' on 'Metric Geometry (Depth)' if you know it (else a 60° field of view is assumed). "
+                 "Without a depth model: replace it with 'Metric Geometry' (backend gravity, the weight-free ruler: "
+                 "metres from free fall or a known size; camera held still). CUT3R ('Load CUT3R' → 'Metric Geometry "
+                 "(CUT3R)') plugs in the same way.\n"
+                 "Every fallback (an answer that is not JSON, an object Florence-2 or SAM-2 lost, a frame without "
+                 "depth) is listed in the physics' warnings and in each value's *_source.\n"
                  "With ComfyUI's own models instead: 'Generate Text' → 'Objects and Mass from Text' "
-                 "(ask it 'VLM Physics Question'), and 'Run SAM3 Video Track' → 'Object Masks from SAM 3'."),
+                 "(ask it 'VLM Physics Question'), 'Run SAM3 Video Track' → 'Object Masks from SAM 3', and "
+                 "'Run Depth Anything 3' / 'Run MoGe Inference' → 'Metric Geometry (Depth Anything 3 / MoGe)'."),
         "nodes": [
             (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
                                                "max_duration_s": 0.0}, (320, 520)),
@@ -227,8 +239,8 @@ WORKFLOWS = {
             (6, "PAVAS_LoadSAM2", (40, 1040), {"model": "sam2.1_hiera_tiny.pt", "image_size": 512, "precision": "auto"},
              (340, 130), SAM2_MODELS),
             (7, "PAVAS_SegmentObjectsSAM2", (420, 620), {"mask_object": -1}, (380, 110)),
-            (8, "PAVAS_MetricGeometry", (840, 120), {"backend": "gravity", "object_size_m": 0.0, "meters_per_px": 0.0,
-                                                     "focal_px": 0.0}, (360, 180)),
+            (15, "PAVAS_LoadDepthModel", (40, 1220), {"model": DEPTH_FOLDER, "precision": "fp32"}, (340, 110)),
+            (8, "PAVAS_MetricGeometryDepth", (840, 120), {"focal_px": 0.0}, (360, 140)),
             (9, "PAVAS_ObjectMass", (840, 340), {"backend": "vlm", "mass_kg": 0.0, "material": "estimate"},
              (360, 150)),
             (10, "PAVAS_AssemblePhysics", (1240, 120), {"min_impact_confidence": 0.5}, (400, 380)),
@@ -243,7 +255,7 @@ WORKFLOWS = {
             (1, "clip", 3, "clip"), (2, "vlm", 3, "vlm"),
             (3, "objects", 5, "objects"), (4, "florence2", 5, "florence2"),
             (3, "objects", 7, "objects"), (6, "sam2", 7, "sam2"), (5, "boxes", 7, "boxes"),
-            (3, "objects", 8, "objects"), (7, "masks", 8, "masks"),
+            (3, "objects", 8, "objects"), (7, "masks", 8, "masks"), (15, "depth_model", 8, "depth_model"),
             (3, "objects", 9, "objects"), (8, "geometry", 9, "geometry"),
             (3, "objects", 10, "objects"), (7, "masks", 10, "masks"), (8, "geometry", 10, "geometry"),
             (9, "mass", 10, "mass"), (10, "physics", 11, "physics"), (11, "audio", 12, "audio"),
@@ -344,8 +356,10 @@ def build(name: str, spec: dict, classes: dict, widget_layout) -> dict:
         nodes[node_id]["order"] = rank
     all_nodes = list(nodes.values())
     note_id = max(nodes) + 1
+    note_w, note_h = spec.get("note_size", (560, 240))
     all_nodes.append({
-        "id": note_id, "type": "Note", "pos": [40, -160], "size": [560, 240], "flags": {}, "order": len(order),
+        "id": note_id, "type": "Note", "pos": [40, 80 - note_h], "size": [note_w, note_h], "flags": {},
+        "order": len(order),
         "mode": 0, "inputs": [], "outputs": [], "properties": {}, "widgets_values": [spec["note"]],
         "color": "#432", "bgcolor": "#653",
     })

@@ -28,6 +28,10 @@ def test_loaders_list_model_folders_by_kind_and_weight_files(pack, tiny_percepti
     assert "not found in models/LLM" in message and "whole folder" in message
     assert "not found in models/sam2" in nodes["PAVAS_LoadSAM2"].VALIDATE_INPUTS("sam2.1_hiera_large.pt")
     assert nodes["PAVAS_LoadSAM2"].VALIDATE_INPUTS("sam2.1_hiera_tiny.pt") is True
+    depth = nodes["PAVAS_LoadDepthModel"].INPUT_TYPES()["required"]["model"][0]
+    assert depth == ["Depth-Anything-V2-Metric-Indoor-Small-hf"]
+    (model,) = nodes["PAVAS_LoadDepthModel"]().load(depth[0], "fp32")
+    assert model.kind == "depth_anything" and model.input_side == 56  # the tiny folder's preprocessor size
 
 
 def test_a_text_answer_gives_objects_and_the_mass_stage_reads_its_masses(pack, core, clip):

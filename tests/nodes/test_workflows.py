@@ -101,11 +101,15 @@ def check_audio_file(core, path: Path, *, rate: int, duration_s: float):
     assert np.abs(track.waveform).max() > 1e-3, "silent"
 
 
-def check_video_file(core, path: Path, *, duration_s: float):
+def check_video_file(core, path: Path, *, duration_s: float, audible: bool = True):
     clip = core.video.read_video(path, with_audio=True)
     assert clip.num_frames > 1 and clip.frames.std() > 1.0, "no picture"
     assert clip.duration_s == pytest.approx(duration_s, abs=0.15)
-    assert clip.audio is not None and np.abs(clip.audio.waveform).max() > 1e-3, "no sound"
+    assert clip.audio is not None and np.isfinite(clip.audio.waveform).all()
+    if audible:
+        assert np.abs(clip.audio.waveform).max() > 1e-3, "no sound"
+    else:
+        assert np.abs(clip.audio.waveform).max() < 1e-4, "sound without a sonified impact"
 
 
 def run(name, node_classes):
@@ -221,11 +225,38 @@ def test_workflow_phy_adapter_runs_with_tiny_random_weight_models(core, comfy, n
     widgets = {k: v for k, v in inputs.items() if not isinstance(v, list)}
     plain = node_classes["PAVAS_MMAudioSampler"]().sample(model, features, clip=clip, **widgets)["result"][0]
     assert np.array_equal(plain["waveform"].numpy(), steered["waveform"].numpy())
+def test_perception_workflow_measures_geometry_with_a_depth_model_on_the_sam2_masks():
+    wf = load("pavas_perception.json")
+    nodes = {n["id"]: n for n in wf["nodes"]}
+    links = {l[0]: l for l in wf["links"]}  # id -> [id, from node, from slot, to node, to slot, type]
+
+    def source(node, input_name):
+        (slot,) = [s for s in node["inputs"] if s["name"] == input_name]
+        _, src, src_slot, *_ = links[slot["link"]]
+        return nodes[src]["type"], nodes[src]["outputs"][src_slot]["name"]
+
+    (geometry,) = [n for n in nodes.values() if n["type"] == "PAVAS_MetricGeometryDepth"]
+    assert source(geometry, "masks") == ("PAVAS_SegmentObjectsSAM2", "masks")
+    assert source(geometry, "depth_model") == ("PAVAS_LoadDepthModel", "depth_model")
+    assert source(geometry, "objects") == ("PAVAS_ObjectsAndMassVLM", "objects")
+    (loader,) = [n for n in nodes.values() if n["type"] == "PAVAS_LoadDepthModel"]
+    assert loader["widgets_values"][0] == "Depth-Anything-V2-Metric-Indoor-Small-hf"
+    # its geometry is the one the mass and the physics use; no second geometry node competes with it
+    for consumer in ("PAVAS_ObjectMass", "PAVAS_AssemblePhysics"):
+        (node,) = [n for n in nodes.values() if n["type"] == consumer]
+        assert source(node, "geometry") == ("PAVAS_MetricGeometryDepth", "geometry")
+    assert not [n for n in nodes.values() if n["type"] == "PAVAS_MetricGeometry"]
+    (note,) = [n for n in nodes.values() if n["type"] == "Note"]
+    assert "models/depth/Depth-Anything-V2-Metric-Indoor-Small-hf" in note["widgets_values"][0]
+    assert "gravity" in note["widgets_values"][0]  # the weight-free alternative is named
+
+
 def test_workflow_perception_runs_with_tiny_random_weight_models(core, comfy, node_classes, demo_in_input,
                                                                  tiny_perception_files):
     """The perception workflow, unchanged but for values that keep random-weight models quick on a CPU:
     1.5 s of the clip at 10 fps, SAM-2 at 128 px, short VLM answers, two frames for the VLM and
-    Florence-2. The random models' answers make every stage fall back, and the physics says so."""
+    Florence-2 (the tiny depth model's own folder feeds it 56 px frames). The random models' answers
+    make every stage fall back, and the physics says so."""
     api = runner.ui_to_api(load("pavas_perception.json"), node_classes)
     by_type = {n["class_type"]: n for n in api.values()}
     by_type["PAVAS_LoadVideo"]["inputs"]["max_duration_s"] = 1.5
@@ -244,10 +275,19 @@ def test_workflow_perception_runs_with_tiny_random_weight_models(core, comfy, no
     physics = results[assemble]["result"][0]
     assert physics.estimator["stages"]["discover"] == "vlm" and physics.estimator["stages"]["observe"] == "sam2"
     assert physics.estimator["stages"]["boxes"] == "florence2" and physics.estimator["stages"]["mass"] == "vlm"
+    # metres from the tiny depth model in models/depth, in the world frame (camera motion from the background)
+    assert physics.estimator["stages"]["geometry"] == "depth" and physics.geometry.backend == "depth"
+    assert physics.geometry.metric_scale_source == "depth" and physics.geometry.focal_source == "assumed_fov"
+    assert physics.geometry.extra["depth_model"] == "Depth-Anything-V2-Metric-Indoor-Small-hf"
     warnings = " | ".join(physics.warnings)
     assert "no usable VLM answer" in warnings and len(physics.objects) >= 1 and physics.num_frames == 15
     for i, obj in enumerate(physics.objects):
         assert obj.mass_source == "prior" and obj.name_source == "generic"
         assert obj.mask_source == "sam2" or f"SAM-2 did not segment object {i}" in warnings
+    # random depth gives random metres: a candidate impact whose fall is not gravity stays silent, and the
+    # physics says why; the video keeps its (then silent) sound track either way
+    sonified = [imp for obj in physics.objects for imp in obj.impacts if imp.sonified]
+    assert all(imp.reason for obj in physics.objects for imp in obj.impacts if not imp.sonified)
+    assert sonified or "the sound will be silent" in warnings
     (video_file,) = saved_outputs(results, comfy, "images")
-    check_video_file(core, video_file, duration_s=1.5)
+    check_video_file(core, video_file, duration_s=1.5, audible=bool(sonified))
