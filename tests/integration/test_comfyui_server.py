@@ -88,7 +88,14 @@ def server(tmp_path_factory):
     from pavas_core.models.tiny_models import write_tiny_model_set
 
     write_tiny_model_set(base / "models" / "mmaudio")
-    paths = f"pavas_test:\n  base_path: {base}\n  mmaudio: models/mmaudio\n"
+    # an untrained Phy-Adapter for that network under the name pavas_phy_adapter.json uses (what `train --init-only` writes)
+    from pavas_core.models.phy_adapter import fresh_adapter, save_adapter
+    from pavas_core.models.tiny_models import tiny_network_config
+
+    (base / "models" / "pavas").mkdir(parents=True)
+    save_adapter(fresh_adapter(tiny_network_config(16000)), base / "models" / "pavas" /
+                 "pavas_phy_adapter_small_16k.safetensors")
+    paths = f"pavas_test:\n  base_path: {base}\n  mmaudio: models/mmaudio\n  pavas: models/pavas\n"
     try:  # tiny random-weight VLM, Florence-2, SAM-2 and depth model under their released names (transformers 5)
         from pavas_core.perception.tiny_models import write_tiny_perception_set
 
@@ -203,9 +210,15 @@ def test_workflow_saves_a_video_with_audible_sound(server, name):
 
 
 def api_rate(api: dict) -> int:
-    """The sample rate the workflow's Foley node asks for (what the saved file must have; MMAudio's
-    16 kHz is mixed up to it)."""
-    return next(int(n["inputs"]["sample_rate_hz"]) for n in api.values() if n["class_type"] == "PAVAS_PhysicsFoley")
+    """The sample rate the saved file must have: what the workflow's Foley node asks for (MMAudio's 16 kHz is
+    mixed up to it), else, with MMAudio alone (pavas_phy_adapter), the 16 kHz network's own rate."""
+    foley = [int(n["inputs"]["sample_rate_hz"]) for n in api.values() if n["class_type"] == "PAVAS_PhysicsFoley"]
+    if foley:
+        return foley[0]
+    assert any(n["class_type"] == "PAVAS_MMAudioSampler" for n in api.values()), "no sound source in the workflow"
+    assert [n["inputs"]["model"] for n in api.values() if n["class_type"] == "PAVAS_MMAudioModelLoader"] == \
+        ["mmaudio_small_16k.pth"]
+    return 16000
 
 
 def test_a_bad_input_is_reported_and_the_server_keeps_serving(server):
