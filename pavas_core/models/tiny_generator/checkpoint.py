@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
@@ -82,3 +83,21 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
     extra = meta.get("extra") or {}
     steps = extra.get("trained_steps", "?")
     return f"PAVAS-tiny {config.ablation_name}, {steps} training steps"
+
+
+# a checkpoint shipped with the pack would sit here (none is yet: see the README's PAVAS-tiny section)
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[3] / "assets" / "models" / "pavas_tiny.safetensors"
+
+
+def resolve_tiny_checkpoint(path: str | os.PathLike | None) -> Path:
+    """The checkpoint to use: `path`, else the shipped one; a one-line error when there is neither."""
+    from ...errors import MissingWeightsError
+
+    if path is not None:
+        if not Path(path).is_file():
+            raise MissingWeightsError(f"PAVAS-tiny checkpoint not found: {path}")
+        return Path(path)
+    if SHIPPED_CHECKPOINT.is_file():
+        return SHIPPED_CHECKPOINT
+    raise MissingWeightsError("no PAVAS-tiny checkpoint: none is shipped yet; train one with `python -m pavas_core "
+                              "train --config tiny --data DIR --out FILE.safetensors` and pass --tiny FILE")

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ...errors import BadInputError
-from ..mel import MelConfig, MelConverter, slaney_mel_filters
+from ..mel import MEL_FLOOR, MelConfig, MelConverter, slaney_mel_filters
 from .config import TINY_LATENT_DIM, TINY_SAMPLE_RATE_HZ
 
 TINY_MEL = MelConfig(sample_rate_hz=TINY_SAMPLE_RATE_HZ, n_fft=1024, hop_length=512, n_mels=TINY_LATENT_DIM,
@@ -30,6 +30,7 @@ TINY_MEL = MelConfig(sample_rate_hz=TINY_SAMPLE_RATE_HZ, n_fft=1024, hop_length=
 SAMPLES_PER_TOKEN = TINY_MEL.hop_length
 GRIFFIN_LIM_ITERATIONS = 32
 GRIFFIN_LIM_MOMENTUM = 0.99
+MAX_LOG_MEL = 5.0  # a full-scale sine peaks near log-mel 2; the reference sounds stay below 0
 
 
 class LogMelLatent(nn.Module):
@@ -68,7 +69,8 @@ class GriffinLimVocoder(nn.Module):
         """(B, N, 20) log-mel → (B, 513, N) linear magnitude spectrogram, ≥ 0."""
         if latent.dim() != 3 or latent.shape[-1] != TINY_MEL.n_mels:
             raise BadInputError(f"a PAVAS-tiny latent is (B, N, {TINY_MEL.n_mels}), got {tuple(latent.shape)}")
-        mel = torch.exp(latent.float().clamp(max=30.0)).transpose(1, 2)  # (B, 20, N)
+        # clamped to the range a sound in [−1, 1] can have (an untrained model may wander far outside)
+        mel = torch.exp(latent.float().clamp(min=math.log(MEL_FLOOR), max=MAX_LOG_MEL)).transpose(1, 2)  # (B, 20, N)
         return torch.matmul(self.inverse_bank, mel).clamp_min(0.0)
 
     @torch.no_grad()
