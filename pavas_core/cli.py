@@ -26,7 +26,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "estimate": ("pavas_core.physics.cli", "estimate per-object mass, speed and impacts → physics.json"),
     "apcc": ("pavas_core.metrics.cli", "APCC (reconstructed): audio–physics correlation of impact sounds"),
     "synth-dataset": ("pavas_core.scenes.cli", "render synthetic impact scenes with exact physics"),
-    "train": ("pavas_core.train.cli", "train the Phy-Adapter (and the DiT) on clips with physics, or make a fresh adapter"),
+    "train": ("pavas_core.train.cli", "train the Phy-Adapter (and the DiT) on clips with physics, or make a fresh adapter; --config tiny: PAVAS-tiny from scratch"),
     "evaluate": ("pavas_core.evaluate", "APCC-Δ, onset accuracy/AP and level-vs-ΔKE slope of generated audio"),
     "bench": ("pavas_core.bench_cli", "run the benchmarks in bench/ and print their figures"),
 }

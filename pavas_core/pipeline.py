@@ -1,9 +1,10 @@
 """The main job: video → physics → sound → WAV (and optionally the video with that sound).
 
-Two generators: `foley` (the default, the embedded path that works on a fresh machine with no model
-files: motion-based physics estimation and the modal impact synthesizer) and `mmaudio` (the
+Three generators: `foley` (the default, the embedded path that works on a fresh machine with no model
+files: motion-based physics estimation and the modal impact synthesizer), `mmaudio` (the
 learned path: MMAudio-compatible generation from a folder of model files, steered by the physics
-through a Phy-Adapter when one is given). Physics comes from the estimator or from a physics.json
+through a Phy-Adapter when one is given) and `tiny` (PAVAS-tiny: the same architecture at a small
+size, trained here from scratch; one checkpoint file, `--tiny FILE`). Physics comes from the estimator or from a physics.json
 (`--physics-in`). All outputs of one run are committed together at the end, so a failed or
 interrupted run leaves no partial file behind.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import BadInputError
@@ -25,7 +26,7 @@ from .synth.foley import FOLEY_SAMPLE_RATES_HZ
 MUX_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm")
 
 
-GENERATORS = ("foley", "mmaudio")
+GENERATORS = ("foley", "mmaudio", "tiny")
 MMAUDIO_DECODE_MAX_SIDE = 512  # frames for CLIP (384 px squash) and Synchformer (224 px short side)
 
 
@@ -47,6 +48,16 @@ class MMAudioOptions:
 
 
 @dataclass(frozen=True)
+class TinyOptions:
+    """PAVAS-tiny: its checkpoint (None: the shipped one, if any) and sampling."""
+
+    checkpoint: str | Path | None = None
+    steps: int = 25
+    cfg_strength: float = 2.0
+    device: str | None = None
+
+
+@dataclass(frozen=True)
 class RunOptions:
     sample_rate_hz: int = 44100
     seed: int = 0
@@ -54,6 +65,7 @@ class RunOptions:
     physics_masks: bool = False  # also write each object's masks into physics.json
     generator: str = "foley"
     mmaudio: MMAudioOptions | None = None
+    tiny: TinyOptions | None = None
     physics_in: str | Path | None = None  # read the physics from this physics.json instead of estimating it
     mass_scale: float = 1.0  # edits of every object's physics before synthesis (either generator)
     speed_scale: float = 1.0
@@ -97,6 +109,12 @@ def run_job(
         raise BadInputError(f"generator must be one of {', '.join(GENERATORS)}, got {options.generator!r}")
     if options.generator == "mmaudio" and options.mmaudio is None:
         raise BadInputError("the mmaudio generator needs its model folder (--models DIR)")
+    if options.generator == "tiny":
+        from .models.tiny_generator.checkpoint import read_tiny_metadata, resolve_tiny_checkpoint
+
+        options = replace(options, tiny=replace(options.tiny or TinyOptions(),
+                                                checkpoint=resolve_tiny_checkpoint((options.tiny or TinyOptions()).checkpoint)))
+        read_tiny_metadata(options.tiny.checkpoint)  # a file that is no PAVAS-tiny checkpoint: refused before any work
     # checked before any work, whatever the generator and whether or not physics is used
     from .physics.edit import MASS_SCALE_RANGE, SPEED_SCALE_RANGE, check_scale
 
@@ -126,6 +144,8 @@ def run_job(
             inputs.append(Path(options.mmaudio.model))
         if options.mmaudio.adapter is not None:
             inputs.append(Path(options.mmaudio.adapter))
+    if options.tiny is not None and options.tiny.checkpoint is not None:
+        inputs.append(Path(options.tiny.checkpoint))
     with OutputSet(inputs=inputs) as outputs:
         tmp_wav = outputs.add(wav_path, "WAV output")
         tmp_json = outputs.add(physics_path, "physics output") if physics_path is not None else None
@@ -154,7 +174,14 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
 
     t0 = time.perf_counter()
     notes: list[str] = []
-    needs_physics = not learned or options.mmaudio.adapter is not None or tmp_json is not None
+    tiny = options.generator == "tiny"
+    if tiny:
+        from .models.tiny_generator.checkpoint import read_tiny_metadata
+
+        tiny_physics = read_tiny_metadata(options.tiny.checkpoint)["config"].get("physics_conditions") != "none"
+        needs_physics = tiny_physics or tmp_json is not None
+    else:
+        needs_physics = not learned or options.mmaudio.adapter is not None or tmp_json is not None
     if options.physics_in is not None:
         from .physics.fit_to_video import fit_physics_to_video
         from .physics.tracks import PhysicsTracks
@@ -172,7 +199,8 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
         tracks = estimate_physics(clip, options=options.estimate, progress=progress("physics"))
     else:
         tracks = None
-        notes.append("no --adapter: MMAudio generates without physics, so none was estimated")
+        notes.append("this PAVAS-tiny checkpoint is the backbone alone: no physics was estimated" if tiny else
+                     "no --adapter: MMAudio generates without physics, so none was estimated")
     mass_scale, speed_scale = options.mass_scale, options.speed_scale
     if learned:
         mass_scale, speed_scale = mass_scale * options.mmaudio.mass_scale, speed_scale * options.mmaudio.speed_scale
@@ -185,6 +213,9 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
     t0 = time.perf_counter()
     if learned:
         audio, generator_notes = _generate_mmaudio(clip, tracks, options, progress("generate"))
+        notes.extend(generator_notes)
+    elif tiny:
+        audio, generator_notes = _generate_tiny(clip, tracks, options, progress("generate"))
         notes.extend(generator_notes)
     else:
         foley = render_foley(tracks, sample_rate_hz=options.sample_rate_hz, duration_s=clip.duration_s,
@@ -250,6 +281,21 @@ def _generate_mmaudio(clip, tracks, options: RunOptions, progress):
     return AudioTrack(result.waveform[0].numpy(), result.sample_rate_hz), notes
 
 
+def _generate_tiny(clip, tracks, options: RunOptions, progress):
+    """(AudioTrack, notes) from the PAVAS-tiny checkpoint in the options."""
+    from .models.tiny_generator.checkpoint import describe_checkpoint, load_tiny_generator
+    from .models.tiny_generator.generate import generate_tiny
+    from .runtime import resolve_device
+    from .video import AudioTrack
+
+    tiny = options.tiny
+    model = load_tiny_generator(tiny.checkpoint, device=resolve_device(tiny.device))
+    result = generate_tiny(model, clip, tracks, seed=options.seed, num_steps=tiny.steps,
+                           cfg_strength=tiny.cfg_strength, progress=progress)
+    notes = [f"sound by {describe_checkpoint(tiny.checkpoint)} ({Path(tiny.checkpoint).name}), 16 kHz"]
+    return AudioTrack(result.waveform[None], result.sample_rate_hz), notes + result.warnings
+
+
 # --- CLI verb `run` ------------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", help="input video (mp4, webm, mov, mkv, gif, webp)")
@@ -276,15 +322,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     g = parser.add_argument_group("generator")
     g.add_argument("--generator", choices=GENERATORS, default="foley",
-                   help="foley: the weight-free modal synthesizer (default); mmaudio: MMAudio-compatible generation")
+                   help="foley: the weight-free modal synthesizer (default); mmaudio: MMAudio-compatible generation; "
+                        "tiny: PAVAS-tiny, trained here (--tiny FILE)")
+    g.add_argument("--tiny", metavar="FILE", help="tiny: the PAVAS-tiny checkpoint (from `train --config tiny`)")
     g.add_argument("--models", metavar="DIR", help="mmaudio: folder with the MMAudio files (released names)")
     g.add_argument("--model", metavar="FILE", help="mmaudio: the network file, if DIR holds more than one set "
                                                    "(e.g. a fine-tuned mmaudio_network.safetensors)")
     g.add_argument("--adapter", metavar="FILE", help="mmaudio: a Phy-Adapter file; the physics then steers the sound")
     g.add_argument("--prompt", default="", help="mmaudio: what the sound should be")
     g.add_argument("--negative-prompt", default="", help="mmaudio: what the sound should not be")
-    g.add_argument("--steps", type=int, default=25, help="mmaudio: flow-matching (Euler) steps (25)")
-    g.add_argument("--cfg", type=float, default=4.5, help="mmaudio: classifier-free guidance strength (4.5)")
+    g.add_argument("--steps", type=int, default=25, help="mmaudio, tiny: flow-matching (Euler) steps (25)")
+    g.add_argument("--cfg", type=float, default=None,
+                   help="mmaudio, tiny: classifier-free guidance strength (4.5; tiny: 2)")
     g.add_argument("--precision", choices=("auto", "fp32", "fp16", "bf16"), default="auto",
                    help="weight precision of the learned models (MMAudio, and the perception backends; auto: bf16 on GPUs "
                         "that support it, fp32 on the CPU)")
@@ -305,7 +354,8 @@ def main(args: argparse.Namespace) -> int:
         if args.sample_rate is not None:
             raise BadInputError("--sample-rate is the foley generator's; MMAudio makes sound at its network's rate")
         mmaudio = MMAudioOptions(models=args.models, model=args.model, adapter=args.adapter, prompt=args.prompt,
-                                 negative_prompt=args.negative_prompt, steps=args.steps, cfg_strength=args.cfg,
+                                 negative_prompt=args.negative_prompt, steps=args.steps,
+                                 cfg_strength=4.5 if args.cfg is None else args.cfg,
                                  precision=args.precision, device=args.device)
     else:
         used = [flag for flag, value in (("--models", args.models), ("--model", args.model), ("--adapter", args.adapter),
@@ -313,8 +363,16 @@ def main(args: argparse.Namespace) -> int:
                 if value]
         if used:
             raise BadInputError(f"{', '.join(used)} belong to --generator mmaudio")
+    tiny = None
+    if args.generator == "tiny":
+        if args.sample_rate is not None:
+            raise BadInputError("--sample-rate is the foley generator's; PAVAS-tiny makes sound at 16 kHz")
+        tiny = TinyOptions(checkpoint=args.tiny, steps=args.steps, cfg_strength=2.0 if args.cfg is None else args.cfg,
+                           device=args.device)
+    elif args.tiny:
+        raise BadInputError("--tiny belongs to --generator tiny")
     options = RunOptions(sample_rate_hz=args.sample_rate or 44100, seed=args.seed, estimate=options_from_args(args),
-                         physics_masks=args.with_masks, generator=args.generator, mmaudio=mmaudio,
+                         physics_masks=args.with_masks, generator=args.generator, mmaudio=mmaudio, tiny=tiny,
                          physics_in=args.physics_in, mass_scale=args.mass_scale, speed_scale=args.speed_scale,
                          keep_audio_gain_db=args.keep_audio_gain_db if args.keep_audio else None)
     if args.keep_audio_gain_db != 0.0 and not args.keep_audio:

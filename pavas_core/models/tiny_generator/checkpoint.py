@@ -1,0 +1,103 @@
+"""PAVAS-tiny checkpoint files: safetensors holding every weight (fp32) and, in the metadata, the
+config, the training facts and the recipe — loaded strictly, with no pickle anywhere.
+
+Metadata key `pavas_tiny_generator`: {"format", "format_version", "config", "extra"}; `extra`
+carries what training recorded (steps, seed, data, loss), shown by `describe_checkpoint`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from ...errors import UnsupportedCheckpointError
+from .config import TinyGeneratorConfig
+from .model import TinyGenerator
+
+TINY_FORMAT = "pavas_tiny_generator"
+TINY_FORMAT_VERSION = 1
+METADATA_KEY = "pavas_tiny_generator"
+
+
+def tiny_metadata(model: TinyGenerator, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
+    meta = {"format": TINY_FORMAT, "format_version": TINY_FORMAT_VERSION, "config": model.config.to_json(),
+            "extra": dict(extra or {})}
+    return {METADATA_KEY: json.dumps(meta)}
+
+
+def save_tiny_generator(model: TinyGenerator, path: str | os.PathLike, *, extra: Mapping[str, Any] | None = None,
+                        inputs: Sequence[str | os.PathLike] = ()) -> None:
+    """Write the model (fp32, atomically) with its config in the metadata; `inputs` must not be replaced."""
+    from safetensors.torch import save_file
+
+    from ...fileio import atomic_output
+
+    tensors = {k: v.detach().float().contiguous().cpu() for k, v in model.state_dict().items()}
+    with atomic_output(path, "PAVAS-tiny checkpoint", inputs=inputs) as tmp:
+        save_file(tensors, str(tmp), metadata=tiny_metadata(model, extra))
+
+
+def read_tiny_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The checkpoint's metadata (format, config, extra), checked."""
+    from ...fileio import parse_json
+    from ..checkpoint import read_safetensors_metadata
+
+    name = os.path.basename(os.fspath(path))
+    if not name.endswith((".safetensors", ".sft")):
+        raise UnsupportedCheckpointError(f"a PAVAS-tiny checkpoint is a .safetensors file, got {name!r}")
+    raw = read_safetensors_metadata(path).get(METADATA_KEY)
+    if raw is None:
+        raise UnsupportedCheckpointError(f"{name} is not a PAVAS-tiny checkpoint (no {METADATA_KEY} metadata); "
+                                         "make one with `python -m pavas_core train --config tiny`")
+    meta = parse_json(raw, "PAVAS-tiny metadata")
+    if not isinstance(meta, dict) or meta.get("format") != TINY_FORMAT:
+        raise UnsupportedCheckpointError(f"{name}: not a {TINY_FORMAT} file")
+    if meta.get("format_version") != TINY_FORMAT_VERSION:
+        raise UnsupportedCheckpointError(f"{name}: PAVAS-tiny format version {meta.get('format_version')!r}; "
+                                         f"this version reads {TINY_FORMAT_VERSION}")
+    return meta
+
+
+def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> TinyGenerator:
+    """Build the model its metadata describes and load every tensor strictly; eval mode, no gradients."""
+    from ..checkpoint import check_state_dict, load_state_dict
+
+    meta = read_tiny_metadata(path)
+    config = TinyGeneratorConfig.from_json(meta.get("config"))
+    with torch.device("meta"):
+        model = TinyGenerator(config)
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    state = load_state_dict(path)
+    check_state_dict(expected, state, "PAVAS-tiny")
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    return model.to(device).eval().requires_grad_(False)
+
+
+def describe_checkpoint(path: str | os.PathLike) -> str:
+    meta = read_tiny_metadata(path)
+    config = TinyGeneratorConfig.from_json(meta.get("config"))
+    extra = meta.get("extra") or {}
+    steps = extra.get("trained_steps", "?")
+    return f"PAVAS-tiny {config.ablation_name}, {steps} training steps"
+
+
+# a checkpoint shipped with the pack would sit here (none is yet: see the README's PAVAS-tiny section)
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[3] / "assets" / "models" / "pavas_tiny.safetensors"
+
+
+def resolve_tiny_checkpoint(path: str | os.PathLike | None) -> Path:
+    """The checkpoint to use: `path`, else the shipped one; a one-line error when there is neither."""
+    from ...errors import MissingWeightsError
+
+    if path is not None:
+        if not Path(path).is_file():
+            raise MissingWeightsError(f"PAVAS-tiny checkpoint not found: {path}")
+        return Path(path)
+    if SHIPPED_CHECKPOINT.is_file():
+        return SHIPPED_CHECKPOINT
+    raise MissingWeightsError("no PAVAS-tiny checkpoint: none is shipped yet; train one with `python -m pavas_core "
+                              "train --config tiny --data DIR --out FILE.safetensors` and pass --tiny FILE")

@@ -1,0 +1,140 @@
+"""PAVAS-tiny training data, training, and generation through the CLI, on 4 tiny generated scenes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory):
+    from pavas_core.scenes.dataset import synth_dataset
+
+    root = tmp_path_factory.mktemp("tiny")
+    synth_dataset(root / "data", n=4, seed=3, fps_choices=(24.0,), resolutions=((64, 48),),
+                  duration_range_s=(2.1, 2.4), sample_rate_hz=16000)
+    return root
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "pavas_core", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_windows_carry_the_ground_truth_and_the_reference_sound(scenes):
+    from pavas_core.metrics.spectral import to_mono
+    from pavas_core.models.tiny_generator import TinyGeneratorConfig
+    from pavas_core.models.tiny_generator.mel_latent import LogMelLatent
+    from pavas_core.physics.tracks import PhysicsTracks
+    from pavas_core.train.tiny_data import load_tiny_windows
+    from pavas_core.video import read_audio
+
+    config = TinyGeneratorConfig()
+    windows, refs, notes = load_tiny_windows(scenes / "data", duration_s=2.0, config=config, cache=scenes / "cache")
+    assert len(windows) == 4 and not notes
+    for window, ref in zip(windows, refs):
+        truth = PhysicsTracks.load(ref.folder / "physics.json")
+        assert window.frames.shape == (48, 3, 64, 64) and window.frames.dtype == torch.uint8
+        assert window.mass_kg.tolist() == pytest.approx([o.mass_kg for o in truth.objects])
+        for k, obj in enumerate(truth.objects):
+            for j in range(16):  # CLIP frame j: the physics frame on screen at j/8 s
+                frame = int(np.floor(j / 8 * truth.fps + 1e-6))
+                has_mask = obj.masks.dense(frame) is not None and obj.masks.dense(frame).any()
+                assert bool(window.visible[k, j]) == has_mask
+                if obj.speed_mps[frame] is not None:
+                    assert float(window.speed_mps[k, j]) == pytest.approx(obj.speed_mps[frame], abs=1e-5)
+        wave = to_mono(read_audio(ref.folder / "scene.wav").waveform).astype(np.float32)
+        piece = np.zeros(63 * 512, np.float32)
+        piece[: min(piece.size, wave.size)] = wave[: piece.size]
+        expected = LogMelLatent()(torch.from_numpy(piece))[0]
+        torch.testing.assert_close(window.latent, expected, atol=1e-4, rtol=1e-4)
+    assert any(w.latent.max() > -6 for w in windows)  # the impacts are in there, above the floor
+
+
+@pytest.fixture(scope="module")
+def trained(scenes):
+    """50 steps of the whole tiny network (encoder, DiT, adapter) through the CLI."""
+    out = scenes / "run" / "tiny.safetensors"
+    result = cli("train", "--config", "tiny", "--data", str(scenes / "data"), "--out", str(out), "--steps", "50",
+                 "--batch-size", "4", "--duration-s", "2", "--lr", "2e-3", "--seed", "1", "--quiet",
+                 "--cache", str(scenes / "cache"))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_fifty_steps_on_four_scenes_lower_the_loss(trained):
+    from pavas_core.models.tiny_generator.checkpoint import read_tiny_metadata
+
+    extra = read_tiny_metadata(trained)["extra"]
+    assert extra["trained_steps"] == 50 and extra["ablation"] == "both-delta"
+    # the fixed evaluation loss: same windows, flow times and noise before and after (measured 2.0 → 1.2)
+    assert extra["eval_loss_end"] < 0.8 * extra["eval_loss_start"]
+    curve = [json.loads(line)["loss"] for line in trained.with_name("tiny.loss.jsonl").read_text().splitlines()]
+    assert len(curve) == 50 and np.mean(curve[-10:]) < 0.8 * np.mean(curve[:10])
+    assert extra["parameters"]["adapter"] > 0 and extra["parameters"]["encoder"] > 0
+
+
+def test_the_checkpoint_loads_with_its_config_and_its_statistics(trained):
+    from pavas_core.models.tiny_generator.checkpoint import load_tiny_generator
+
+    model = load_tiny_generator(trained)
+    assert model.config.physics_conditions == "both" and model.config.injection == "delta"
+    # statistics set from the scenes, not the defaults
+    assert model.network.latent_mean.std() > 0 and float(model.network.latent_mean.mean()) != -9.0
+    assert float(model.adapter.speed_mean_mps) != 2.0
+    # the adapter learned something: its zero-initialised output layers moved
+    assert torch.count_nonzero(model.adapter.mass_delta[-1].weight) > 0
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_run_with_the_tiny_generator_writes_a_wav_of_the_video_duration(trained, scenes, tmp_path):
+    from pavas_core.physics.tracks import PhysicsTracks
+    from pavas_core.video import read_audio
+
+    video = scenes / "data" / "scene_0000" / "scene.mp4"
+    truth = PhysicsTracks.load(scenes / "data" / "scene_0000" / "physics.json")
+    out = tmp_path / "tiny.wav"
+    result = cli("run", str(video), "-o", str(out), "--generator", "tiny", "--tiny", str(trained), "--steps", "4",
+                 "--physics-in", str(scenes / "data" / "scene_0000" / "physics.json"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "PAVAS-tiny both-delta, 50 training steps" in result.stderr
+    audio = read_audio(out)
+    assert audio.sample_rate_hz == 16000
+    assert audio.waveform.shape == (1, round(truth.duration_s * 16000))
+    assert np.isfinite(audio.waveform).all() and np.abs(audio.waveform).max() > 0
+
+
+def test_run_with_the_tiny_generator_and_no_checkpoint_is_one_line_exit_2(scenes, tmp_path):
+    result = cli("run", str(scenes / "data" / "scene_0000" / "scene.mp4"), "-o", str(tmp_path / "x.wav"),
+                 "--generator", "tiny", "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "no PAVAS-tiny checkpoint" in result.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_stopped_run_resumes_to_the_same_losses(scenes, tmp_path):
+    from pavas_core.models.tiny_generator import TinyGeneratorConfig
+    from pavas_core.train.tiny_loop import TinyTrainConfig, train_tiny
+
+    config = TinyTrainConfig(steps=12, batch_size=2, lr=2e-3, duration_s=2.0, seed=4, checkpoint_every=5,
+                             eval_windows=1)
+    model_config = TinyGeneratorConfig(physics_conditions="c_vel", injection="summation")
+    common = dict(data=scenes / "data", model_config=model_config, config=config, cache=scenes / "cache", quiet=True)
+    straight = train_tiny(out=tmp_path / "a.safetensors", **common)
+    stopped = train_tiny(out=tmp_path / "b.safetensors", stop_after=7, **common)  # the state of step 5 is kept
+    assert stopped.steps_done == 7 and not (tmp_path / "b.safetensors").exists()
+    resumed = train_tiny(out=tmp_path / "b.safetensors", resume=True, **common)
+    assert resumed.losses == straight.losses[5:]
+    log = [json.loads(line)["loss"] for line in (tmp_path / "b.loss.jsonl").read_text().splitlines()]
+    assert log == straight.losses
+    with pytest.raises(Exception, match="other settings"):
+        train_tiny(out=tmp_path / "b.safetensors", resume=True,
+                   **{**common, "config": TinyTrainConfig(steps=12, batch_size=2, lr=1e-3, duration_s=2.0, seed=4)})
