@@ -88,7 +88,7 @@ class PavasEstimatePhysics:
                 **scale_hint_inputs(),
                 "max_objects": ("INT", {
                     "default": 4, "min": 1, "max": 16,
-                    "tooltip": "Track at most this many moving objects (the ones seen longest).",
+                    "tooltip": "Track at most this many moving objects (the ones that moved most).",
                 }),
             },
             # optional, after the original widgets: workflows and API prompts saved before still run

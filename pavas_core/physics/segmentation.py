@@ -603,10 +603,15 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     return bool(active) and max(active) < 0.03
 
 
+SETTLE_MATCH_FACTOR = 4.0  # squared-distance threshold of `lo` × this: still the end state
+
+
 def _settle_frame(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, *, run: int) -> int:
     """First frame from which the region mostly shows its end state (the object has settled)."""
     t = frames_u8.shape[0]
-    thr = lo[ch.ys, ch.xs]
+    # an object at rest in compressed video flickers at its edges by more than the sensor noise
+    # that `lo` is made of; a hop moves whole edges by pixels, far beyond either
+    thr = SETTLE_MATCH_FACTOR * lo[ch.ys, ch.xs]
     frac = np.empty(t)
     h, w = frames_u8.shape[1:3]
     for k in range(t):

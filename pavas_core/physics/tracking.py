@@ -263,9 +263,37 @@ def _is_object(track: Track, cfg: TrackerConfig) -> bool:
     clean = track.clean_points()
     if len(clean) < cfg.min_points:
         return False
+    if path_extent_px(track) < max(cfg.min_motion_px, 0.5 * track.typical_size()):
+        return False  # never goes anywhere: the flicker of a resting place or an edge
+    return _moves_smoothly(clean, track.typical_size())
+
+
+def path_extent_px(track: Track) -> float:
+    """How far the object went: the diagonal of its path's 5–95 % box (one stray blob linked in
+    does not make a resting place's flicker a journey)."""
     uv = track.positions()
-    extent = float(np.hypot(*(uv.max(axis=0) - uv.min(axis=0))))
-    return extent >= max(cfg.min_motion_px, 0.5 * track.typical_size())
+    if len(uv) == 0:
+        return 0.0
+    lo, hi = np.percentile(uv, 5, axis=0), np.percentile(uv, 95, axis=0)
+    return float(np.hypot(*(hi - lo)))
+
+
+SMOOTH_MIN_PX = 3.0  # frame-to-frame change of velocity (px/frame²) tolerated for any object...
+SMOOTH_SIZE_SHARE = 0.5  # ... or this share of its size (centroids of big blobs wobble more)
+
+
+def _moves_smoothly(points: list[TrackPoint], size_px: float) -> bool:
+    """A body's centroid changes velocity little from frame to frame (gravity, a bounce now and
+    then); a chain of unrelated specks (noise where objects came to rest, texture edges) jumps
+    about. Judged by the median change of velocity per frame (px/frame², gaps allowed)."""
+    f = np.array([p.frame for p in points], dtype=np.float64)
+    uv = np.array([(p.det.u_px, p.det.v_px) for p in points], dtype=np.float64)
+    if len(f) < 3:
+        return True
+    vel = np.diff(uv, axis=0) / np.diff(f)[:, None]
+    dt = 0.5 * (f[2:] - f[:-2])
+    jerk = np.hypot(*(np.diff(vel, axis=0) / dt[:, None]).T)
+    return float(np.median(jerk)) <= max(SMOOTH_MIN_PX, SMOOTH_SIZE_SHARE * size_px)
 
 
 def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:

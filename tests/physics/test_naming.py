@@ -93,4 +93,21 @@ def test_unnamed_objects_say_their_mass_is_a_generic_prior(returning_box):
 def test_the_max_objects_cap_says_what_is_left_out(returning_box):
     tracks = estimate_physics(returning_box, options=EstimateOptions(max_objects=1))
     assert len(tracks.objects) == 1
-    assert any("kept the 1 seen longest (--max-objects 1)" in w and "make no sound" in w for w in tracks.warnings)
+    assert any("kept the 1 that moved most (--max-objects 1)" in w and "make no sound" in w for w in tracks.warnings)
+
+
+def test_the_max_objects_cut_keeps_what_moved_most_not_what_lingered_longest():
+    # a flickering resting place (80 frames, ±2 px of centroid jitter) against a ball that crossed
+    # 120 px of the picture in 20 frames: the ball is the object worth keeping
+    from pavas_core.physics.segmentation import Detection
+    from pavas_core.physics.stages.motion import _moved_most
+    from pavas_core.physics.tracking import Track, TrackPoint
+
+    def det(k, u, v):
+        return Detection(k, u, v, 30.0, 6.0, (u - 3, v - 3, u + 3, v + 3), False, (100.0, 100.0, 100.0))
+
+    rng = np.random.default_rng(0)
+    linger = Track(0, [TrackPoint(k, det(k, 50 + rng.uniform(-2, 2), 60 + rng.uniform(-2, 2))) for k in range(80)])
+    flight = Track(1, [TrackPoint(k, det(k, 10 + 6.0 * k, 40.0)) for k in range(20)])
+    ranked = sorted([linger, flight], key=_moved_most, reverse=True)
+    assert [t.id for t in ranked] == [1, 0]

@@ -129,3 +129,34 @@ def test_an_object_at_rest_under_a_wobbling_camera_is_not_detected_while_it_rest
     assert all(len(seg.detections[k]) == 0 for k in range(2, 18))
     for k in range(28, 35):  # the moving box is found (its empty resting place may still show: known limit)
         assert any(abs(d.u_px - centres[k][0]) < 1.5 and abs(d.v_px - centres[k][1]) < 1.5 for d in seg.detections[k])
+
+
+def test_a_resting_object_settles_despite_edge_flicker_but_not_while_it_hops():
+    # a box rests from frame 20; in every later frame a tenth of its place flickers by 1.5× the
+    # noise threshold (compression at its edges): settled at 20. The same box hopping 3 px up and
+    # down until frame 40 (its edge rows change completely) settles only when the hops end.
+    from pavas_core.physics.segmentation import _Change, _settle_frame
+
+    rng = np.random.default_rng(0)
+    h, w, t = 40, 40, 60
+    floor = np.full((h, w, 3), 120.0)
+    lo = np.full((h, w), 3.0 * 3.0 * 3.0)  # squared threshold: 3σ of σ = 3 DN, three channels
+
+    def frame(top, flicker):
+        f = floor.copy()
+        f[top : top + 12, 14:26] = (30.0, 200.0, 60.0)
+        if flicker:
+            pick = rng.random((h, w)) < 0.1
+            f[pick] += 1.5 * np.sqrt(lo[pick] / 3.0)[:, None]  # 2.25× the squared threshold
+        return f.clip(0, 255)
+
+    ys, xs = np.mgrid[20:32, 14:26]
+    ys, xs = ys.ravel(), xs.ravel()
+    rest = frame(20, False)
+    ch = _Change(ys, xs, floor[ys, xs], rest[ys, xs])
+    shifts = np.zeros((t, 2))
+    flickering = np.stack([frame(2 + k, False) if k < 18 else frame(20, True) for k in range(t)]).astype(np.uint8)
+    assert _settle_frame(flickering, shifts, ch, lo, run=8) == 18
+    hopping = np.stack([frame(2 + k, False) if k < 18 else frame(20 - 3 * (k % 2) if k < 40 else 20, k >= 40)
+                        for k in range(t)]).astype(np.uint8)
+    assert _settle_frame(hopping, shifts, ch, lo, run=8) == 40

@@ -124,3 +124,20 @@ def test_two_objects_on_different_arcs_are_not_joined_across_a_gap():
     centres = first + [None] * 10 + second
     cfg = TrackerConfig(max_gap_frames=3, link_gap_frames=6, arc_link_gap_frames=20)
     assert len(track_detections(_ball_dets(centres), config=cfg)) == 2
+
+
+def test_a_chain_of_unrelated_specks_is_no_object_but_a_falling_ball_is():
+    # specks of noise where objects came to rest, linked frame after frame into one track (as seen
+    # on generated scenes after landings): it travels far enough to pass the "moved" test, but
+    # its velocity changes by tens of px from frame to frame: not a body. A falling ball is.
+    from pavas_core.physics.segmentation import Detection
+    from pavas_core.physics.tracking import Track, TrackPoint, _is_object
+
+    def det(k, u, v, size):
+        return Detection(k, u, v, size * size, size, (u - size / 2, v - size / 2, u + size / 2, v + size / 2),
+                         False, (170.0, 165.0, 155.0))
+
+    specks = [(56, 160), (68, 125), (114, 107), (69, 125), (9, 111), (67, 125)]
+    chain = Track(0, [TrackPoint(22 + k, det(22 + k, u, v, 2.0)) for k, (u, v) in enumerate(specks)])
+    ball = Track(1, [TrackPoint(k, det(k, 40.0 + 3.0 * k, 20.0 + 0.4 * k * k, 12.0)) for k in range(6)])
+    assert not _is_object(chain, TrackerConfig()) and _is_object(ball, TrackerConfig())

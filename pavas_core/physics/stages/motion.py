@@ -19,7 +19,7 @@ from ...progress import ProgressCallback
 from ..masks import ObjectMasks
 from ..moving_background import segment_moving_camera
 from ..segmentation import segment_motion
-from ..tracking import Track, TrackerConfig, track_detections
+from ..tracking import Track, TrackerConfig, path_extent_px, track_detections
 from .base import (
     Boxes,
     DiscoveredObject,
@@ -65,15 +65,22 @@ def named_objects(tracks: list[Track], options: Any, times_s: np.ndarray) -> tup
     return out, naming.warnings
 
 
+def _moved_most(track: Track) -> tuple[float, int]:
+    """Rank for the max-objects cut: how far the object went (extent of its path, px), then how long it
+    was seen. A long-lived blob that never goes anywhere (the flicker of a resting place, a texture
+    edge) must not push out a real object that flew across the picture for a second."""
+    return path_extent_px(track), len(track.points)
+
+
 class MotionDiscoverer:
-    """Moving objects = tracks of moving blobs; the most persistent ones when there are too many."""
+    """Moving objects = tracks of moving blobs; the ones that moved most when there are too many."""
 
     def discover(self, ctx: StageContext, options: Any, progress: ProgressCallback | None = None) -> Discovery:
         tracks = motion_tracks(ctx, progress)
         warnings = []
         if len(tracks) > options.max_objects:
-            keep = sorted(tracks, key=lambda tr: -len(tr.points))[: options.max_objects]
-            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} seen longest "
+            keep = sorted(tracks, key=_moved_most, reverse=True)[: options.max_objects]
+            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} that moved most "
                             f"(--max-objects {options.max_objects}): the other {len(tracks) - options.max_objects} "
                             "are left out of the physics and make no sound")
             tracks = sorted(keep, key=lambda tr: tr.first_frame)
