@@ -165,6 +165,28 @@ def read_safetensors_metadata(path_or_state_dict: object) -> dict[str, str]:
         raise UnsupportedCheckpointError(f"cannot read {p.name}: {str(exc).splitlines()[0][:200]}") from None
 
 
+def read_pavas_file_metadata(path: str | os.PathLike, *, key: str, fmt: str, version: int, what: str,
+                             how_to_make: str) -> dict[str, Any]:
+    """The JSON object a PAVAS-written safetensors file keeps under metadata `key`, checked: a
+    .safetensors file, the key present, an object of format `fmt` at `version`. `what` names the
+    file in errors ("Phy-Adapter file"); `how_to_make` says how to make a right one."""
+    from ..fileio import parse_json
+
+    name = os.path.basename(os.fspath(path))
+    if not name.endswith((".safetensors", ".sft")):
+        raise UnsupportedCheckpointError(f"a {what} is a .safetensors file, got {name!r}")
+    raw = read_safetensors_metadata(path).get(key)
+    if raw is None:
+        raise UnsupportedCheckpointError(f"{name} is not a {what} (no {key} metadata); {how_to_make}")
+    meta = parse_json(raw, f"{what} metadata")
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise UnsupportedCheckpointError(f"{name}: not a {fmt} file")
+    if meta.get("format_version") != version:
+        raise UnsupportedCheckpointError(f"{name}: {what} format version {meta.get('format_version')!r}; "
+                                         f"this version reads {version}")
+    return meta
+
+
 def pavas_config(path_or_state_dict: object, model: str) -> dict:
     """The ``pavas_config`` JSON object of a safetensors file's metadata, checked against the
     allow-list of `model` (a key of config_schema.PAVAS_CONFIG_SCHEMAS); {} when there is none."""

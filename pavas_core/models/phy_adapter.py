@@ -31,11 +31,10 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..errors import BadInputError, UnsupportedCheckpointError
@@ -374,23 +373,11 @@ def save_adapter(adapter: PhyAdapter, path: str | os.PathLike, *, extra: Mapping
 
 def read_adapter_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The adapter file's pavas metadata (format, config, statistics), checked."""
-    from ..fileio import parse_json
-    from .checkpoint import read_safetensors_metadata
+    from .checkpoint import read_pavas_file_metadata
 
-    if not str(path).endswith((".safetensors", ".sft")):
-        raise UnsupportedCheckpointError(f"a Phy-Adapter file is a .safetensors file, got {os.path.basename(path)!r}")
-    raw = read_safetensors_metadata(path).get("pavas_phy_adapter")
-    if raw is None:
-        raise UnsupportedCheckpointError(
-            f"{os.path.basename(path)} is not a Phy-Adapter file (no pavas_phy_adapter metadata); make one with "
-            "`python -m pavas_core train --init-only` or by training")
-    meta = parse_json(raw, "Phy-Adapter metadata")
-    if not isinstance(meta, dict) or meta.get("format") != ADAPTER_FORMAT:
-        raise UnsupportedCheckpointError(f"{os.path.basename(path)}: not a {ADAPTER_FORMAT} file")
-    if meta.get("format_version") != ADAPTER_FORMAT_VERSION:
-        raise UnsupportedCheckpointError(f"{os.path.basename(path)}: Phy-Adapter format version "
-                                         f"{meta.get('format_version')!r}; this version reads {ADAPTER_FORMAT_VERSION}")
-    return meta
+    return read_pavas_file_metadata(path, key="pavas_phy_adapter", fmt=ADAPTER_FORMAT, version=ADAPTER_FORMAT_VERSION,
+                                    what="Phy-Adapter file",
+                                    how_to_make="make one with `python -m pavas_core train --init-only` or by training")
 
 
 def load_adapter(path: str | os.PathLike, *, device: torch.device | str = "cpu",

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,20 +67,25 @@ class TrainConfig:
     delta_rank: int = 128
 
     def validate(self) -> "TrainConfig":
-        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.eval_windows < 0:
-            raise BadInputError("train: --steps, --batch-size and --checkpoint-every must be at least 1")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise BadInputError(f"train: --lr must be a positive number, got {self.lr}")
-        if not 0.64 <= self.duration_s <= 60:
-            raise BadInputError(f"train: --duration-s must be from 0.64 to 60 s, got {self.duration_s}")
+        check_shared_train_options(self)
         if self.train not in ("all", "adapter"):
             raise BadInputError(f"train: --train must be 'all' (DiT + adapter) or 'adapter', got {self.train!r}")
-        for name in ("physics_dropout", "cfg_dropout"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise BadInputError(f"train: --{name.replace('_', '-')} must be from 0 to 1")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise BadInputError(f"train: --precision must be auto, fp32 or bf16, got {self.precision!r}")
         return self
+
+
+def check_shared_train_options(cfg: Any) -> None:
+    """The options every `train --config` shares (steps, batch, lr, window length, dropouts, precision)."""
+    if cfg.steps < 1 or cfg.batch_size < 1 or cfg.checkpoint_every < 1 or cfg.eval_windows < 0:
+        raise BadInputError("train: --steps, --batch-size and --checkpoint-every must be at least 1")
+    if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
+        raise BadInputError(f"train: --lr must be a positive number, got {cfg.lr}")
+    if not 0.64 <= cfg.duration_s <= 60:
+        raise BadInputError(f"train: --duration-s must be from 0.64 to 60 s, got {cfg.duration_s}")
+    for name in ("physics_dropout", "cfg_dropout"):
+        if not 0 <= getattr(cfg, name) <= 1:
+            raise BadInputError(f"train: --{name.replace('_', '-')} must be from 0 to 1")
+    if cfg.precision not in ("auto", "fp32", "bf16"):
+        raise BadInputError(f"train: --precision must be auto, fp32 or bf16, got {cfg.precision!r}")
 
 
 @dataclass

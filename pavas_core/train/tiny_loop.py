@@ -18,7 +18,6 @@ continues from it), X.loss.jsonl (one line per step: loss and seconds).
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,7 +30,7 @@ from ..errors import BadInputError
 from ..models.tiny_generator.config import TinyGeneratorConfig
 from ..progress import ConsoleProgress, report
 from .loop import ADAMW_BETAS, ADAMW_EPS, EVAL_TIMES, GRAD_CLIP_NORM, WEIGHT_DECAY, _autocast, _truncate_log, \
-    global_batch, sample_generator
+    check_shared_train_options, global_batch, sample_generator
 
 RESUME_FORMAT = "pavas_tiny_train_state"
 RESUME_VERSION = 1
@@ -53,17 +52,7 @@ class TinyTrainConfig:
     precision: str = "auto"
 
     def validate(self) -> "TinyTrainConfig":
-        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1 or self.eval_windows < 0:
-            raise BadInputError("train: --steps, --batch-size and --checkpoint-every must be at least 1")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise BadInputError(f"train: --lr must be a positive number, got {self.lr}")
-        if not 0.64 <= self.duration_s <= 60:
-            raise BadInputError(f"train: --duration-s must be from 0.64 to 60 s, got {self.duration_s}")
-        for name in ("physics_dropout", "cfg_dropout"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise BadInputError(f"train: --{name.replace('_', '-')} must be from 0 to 1")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise BadInputError(f"train: --precision must be auto, fp32 or bf16, got {self.precision!r}")
+        check_shared_train_options(self)
         return self
 
     def learning_rate(self, step: int) -> float:

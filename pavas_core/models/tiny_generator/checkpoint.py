@@ -14,7 +14,6 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from ...errors import UnsupportedCheckpointError
 from .config import TinyGeneratorConfig
 from .model import TinyGenerator
 
@@ -43,23 +42,11 @@ def save_tiny_generator(model: TinyGenerator, path: str | os.PathLike, *, extra:
 
 def read_tiny_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """The checkpoint's metadata (format, config, extra), checked."""
-    from ...fileio import parse_json
-    from ..checkpoint import read_safetensors_metadata
+    from ..checkpoint import read_pavas_file_metadata
 
-    name = os.path.basename(os.fspath(path))
-    if not name.endswith((".safetensors", ".sft")):
-        raise UnsupportedCheckpointError(f"a PAVAS-tiny checkpoint is a .safetensors file, got {name!r}")
-    raw = read_safetensors_metadata(path).get(METADATA_KEY)
-    if raw is None:
-        raise UnsupportedCheckpointError(f"{name} is not a PAVAS-tiny checkpoint (no {METADATA_KEY} metadata); "
-                                         "make one with `python -m pavas_core train --config tiny`")
-    meta = parse_json(raw, "PAVAS-tiny metadata")
-    if not isinstance(meta, dict) or meta.get("format") != TINY_FORMAT:
-        raise UnsupportedCheckpointError(f"{name}: not a {TINY_FORMAT} file")
-    if meta.get("format_version") != TINY_FORMAT_VERSION:
-        raise UnsupportedCheckpointError(f"{name}: PAVAS-tiny format version {meta.get('format_version')!r}; "
-                                         f"this version reads {TINY_FORMAT_VERSION}")
-    return meta
+    return read_pavas_file_metadata(path, key=METADATA_KEY, fmt=TINY_FORMAT, version=TINY_FORMAT_VERSION,
+                                    what="PAVAS-tiny checkpoint",
+                                    how_to_make="make one with `python -m pavas_core train --config tiny`")
 
 
 def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> TinyGenerator:
