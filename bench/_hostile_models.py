@@ -99,6 +99,33 @@ def _corrupt_weights(src: Path, dst: Path, mode: str, marker: Path) -> Path:
     return dst
 
 
+def _write_hostile_tiny(folder: Path, out: dict[str, Path]) -> None:
+    """PAVAS-tiny checkpoints: a valid fresh one, and one each with a config the loader must refuse
+    (zero heads, huge widths, a list) and one with tensors of the wrong rank."""
+    import torch
+    from safetensors.torch import save_file
+
+    from pavas_core.models.tiny_generator.checkpoint import METADATA_KEY, save_tiny_generator, tiny_metadata
+    from pavas_core.models.tiny_generator.config import TinyGeneratorConfig
+    from pavas_core.models.tiny_generator.model import TinyGenerator
+
+    torch.manual_seed(0)
+    model = TinyGenerator(TinyGeneratorConfig())
+    out["tiny_valid"] = folder / "tiny_valid.safetensors"
+    save_tiny_generator(model, out["tiny_valid"])
+    state = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
+    meta = json.loads(tiny_metadata(model)[METADATA_KEY])
+    for key, change in (("heads0", {"num_heads": 0}), ("huge", {"hidden_dim": 10**9, "depth": 10**6}),
+                        ("config_list", None)):
+        bad = dict(meta)
+        bad["config"] = [1, 2] if change is None else {**meta["config"], **change}
+        out[f"tiny_{key}"] = folder / f"tiny_{key}.safetensors"
+        save_file(state, str(out[f"tiny_{key}"]), metadata={METADATA_KEY: json.dumps(bad)})
+    out["tiny_wrong_rank"] = folder / "tiny_wrong_rank.safetensors"
+    save_file({k: v.reshape(-1).contiguous() for k, v in state.items()}, str(out["tiny_wrong_rank"]),
+              metadata={METADATA_KEY: json.dumps(meta)})
+
+
 def write_hostile_models(root: Path, *, learned: bool = True) -> dict[str, Path]:
     """Write every hostile model input under `root`; returns key → path.
 
@@ -193,6 +220,7 @@ def write_hostile_models(root: Path, *, learned: bool = True) -> dict[str, Path]
     _payload_pickle(pavas / "payload.pth", marker)
     out["adapter_pickle"] = pavas / "payload.pth"
     out["adapter_missing"] = pavas / "no_such_adapter.safetensors"
+    _write_hostile_tiny(pavas, out)
 
     if learned:
         from pavas_core.models.tiny_depth import write_tiny_depth_model

@@ -447,6 +447,21 @@ def learned_cli_cases(inp: dict[str, Path], models: dict[str, Path]) -> list[Cli
                         ("--model", "../../etc/passwd")):
         add(5, "run", f"mmaudio {flag} {value}", mm + [flag, value], "error")
     add(5, "run", "--generator mmaudio on tiny random weights", mm, "ok", check=_files_check("a.wav"))
+    # run --generator tiny: PAVAS-tiny checkpoints (an adapter file is no PAVAS-tiny checkpoint)
+    ty = run + ["--generator", "tiny", "--device", "cpu", "--steps", "1"]
+    add(5, "run", "--generator tiny without --tiny (none shipped)", ty, "error", quick=True)
+    for key in ("tiny_heads0", "tiny_huge", "tiny_config_list", "tiny_wrong_rank", "adapter_valid", "adapter_no_meta",
+                "adapter_meta_deep", "adapter_missing"):
+        add(5, "run", f"--tiny {key}", ty + ["--tiny", m[key]], "error", quick=key == "tiny_heads0")
+    add(6, "run", "--tiny pickle", ty + ["--tiny", m["adapter_pickle"]], "error")
+    add(5, "run", "--tiny is a directory", ty + ["--tiny", os.path.dirname(m["tiny_valid"])], "error")
+    add(3, "run", "--mux names the --tiny file", ty + ["--tiny", m["tiny_valid"], "--mux", m["tiny_valid"]], "error")
+    add(3, "run", "-o names the --tiny file", ["run", rel["ok"], "-o", m["tiny_valid"], "--generator", "tiny",
+                                               "--tiny", m["tiny_valid"]], "error")
+    for flag, value in (("--steps", "0"), ("--cfg", "nan"), ("--mass-scale", "-1")):
+        add(5, "run", f"tiny {flag} {value}", ty + ["--tiny", m["tiny_valid"], flag, value], "error")
+    add(5, "run", "--generator tiny on a fresh random checkpoint", ty + ["--tiny", m["tiny_valid"]], "ok",
+        check=_files_check("a.wav"))
 
     # train
     tr = ["train", "--models", m["mmaudio"]]
@@ -485,6 +500,19 @@ def learned_cli_cases(inp: dict[str, Path], models: dict[str, Path]) -> list[Cli
     add(5, "train", "--init-only --adapter-rank 1e9", tr + ["--init-only", "--out", "{out}/a.safetensors",
                                                             "--adapter-rank", "1000000000"], "error")
     add(4, "train", "--out is a file", tr + ["--out", "{out}/a_file", "--data", rel["ds_ok"]], "error")
+    # train --config tiny (no --models: the whole network is trained here)
+    tt = ["train", "--config", "tiny", "--out", "{out}/t.safetensors"]
+    add(5, "train", "--config tiny without --data", tt, "error", quick=True)
+    for key in ("ds_no_index", "ds_url_id", "ds_traversal", "ds_missing_scene"):
+        add(5, "train", f"--config tiny --data {key}", tt + ["--data", rel[key], "--steps", "1", "--device", "cpu",
+                                                             "--quiet"], "error")
+    for flag, value in (("--steps", "0"), ("--lr", "nan"), ("--duration-s", "1e9"), ("--batch-size", "0"),
+                        ("--physics-conditions", "gravity"), ("--injection", "sideways"), ("--config", "huge")):
+        add(5, "train", f"--config tiny {flag} {value}", tt + ["--data", rel["ds_ok"], flag, value], "error")
+    add(5, "train", "--config tiny --out .pth", ["train", "--config", "tiny", "--out", "{out}/t.pth", "--data",
+                                                  rel["ds_ok"]], "error")
+    add(3, "train", "--config tiny --out names a model file", ["train", "--config", "tiny", "--out", m["tiny_valid"],
+                                                               "--data", rel["ds_ok"], "--steps", "1"], "error")
 
     # evaluate
     ev = ["evaluate", "--workers", "1", "--quiet"]

@@ -178,7 +178,7 @@ def _run(video_path: Path, tmp_wav: Path, tmp_json: Path | None, tmp_mux: Path |
     if tiny:
         from .models.tiny_generator.checkpoint import read_tiny_metadata
 
-        tiny_physics = read_tiny_metadata(options.tiny.checkpoint)["config"].get("physics_conditions") != "none"
+        tiny_physics = read_tiny_metadata(options.tiny.checkpoint)["config"].uses_physics
         needs_physics = tiny_physics or tmp_json is not None
     else:
         needs_physics = not learned or options.mmaudio.adapter is not None or tmp_json is not None

@@ -120,6 +120,26 @@ def test_run_with_the_tiny_generator_and_no_checkpoint_is_one_line_exit_2(scenes
     assert not (tmp_path / "x.wav").exists()
 
 
+@pytest.mark.parametrize("config", [[1, 2], {"num_heads": 0}], ids=["list", "zero_heads"])
+def test_a_checkpoint_with_a_hostile_config_is_one_line_exit_2(config, scenes, tmp_path):
+    # its config is read before any work: a list crashed with "internal error: AttributeError"
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from pavas_core.models.tiny_generator.checkpoint import METADATA_KEY, TINY_FORMAT, TINY_FORMAT_VERSION
+
+    bad = tmp_path / "bad.safetensors"
+    meta = {"format": TINY_FORMAT, "format_version": TINY_FORMAT_VERSION, "config": config, "extra": {}}
+    save_file({"x": torch.zeros(1)}, str(bad), metadata={METADATA_KEY: json.dumps(meta)})
+    result = cli("run", str(scenes / "data" / "scene_0000" / "scene.mp4"), "-o", str(tmp_path / "x.wav"),
+                 "--generator", "tiny", "--tiny", str(bad), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "PAVAS-tiny checkpoint" in result.stderr
+    assert "internal error" not in result.stderr and not (tmp_path / "x.wav").exists()
+
+
 def test_a_stopped_run_resumes_to_the_same_losses(scenes, tmp_path):
     from pavas_core.models.tiny_generator import TinyGeneratorConfig
     from pavas_core.train.tiny_loop import TinyTrainConfig, train_tiny

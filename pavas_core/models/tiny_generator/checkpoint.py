@@ -41,20 +41,21 @@ def save_tiny_generator(model: TinyGenerator, path: str | os.PathLike, *, extra:
 
 
 def read_tiny_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The checkpoint's metadata (format, config, extra), checked."""
+    """The checkpoint's metadata (format, config, extra), checked; "config" is a TinyGeneratorConfig."""
     from ..checkpoint import read_pavas_file_metadata
 
-    return read_pavas_file_metadata(path, key=METADATA_KEY, fmt=TINY_FORMAT, version=TINY_FORMAT_VERSION,
+    meta = read_pavas_file_metadata(path, key=METADATA_KEY, fmt=TINY_FORMAT, version=TINY_FORMAT_VERSION,
                                     what="PAVAS-tiny checkpoint",
                                     how_to_make="make one with `python -m pavas_core train --config tiny`")
+    # every reader gets a checked config (a list or a zero-head network is refused here, once)
+    return {**meta, "config": TinyGeneratorConfig.from_json(meta.get("config"))}
 
 
 def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> TinyGenerator:
     """Build the model its metadata describes and load every tensor strictly; eval mode, no gradients."""
     from ..checkpoint import check_state_dict, load_state_dict
 
-    meta = read_tiny_metadata(path)
-    config = TinyGeneratorConfig.from_json(meta.get("config"))
+    config = read_tiny_metadata(path)["config"]
     with torch.device("meta"):
         model = TinyGenerator(config)
     expected = {k: v.shape for k, v in model.state_dict().items()}
@@ -66,7 +67,7 @@ def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str =
 
 def describe_checkpoint(path: str | os.PathLike) -> str:
     meta = read_tiny_metadata(path)
-    config = TinyGeneratorConfig.from_json(meta.get("config"))
+    config = meta["config"]
     extra = meta.get("extra") or {}
     steps = extra.get("trained_steps", "?")
     return f"PAVAS-tiny {config.ablation_name}, {steps} training steps"
