@@ -269,12 +269,12 @@ def _is_object(track: Track, cfg: TrackerConfig) -> bool:
 
 
 def path_extent_px(track: Track) -> float:
-    """How far the object went: the diagonal of its path's 5–95 % box (one stray blob linked in
+    """How far the object went: the diagonal of its path's 10–90 % box (one stray blob linked in
     does not make a resting place's flicker a journey)."""
     uv = track.positions()
     if len(uv) == 0:
         return 0.0
-    lo, hi = np.percentile(uv, 5, axis=0), np.percentile(uv, 95, axis=0)
+    lo, hi = np.percentile(uv, 10, axis=0), np.percentile(uv, 90, axis=0)
     return float(np.hypot(*(hi - lo)))
 
 

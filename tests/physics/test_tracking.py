@@ -141,3 +141,21 @@ def test_a_chain_of_unrelated_specks_is_no_object_but_a_falling_ball_is():
     chain = Track(0, [TrackPoint(22 + k, det(22 + k, u, v, 2.0)) for k, (u, v) in enumerate(specks)])
     ball = Track(1, [TrackPoint(k, det(k, 40.0 + 3.0 * k, 20.0 + 0.4 * k * k, 12.0)) for k in range(6)])
     assert not _is_object(chain, TrackerConfig()) and _is_object(ball, TrackerConfig())
+
+
+def test_a_flicker_at_one_place_with_a_few_stray_blobs_linked_in_went_nowhere():
+    # a resting place flickers for 27 frames; two stray specks 20 px away were linked into its
+    # track (7 % of its points): it went nowhere, so it is no object (a real path is unaffected)
+    from pavas_core.physics.segmentation import Detection
+    from pavas_core.physics.tracking import Track, TrackPoint, _is_object, path_extent_px
+
+    def det(k, u, v, size):
+        return Detection(k, u, v, size * size, size, (u - size / 2, v - size / 2, u + size / 2, v + size / 2),
+                         False, (160.0, 160.0, 156.0))
+
+    places = [(35.0, 105.0)] * 27
+    places[5], places[16] = (17.0, 108.0), (30.0, 121.0)
+    flicker = Track(0, [TrackPoint(44 + 2 * k, det(44 + 2 * k, u, v, 1.0)) for k, (u, v) in enumerate(places)])
+    assert path_extent_px(flicker) < 1.0 and not _is_object(flicker, TrackerConfig())
+    ball = Track(1, [TrackPoint(k, det(k, 40.0 + 3.0 * k, 20.0 + 0.4 * k * k, 12.0)) for k in range(20)])
+    assert path_extent_px(ball) > 50.0 and _is_object(ball, TrackerConfig())
