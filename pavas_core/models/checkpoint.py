@@ -165,6 +165,19 @@ def read_safetensors_metadata(path_or_state_dict: object) -> dict[str, str]:
         raise UnsupportedCheckpointError(f"cannot read {p.name}: {str(exc).splitlines()[0][:200]}") from None
 
 
+def build_and_load_strict(build: Callable[[], torch.nn.Module], path: str | os.PathLike,
+                          what: str) -> torch.nn.Module:
+    """A module built by `build` (on the meta device: no random init that the file overwrites) with every
+    tensor of `path` assigned strictly as fp32; names and shapes checked first, one clear error if they differ.
+    (`load_strict` copies into a module that already holds real tensors.)"""
+    with torch.device("meta"):
+        module = build()
+    state = load_state_dict(path)
+    check_state_dict({k: v.shape for k, v in module.state_dict().items()}, state, what)
+    module.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    return module
+
+
 def read_pavas_file_metadata(path: str | os.PathLike, *, key: str, fmt: str, version: int, what: str,
                              how_to_make: str) -> dict[str, Any]:
     """The JSON object a PAVAS-written safetensors file keeps under metadata `key`, checked: a

@@ -384,18 +384,13 @@ def load_adapter(path: str | os.PathLike, *, device: torch.device | str = "cpu",
                  dtype: torch.dtype | str | None = None, network_config: MMAudioConfig | None = None) -> PhyAdapter:
     """Load a Phy-Adapter file strictly; with `network_config`, check it fits that network."""
     from ..runtime import resolve_dtype
-    from .checkpoint import check_state_dict, load_state_dict
+    from .checkpoint import build_and_load_strict
 
     meta = read_adapter_metadata(path)
     config = PhyAdapterConfig.from_json(meta.get("config"))
     if network_config is not None:
         config.check_network(network_config)
-    with torch.device("meta"):
-        adapter = PhyAdapter(config)
-    expected = {k: v.shape for k, v in adapter.state_dict().items()}
-    state = load_state_dict(path)
-    check_state_dict(expected, state, "Phy-Adapter")
-    adapter.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    adapter = build_and_load_strict(lambda: PhyAdapter(config), path, "Phy-Adapter")
     adapter.to(device=device, dtype=resolve_dtype(dtype))
     for name in ("log_mass_mean", "log_mass_std", "speed_mean_mps", "speed_std_mps"):
         buffer = getattr(adapter, name)

@@ -105,25 +105,30 @@ def collate(items: Sequence[PhysicsInputs]) -> PhysicsBatch:
     frames = {item.num_frames for item in items}
     if len(frames) != 1:
         raise BadInputError(f"clips of one batch need the same number of frames, got {sorted(frames)}")
-    num_frames = frames.pop()
     width = items[0].object_features.shape[-1]
-    max_objects = max(item.num_objects for item in items)
-    batch = len(items)
-    feats = torch.zeros(batch, max_objects, num_frames, width)
-    visible = torch.zeros(batch, max_objects, num_frames, dtype=torch.bool)
-    mass = torch.ones(batch, max_objects)
-    speed = torch.zeros(batch, max_objects, num_frames)
-    present = torch.zeros(batch, max_objects, dtype=torch.bool)
-    for b, item in enumerate(items):
-        k = item.num_objects
-        if item.object_features.shape[-1] != width:
-            raise BadInputError("clips of one batch have object features of different widths")
-        feats[b, :k] = item.object_features
-        visible[b, :k] = item.visible
-        mass[b, :k] = item.mass_kg
-        speed[b, :k] = item.speed_mps
-        present[b, :k] = True
-    return PhysicsBatch(object_features=feats, visible=visible, mass_kg=mass, speed_mps=speed, present=present)
+    if any(item.object_features.shape[-1] != width for item in items):
+        raise BadInputError("clips of one batch have object features of different widths")
+    k = max(item.num_objects for item in items)
+    return PhysicsBatch(object_features=pad_objects([i.object_features for i in items], k),
+                        visible=pad_objects([i.visible for i in items], k, dtype=torch.bool),
+                        mass_kg=pad_objects([i.mass_kg for i in items], k, fill=1.0),
+                        speed_mps=pad_objects([i.speed_mps for i in items], k),
+                        present=object_presence([i.num_objects for i in items], k))
+
+
+def pad_objects(rows: Sequence[torch.Tensor], num_objects: int, *, fill: float = 0.0,
+                dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Per-clip tensors whose first axis is the object → (B, num_objects, ...), padded with `fill`
+    (absent objects: no mask, mass 1 kg, speed 0); every row has the same trailing shape."""
+    out = torch.full((len(rows), num_objects, *rows[0].shape[1:]), fill, dtype=dtype)
+    for b, row in enumerate(rows):
+        out[b, : row.shape[0]] = row
+    return out
+
+
+def object_presence(counts: Sequence[int], num_objects: int) -> torch.Tensor:
+    """(B, num_objects) bool: which padded object slots hold a real object."""
+    return torch.arange(num_objects)[None, :] < torch.as_tensor(list(counts))[:, None]
 
 
 # ---------------------------------------------------------------------------------------------

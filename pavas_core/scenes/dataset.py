@@ -23,6 +23,7 @@ import math
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,17 +83,24 @@ def reference_sound(scene: SceneSpec, trajectories: list[Trajectory], *, sample_
 def write_scene(out_dir: str | os.PathLike, scene: SceneSpec, *, sample_rate_hz: int = 44100,
                 crf: int = 18) -> dict:
     """Render one scene into `out_dir` (scene.mp4, scene.wav, physics.json) → its index entry."""
+    trajectories = simulate_scene(scene)
+    frames, masks = render_frames_and_masks(scene, trajectories)
+    wave, gain_db = reference_sound(scene, trajectories, sample_rate_hz=sample_rate_hz, seed=scene.seed)
+    tracks = ground_truth_tracks(scene, trajectories, masks=masks)
+    return write_scene_files(out_dir, scene, frames, wave, gain_db, tracks, sample_rate_hz=sample_rate_hz, crf=crf)
+
+
+def write_scene_files(out_dir: str | os.PathLike, scene: Any, frames: np.ndarray, wave: np.ndarray, gain_db: float,
+                      tracks: Any, *, sample_rate_hz: int, crf: int = 18) -> dict:
+    """The files of one rendered scene of any kind (scene.mp4 with its reference sound, scene.wav, physics.json
+    with the ground truth and the scene's description) → its index entry. `scene` has `fps` and `to_dict()`."""
     from ..video import write_video, write_wav
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    trajectories = simulate_scene(scene)
-    frames, masks = render_frames_and_masks(scene, trajectories)
-    wave, gain_db = reference_sound(scene, trajectories, sample_rate_hz=sample_rate_hz, seed=scene.seed)
     audio = AudioTrack(wave, int(sample_rate_hz))
     write_video(out / "scene.mp4", frames, scene.fps, audio=audio, crf=crf)
     write_wav(out / "scene.wav", audio, bit_depth=32)
-    tracks = ground_truth_tracks(scene, trajectories, masks=masks)
     doc = tracks.to_dict(masks=True)
     doc["ground_truth"] = True
     doc["scene"] = scene.to_dict()

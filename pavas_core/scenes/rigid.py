@@ -31,13 +31,11 @@ and the objects that only roll or slide say so (`action`, `extra.no_impact_expec
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import sys
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -48,6 +46,7 @@ from ..physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks, delta
 from .background import FLOOR_RGB, FLOOR_STYLES, render_background
 from .camera import PinholeCamera
 from .render import SensorNoise
+from .scene import SceneTiming
 from .rigid_render import BodyLook, bake_scenery, render_rigid_frame
 
 GRAVITY_MPS2 = 9.81
@@ -157,7 +156,7 @@ class RigidBody:
 
 
 @dataclass(frozen=True)
-class RigidSceneSpec:
+class RigidSceneSpec(SceneTiming):
     scene_id: str
     seed: int
     fps: float
@@ -170,18 +169,6 @@ class RigidSceneSpec:
     platform: tuple[tuple[float, float, float], tuple[float, float, float]] | None  # (centre, half extents)
     shake_amplitude_px: float
     noise_sigma_dn: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.num_frames / self.fps
-
-    @property
-    def frame_times_s(self) -> np.ndarray:
-        return np.arange(self.num_frames) / self.fps
-
-    @property
-    def margin_px(self) -> int:
-        return int(math.ceil(self.shake_amplitude_px)) + 3
 
     def to_dict(self) -> dict:
         return {
@@ -679,32 +666,13 @@ def rigid_reference_sound(scene: RigidSceneSpec, contacts: list[list[RigidContac
 def write_rigid_scene(out_dir: str | os.PathLike, scene: RigidSceneSpec, *, sample_rate_hz: int = 44100,
                       crf: int = 18) -> dict:
     """Render one rigid scene into `out_dir` (scene.mp4, scene.wav, physics.json) → its index entry."""
-    from ..fileio import atomic_output
-    from ..video import write_video, write_wav
-    from ..video.clip import AudioTrack
+    from .dataset import write_scene_files
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     trajs, contacts = simulate_rigid(scene)
     frames, masks = render_rigid(scene, trajs)
     wave, gain_db = rigid_reference_sound(scene, contacts, sample_rate_hz=sample_rate_hz)
-    audio = AudioTrack(wave, int(sample_rate_hz))
-    write_video(out / "scene.mp4", frames, scene.fps, audio=audio, crf=crf)
-    write_wav(out / "scene.wav", audio, bit_depth=32)
     tracks = rigid_ground_truth(scene, trajs, contacts, masks)
-    doc = tracks.to_dict(masks=True)
-    doc["ground_truth"] = True
-    doc["scene"] = scene.to_dict()
-    doc["reference_sound"] = {"file": "scene.wav", "sample_rate_hz": int(sample_rate_hz),
-                              "reference_gain_db": round(gain_db, 4)}
-    with atomic_output(out / "physics.json") as tmp:
-        tmp.write_text(json.dumps(doc, indent=1, allow_nan=False))
-    entry = scene.to_dict()
-    entry.update({"dir": out.name,
-                  "files": {"video": "scene.mp4", "sound": "scene.wav", "physics": "physics.json"},
-                  "num_impacts": sum(len(o.impacts) for o in tracks.objects),
-                  "reference_gain_db": round(gain_db, 4)})
-    return entry
+    return write_scene_files(out_dir, scene, frames, wave, gain_db, tracks, sample_rate_hz=sample_rate_hz, crf=crf)
 
 
 __all__ = ["RIGID_CATALOG", "RigidBody", "RigidKind", "RigidSceneSpec", "SimulatorMissingError",

@@ -53,8 +53,28 @@ class SceneObject:
         return Appearance(self.kind.shape, self.kind.size_m / 2.0, self.color_rgb, self.kind.specular)
 
 
+class SceneTiming:
+    """Frame times of a generated scene (any kind with num_frames, fps and shake_amplitude_px)."""
+
+    num_frames: int
+    fps: float
+    shake_amplitude_px: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.num_frames / self.fps
+
+    @property
+    def frame_times_s(self) -> np.ndarray:
+        return np.arange(self.num_frames) / self.fps
+
+    @property
+    def margin_px(self) -> int:
+        return int(math.ceil(self.shake_amplitude_px)) + 3
+
+
 @dataclass(frozen=True)
-class SceneSpec:
+class SceneSpec(SceneTiming):
     scene_id: str
     seed: int
     fps: float
@@ -71,18 +91,6 @@ class SceneSpec:
     # a travelling camera (dolly): the camera moves at this velocity (m/s, its own axes, which stay
     # level and facing +z); world = where the camera was at time 0. Zero: a static camera.
     camera_velocity_mps: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-    @property
-    def duration_s(self) -> float:
-        return self.num_frames / self.fps
-
-    @property
-    def frame_times_s(self) -> np.ndarray:
-        return np.arange(self.num_frames) / self.fps
-
-    @property
-    def margin_px(self) -> int:
-        return int(math.ceil(self.shake_amplitude_px)) + 3
 
     @property
     def camera_moves(self) -> bool:

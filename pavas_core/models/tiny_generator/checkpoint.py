@@ -53,15 +53,10 @@ def read_tiny_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> TinyGenerator:
     """Build the model its metadata describes and load every tensor strictly; eval mode, no gradients."""
-    from ..checkpoint import check_state_dict, load_state_dict
+    from ..checkpoint import build_and_load_strict
 
     config = read_tiny_metadata(path)["config"]
-    with torch.device("meta"):
-        model = TinyGenerator(config)
-    expected = {k: v.shape for k, v in model.state_dict().items()}
-    state = load_state_dict(path)
-    check_state_dict(expected, state, "PAVAS-tiny")
-    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    model = build_and_load_strict(lambda: TinyGenerator(config), path, "PAVAS-tiny")
     return model.to(device).eval().requires_grad_(False)
 
 

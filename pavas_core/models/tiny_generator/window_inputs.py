@@ -23,7 +23,7 @@ from ...physics.tracks import PhysicsTracks
 from ...video.clip import Clip
 from ...video.resample import frame_indices_for_times
 from ..mmaudio.sequence import CLIP_FPS, SequenceLengths, sequence_lengths
-from ..physics_inputs import _box_mask, _speed_at, coverage_weights
+from ..physics_inputs import _box_mask, _speed_at, coverage_weights, object_presence, pad_objects
 from ..video_features import select_encoder_frames
 from .config import TINY_SAMPLE_RATE_HZ, TinyGeneratorConfig
 
@@ -135,17 +135,12 @@ def stack_windows(windows: Sequence[TinyWindow]) -> TinyBatch:
     shapes = {(tuple(w.frames.shape), tuple(w.coverage.shape[1:])) for w in windows}
     if len(shapes) != 1:
         raise BadInputError(f"windows of one batch need one duration and frame size, got {sorted(shapes)}")
-    batch, objects = len(windows), max(max(w.num_objects for w in windows), 1)
-    _, clip_len, grid, _ = windows[0].coverage.shape
-    coverage = torch.zeros(batch, objects, clip_len, grid, grid)
-    visible = torch.zeros(batch, objects, clip_len, dtype=torch.bool)
-    mass = torch.ones(batch, objects)
-    speed = torch.zeros(batch, objects, clip_len)
-    present = torch.zeros(batch, objects, dtype=torch.bool)
-    for b, w in enumerate(windows):
-        k = w.num_objects
-        coverage[b, :k], visible[b, :k], mass[b, :k], speed[b, :k] = w.coverage, w.visible, w.mass_kg, w.speed_mps
-        present[b, :k] = True
+    k = max(max(w.num_objects for w in windows), 1)
     latents = [w.latent for w in windows]
     latent = torch.stack(latents) if all(x is not None for x in latents) else None
-    return TinyBatch(torch.stack([w.frames for w in windows]), coverage, visible, mass, speed, present, latent)
+    return TinyBatch(torch.stack([w.frames for w in windows]),
+                     pad_objects([w.coverage for w in windows], k),
+                     pad_objects([w.visible for w in windows], k, dtype=torch.bool),
+                     pad_objects([w.mass_kg for w in windows], k, fill=1.0),
+                     pad_objects([w.speed_mps for w in windows], k),
+                     object_presence([w.num_objects for w in windows], k), latent)
