@@ -106,12 +106,24 @@ def estimate_noise(t: np.ndarray, xy: np.ndarray, *, unit: float = 1.0) -> float
 
 def window_gravity(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: float, unit: float = 1.0
                    ) -> np.ndarray | None:
-    """First estimate of the gravity vector (units/s²) from clean parabolic windows.
+    """First estimate of the gravity vector (units/s²) from clean parabolic windows (the best
+    supported of `gravity_candidates`), or None."""
+    found = gravity_candidates(t, xy, noise, fps=fps, unit=unit)
+    return found[0] if found else None
+
+
+def gravity_candidates(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: float, unit: float = 1.0
+                       ) -> list[np.ndarray]:
+    """Estimates of the gravity vector (units/s²) from clean parabolic windows, best supported first.
 
     Windows of several lengths slide along the track; those that straddle a contact fit a single
-    parabola badly and are skipped, those at rest show no gravity and are skipped too. The
-    estimate is a weighted median that trusts long windows most (the error of a fitted
-    acceleration falls like span⁻²).
+    parabola badly and are skipped, those at rest show no gravity and are skipped too. Each
+    estimate is a weighted median of one cluster of consistent windows that trusts long windows
+    most (the error of a fitted acceleration falls like span⁻²): the cluster of all windows, and
+    where it differs, that of the windows with the strongest downward acceleration. Long windows
+    on a slow roll or slide can outweigh the short windows of a fast fall with a small, noisy
+    downward curve of their own; the caller decides between the two by how well each explains
+    the whole track.
     """
     n = len(t)
     accs, weights = [], []
@@ -137,15 +149,27 @@ def window_gravity(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: float, u
             accs.append(a)
             weights.append(length * span**4)
     if not accs:
-        return None
+        return []
     accs, weights = np.array(accs), np.array(weights)
     # gravity points down the picture (a camera tilted by less than ~35°); this also rules out a
     # rolling or sliding object's sideways deceleration
     sideways = np.linalg.norm(np.delete(accs, 1, axis=1), axis=1)
     down = accs[:, 1] > 1.4 * sideways
-    if not down.any():
-        return None
     accs, weights = accs[down], weights[down]
+    if not len(accs):
+        return []
+    found = [_cluster(accs, weights)]
+    # an object in free flight shows the strongest downward acceleration of its whole track (a
+    # support only takes some away): the cluster of the strongest windows is the other candidate
+    strong = accs[:, 1] >= 0.5 * np.percentile(accs[:, 1], 90)
+    other = _cluster(accs[strong], weights[strong])
+    if np.linalg.norm(other - found[0]) >= 0.15 * np.linalg.norm(found[0]):
+        found.append(other)
+    return found
+
+
+def _cluster(accs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted median of the consistent cluster (within 15 %) around the windows' weighted median."""
     est = np.array([_weighted_median(accs[:, ax], weights) for ax in range(accs.shape[1])])
     for _ in range(3):  # keep the consistent cluster (windows on gravity, not on odd motion)
         close = np.linalg.norm(accs - est, axis=1) < 0.15 * np.linalg.norm(est)
@@ -261,6 +285,14 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
     return segs[::-1]
 
 
+def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float) -> float:
+    """Σ (SSE/σ² + penalty) of the optimal segmentation of the track under gravity `accel`."""
+    down = accel / (np.linalg.norm(accel) + 1e-12)
+    cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down)
+    spans = segment_trajectory(cf, cg, noise=noise, penalty=penalty)
+    return float(sum(min(cf[i0, i1], cg[i0, i1]) / noise**2 + penalty for i0, i1, _ in spans))
+
+
 # --- fits --------------------------------------------------------------------------------------
 
 def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, accel: np.ndarray,
@@ -353,9 +385,10 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     noise = noise if noise is not None else estimate_noise(t, xy, unit=unit)
     if iterations < 1:
         raise ValueError("fit_flights needs at least one iteration")
-    accel = window_gravity(t, xy, noise, fps=fps, unit=unit)
-    if accel is None:
+    candidates = gravity_candidates(t, xy, noise, fps=fps, unit=unit)
+    if not candidates:
         return None
+    accel = min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty))
     inl = np.ones(n, bool)
     sigma_a = float("inf")
     spans: list[tuple[int, int, str]] = []
