@@ -309,7 +309,7 @@ def segment_motion(
         calm = ndimage.binary_erosion(~unsteady, iterations=2)  # keep clear of whatever moved there
         background = np.where(calm[..., None], early, background).astype(np.float32)
         changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
-                                 min_area_px=min_area_px)
+                                 min_area_px=min_area_px, slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
     margin = border_margin_px(shifts, static)
     alt = None
@@ -504,7 +504,7 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, sla
 
 
 def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, background: np.ndarray, *,
-                   noise: float, min_area_px: int) -> list[_Change]:
+                   noise: float, min_area_px: int, slack_px: float = 0.0) -> list[_Change]:
     """Regions whose background is not the same all through the clip.
 
     early, unsteady: the start state and where there is none (see _start_state); end: (3, H, W, 3)
@@ -521,6 +521,12 @@ def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, bac
     # each state must be steady over its frames: an object merely passing by in the first or
     # last frames is not a change of the background
     steady = max(4.0 * noise, 20.0)
+    if slack_px > 0:
+        # a shaken camera: the edges of the object now at rest shimmer after alignment (as in
+        # _start_state); without the slack its outline stays out of the region and keeps showing
+        # as motion, hiding the object's own last bounces across it
+        gy, gx = np.gradient(_gray(late.clip(0, 255)))
+        steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
     spread_l = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
     to_late = (spread_l < steady) & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
     to_median = np.sqrt(np.sum((early - background) ** 2, axis=-1)) > thr
