@@ -37,6 +37,7 @@ from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
+from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
 from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, match_masks, summarize  # noqa: E402
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
@@ -135,13 +136,16 @@ def main(argv: list[str] | None = None) -> int:
                                       for o in est.objects if o.id == eid for im in o.impacts if im.sonified]
         if args.verbose:
             print(f"{entry['dir']}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
-                  f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total}, "
+                  f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total} "
+                  f"(observable {m.observable_hits}/{m.observable_total}), "
                   f"missed {m.missed}, false alarms {m.false_alarms}")
     s = summarize(total)
     print(f"dataset: {len(scenes)} scenes, seed {index['seed']}, {sum(video_s):.1f} s of video "
           f"(generated in {t_gen:.1f} s)" if tmp or t_gen > 1 else f"dataset: {data} ({len(scenes)} scenes)")
     print(f"impacts ≥ 1 m/s in view: {s['true_impacts']}, estimated impacts: {s['estimated_impacts']}")
     print(f"recall    {s['recall']:.3f}   (found within ±1 frame)")
+    print(f"recall    {s['recall_observable']:.3f}   of the {s['observable_impacts']} whose fall before contact can be "
+          f"seen (≥ {MIN_FLIGHT_SAMPLES} frames in view since the last contact; the others must stay silent by rule)")
     print(f"precision {s['precision_fast']:.3f}   (estimated impacts ≥ 1 m/s that are real; "
           f"all estimated impacts, any speed: {s['precision']:.3f})")
     print(f"v_before relative error: median {100 * s['v_before_rel_error_median']:.1f} %, "

@@ -9,6 +9,11 @@ impact, `precision_fast` those estimated at least `min_speed_mps` fast (the same
 Only sonified estimates count (an impact kept silent, `sonified: false`, makes no sound and claims
 nothing); a true impact marked `near_cut` (within 0.25 s of a hard cut: too little trajectory on
 one side) is not asked for, though an estimate that lands on it is not a false alarm either.
+`recall_observable` asks only for the impacts whose free flight before the contact can be seen:
+at least `min_flight_frames` frames (gating.MIN_FLIGHT_SAMPLES) with the object in the picture and
+moving, after its previous contact (or the clip's start) and before this one. An estimator that
+keeps an impact with no visible fall silent (the rule of gating.py) cannot report the others: an
+object that bounces in the clip's first frame, or drops into the picture a frame before it lands.
 
 Masks (`match_masks`) are compared in one pixel grid, the coarsest of the masks involved (an
 estimate made at analysis resolution cannot be asked for finer pixels; the finer masks are resized
@@ -26,8 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BadInputError
+from ..physics.gating import MIN_FLIGHT_SAMPLES
 from ..physics.masks import FrameMask, ObjectMasks
-from ..physics.tracks import Impact, PhysicsTracks
+from ..physics.tracks import Impact, ObjectTrack, PhysicsTracks
 
 
 @dataclass
@@ -44,10 +50,17 @@ class ImpactMatch:
     time_errors_frames: list[float] = field(default_factory=list)
     missed: list[tuple[int, float, float]] = field(default_factory=list)  # (object id, time_s, v_before)
     false_alarms: list[tuple[int, float, float]] = field(default_factory=list)
+    observable_hits: int = 0  # of the recall class, those with a visible fall before them, found
+    observable_total: int = 0
 
     @property
     def recall(self) -> float:
         return self.recall_hits / self.recall_total if self.recall_total else float("nan")
+
+    @property
+    def recall_observable(self) -> float:
+        """Recall over the true impacts whose free flight before contact can be seen (module docstring)."""
+        return self.observable_hits / self.observable_total if self.observable_total else float("nan")
 
     @property
     def precision(self) -> float:
@@ -67,12 +80,27 @@ class ImpactMatch:
             self.total_fast_estimates + other.total_fast_estimates,
             self.v_before_rel_errors + other.v_before_rel_errors, self.time_errors_frames + other.time_errors_frames,
             self.missed + other.missed, self.false_alarms + other.false_alarms,
+            self.observable_hits + other.observable_hits, self.observable_total + other.observable_total,
         )
 
 
+def flight_frames_seen(obj: ObjectTrack, impact: Impact, fps: float) -> int:
+    """Frames before `impact` (after the object's previous contact) with the object in view and moving."""
+    visible = obj.extra.get("visible")
+    times = np.arange(len(obj.speed_mps)) / fps
+    prev = max((im.time_s for im in obj.impacts if im.time_s < impact.time_s), default=-np.inf)
+    count = 0
+    for k in np.flatnonzero((times > prev) & (times < impact.time_s)):
+        seen = visible is None or (k < len(visible) and bool(visible[k]))
+        speed = obj.speed_mps[k]
+        count += int(seen and speed is not None and speed > 0.0)
+    return count
+
+
 def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mps: float = 1.0,
-                  tolerance_frames: float = 1.0) -> ImpactMatch:
+                  tolerance_frames: float = 1.0, min_flight_frames: int = MIN_FLIGHT_SAMPLES) -> ImpactMatch:
     fps = truth.fps
+    objects = {o.id: o for o in truth.objects}
     true: list[tuple[int, Impact]] = [(o.id, im) for o in truth.objects for im in o.impacts]
     est: list[tuple[int, Impact]] = [(o.id, im) for o in estimate.objects for im in o.impacts if im.sonified]
     pairs = []
@@ -94,6 +122,9 @@ def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mp
         if not t.extra.get("visible", True) or t.v_before < min_speed_mps or t.extra.get("near_cut"):
             continue
         result.recall_total += 1
+        observable = flight_frames_seen(objects[oid], t, fps) >= min_flight_frames
+        result.observable_total += int(observable)
+        result.observable_hits += int(observable and ti in t_to_e)
         if ti in t_to_e:
             e = est[t_to_e[ti]][1]
             result.recall_hits += 1
@@ -111,6 +142,8 @@ def summarize(match: ImpactMatch) -> dict:
     errs = np.asarray(match.v_before_rel_errors, dtype=np.float64)
     return {
         "recall": match.recall,
+        "recall_observable": match.recall_observable,
+        "observable_impacts": match.observable_total,
         "precision": match.precision,
         "precision_fast": match.precision_fast,
         "true_impacts": match.recall_total,

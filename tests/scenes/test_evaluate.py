@@ -128,3 +128,31 @@ def test_ground_truth_one_pixel_off_scores_its_known_iou(make_tiny_scene, how):
     assert sorted(p[:2] for p in result.pairs) == [(i, 100 + n - 1 - i) for i in range(n)]
     assert sorted(result.ious) == pytest.approx(sorted(expected))
     assert 0.5 < np.median(result.ious) < 0.98
+
+
+def _bouncer(impact_frames: list[int], n=20, visible_from=0, fps=30.0) -> PhysicsTracks:
+    from pavas_core.physics.tracks import Impact
+
+    impacts = [Impact(frame=k, time_s=(k - 0.5) / fps, v_before=3.0, v_after=1.5, delta_ke_j=3.4)
+               for k in impact_frames]
+    obj = ObjectTrack(id=0, name="ball", action="bouncing", mass_kg=1.0, mass_source="prior",
+                      speed_mps=[2.0] * n, centroid_m=[[0.0, 0.0, 2.0]] * n, impacts=impacts,
+                      extra={"visible": [k >= visible_from for k in range(n)]})
+    return PhysicsTracks(fps=fps, num_frames=n, width=W, height=H, objects=[obj],
+                         geometry=Geometry("pinhole", "user")).validate()
+
+
+def test_recall_observable_asks_only_for_impacts_whose_fall_before_contact_can_be_seen():
+    from pavas_core.scenes.evaluate import match_impacts
+
+    # contacts between frames 1|2 (two frames of fall seen: 0 and 1), 9|10 (eight since the last)
+    # and 12|13 (three): the first cannot be reported honestly, the other two can
+    truth = _bouncer([2, 10, 13])
+    nothing = _bouncer([])
+    m = match_impacts(truth, nothing)
+    assert (m.recall_total, m.observable_total) == (3, 2)
+    found_two = match_impacts(truth, _bouncer([10, 13]))
+    assert found_two.recall == pytest.approx(2 / 3) and found_two.recall_observable == 1.0
+    # an object that drops into the picture at frame 8: the fall before 9|10 is seen for 2 frames
+    late = match_impacts(_bouncer([10, 13], visible_from=8), nothing)
+    assert (late.recall_total, late.observable_total) == (2, 1)
