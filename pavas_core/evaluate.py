@@ -9,6 +9,9 @@ sound side by side:
 
 - APCC (reconstructed) and APCC-Δ (pavas_core.metrics.apcc, its default definition);
 - onset accuracy and AP, MMAudio's definition (pavas_core.metrics.onsets), averaged over clips;
+- the log-mel spectral distance (dB) of the generated sound to the reference
+  (pavas_core.metrics.spectral.log_mel_distance_db: 64 bands at 16 kHz, RMS over bands per frame,
+  mean over frames and then over clips; 0 for the reference itself);
 - the level-vs-ΔKE slope: least squares of each impact's onset level (the APCC intensity, dB)
   against 10·log10 ΔKE over all usable impacts (the masking and ΔKE rules of APCC), one slope
   with an intercept per category (material), and its within-category r. An impact sound whose
@@ -53,6 +56,7 @@ def measure_clip(job: ClipJob) -> dict:
     from .metrics.apcc import ApccConfig, clip_measures
     from .metrics.cli import events_of
     from .metrics.onsets import onset_score
+    from .metrics.spectral import log_mel_distance_db, to_mono
     from .physics.tracks import PhysicsTracks
     from .video import read_audio
 
@@ -60,13 +64,18 @@ def measure_clip(job: ClipJob) -> dict:
     events, notes = events_of(tracks, job.clip_id, job.category)
     times = [e.time_s for e in events]
     out = {"clip_id": job.clip_id, "events": [(e.category, e.time_s, e.delta_ke_j) for e in events], "notes": notes}
+    mono = {}
     for side, path in (("reference", job.reference), ("generated", job.generated)):
         audio = read_audio(path)
+        mono[side] = (to_mono(audio.waveform), int(audio.sample_rate_hz))
         intensity, masked = clip_measures(audio, times, ApccConfig())
         score = onset_score(audio.waveform, audio.sample_rate_hz, times)
         out[side] = {"intensity": intensity.tolist(), "masked": masked.tolist(), "onset_accuracy": score.accuracy,
                      "onset_ap": score.ap, "onset_hits": score.hits, "onset_truth": score.ground_truth,
                      "onsets_detected": score.detected}
+    # the reference against itself is 0 by definition; only the generated side is measured
+    out["reference"]["log_mel_distance_db"] = 0.0
+    out["generated"]["log_mel_distance_db"] = log_mel_distance_db(*mono["reference"], *mono["generated"])
     return out
 
 
@@ -112,6 +121,8 @@ def summarise(measured: list[dict]) -> dict:
             "onset_accuracy": float(np.mean(accuracy)) if accuracy else None,
             "onset_ap": float(np.mean(ap)) if ap else None,
             "onset_ap_clips": len(ap),
+            "log_mel_distance_db": float(np.mean([m[side]["log_mel_distance_db"] for m in measured]))
+            if measured else None,
             "level_slope": level_slope(intensity[usable], energy[usable], categories[usable]),
         }
     delta = apcc_delta_of(results["reference"], results["generated"])
@@ -141,7 +152,8 @@ def evaluate(jobs: list[ClipJob], *, workers: int | None = None, progress=None) 
     summary = summarise(measured)
     summary["notes"] = [n for m in measured for n in m["notes"]]
     summary["clips"] = {m["clip_id"]: {side: {k: m[side][k] for k in ("onset_accuracy", "onset_ap", "onset_hits",
-                                                                        "onset_truth", "onsets_detected")}
+                                                                        "onset_truth", "onsets_detected",
+                                                                        "log_mel_distance_db")}
                                        for side in SIDES} for m in measured}
     return summary
 
@@ -155,6 +167,7 @@ def format_table(summary: dict) -> str:
     rows = [("APCC (reconstructed)", *(cell(summary[s]["apcc"]) for s in SIDES)),
             ("onset accuracy", *(cell(summary[s]["onset_accuracy"], "{:.3f}") for s in SIDES)),
             ("onset AP", *(cell(summary[s]["onset_ap"], "{:.3f}") for s in SIDES)),
+            ("log-mel distance to reference (dB)", *(cell(summary[s]["log_mel_distance_db"], "{:.2f}") for s in SIDES)),
             ("level vs ΔKE slope (dB/dB)", *(cell(summary[s]["level_slope"]["slope"]) for s in SIDES)),
             ("level vs ΔKE r", *(cell(summary[s]["level_slope"]["r"]) for s in SIDES))]
     width = max(len(r[0]) for r in rows)

@@ -55,6 +55,7 @@ def test_silence_scores_no_onsets_and_the_same_in_one_process(dataset, tmp_path)
     one, two = (json.loads((tmp_path / f"s{w}.json").read_text()) for w in ("1", "2"))
     assert one == two
     assert one["generated"]["onset_accuracy"] == 0.0 and one["generated"]["level_slope"]["r"] is None
+    assert one["reference"]["log_mel_distance_db"] == 0.0 and one["generated"]["log_mel_distance_db"] > 1.0
 
 
 def test_missing_generated_audio_is_reported(dataset, tmp_path, capsys):

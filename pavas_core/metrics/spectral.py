@@ -70,3 +70,29 @@ def stft_power(signal: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     frames = frame_signal(signal, n_fft, hop) * hann_window(n_fft)[None, :]
     spec = np.fft.rfft(frames, axis=1)
     return spec.real**2 + spec.imag**2
+
+
+LOG_MEL_RATE_HZ = 16000  # PAVAS-tiny's rate: the distance never asks for more bandwidth than it makes
+LOG_MEL_N_FFT, LOG_MEL_HOP, LOG_MEL_BANDS = 1024, 256, 64
+LOG_MEL_FLOOR_DB = -100.0  # per band, relative to full scale: silence in both is no difference
+
+
+def log_mel_db(signal: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """Log-mel power spectrogram (F, 64) in dB of a mono signal, at 16 kHz (resampled when needed)."""
+    x = resample(np.asarray(signal, dtype=np.float64), int(sample_rate_hz), LOG_MEL_RATE_HZ)
+    power = stft_power(x, LOG_MEL_N_FFT, LOG_MEL_HOP) / (hann_window(LOG_MEL_N_FFT).sum() ** 2 / 4.0)
+    mel = power @ mel_filterbank(power.shape[1], LOG_MEL_RATE_HZ, LOG_MEL_BANDS, 0.0, LOG_MEL_RATE_HZ / 2)
+    return np.maximum(10.0 * np.log10(np.maximum(mel, 1e-30)), LOG_MEL_FLOOR_DB)
+
+
+def log_mel_distance_db(reference: np.ndarray, reference_hz: int, generated: np.ndarray, generated_hz: int) -> float:
+    """Log-mel spectral distance (dB) of generated to reference sound, both mono and from the same start:
+    per frame the RMS over bands of the dB difference, averaged over the reference's frames (the
+    generated sound is cut or padded with silence to the reference's length). Levels are absolute:
+    a sound 6 dB too quiet everywhere is 6 dB away."""
+    ref = log_mel_db(reference, reference_hz)
+    gen = log_mel_db(generated, generated_hz)
+    if gen.shape[0] < ref.shape[0]:
+        gen = np.concatenate([gen, np.full((ref.shape[0] - gen.shape[0], gen.shape[1]), LOG_MEL_FLOOR_DB)])
+    gen = gen[: ref.shape[0]]
+    return float(np.mean(np.sqrt(np.mean((ref - gen) ** 2, axis=1))))

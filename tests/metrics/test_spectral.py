@@ -53,3 +53,19 @@ def test_resampling_keeps_a_tone_and_its_power():
     mid = slice(1000, 15000)
     assert np.mean(down[mid] ** 2) == pytest.approx(0.5, rel=0.01)
     assert np.argmax(np.abs(np.fft.rfft(down))) == 440
+
+
+def test_log_mel_distance_is_the_level_difference_for_a_scaled_copy_and_ignores_the_file_rate():
+    from pavas_core.metrics.spectral import log_mel_distance_db, resample
+
+    rng = np.random.default_rng(0)
+    sr = 44100
+    noise = rng.normal(0, 0.1, sr)  # 1 s of white noise: every band far above the -100 dB floor
+    assert log_mel_distance_db(noise, sr, noise, sr) == 0.0
+    # half the amplitude is 20·log10(2) = 6.02 dB lower in every band of every frame
+    assert log_mel_distance_db(noise, sr, 0.5 * noise, sr) == pytest.approx(6.0206, abs=1e-6)
+    # the same sound written at 16 kHz is the same sound (both are analysed at 16 kHz)
+    at16k = resample(noise, sr, 16000)
+    assert log_mel_distance_db(noise, sr, at16k, 16000) < 0.3
+    # a generated sound that stops halfway is padded with silence, not compared over half the clip
+    assert log_mel_distance_db(noise, sr, noise[: sr // 2], sr) > 20.0
