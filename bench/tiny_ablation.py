@@ -1,0 +1,122 @@
+"""The PAVAS-tiny ablation: six rows, the same data, seeds and steps, scored on held-out clips.
+
+    python bench/tiny_ablation.py --train DIR --heldout DIR --out RUNS --steps N
+                                  [--batch-size 8] [--duration-s 8] [--lr X] [--seed 0]
+                                  [--rows backbone,backbone_longer,c_mass,c_vel,both_delta,both_summation]
+
+Rows (README "PAVAS-tiny"): the backbone (`--physics-conditions none`); the backbone trained twice
+as long (2N steps); + c_mass; + c_vel; + both with Δ-modulation (PAVAS-tiny); + both with
+summation. Each row runs, as separate processes, exactly the commands a user would:
+
+    python -m pavas_core train --config tiny --data TRAIN --out RUNS/<row>.safetensors --steps N
+        --batch-size B --duration-s D --seed S --cache RUNS/cache [--lr X] <row flags>
+    python bench/tiny_generate_heldout.py --dataset HELDOUT --tiny RUNS/<row>.safetensors
+        --out RUNS/gen/<row> --physics-dir RUNS/physics_estimated
+    python -m pavas_core evaluate --dataset HELDOUT --generated-dir RUNS/gen/<row> --json RUNS/eval/<row>.json
+
+The training windows are cached once (RUNS/cache) and the estimated physics of the held-out clips
+is made once (RUNS/physics_estimated): every row reads the same. A row whose files exist is not
+redone (delete them to redo it). Prints the table: APCC-Δ (estimated physics; lower is better) and
+its change against the backbone row, onset accuracy and AP against the true impact times, the
+log-mel distance to the reference sound (dB), the level-vs-ΔKE slope, and each row's training
+time and final evaluation loss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = {
+    "backbone": ("backbone", ["--physics-conditions", "none"], 1),
+    "backbone_longer": ("backbone trained longer (2×steps)", ["--physics-conditions", "none"], 2),
+    "c_mass": ("+ c_mass", ["--physics-conditions", "c_mass"], 1),
+    "c_vel": ("+ c_vel", ["--physics-conditions", "c_vel"], 1),
+    "both_delta": ("+ both, Δ-modulation (PAVAS-tiny)", ["--physics-conditions", "both", "--injection", "delta"], 1),
+    "both_summation": ("+ both, summation", ["--physics-conditions", "both", "--injection", "summation"], 1),
+}
+
+
+def _run(cmd: list[str]) -> float:
+    print("$ " + " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def _fmt(x, f="{:.3f}") -> str:
+    return "n/a" if x is None else f.format(x)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train", required=True, metavar="DIR")
+    ap.add_argument("--heldout", required=True, metavar="DIR")
+    ap.add_argument("--out", required=True, metavar="RUNS")
+    ap.add_argument("--steps", type=int, required=True)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--duration-s", type=float, default=8.0)
+    ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
+    args = ap.parse_args()
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        ap.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
+    runs = Path(args.out).resolve()
+    (runs / "eval").mkdir(parents=True, exist_ok=True)
+    py = sys.executable
+    timings: dict[str, float] = {}
+    for row in rows:
+        _, flags, factor = ROWS[row]
+        ckpt = runs / f"{row}.safetensors"
+        if not ckpt.is_file():
+            cmd = [py, "-m", "pavas_core", "train", "--config", "tiny", "--data", args.train, "--out", str(ckpt),
+                   "--steps", str(factor * args.steps), "--batch-size", str(args.batch_size),
+                   "--duration-s", f"{args.duration_s:g}", "--seed", str(args.seed), "--cache", str(runs / "cache"),
+                   "--quiet", *flags]
+            if args.lr is not None:
+                cmd += ["--lr", f"{args.lr:g}"]
+            timings[row] = _run(cmd)
+        gen = runs / "gen" / row
+        result = runs / "eval" / f"{row}.json"
+        if not result.is_file():
+            _run([py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--tiny", str(ckpt),
+                  "--out", str(gen), "--physics-dir", str(runs / "physics_estimated")])
+            _run([py, "-m", "pavas_core", "evaluate", "--dataset", args.heldout, "--generated-dir", str(gen),
+                  "--json", str(result), "--quiet"])
+
+    sys.path.insert(0, str(ROOT))
+    from pavas_core.models.tiny_generator.checkpoint import read_tiny_metadata
+
+    scored = {row: json.loads((runs / "eval" / f"{row}.json").read_text()) for row in rows}
+    base = scored.get("backbone", {}).get("apcc_delta")
+    print(f"\n{len(rows)} rows, {args.steps} steps (backbone trained longer: {2 * args.steps}), batch "
+          f"{args.batch_size} × {args.duration_s:g} s, seed {args.seed}; held-out: {args.heldout}")
+    print("| row | APCC-Δ ↓ | vs backbone | onset acc. | onset AP | log-mel dist. (dB) ↓ | level slope | eval loss |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    ref = next(iter(scored.values()))["reference"]
+    print(f"| reference sound | 0 | | {_fmt(ref['onset_accuracy'])} | {_fmt(ref['onset_ap'])} | 0 | "
+          f"{_fmt(ref['level_slope']['slope'], '{:.2f}')} | |")
+    for row in rows:
+        s, gen = scored[row], scored[row]["generated"]
+        delta = s.get("apcc_delta")
+        change = f"{100 * (delta - base) / base:+.0f} %" if delta is not None and base else ""
+        loss = read_tiny_metadata(runs / f"{row}.safetensors").get("extra", {}).get("eval_loss_end")
+        loss = loss if isinstance(loss, (int, float)) else None
+        print(f"| {ROWS[row][0]} | {_fmt(delta)} | {change} | {_fmt(gen['onset_accuracy'])} | {_fmt(gen['onset_ap'])} | "
+              f"{_fmt(gen.get('log_mel_distance_db'), '{:.2f}')} | {_fmt(gen['level_slope']['slope'], '{:.2f}')} | "
+              f"{_fmt(loss)} |")
+    if timings:
+        print("training wall time: " + ", ".join(f"{r} {t / 60:.1f} min" for r, t in timings.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
