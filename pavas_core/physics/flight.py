@@ -388,7 +388,8 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     candidates = gravity_candidates(t, xy, noise, fps=fps, unit=unit)
     if not candidates:
         return None
-    accel = min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty))
+    accel = candidates[0] if len(candidates) == 1 else \
+        min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty))
     inl = np.ones(n, bool)
     sigma_a = float("inf")
     spans: list[tuple[int, int, str]] = []
