@@ -1,7 +1,8 @@
 """The PAVAS-tiny ablation: six rows, the same data, seeds and steps, scored on held-out clips.
 
     python bench/tiny_ablation.py --train DIR --heldout DIR --out RUNS --steps N
-                                  [--batch-size 8] [--duration-s 8] [--lr X] [--seed 0]
+                                  [--batch-size 8] [--duration-s 8] [--lr X] [--lr-schedule cosine|constant]
+                                  [--seed 0] [--jobs 1]
                                   [--rows backbone,backbone_longer,c_mass,c_vel,both_delta,both_summation]
 
 Rows (README "PAVAS-tiny"): the backbone (`--physics-conditions none`); the backbone trained twice
@@ -16,7 +17,9 @@ summation. Each row runs, as separate processes, exactly the commands a user wou
 
 The training windows are cached once (RUNS/cache) and the estimated physics of the held-out clips
 is made once (RUNS/physics_estimated): every row reads the same. A row whose files exist is not
-redone (delete them to redo it). Prints the table: APCC-Δ (estimated physics; lower is better) and
+redone (delete them to redo it). `--jobs N` runs N rows side by side (each row's process as set by
+OMP_NUM_THREADS; on 2 cores, `OMP_NUM_THREADS=1 ... --jobs 2`): the training cache and the
+estimated physics are then made first, in two processes, so the rows share them. Prints the table: APCC-Δ (estimated physics; lower is better) and
 its change against the backbone row, onset accuracy and AP against the true impact times, the
 log-mel distance to the reference sound (dB), the level-vs-ΔKE slope, and each row's training
 time and final evaluation loss.
@@ -29,6 +32,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,6 +53,24 @@ def _run(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def _prepare_shared(args, runs: Path) -> None:
+    """The training cache and the held-out clips' estimated physics, made once, in two processes."""
+    py = sys.executable
+    cache = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
+             "from pavas_core.models.tiny_generator.config import TINY_CONFIGS; "
+             "from pavas_core.train.tiny_data import load_tiny_windows; "
+             f"load_tiny_windows(Path({args.train!r}), duration_s={args.duration_s!r}, "
+             f"config=TINY_CONFIGS['tiny'], cache=Path({str(runs / 'cache')!r}))")
+    cmds = [[py, "-c", cache],
+            [py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--physics-only",
+             "--physics-dir", str(runs / "physics_estimated")]]
+    print("preparing the shared training cache and estimated physics", flush=True)
+    procs = [subprocess.Popen(cmd, cwd=ROOT) for cmd in cmds]
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise SystemExit(f"preparation failed (exit codes {codes})")
+
+
 def _fmt(x, f="{:.3f}") -> str:
     return "n/a" if x is None else f.format(x)
 
@@ -62,7 +84,9 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--duration-s", type=float, default=8.0)
     ap.add_argument("--lr", type=float, default=None)
+    ap.add_argument("--lr-schedule", choices=("cosine", "constant"), default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1, help="rows run side by side (1)")
     ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
     args = ap.parse_args()
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
@@ -73,7 +97,8 @@ def main() -> int:
     (runs / "eval").mkdir(parents=True, exist_ok=True)
     py = sys.executable
     timings: dict[str, float] = {}
-    for row in rows:
+
+    def run_row(row: str) -> None:
         _, flags, factor = ROWS[row]
         ckpt = runs / f"{row}.safetensors"
         if not ckpt.is_file():
@@ -83,6 +108,8 @@ def main() -> int:
                    "--quiet", *flags]
             if args.lr is not None:
                 cmd += ["--lr", f"{args.lr:g}"]
+            if args.lr_schedule is not None:
+                cmd += ["--lr-schedule", args.lr_schedule]
             timings[row] = _run(cmd)
         gen = runs / "gen" / row
         result = runs / "eval" / f"{row}.json"
@@ -90,7 +117,18 @@ def main() -> int:
             _run([py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--tiny", str(ckpt),
                   "--out", str(gen), "--physics-dir", str(runs / "physics_estimated")])
             _run([py, "-m", "pavas_core", "evaluate", "--dataset", args.heldout, "--generated-dir", str(gen),
-                  "--json", str(result), "--quiet"])
+                  "--json", str(result), "--quiet", *(["--workers", "1"] if args.jobs > 1 else [])])
+
+    if args.jobs > 1:
+        _prepare_shared(args, runs)
+        # the longest row first, so the side-by-side rows end together
+        order = sorted(rows, key=lambda r: -ROWS[r][2])
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for future in [pool.submit(run_row, row) for row in order]:
+                future.result()
+    else:
+        for row in rows:
+            run_row(row)
 
     sys.path.insert(0, str(ROOT))
     from pavas_core.models.tiny_generator.checkpoint import read_tiny_metadata

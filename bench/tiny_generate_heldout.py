@@ -3,6 +3,7 @@
     python bench/tiny_generate_heldout.py --dataset DIR --tiny FILE --out GEN [--physics-dir PHYS]
                                           [--physics estimated|truth] [--mass-scale X] [--speed-scale X]
                                           [--steps 25] [--cfg 2] [--seed 0]
+    python bench/tiny_generate_heldout.py --dataset DIR --physics-only --physics-dir PHYS
     python -m pavas_core evaluate --dataset DIR --generated-dir GEN
 
 Writes GEN/<scene_id>.wav (16 kHz) for each scene. The physics is the estimator's by default (the
@@ -10,7 +11,8 @@ issue's APCC-Δ is measured with estimated, not true, physics), computed once pe
 default estimator options and kept in PHYS/<scene_id>.json (default GEN/../physics_estimated), so
 every ablation row reads the same physics; `--physics truth` uses the scenes' physics.json.
 --mass-scale / --speed-scale edit every object first (the "×10 mass is louder" check). Prints
-the seconds per clip.
+the seconds per clip. `--physics-only` makes the estimated physics and nothing else (no model
+needed), so ablation rows run side by side can share it from the start.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def main() -> int:
     import numpy as np
 
     from pavas_core.metrics.cli import dataset_scene_ids
-    from pavas_core.models.tiny_generator.checkpoint import describe_checkpoint, load_tiny_generator
+    from pavas_core.models.tiny_generator.checkpoint import describe_checkpoint, load_tiny_generator, training_window_s
     from pavas_core.models.tiny_generator.generate import generate_tiny
     from pavas_core.physics.edit import edit_physics
     from pavas_core.physics.estimate import estimate_physics
@@ -37,8 +39,10 @@ def main() -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dataset", required=True)
-    ap.add_argument("--tiny", required=True, metavar="FILE")
-    ap.add_argument("--out", required=True, metavar="GEN")
+    ap.add_argument("--tiny", metavar="FILE")
+    ap.add_argument("--out", metavar="GEN")
+    ap.add_argument("--physics-only", action="store_true",
+                    help="only estimate the physics of every clip into --physics-dir")
     ap.add_argument("--physics", choices=("estimated", "truth"), default="estimated")
     ap.add_argument("--physics-dir", metavar="PHYS")
     ap.add_argument("--mass-scale", type=float, default=1.0)
@@ -47,15 +51,25 @@ def main() -> int:
     ap.add_argument("--cfg", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.physics_only and not args.physics_dir:
+        ap.error("--physics-only needs --physics-dir")
+    if not args.physics_only and not (args.tiny and args.out):
+        ap.error("--tiny and --out are needed (unless --physics-only)")
 
-    root, out = Path(args.dataset), Path(args.out)
+    root = Path(args.dataset)
+    out = Path(args.out) if args.out else None
     physics_dir = Path(args.physics_dir) if args.physics_dir else out.parent / "physics_estimated"
-    out.mkdir(parents=True, exist_ok=True)
-    model = load_tiny_generator(args.tiny)
-    print(f"{describe_checkpoint(args.tiny)}; physics: {args.physics}")
+    model = None
+    if not args.physics_only:
+        out.mkdir(parents=True, exist_ok=True)
+        model = load_tiny_generator(args.tiny)
+        window_s = training_window_s(args.tiny)
+        print(f"{describe_checkpoint(args.tiny)}; physics: {args.physics}")
     seconds = []
     for sid in dataset_scene_ids(root):
         t0 = time.perf_counter()
+        if args.physics_only and (physics_dir / f"{sid}.json").is_file():
+            continue
         clip = read_video(root / sid / "scene.mp4", max_side=320, with_audio=False)
         if args.physics == "truth":
             tracks = PhysicsTracks.load(root / sid / "physics.json")
@@ -67,13 +81,18 @@ def main() -> int:
                 tracks = estimate_physics(clip, options=EstimateOptions())
                 physics_dir.mkdir(parents=True, exist_ok=True)
                 tracks.save(cached, masks=True)
+        if model is None:
+            seconds.append(time.perf_counter() - t0)
+            continue
         if args.mass_scale != 1.0 or args.speed_scale != 1.0:
             tracks = edit_physics(tracks, mass_scale=args.mass_scale, speed_scale=args.speed_scale)
-        result = generate_tiny(model, clip, tracks, seed=args.seed, num_steps=args.steps, cfg_strength=args.cfg)
+        result = generate_tiny(model, clip, tracks, seed=args.seed, num_steps=args.steps, cfg_strength=args.cfg,
+                               window_s=window_s)
         write_wav(out / f"{sid}.wav", AudioTrack(result.waveform[None].astype(np.float32), result.sample_rate_hz),
                   bit_depth=32)  # float, as the reference sounds: no clipping in the level measures
         seconds.append(time.perf_counter() - t0)
-    print(f"wrote {len(seconds)} clips to {out}: {np.median(seconds):.2f} s per clip (median)")
+    if seconds:
+        print(f"wrote {len(seconds)} clips to {out or physics_dir}: {np.median(seconds):.2f} s per clip (median)")
     return 0
 
 

@@ -21,7 +21,7 @@ CONFIGS = ("mmaudio", "tiny")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..models.tiny_generator.config import PHYSICS_CONDITIONS
-    from .tiny_loop import DEFAULT_TINY_LR
+    from .tiny_loop import DEFAULT_TINY_LR, LR_SCHEDULES
 
     d = TrainConfig()
     parser.add_argument("--config", choices=CONFIGS, default="mmaudio",
@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None,
                         help=f"AdamW learning rate ({d.lr:g}; tiny: {DEFAULT_TINY_LR:g} after a warm-up over 5 %% of "
                              "the steps)")
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=None,
+                        help="tiny: after the warm-up, a cosine decay to 10 %% of --lr at the last step (default), "
+                             "or constant")
     parser.add_argument("--duration-s", type=float, default=d.duration_s,
                         help=f"length of the training windows in seconds ({d.duration_s:g}, MMAudio's)")
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the data order and every random draw")
@@ -79,6 +82,8 @@ def main(args: argparse.Namespace) -> int:
         return _train_tiny(args)
     if args.physics_conditions != "both":
         raise BadInputError("--physics-conditions belongs to --config tiny (the MMAudio adapter uses both)")
+    if args.lr_schedule is not None:
+        raise BadInputError("--lr-schedule belongs to --config tiny")
     if not args.models:
         raise BadInputError("train needs --models DIR (the folder with the MMAudio files), or --config tiny")
     if args.lr is None:
@@ -149,7 +154,7 @@ def _train_tiny(args: argparse.Namespace) -> int:
                              lr=args.lr if args.lr is not None else DEFAULT_TINY_LR, duration_s=args.duration_s,
                              seed=args.seed, physics_dropout=args.physics_dropout, cfg_dropout=args.cfg_dropout,
                              checkpoint_every=args.checkpoint_every, eval_windows=args.eval_windows,
-                             precision=args.precision).validate()
+                             precision=args.precision, lr_schedule=args.lr_schedule or "cosine").validate()
     result = train_tiny(data=Path(args.data), out=Path(args.out), model_config=model_config, config=config,
                         cache=Path(args.cache) if args.cache else None, resume=args.resume, device=args.device,
                         quiet=args.quiet, stop_after=args.stop_after)

@@ -7,7 +7,9 @@ dropouts) drawn from a generator seeded by (seed, step, the sample's place in th
 resumed run gives the same losses; CFG dropout of the video features and physics dropout 0.1 (the
 physics always dropped with the video); AdamW (β 0.9/0.95, ε 1e-6, weight decay 1e-6), gradients
 clipped to 1. From scratch, the learning rate is higher (5e-4 by default) with a linear warm-up
-over the first 5 % of the steps. The model's initial weights come from the seed.
+over the first 5 % of the steps, then (`lr_schedule` "cosine", the default) a cosine decay to 10 %
+of it at the last step — a short run ends on small steps instead of the full rate's noise — or
+("constant") the full rate to the end. The model's initial weights come from the seed.
 
 Files, for `--out X.safetensors`: X.safetensors (the model, with its config, the run's settings,
 losses and timings in the metadata — what `run --generator tiny --tiny X.safetensors` loads),
@@ -18,6 +20,7 @@ continues from it), X.loss.jsonl (one line per step: loss and seconds).
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -36,6 +39,8 @@ RESUME_FORMAT = "pavas_tiny_train_state"
 RESUME_VERSION = 1
 DEFAULT_TINY_LR = 5e-4
 WARMUP_SHARE = 0.05
+LR_SCHEDULES = ("cosine", "constant")
+COSINE_FLOOR = 0.1  # the cosine schedule ends at this share of the peak rate
 
 
 @dataclass(frozen=True)
@@ -50,15 +55,22 @@ class TinyTrainConfig:
     checkpoint_every: int = 500
     eval_windows: int = 4
     precision: str = "auto"
+    lr_schedule: str = "cosine"
 
     def validate(self) -> "TinyTrainConfig":
         check_shared_train_options(self)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise BadInputError(f"--lr-schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         return self
 
     def learning_rate(self, step: int) -> float:
-        """lr at `step` (1-based): linear warm-up over the first 5 % of the steps, then constant."""
+        """lr at `step` (1-based): linear warm-up over the first 5 % of the steps, then constant or a cosine
+        decay that reaches COSINE_FLOOR × lr at the last step."""
         warmup = max(1, int(round(WARMUP_SHARE * self.steps)))
-        return self.lr * min(1.0, step / warmup)
+        if step <= warmup or self.lr_schedule == "constant":
+            return self.lr * min(1.0, step / warmup)
+        progress = min(1.0, (step - warmup) / max(1, self.steps - warmup))
+        return self.lr * (COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
 
 @dataclass
@@ -145,6 +157,7 @@ def _load_state(path: Path, model, optimizer: torch.optim.Optimizer, meta: dict[
     for key in ("model_config", "train_config"):
         saved, current = dict(info.get(key) or {}), dict(meta[key])
         if key == "train_config":
+            saved.setdefault("lr_schedule", "constant")  # states written before the schedule existed
             for free in ("steps", "checkpoint_every"):
                 saved.pop(free, None)
                 current.pop(free, None)

@@ -158,3 +158,21 @@ def test_a_stopped_run_resumes_to_the_same_losses(scenes, tmp_path):
     with pytest.raises(Exception, match="other settings"):
         train_tiny(out=tmp_path / "b.safetensors", resume=True,
                    **{**common, "config": TinyTrainConfig(steps=12, batch_size=2, lr=1e-3, duration_s=2.0, seed=4)})
+
+
+def test_the_learning_rate_warms_up_then_decays_to_a_tenth_or_stays():
+    from pavas_core.errors import BadInputError
+    from pavas_core.train.tiny_loop import TinyTrainConfig
+
+    cosine = TinyTrainConfig(steps=1000, lr=1e-3)
+    constant = TinyTrainConfig(steps=1000, lr=1e-3, lr_schedule="constant")
+    for config in (cosine, constant):  # linear warm-up over the first 5 %
+        assert config.learning_rate(1) == pytest.approx(1e-3 / 50)
+        assert config.learning_rate(50) == pytest.approx(1e-3)
+    rates = [cosine.learning_rate(s) for s in range(50, 1001)]
+    assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rises after the warm-up
+    assert cosine.learning_rate(1000) == pytest.approx(1e-4)
+    assert cosine.learning_rate(525) == pytest.approx(0.55e-3)  # half-way: the mean of peak and floor
+    assert constant.learning_rate(1000) == pytest.approx(1e-3)
+    with pytest.raises(BadInputError, match="lr-schedule"):
+        TinyTrainConfig(lr_schedule="linear").validate()

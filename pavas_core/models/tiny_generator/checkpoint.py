@@ -60,6 +60,13 @@ def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str =
     return model.to(device).eval().requires_grad_(False)
 
 
+def training_window_s(path: str | os.PathLike) -> float | None:
+    """The window length (s) the checkpoint was trained on, from its metadata; None when it does not say."""
+    train = (read_tiny_metadata(path).get("extra") or {}).get("train_config") or {}
+    value = train.get("duration_s") if isinstance(train, dict) else None
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
 def describe_checkpoint(path: str | os.PathLike) -> str:
     meta = read_tiny_metadata(path)
     config = meta["config"]

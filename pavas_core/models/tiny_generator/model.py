@@ -134,11 +134,12 @@ class TinyGenerator(nn.Module):
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
-    def generate_latent(self, batch: TinyBatch, lengths: SequenceLengths, *, seed: int,
+    def generate_latent(self, batch: TinyBatch, lengths: SequenceLengths, *, seed: int | None = None,
                         num_steps: int = DEFAULT_NUM_STEPS, cfg_strength: float = DEFAULT_CFG_STRENGTH,
-                        progress=None) -> torch.Tensor:
+                        noise: torch.Tensor | None = None, progress=None) -> torch.Tensor:
         """Log-mel latents (B, N, 20) from the batch's frames and physics: Euler flow steps with guidance,
-        the unconditional branch getting the empty video features and the null physics."""
+        the unconditional branch getting the empty video features and the null physics. The start is
+        `noise` (B, N, 20) when given, else drawn from `seed`."""
         features = self.encode_video(batch, lengths)
         conditions = self.conditions(features)
         empty = self.network.get_empty_conditions(batch.batch_size, clip_len=lengths.clip_len,
@@ -148,7 +149,8 @@ class TinyGenerator(nn.Module):
         if self.adapter is not None:
             null = self.physics_delta(self.adapter.null_codes(batch.batch_size, lengths.clip_len), lengths.latent_len)
         x = sample(self.network, conditions, empty if cfg_strength >= 1 else None, latent_len=lengths.latent_len,
-                   num_steps=num_steps, cfg_strength=cfg_strength, seed=seed, progress=progress,
+                   num_steps=num_steps, cfg_strength=cfg_strength, seed=seed if noise is None else None,
+                   noise=noise, progress=progress,
                    adaln_delta=delta, empty_adaln_delta=null)
         return self.network.unnormalize(x)
 
