@@ -14,7 +14,7 @@ from ._comfy import log
 from ._validate import enforce_input_schema
 
 NODE_MODULES = ("video_nodes", "physics_nodes", "physics_stage_nodes", "perception_nodes", "geometry_nodes",
-                "audio_nodes", "mmaudio_nodes", "phy_adapter_nodes")
+                "audio_nodes", "mmaudio_nodes", "phy_adapter_nodes", "tiny_nodes")
 
 NODE_CLASS_MAPPINGS: dict[str, type] = {}
 NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {}

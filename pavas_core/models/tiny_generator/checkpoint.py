@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -65,6 +66,21 @@ def training_window_s(path: str | os.PathLike) -> float | None:
     train = (read_tiny_metadata(path).get("extra") or {}).get("train_config") or {}
     value = train.get("duration_s") if isinstance(train, dict) else None
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+@dataclass(eq=False)
+class LoadedTiny:
+    """A loaded checkpoint with what generation needs to know of it."""
+
+    model: TinyGenerator
+    window_s: float | None  # the training window (generation windows are this long)
+    description: str
+    path: Path
+
+
+def load_tiny_checkpoint(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> LoadedTiny:
+    return LoadedTiny(load_tiny_generator(path, device=device), training_window_s(path), describe_checkpoint(path),
+                      Path(path))
 
 
 def describe_checkpoint(path: str | os.PathLike) -> str:
