@@ -47,13 +47,14 @@ from pavas_core.video import read_video  # noqa: E402
 ANALYSIS_SIDE = 320
 
 
-def timed_estimate(video: Path) -> tuple[PhysicsTracks, float, float, float, float]:
+def timed_estimate(video: Path, max_objects: int | None = None) -> tuple[PhysicsTracks, float, float, float, float]:
     """→ (estimate, decode wall s, estimate wall s, estimate CPU s, clip duration s)."""
     t0 = time.perf_counter()
     clip = read_video(video, max_side=ANALYSIS_SIDE, with_audio=False)
     t1 = time.perf_counter()
     c1 = time.process_time()
-    est = estimate_physics(clip, options=EstimateOptions(analysis_max_side=ANALYSIS_SIDE))
+    extra = {} if max_objects is None else {"max_objects": max_objects}
+    est = estimate_physics(clip, options=EstimateOptions(analysis_max_side=ANALYSIS_SIDE, **extra))
     t2 = time.perf_counter()
     c2 = time.process_time()
     return est, t1 - t0, t2 - t1, c2 - c1, clip.duration_s
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
     ap.add_argument("--no-timing-clip", "--no-timing", dest="no_timing_clip", action="store_true",
                     help="skip the 8 s timing clip")
+    ap.add_argument("--max-objects", type=int, default=None, help="the estimator's --max-objects (its default)")
     ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
     args = ap.parse_args(argv)
 
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in scenes:
         folder = data / entry["dir"]
         truth = PhysicsTracks.load(folder / "physics.json")
-        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4")
+        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects)
         decode_s.append(t_dec)
         est_s.append(t_est)
         est_cpu_s.append(c_est)

@@ -4,6 +4,7 @@
                                           [--physics estimated|truth] [--mass-scale X] [--speed-scale X]
                                           [--steps 25] [--cfg 2] [--seed 0]
     python bench/tiny_generate_heldout.py --dataset DIR --physics-only --physics-dir PHYS
+    python bench/tiny_generate_heldout.py --dataset DIR --foley --out GEN [--physics-dir PHYS]
     python -m pavas_core evaluate --dataset DIR --generated-dir GEN
 
 Writes GEN/<scene_id>.wav (16 kHz) for each scene. The physics is the estimator's by default (the
@@ -12,7 +13,9 @@ default estimator options and kept in PHYS/<scene_id>.json (default GEN/../physi
 every ablation row reads the same physics; `--physics truth` uses the scenes' physics.json.
 --mass-scale / --speed-scale edit every object first (the "×10 mass is louder" check). Prints
 the seconds per clip. `--physics-only` makes the estimated physics and nothing else (no model
-needed), so ablation rows run side by side can share it from the start.
+needed), so ablation rows run side by side can share it from the start. `--foley` sounds the same
+physics with the pack's default generator, the modal synthesizer (what `run` makes), at 16 kHz:
+the row PAVAS-tiny must beat to become the default.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ def main() -> int:
     from pavas_core.physics.estimate import estimate_physics
     from pavas_core.physics.options import EstimateOptions
     from pavas_core.physics.tracks import PhysicsTracks
+    from pavas_core.synth import render_foley
     from pavas_core.video import AudioTrack, read_video, write_wav
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dataset", required=True)
     ap.add_argument("--tiny", metavar="FILE")
     ap.add_argument("--out", metavar="GEN")
+    ap.add_argument("--foley", action="store_true", help="the modal synthesizer instead of a PAVAS-tiny checkpoint")
     ap.add_argument("--physics-only", action="store_true",
                     help="only estimate the physics of every clip into --physics-dir")
     ap.add_argument("--physics", choices=("estimated", "truth"), default="estimated")
@@ -53,14 +58,17 @@ def main() -> int:
     args = ap.parse_args()
     if args.physics_only and not args.physics_dir:
         ap.error("--physics-only needs --physics-dir")
-    if not args.physics_only and not (args.tiny and args.out):
-        ap.error("--tiny and --out are needed (unless --physics-only)")
+    if not args.physics_only and not ((args.tiny or args.foley) and args.out):
+        ap.error("--tiny (or --foley) and --out are needed (unless --physics-only)")
 
     root = Path(args.dataset)
     out = Path(args.out) if args.out else None
     physics_dir = Path(args.physics_dir) if args.physics_dir else out.parent / "physics_estimated"
     model = None
-    if not args.physics_only:
+    if args.foley and not args.physics_only:
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"modal synthesizer (16 kHz); physics: {args.physics}")
+    elif not args.physics_only:
         out.mkdir(parents=True, exist_ok=True)
         model = load_tiny_generator(args.tiny)
         window_s = training_window_s(args.tiny)
@@ -81,14 +89,19 @@ def main() -> int:
                 tracks = estimate_physics(clip, options=EstimateOptions())
                 physics_dir.mkdir(parents=True, exist_ok=True)
                 tracks.save(cached, masks=True)
-        if model is None:
+        if args.physics_only:
             seconds.append(time.perf_counter() - t0)
             continue
         if args.mass_scale != 1.0 or args.speed_scale != 1.0:
             tracks = edit_physics(tracks, mass_scale=args.mass_scale, speed_scale=args.speed_scale)
-        result = generate_tiny(model, clip, tracks, seed=args.seed, num_steps=args.steps, cfg_strength=args.cfg,
-                               window_s=window_s)
-        write_wav(out / f"{sid}.wav", AudioTrack(result.waveform[None].astype(np.float32), result.sample_rate_hz),
+        if args.foley:
+            foley = render_foley(tracks, sample_rate_hz=16000, seed=args.seed)
+            wave, rate = np.asarray(foley.waveform, np.float32).reshape(-1), foley.sample_rate_hz
+        else:
+            result = generate_tiny(model, clip, tracks, seed=args.seed, num_steps=args.steps, cfg_strength=args.cfg,
+                                   window_s=window_s)
+            wave, rate = result.waveform.astype(np.float32), result.sample_rate_hz
+        write_wav(out / f"{sid}.wav", AudioTrack(wave[None], rate),
                   bit_depth=32)  # float, as the reference sounds: no clipping in the level measures
         seconds.append(time.perf_counter() - t0)
     if seconds:

@@ -17,7 +17,7 @@ WEIGHT_EXTENSIONS = frozenset({".safetensors", ".sft", ".pth", ".pt", ".ckpt", "
 # folder name under ComfyUI/models → what goes there (shown in errors and docs)
 MODEL_FOLDERS: dict[str, str] = {
     "mmaudio": "MMAudio networks, VAEs, vocoders, Synchformer and CLIP weights",
-    "pavas": "PAVAS Phy-Adapter weights",
+    "pavas": "PAVAS Phy-Adapter weights and PAVAS-tiny checkpoints",
     "sam2": "SAM-2 video segmentation weights",
     "cut3r": "CUT3R 3D reconstruction weights",
     "LLM": "vision-language and Florence-2 models",
