@@ -158,6 +158,36 @@ WORKFLOWS = {
             (11, "IMAGE", 12, "images"),
         ],
     },
+    "pavas_tiny": {
+        "models": [],
+        "note": ("PAVAS-tiny: a physics-aware generator trained from scratch on generated impact scenes, shipped with "
+                 "the pack (no model files to download; runs on the CPU).\n\n"
+                 "'Estimate Physics' measures each moving object's mass and speed; 'Edit Physics' makes the objects "
+                 "heavier or faster before the sampler: set mass_scale to 10 or speed_scale to 2 and queue again to "
+                 "hear the impacts grow louder. The sound is 16 kHz; 'Physics Foley' stays the pack's default "
+                 "sound (see the README's PAVAS-tiny section for how the two compare)."),
+        "nodes": [
+            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                               "max_duration_s": 0.0}, (320, 520)),
+            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                      "discover_backend": "motion", "masks_backend": "motion",
+                                                      "geometry_backend": "gravity", "mass_backend": "prior",
+                                                      "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 400)),
+            (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": 1.0, "mass_kg": 0.0,
+                                                  "speed_scale": 1.0, "material": "keep"}, (340, 220)),
+            (4, "PAVAS_LoadTinyGenerator", (40, 700), {"checkpoint": "shipped: pavas_tiny.safetensors"}, (360, 90)),
+            (5, "PAVAS_TinySampler", (840, 420), {"steps": 25, "cfg": 2.0, "seed": 0}, (340, 200)),
+            (6, "PAVAS_MuxVideo", (1240, 420), {"keep_original_audio": False, "original_gain_db": 0.0}, (320, 80)),
+            (7, "SaveVideo", (1600, 420), {"filename_prefix": "video/PAVAS_tiny", "format": "auto", "codec": "auto"},
+             (400, 420)),
+        ],
+        "links": [
+            (1, "clip", 2, "clip"), (2, "physics", 3, "physics"),
+            (4, "tiny_model", 5, "tiny_model"), (1, "clip", 5, "clip"), (3, "physics", 5, "physics"),
+            (5, "audio", 6, "audio"), (1, "clip", 6, "clip"), (6, "video", 7, "video"),
+        ],
+    },
     "pavas_phy_adapter": {
         "models": MMAUDIO_16K_MODELS,
         "note": ("Physics inside the generator: MMAudio steered by a Phy-Adapter.\n\n"

@@ -141,6 +141,15 @@ def test_workflow_core_video_nodes_runs_as_is(core, comfy, node_classes, demo_in
     check_video_file(core, video_file, duration_s=duration)
 
 
+def test_workflow_tiny_runs_as_is_with_the_shipped_checkpoint(core, comfy, node_classes, demo_in_input):
+    results = run("pavas_tiny.json", node_classes)
+    duration = demo_duration(core, demo_in_input)
+    (audio_file,) = previewed_audio(results, comfy, "PAVAS_tiny")
+    check_audio_file(core, audio_file, rate=16000, duration_s=duration)
+    (video_file,) = saved_outputs(results, comfy, "images")
+    check_video_file(core, video_file, duration_s=duration)
+
+
 def test_mmaudio_workflow_lists_the_released_16k_file_names(tiny_set_names):
     listed = {m["name"] for m in load("pavas_mmaudio_with_physics_layer.json")["models"]}
     assert listed == set(tiny_set_names.values())  # so the tiny set runs it unchanged

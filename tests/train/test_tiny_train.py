@@ -112,12 +112,28 @@ def test_run_with_the_tiny_generator_writes_a_wav_of_the_video_duration(trained,
     assert np.isfinite(audio.waveform).all() and np.abs(audio.waveform).max() > 0
 
 
-def test_run_with_the_tiny_generator_and_no_checkpoint_is_one_line_exit_2(scenes, tmp_path):
-    result = cli("run", str(scenes / "data" / "scene_0000" / "scene.mp4"), "-o", str(tmp_path / "x.wav"),
-                 "--generator", "tiny", "--quiet")
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "no PAVAS-tiny checkpoint" in result.stderr
-    assert not (tmp_path / "x.wav").exists()
+def test_run_with_the_tiny_generator_and_no_tiny_flag_uses_the_shipped_checkpoint(scenes, tmp_path):
+    from pavas_core.models.tiny_generator.checkpoint import SHIPPED_CHECKPOINT, describe_checkpoint
+
+    assert SHIPPED_CHECKPOINT.is_file() and SHIPPED_CHECKPOINT.stat().st_size <= 25 * 2 ** 20
+    out = tmp_path / "x.wav"
+    result = cli("run", str(scenes / "data" / "scene_0000" / "scene.mp4"), "-o", str(out), "--generator", "tiny",
+                 "--steps", "2", "--physics-in", str(scenes / "data" / "scene_0000" / "physics.json"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert f"sound by {describe_checkpoint(SHIPPED_CHECKPOINT)} (pavas_tiny.safetensors)" in result.stderr
+    assert out.is_file()
+
+
+def test_without_a_shipped_checkpoint_the_tiny_generator_asks_for_one_in_one_line(monkeypatch, tmp_path):
+    from pavas_core.errors import MissingWeightsError
+    from pavas_core.models.tiny_generator import checkpoint
+
+    monkeypatch.setattr(checkpoint, "SHIPPED_CHECKPOINT", tmp_path / "absent.safetensors")
+    with pytest.raises(MissingWeightsError, match="no PAVAS-tiny checkpoint") as info:
+        checkpoint.resolve_tiny_checkpoint(None)
+    assert "\n" not in str(info.value)
+    with pytest.raises(MissingWeightsError, match="not found: .*other.safetensors"):
+        checkpoint.resolve_tiny_checkpoint(tmp_path / "other.safetensors")
 
 
 @pytest.mark.parametrize("config", [[1, 2], {"num_heads": 0}], ids=["list", "zero_heads"])

@@ -91,7 +91,7 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
     return f"PAVAS-tiny {config.ablation_name}, {steps} training steps"
 
 
-# a checkpoint shipped with the pack would sit here (none is yet: see the README's PAVAS-tiny section)
+# the checkpoint shipped with the pack (its recipe: the README's PAVAS-tiny section)
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[3] / "assets" / "models" / "pavas_tiny.safetensors"
 
 
@@ -105,5 +105,6 @@ def resolve_tiny_checkpoint(path: str | os.PathLike | None) -> Path:
         return Path(path)
     if SHIPPED_CHECKPOINT.is_file():
         return SHIPPED_CHECKPOINT
-    raise MissingWeightsError("no PAVAS-tiny checkpoint: none is shipped yet; train one with `python -m pavas_core "
-                              "train --config tiny --data DIR --out FILE.safetensors` and pass --tiny FILE")
+    raise MissingWeightsError(f"no PAVAS-tiny checkpoint: the pack's {SHIPPED_CHECKPOINT.name} is missing (reinstall "
+                              "the pack), or train one with `python -m pavas_core train --config tiny --data DIR "
+                              "--out FILE.safetensors` and pass --tiny FILE")
