@@ -359,6 +359,18 @@ def learned_node_cases(add: Callable, env: SimpleNamespace) -> None:
     add(5, "PAVAS_PhyAdapterConditioning", "physics of 100000 impacts", "any",
         lambda: condition(physics=env.tracks(env.physics_doc(num_frames=3000, impacts=env.many_impacts(100_000, 100.0)))))
 
+    # --- PAVAS-tiny ---------------------------------------------------------------------------------
+    add(5, "PAVAS_LoadTinyGenerator", "validation of a missing file", "any",
+        lambda: _validation_is_text_or_true(env.nodes["PAVAS_LoadTinyGenerator"], "no_such.safetensors"),
+        quick_case=True)
+    add(5, "PAVAS_LoadTinyGenerator", "a Phy-Adapter file picked as a PAVAS-tiny checkpoint", "error",
+        lambda: node("PAVAS_LoadTinyGenerator").load("valid.safetensors"))
+    add(5, "PAVAS_TinySampler", "tiny_model is a PAVAS_PHYSICS", "error",
+        lambda: node("PAVAS_TinySampler").sample(env.tracks(), clip(), 2, 2.0, 0), quick_case=True)
+    add(5, "PAVAS_TinySampler", "physics NaN mass", "error",
+        lambda: node("PAVAS_TinySampler").sample(node("PAVAS_LoadTinyGenerator").load(
+            "shipped: pavas_tiny.safetensors")[0], clip(), 2, 2.0, 0, physics=_nan_mass(env.tracks())))
+
 
 def _nan_mass(tracks):
     tracks.objects[0].mass_kg = float("nan")
