@@ -69,10 +69,9 @@ class PavasLoadTinyGenerator:
         return True
 
     def load(self, checkpoint):
-        from ..pavas_core.models.tiny_generator.checkpoint import load_tiny_checkpoint, read_tiny_metadata
+        from ..pavas_core.models.tiny_generator.checkpoint import load_tiny_checkpoint
 
         path = _checkpoint_path(checkpoint)
-        read_tiny_metadata(path)  # a file that is no PAVAS-tiny checkpoint: one clear error before building
 
         def build(dtype, device):
             loaded = load_tiny_checkpoint(path, device=device)

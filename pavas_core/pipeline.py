@@ -283,17 +283,16 @@ def _generate_mmaudio(clip, tracks, options: RunOptions, progress):
 
 def _generate_tiny(clip, tracks, options: RunOptions, progress):
     """(AudioTrack, notes) from the PAVAS-tiny checkpoint in the options."""
-    from .models.tiny_generator.checkpoint import describe_checkpoint, load_tiny_generator, training_window_s
+    from .models.tiny_generator.checkpoint import load_tiny_checkpoint
     from .models.tiny_generator.generate import generate_tiny
     from .runtime import resolve_device
     from .video import AudioTrack
 
     tiny = options.tiny
-    model = load_tiny_generator(tiny.checkpoint, device=resolve_device(tiny.device))
-    result = generate_tiny(model, clip, tracks, seed=options.seed, num_steps=tiny.steps,
-                           cfg_strength=tiny.cfg_strength, window_s=training_window_s(tiny.checkpoint),
-                           progress=progress)
-    notes = [f"sound by {describe_checkpoint(tiny.checkpoint)} ({Path(tiny.checkpoint).name}), 16 kHz"]
+    loaded = load_tiny_checkpoint(tiny.checkpoint, device=resolve_device(tiny.device))
+    result = generate_tiny(loaded.model, clip, tracks, seed=options.seed, num_steps=tiny.steps,
+                           cfg_strength=tiny.cfg_strength, window_s=loaded.window_s, progress=progress)
+    notes = [f"sound by {loaded.description} ({loaded.path.name}), 16 kHz"]
     return AudioTrack(result.waveform[None], result.sample_rate_hz), notes + result.warnings
 
 

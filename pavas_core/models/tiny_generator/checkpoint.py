@@ -61,9 +61,11 @@ def load_tiny_generator(path: str | os.PathLike, *, device: torch.device | str =
     return model.to(device).eval().requires_grad_(False)
 
 
-def training_window_s(path: str | os.PathLike) -> float | None:
-    """The window length (s) the checkpoint was trained on, from its metadata; None when it does not say."""
-    train = (read_tiny_metadata(path).get("extra") or {}).get("train_config") or {}
+def training_window_s(path: str | os.PathLike, meta: Mapping[str, Any] | None = None) -> float | None:
+    """The window length (s) the checkpoint was trained on, from its metadata (`meta`: already read);
+    None when it does not say."""
+    meta = read_tiny_metadata(path) if meta is None else meta
+    train = (meta.get("extra") or {}).get("train_config") or {}
     value = train.get("duration_s") if isinstance(train, dict) else None
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
@@ -79,12 +81,17 @@ class LoadedTiny:
 
 
 def load_tiny_checkpoint(path: str | os.PathLike, *, device: torch.device | str = "cpu") -> LoadedTiny:
-    return LoadedTiny(load_tiny_generator(path, device=device), training_window_s(path), describe_checkpoint(path),
-                      Path(path))
+    """The model and what its metadata says, the metadata read once."""
+    from ..checkpoint import build_and_load_strict
 
-
-def describe_checkpoint(path: str | os.PathLike) -> str:
     meta = read_tiny_metadata(path)
+    model = build_and_load_strict(lambda: TinyGenerator(meta["config"]), path, "PAVAS-tiny")
+    return LoadedTiny(model.to(device).eval().requires_grad_(False), training_window_s(path, meta),
+                      describe_checkpoint(path, meta), Path(path))
+
+
+def describe_checkpoint(path: str | os.PathLike, meta: Mapping[str, Any] | None = None) -> str:
+    meta = read_tiny_metadata(path) if meta is None else meta
     config = meta["config"]
     extra = meta.get("extra") or {}
     steps = extra.get("trained_steps", "?")

@@ -39,16 +39,17 @@ class TinyResult:
 def window_starts(duration_s: float, window_s: float | None, overlap_s: float = DEFAULT_OVERLAP_S
                   ) -> tuple[float, list[int]]:
     """(window length in s, start of each window in latent tokens). One window over the whole clip when
-    `window_s` is None or the clip lasts at most window_s + overlap_s; else windows of window_s with a
-    hop of window_s − overlap_s, the last one moved back to end with the clip (rounded up to a token)."""
+    `window_s` is None or the clip lasts at most window_s + overlap_s; else the MMAudio path's plan
+    (`generator.plan_windows`: windows of window_s spread evenly, overlapping by at least overlap_s, the
+    last one ending with the clip), each start on a latent token (the last one rounded up)."""
+    from ..generator import plan_windows
+
     duration_s = float(duration_s)
     if window_s is None or duration_s <= window_s + overlap_s + 1e-9:
         return max(duration_s, MIN_WINDOW_S), [0]
-    if not 0 <= overlap_s < window_s:
-        raise ValueError(f"the overlap ({overlap_s:g} s) must be shorter than the window ({window_s:g} s)")
-    hop = max(1, int(math.floor((window_s - overlap_s) / TOKEN_S + 1e-9)))
-    last = int(math.ceil((duration_s - window_s) / TOKEN_S - 1e-9))
-    starts = list(range(0, last, hop)) + [last]
+    plan = plan_windows(duration_s, window_s, overlap_s)
+    starts = [int(round(start / TOKEN_S)) for start, _ in plan[:-1]]
+    starts.append(int(math.ceil(plan[-1][0] / TOKEN_S - 1e-9)))
     return window_s, starts
 
 
