@@ -2,7 +2,7 @@
 
     python bench/tiny_ablation.py --train DIR --heldout DIR --out RUNS --steps N
                                   [--batch-size 8] [--duration-s 8] [--lr X] [--lr-schedule cosine|constant]
-                                  [--seed 0] [--jobs 1]
+                                  [--seed 0] [--jobs 1] [--cfg 2]
                                   [--rows backbone,backbone_longer,c_mass,c_vel,both_delta,both_summation]
 
 Rows (README "PAVAS-tiny"): the backbone (`--physics-conditions none`); the backbone trained twice
@@ -20,9 +20,13 @@ is made once (RUNS/physics_estimated): every row reads the same. A row whose fil
 redone (delete them to redo it). `--jobs N` runs N rows side by side (each row's process as set by
 OMP_NUM_THREADS; on 2 cores, `OMP_NUM_THREADS=1 ... --jobs 2`): the training cache and the
 estimated physics are then made first, in two processes, so the rows share them. Prints the table: APCC-Δ (estimated physics; lower is better) and
-its change against the backbone row, onset accuracy and AP against the true impact times, the
-log-mel distance to the reference sound (dB), the level-vs-ΔKE slope, and each row's training
-time and final evaluation loss.
+its change against the backbone row, onset accuracy, AP and precision (hits over detected onsets:
+accuracy is a recall, so a sound that sprays onsets scores well on it) against the true impact
+times, the log-mel distance to the reference sound (dB), the level-vs-ΔKE slope, and each row's
+training time and final evaluation loss.
+
+`--cfg X` generates and scores the trained rows with guidance X instead of the default 2 (into
+RUNS/gen/<row>_cfgX and RUNS/eval/<row>_cfgX.json; the training is the same): the guidance sweep.
 """
 
 from __future__ import annotations
@@ -75,6 +79,13 @@ def _fmt(x, f="{:.3f}") -> str:
     return "n/a" if x is None else f.format(x)
 
 
+def _precision(side: dict) -> str:
+    """'0.70 (833)': hits over detected onsets, and how many were detected (n/a for an older JSON)."""
+    if side.get("onset_precision") is None:
+        return "n/a"
+    return f"{side['onset_precision']:.2f} ({side['onsets_detected']})"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True, metavar="DIR")
@@ -87,6 +98,7 @@ def main() -> int:
     ap.add_argument("--lr-schedule", choices=("cosine", "constant"), default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="rows run side by side (1)")
+    ap.add_argument("--cfg", type=float, default=2.0, help="guidance strength of the generation (2, as run)")
     ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
     args = ap.parse_args()
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
@@ -97,6 +109,7 @@ def main() -> int:
     (runs / "eval").mkdir(parents=True, exist_ok=True)
     py = sys.executable
     timings: dict[str, float] = {}
+    suffix = "" if args.cfg == 2.0 else f"_cfg{args.cfg:g}"
 
     def run_row(row: str) -> None:
         _, flags, factor = ROWS[row]
@@ -111,11 +124,11 @@ def main() -> int:
             if args.lr_schedule is not None:
                 cmd += ["--lr-schedule", args.lr_schedule]
             timings[row] = _run(cmd)
-        gen = runs / "gen" / row
-        result = runs / "eval" / f"{row}.json"
+        gen = runs / "gen" / f"{row}{suffix}"
+        result = runs / "eval" / f"{row}{suffix}.json"
         if not result.is_file():
             _run([py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--tiny", str(ckpt),
-                  "--out", str(gen), "--physics-dir", str(runs / "physics_estimated")])
+                  "--out", str(gen), "--physics-dir", str(runs / "physics_estimated"), "--cfg", f"{args.cfg:g}"])
             _run([py, "-m", "pavas_core", "evaluate", "--dataset", args.heldout, "--generated-dir", str(gen),
                   "--json", str(result), "--quiet", *(["--workers", "1"] if args.jobs > 1 else [])])
 
@@ -134,14 +147,16 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from pavas_core.models.tiny_generator.checkpoint import read_tiny_metadata
 
-    scored = {row: json.loads((runs / "eval" / f"{row}.json").read_text()) for row in rows}
+    scored = {row: json.loads((runs / "eval" / f"{row}{suffix}.json").read_text()) for row in rows}
     base = scored.get("backbone", {}).get("apcc_delta")
     print(f"\n{len(rows)} rows, {args.steps} steps (backbone trained longer: {2 * args.steps}), batch "
-          f"{args.batch_size} × {args.duration_s:g} s, seed {args.seed}; held-out: {args.heldout}")
-    print("| row | APCC-Δ ↓ | vs backbone | onset acc. | onset AP | log-mel dist. (dB) ↓ | level slope | eval loss |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          f"{args.batch_size} × {args.duration_s:g} s, seed {args.seed}; guidance {args.cfg:g}; "
+          f"held-out: {args.heldout}")
+    print("| row | APCC-Δ ↓ | vs backbone | onset acc. | onset AP | onset prec. (detected) | log-mel dist. (dB) ↓ "
+          "| level slope | eval loss |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ref = next(iter(scored.values()))["reference"]
-    print(f"| reference sound | 0 | | {_fmt(ref['onset_accuracy'])} | {_fmt(ref['onset_ap'])} | 0 | "
+    print(f"| reference sound | 0 | | {_fmt(ref['onset_accuracy'])} | {_fmt(ref['onset_ap'])} | {_precision(ref)} | 0 | "
           f"{_fmt(ref['level_slope']['slope'], '{:.2f}')} | |")
     for row in rows:
         s, gen = scored[row], scored[row]["generated"]
@@ -150,6 +165,7 @@ def main() -> int:
         loss = read_tiny_metadata(runs / f"{row}.safetensors").get("extra", {}).get("eval_loss_end")
         loss = loss if isinstance(loss, (int, float)) else None
         print(f"| {ROWS[row][0]} | {_fmt(delta)} | {change} | {_fmt(gen['onset_accuracy'])} | {_fmt(gen['onset_ap'])} | "
+              f"{_precision(gen)} | "
               f"{_fmt(gen.get('log_mel_distance_db'), '{:.2f}')} | {_fmt(gen['level_slope']['slope'], '{:.2f}')} | "
               f"{_fmt(loss)} |")
     if timings:

@@ -121,6 +121,13 @@ def summarise(measured: list[dict]) -> dict:
             "onset_accuracy": float(np.mean(accuracy)) if accuracy else None,
             "onset_ap": float(np.mean(ap)) if ap else None,
             "onset_ap_clips": len(ap),
+            # pooled counts: onset accuracy is a recall, so a sound that sprays onsets scores well on it;
+            # the precision (hits over detected onsets) shows that side
+            "onsets_true": int(sum(m[side]["onset_truth"] for m in measured)),
+            "onsets_detected": int(sum(m[side]["onsets_detected"] for m in measured)),
+            "onset_hits": int(sum(m[side]["onset_hits"] for m in measured)),
+            "onset_precision": _ratio(sum(m[side]["onset_hits"] for m in measured),
+                                      sum(m[side]["onsets_detected"] for m in measured)),
             "log_mel_distance_db": float(np.mean([m[side]["log_mel_distance_db"] for m in measured]))
             if measured else None,
             "level_slope": level_slope(intensity[usable], energy[usable], categories[usable]),
@@ -129,6 +136,10 @@ def summarise(measured: list[dict]) -> dict:
     summary["apcc_delta"] = _finite(delta.mean)
     summary["apcc_delta_per_category"] = {k: _finite(v) for k, v in delta.per_category.items()}
     return summary
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
 
 
 def _finite(x) -> float | None:
@@ -167,6 +178,9 @@ def format_table(summary: dict) -> str:
     rows = [("APCC (reconstructed)", *(cell(summary[s]["apcc"]) for s in SIDES)),
             ("onset accuracy", *(cell(summary[s]["onset_accuracy"], "{:.3f}") for s in SIDES)),
             ("onset AP", *(cell(summary[s]["onset_ap"], "{:.3f}") for s in SIDES)),
+            ("onset precision (hits / detected)", *(cell(summary[s]["onset_precision"], "{:.3f}") for s in SIDES)),
+            ("onsets detected / true", *(f"{summary[s]['onsets_detected']}/{summary[s]['onsets_true']}"
+                                         for s in SIDES)),
             ("log-mel distance to reference (dB)", *(cell(summary[s]["log_mel_distance_db"], "{:.2f}") for s in SIDES)),
             ("level vs ΔKE slope (dB/dB)", *(cell(summary[s]["level_slope"]["slope"]) for s in SIDES)),
             ("level vs ΔKE r", *(cell(summary[s]["level_slope"]["r"]) for s in SIDES))]

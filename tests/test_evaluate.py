@@ -76,3 +76,33 @@ def test_level_slope_is_one_common_slope_with_an_intercept_per_category():
     assert abs(pooled - 1.0) > 0.1
     half = level_slope(0.5 * 10 * np.log10(dke) + 3.0, dke, categories)
     assert half["slope"] == pytest.approx(0.5)
+
+
+def test_onset_precision_exposes_a_sound_that_sprays_onsets(dataset, tmp_path, capsys):
+    """Onset accuracy is a recall: clicks every 0.1 s hit nearly every impact. The pooled precision
+    (hits over detected onsets) and the counts show it."""
+    from pavas_core.video import AudioTrack, read_audio, write_wav
+
+    def clicks(src, dst):
+        audio = read_audio(src)
+        wave = np.zeros_like(audio.waveform)
+        wave[..., :: int(0.1 * audio.sample_rate_hz)] = 0.5
+        write_wav(dst, AudioTrack(wave, audio.sample_rate_hz))
+
+    gen = generated(dataset, "clicks", clicks)
+    out = tmp_path / "c.json"
+    assert main(["evaluate", "--dataset", str(dataset / "data"), "--generated-dir", str(gen), "--workers", "1",
+                 "--json", str(out), "--quiet"]) == 0
+    result = json.loads(out.read_text())
+    ref, spray = result["reference"], result["generated"]
+    clips = result["clips"].values()
+    for side in ("reference", "generated"):
+        assert result[side]["onsets_detected"] == sum(c[side]["onsets_detected"] for c in clips)
+        assert result[side]["onset_hits"] == sum(c[side]["onset_hits"] for c in clips)
+        assert result[side]["onsets_true"] == sum(c[side]["onset_truth"] for c in clips) > 0
+    assert spray["onset_accuracy"] >= ref["onset_accuracy"]
+    assert spray["onsets_detected"] > 1.5 * spray["onsets_true"] > 1.5 * ref["onsets_detected"]
+    assert spray["onset_precision"] < ref["onset_precision"] - 0.3 and ref["onset_precision"] > 0.8
+    table = capsys.readouterr().out
+    assert "onset precision (hits / detected)" in table
+    assert f"{spray['onsets_detected']}/{spray['onsets_true']}" in table

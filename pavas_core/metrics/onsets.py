@@ -178,7 +178,8 @@ def onset_score(waveform: np.ndarray, sample_rate_hz: int, impact_times_s, *, de
     """MMAudio's onset accuracy and AP of audio (C, T) or (T,) against the ground-truth impact times."""
     signal = to_mono(np.atleast_2d(waveform))
     signal = resample(signal, int(sample_rate_hz), SAMPLE_RATE_HZ)[: int(duration_s * SAMPLE_RATE_HZ)]
-    truth = np.array([t for t in impact_times_s if t < duration_s], dtype=np.float64) * SAMPLE_RATE_HZ
+    # in time order: the greedy matching below depends on it, and impacts come object by object
+    truth = np.sort(np.array([t for t in impact_times_s if t < duration_s], dtype=np.float64)) * SAMPLE_RATE_HZ
     normalised = (signal - signal.min()) / (signal.max() - signal.min() + 1e-6) if signal.size else signal
     onsets = onset_nms(detect_onsets(signal, delta), normalised) if signal.size > 0 else np.zeros(0, np.int64)
     remaining = [int(o) for o in onsets]

@@ -63,3 +63,16 @@ def test_matching_scores_hits_misses_and_false_alarms():
     # audio at another rate is resampled first; impacts after 8 s are not counted (MMAudio's 8-s cut)
     at_16k = onset_score(clicks(times, rate=16000), 16000, times + [9.0])
     assert at_16k.accuracy == 1.0 and at_16k.ground_truth == 4
+
+
+def test_impacts_are_matched_in_time_order_whatever_order_they_come_in():
+    """Impacts of several objects come object by object; the greedy matching takes them in time order.
+    Sounds at 1.05 and 1.45 s, impacts at 1.0 and 1.2 s: in time order 1.0 s takes the only sound
+    near it and 1.2 s the other (2 hits). Taken first, 1.2 s picks whichever sound reads louder at its
+    onset sample — for most noise draws the one at 1.05 s, leaving 1.0 s with none."""
+    for seed in range(10):
+        audio = clicks([1.05, 1.45], amplitudes=[1.0, 0.5], seed=seed)
+        in_time_order = onset_score(audio, SAMPLE_RATE_HZ, [1.0, 1.2])
+        object_by_object = onset_score(audio, SAMPLE_RATE_HZ, [1.2, 1.0])
+        assert in_time_order.hits == 2 and in_time_order.accuracy == 1.0
+        assert (object_by_object.hits, object_by_object.ap) == (in_time_order.hits, in_time_order.ap), seed
