@@ -19,11 +19,12 @@ The training windows are cached once (RUNS/cache) and the estimated physics of t
 is made once (RUNS/physics_estimated): every row reads the same. A row whose files exist is not
 redone (delete them to redo it). `--jobs N` runs N rows side by side (each row's process as set by
 OMP_NUM_THREADS; on 2 cores, `OMP_NUM_THREADS=1 ... --jobs 2`): the training cache and the
-estimated physics are then made first, in two processes, so the rows share them. Prints the table: APCC-Δ (estimated physics; lower is better) and
-its change against the backbone row, onset accuracy, AP and precision (hits over detected onsets:
-accuracy is a recall, so a sound that sprays onsets scores well on it) against the true impact
-times, the log-mel distance to the reference sound (dB), the level-vs-ΔKE slope, and each row's
-training time and final evaluation loss.
+estimated physics are then made first, in two processes, so the rows share them. Prints the
+table: APCC-Δ (estimated physics; lower is better) and its change against the backbone row,
+onset accuracy, AP and precision (hits over detected onsets: accuracy is a recall, so a sound that
+sprays onsets scores well on it) against the true impact times, the log-mel distance to the
+reference sound (dB), the level-vs-ΔKE slope, and each row's training time and final evaluation
+loss.
 
 `--cfg X` generates and scores the trained rows with guidance X instead of the default 2 (into
 RUNS/gen/<row>_cfgX and RUNS/eval/<row>_cfgX.json; the training is the same): the guidance sweep.
@@ -156,12 +157,14 @@ def main() -> int:
           "| level slope | eval loss |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ref = next(iter(scored.values()))["reference"]
-    print(f"| reference sound | 0 | | {_fmt(ref['onset_accuracy'])} | {_fmt(ref['onset_ap'])} | {_precision(ref)} | 0 | "
+    print(f"| reference sound | 0 | | {_fmt(ref['onset_accuracy'])} | {_fmt(ref['onset_ap'])} | {_precision(ref)} "
+          "| 0 | "
           f"{_fmt(ref['level_slope']['slope'], '{:.2f}')} | |")
     for row in rows:
         s, gen = scored[row], scored[row]["generated"]
         delta = s.get("apcc_delta")
-        change = f"{100 * (delta - base) / base:+.0f} %" if delta is not None and base else ""
+        scored_change = delta is not None and base and row != "backbone"
+        change = f"{100 * (delta - base) / base:+.0f} %" if scored_change else ""
         loss = read_tiny_metadata(runs / f"{row}.safetensors").get("extra", {}).get("eval_loss_end")
         loss = loss if isinstance(loss, (int, float)) else None
         print(f"| {ROWS[row][0]} | {_fmt(delta)} | {change} | {_fmt(gen['onset_accuracy'])} | {_fmt(gen['onset_ap'])} | "

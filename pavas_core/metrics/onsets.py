@@ -173,14 +173,33 @@ class OnsetScore:
     detected: int
 
 
+def scored_signal(waveform: np.ndarray, sample_rate_hz: int, duration_s: float = DURATION_S) -> np.ndarray:
+    """What the metric listens to: audio (C, T) or (T,) as mono at 22 050 Hz, its first `duration_s`."""
+    signal = to_mono(np.atleast_2d(waveform))
+    return resample(signal, int(sample_rate_hz), SAMPLE_RATE_HZ)[: int(duration_s * SAMPLE_RATE_HZ)]
+
+
+def normalised_waveform(signal: np.ndarray) -> np.ndarray:
+    """(w − min) / (max − min + 1e-6): the confidence and candidate-choice scale of the metric."""
+    return (signal - signal.min()) / (signal.max() - signal.min() + 1e-6) if signal.size else signal
+
+
+def detected_onsets_s(waveform: np.ndarray, sample_rate_hz: int, *, delta: float = DELTA,
+                      duration_s: float = DURATION_S) -> np.ndarray:
+    """The onsets the metric detects (after its non-maximum suppression), in seconds, sorted."""
+    signal = scored_signal(waveform, sample_rate_hz, duration_s)
+    if not signal.size:
+        return np.zeros(0)
+    return onset_nms(detect_onsets(signal, delta), normalised_waveform(signal)) / SAMPLE_RATE_HZ
+
+
 def onset_score(waveform: np.ndarray, sample_rate_hz: int, impact_times_s, *, delta: float = DELTA,
                 duration_s: float = DURATION_S) -> OnsetScore:
     """MMAudio's onset accuracy and AP of audio (C, T) or (T,) against the ground-truth impact times."""
-    signal = to_mono(np.atleast_2d(waveform))
-    signal = resample(signal, int(sample_rate_hz), SAMPLE_RATE_HZ)[: int(duration_s * SAMPLE_RATE_HZ)]
+    signal = scored_signal(waveform, sample_rate_hz, duration_s)
     # in time order: the greedy matching below depends on it, and impacts come object by object
     truth = np.sort(np.array([t for t in impact_times_s if t < duration_s], dtype=np.float64)) * SAMPLE_RATE_HZ
-    normalised = (signal - signal.min()) / (signal.max() - signal.min() + 1e-6) if signal.size else signal
+    normalised = normalised_waveform(signal)
     onsets = onset_nms(detect_onsets(signal, delta), normalised) if signal.size > 0 else np.zeros(0, np.int64)
     remaining = [int(o) for o in onsets]
     labels, scores = [], []

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pavas_core.metrics.onsets import (SAMPLE_RATE_HZ, average_precision, detect_onsets, onset_score,
+from pavas_core.metrics.onsets import (SAMPLE_RATE_HZ, average_precision, detect_onsets, detected_onsets_s, onset_score,
                                        slaney_mel_filterbank)
 
 
@@ -76,3 +76,12 @@ def test_impacts_are_matched_in_time_order_whatever_order_they_come_in():
         object_by_object = onset_score(audio, SAMPLE_RATE_HZ, [1.2, 1.0])
         assert in_time_order.hits == 2 and in_time_order.accuracy == 1.0
         assert (object_by_object.hits, object_by_object.ap) == (in_time_order.hits, in_time_order.ap), seed
+
+
+def test_detected_onsets_are_the_ones_the_score_matches():
+    times = [0.7, 2.0, 3.1, 4.6]
+    audio = clicks(times + [5.3], amplitudes=[1, 1, 1, 1, 0.2])
+    found = detected_onsets_s(audio, SAMPLE_RATE_HZ)
+    assert found.size == onset_score(audio, SAMPLE_RATE_HZ, times).detected == 5
+    np.testing.assert_allclose(found, times + [5.3], atol=2 * 512 / SAMPLE_RATE_HZ)
+    assert detected_onsets_s(np.zeros(0), SAMPLE_RATE_HZ).size == 0

@@ -1,0 +1,28 @@
+"""bench/onset_timing.py: per impact, its ΔKE rank, the gap to the previous impact and the nearest onset."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "onset_timing.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_onset_timing", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_impact_rows_sort_by_time_rank_by_energy_and_measure_the_nearest_onset():
+    bench = load_bench()
+    times = np.array([1.0, 0.2, 0.5])  # object by object, not in time order
+    energy = np.array([0.1, 3.0, 1.0])
+    rows = bench.impact_rows(times, energy, np.array([0.21, 0.9]))
+    rank, gap, nearest = rows.T
+    np.testing.assert_allclose(rank, [1.0, 0.5, 0.0])  # 0.2 s is the loudest, 1.0 s the quietest
+    np.testing.assert_allclose(gap, [np.inf, 0.3, 0.5])
+    np.testing.assert_allclose(nearest, [0.01, 0.29, 0.1])
+    silent = bench.impact_rows(times, energy, np.zeros(0))
+    assert np.isinf(silent[:, 2]).all()
