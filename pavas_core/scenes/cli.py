@@ -6,7 +6,7 @@ import argparse
 
 from ..progress import ConsoleProgress
 from ..errors import BadInputError
-from .scene import CAMERA_MOTIONS, DURATION_RANGE_S, FPS_CHOICES, RESOLUTIONS
+from .scene import DATASET_CAMERA_MOTIONS, DURATION_RANGE_S, FPS_CHOICES, RESOLUTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, nargs=2, default=list(DURATION_RANGE_S), metavar=("MIN", "MAX"),
                         help="clip duration range in seconds (default 3 5)")
     parser.add_argument("--sample-rate", type=int, default=44100, help="reference sound sample rate, Hz")
-    parser.add_argument("--camera-motion", choices=list(CAMERA_MOTIONS), default="static",
+    parser.add_argument("--camera-motion", choices=list(DATASET_CAMERA_MOTIONS), default="static",
                         help="static: cameras stand still or shake (default); dolly: the same scenes seen from a "
-                             "camera travelling sideways, hand-held")
+                             "camera travelling sideways, hand-held; mixed: static and dolly by turns of the kinds "
+                             "(a training set with both)")
     parser.add_argument("--rigid", action="store_true",
                         help="rigid-body scenes instead: boxes and cylinders that tumble, topple, slide off a ledge, "
                              "stack, roll and slide (needs the pybullet simulator: pip install pybullet); "

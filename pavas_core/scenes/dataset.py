@@ -34,7 +34,7 @@ from ..progress import ProgressCallback, report
 from ..video.clip import AudioTrack
 from .catalog import ObjectKind, kind_by_name
 from .scene import (
-    CAMERA_MOTIONS,
+    DATASET_CAMERA_MOTIONS,
     DURATION_RANGE_S,
     FPS_CHOICES,
     RESOLUTIONS,
@@ -118,6 +118,13 @@ def write_scene_files(out_dir: str | os.PathLike, scene: Any, frames: np.ndarray
     return entry
 
 
+def scene_camera_motion(camera_motion: str, index: int, num_kinds: int) -> str:
+    """The camera of scene `index`: the dataset's, or for "mixed" static and dolly by turns of the kinds."""
+    if camera_motion != "mixed":
+        return camera_motion
+    return "dolly" if (index // max(1, num_kinds)) % 2 else "static"
+
+
 def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   fps_choices: tuple[float, ...] = FPS_CHOICES,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
@@ -126,8 +133,10 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   rigid: bool = False, kinds: tuple[str, ...] = ("bounce",)) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
-    camera_motion: "static" (default: cameras stand or shake) or "dolly" (the same scenes seen from a
-    camera travelling sideways; see `sample_scene`).
+    camera_motion: "static" (default: cameras stand or shake), "dolly" (the same scenes seen from a
+    camera travelling sideways; see `sample_scene`) or "mixed": each round of the kinds alternates
+    between the two (with kinds bounce,glider: bounce static, glider static, bounce dolly, glider
+    dolly, ...), each scene's entry saying which; its static scenes are those of a static dataset.
     rigid: rigid-body scenes (boxes and cylinders, scenes/rigid.py; needs the pybullet simulator)
     instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds.
     kinds: the scene kinds (kinds.py) taken in turn, scene i of kind kinds[i % len(kinds)]; the
@@ -135,14 +144,15 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     from .kinds import DEFAULT_KINDS, check_kinds, glider_scene, write_cuts_scene
 
     kinds = check_kinds(kinds)
-    if camera_motion not in CAMERA_MOTIONS:
-        raise BadInputError(f"synth-dataset: --camera-motion must be one of {', '.join(CAMERA_MOTIONS)}, "
+    if camera_motion not in DATASET_CAMERA_MOTIONS:
+        raise BadInputError(f"synth-dataset: --camera-motion must be one of {', '.join(DATASET_CAMERA_MOTIONS)}, "
                             f"got {camera_motion!r}")
     if rigid and (camera_motion != "static" or kinds != DEFAULT_KINDS):
         raise BadInputError("synth-dataset: --rigid scenes are a kind of their own, with a standing (shaking) "
                             "camera: leave out --camera-motion and --kinds")
     if camera_motion != "static" and "cuts" in kinds:
-        raise BadInputError("synth-dataset: --camera-motion dolly is for the bounce and glider kinds, not cuts")
+        raise BadInputError(f"synth-dataset: --camera-motion {camera_motion} is for the bounce and glider kinds, "
+                            "not cuts")
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
     seed = check_seed(seed, "synth-dataset: --seed")
@@ -194,11 +204,14 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                                          sample_rate_hz=sample_rate_hz, **sample_kw)
             else:
                 make = glider_scene if kind == "glider" else sample_scene
+                motion = scene_camera_motion(camera_motion, i, len(kinds))
                 scene = make(scene_seed(seed, i), scene_id=scene_id, duration_range_s=tuple(duration_range_s),
-                             camera_motion=camera_motion, **sample_kw)
+                             camera_motion=motion, **sample_kw)
                 entry = write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz)
                 if kinds != DEFAULT_KINDS:
                     entry["kind"] = kind
+                if camera_motion == "mixed":
+                    entry["camera_motion"] = motion
             entries.append(entry)
             report(progress, i + 1, n)
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,

@@ -223,6 +223,7 @@ def sample_scene(
 
 
 CAMERA_MOTIONS = ("static", "dolly")
+DATASET_CAMERA_MOTIONS = (*CAMERA_MOTIONS, "mixed")  # synth-dataset: "mixed" alternates the two
 DOLLY_TRAVEL_RANGE = (0.2, 0.4)  # camera travel over the clip, as a share of the view's width at the action
 
 
@@ -572,4 +573,5 @@ __all__ = [
     "SceneObject", "SceneSpec", "sample_scene", "scene_seed", "simulate_scene", "iter_frames", "render_frames",
     "render_frames_and_masks", "render_masks", "ground_truth_tracks", "shake_offsets_px", "with_overrides",
     "CAMERA_MOTIONS",
+    "DATASET_CAMERA_MOTIONS",
 ]

@@ -64,3 +64,29 @@ def test_unknown_kinds_are_refused_and_the_default_is_todays_scenes():
     assert check_kinds(()) == ("bounce",)
     with pytest.raises(BadInputError, match="unknown scene kind 'cut'"):
         check_kinds(("bounce", "cut"))
+
+
+def test_a_mixed_camera_dataset_alternates_static_and_dolly_by_rounds_of_the_kinds(tmp_path):
+    """--camera-motion mixed: bounce static, glider static, bounce dolly, glider dolly; its static
+    scenes are byte for byte those of the static dataset, its dolly scenes those of the dolly one."""
+    import json
+
+    from pavas_core.scenes.dataset import scene_camera_motion, synth_dataset
+
+    assert [scene_camera_motion("mixed", i, 2) for i in range(6)] == ["static", "static", "dolly", "dolly",
+                                                                       "static", "static"]
+    assert scene_camera_motion("dolly", 0, 2) == "dolly" and scene_camera_motion("static", 3, 1) == "static"
+    kw = dict(n=4, seed=7, fps_choices=(24.0,), resolutions=((64, 48),), duration_range_s=(1.0, 1.0),
+              sample_rate_hz=16000, kinds=("bounce", "glider"))
+    for motion in ("mixed", "static", "dolly"):
+        synth_dataset(tmp_path / motion, camera_motion=motion, **kw)
+    index = json.loads((tmp_path / "mixed" / "index.json").read_text())
+    assert index["camera_motion"] == "mixed"
+    assert [e["camera_motion"] for e in index["scenes"]] == ["static", "static", "dolly", "dolly"]
+    for i, motion in enumerate(["static", "static", "dolly", "dolly"]):
+        for name in ("physics.json", "scene.wav", "scene.mp4"):
+            mixed = (tmp_path / "mixed" / f"scene_{i:04d}" / name).read_bytes()
+            assert mixed == (tmp_path / motion / f"scene_{i:04d}" / name).read_bytes(), (i, name)
+    # the camera does change the clip (else the comparison above could not tell the two apart)
+    assert ((tmp_path / "dolly" / "scene_0002" / "scene.mp4").read_bytes()
+            != (tmp_path / "static" / "scene_0002" / "scene.mp4").read_bytes())
