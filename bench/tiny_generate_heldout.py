@@ -5,6 +5,7 @@
                                           [--steps 25] [--cfg 2] [--seed 0]
     python bench/tiny_generate_heldout.py --dataset DIR --physics-only --physics-dir PHYS
     python bench/tiny_generate_heldout.py --dataset DIR --foley --out GEN [--physics-dir PHYS]
+    python bench/tiny_generate_heldout.py --dataset DIR --roundtrip --out GEN
     python -m pavas_core evaluate --dataset DIR --generated-dir GEN
 
 Writes GEN/<scene_id>.wav (16 kHz) for each scene. The physics is the estimator's by default (the
@@ -15,7 +16,9 @@ every ablation row reads the same physics; `--physics truth` uses the scenes' ph
 the seconds per clip. `--physics-only` makes the estimated physics and nothing else (no model
 needed), so ablation rows run side by side can share it from the start. `--foley` sounds the same
 physics with the pack's default generator, the modal synthesizer (what `run` makes), at 16 kHz:
-the row PAVAS-tiny must beat to become the default.
+the row PAVAS-tiny must beat to become the default. `--roundtrip` writes each clip's reference sound
+through PAVAS-tiny's log-mel latent and Griffin-Lim (no model, no physics): the best a perfect
+tiny model could sound, the ceiling of the representation.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def main() -> int:
     ap.add_argument("--tiny", metavar="FILE")
     ap.add_argument("--out", metavar="GEN")
     ap.add_argument("--foley", action="store_true", help="the modal synthesizer instead of a PAVAS-tiny checkpoint")
+    ap.add_argument("--roundtrip", action="store_true",
+                    help="the reference sound through the log-mel latent and Griffin-Lim (no model)")
     ap.add_argument("--physics-only", action="store_true",
                     help="only estimate the physics of every clip into --physics-dir")
     ap.add_argument("--physics", choices=("estimated", "truth"), default="estimated")
@@ -58,8 +63,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.physics_only and not args.physics_dir:
         ap.error("--physics-only needs --physics-dir")
-    if not args.physics_only and not ((args.tiny or args.foley) and args.out):
-        ap.error("--tiny (or --foley) and --out are needed (unless --physics-only)")
+    if not args.physics_only and not ((args.tiny or args.foley or args.roundtrip) and args.out):
+        ap.error("--tiny (or --foley or --roundtrip) and --out are needed (unless --physics-only)")
+    if args.roundtrip:
+        return _roundtrip(Path(args.dataset), Path(args.out))
 
     root = Path(args.dataset)
     out = Path(args.out) if args.out else None
@@ -106,6 +113,29 @@ def main() -> int:
         seconds.append(time.perf_counter() - t0)
     if seconds:
         print(f"wrote {len(seconds)} clips to {out or physics_dir}: {np.median(seconds):.2f} s per clip (median)")
+    return 0
+
+
+def _roundtrip(root: Path, out: Path) -> int:
+    import numpy as np
+    import torch
+
+    from pavas_core.metrics.cli import dataset_scene_ids
+    from pavas_core.metrics.spectral import resample, to_mono
+    from pavas_core.models.tiny_generator.mel_latent import GriffinLimVocoder, LogMelLatent
+    from pavas_core.video import AudioTrack, read_audio, write_wav
+
+    encode, vocode = LogMelLatent(), GriffinLimVocoder()
+    rate = vocode.sample_rate_hz
+    out.mkdir(parents=True, exist_ok=True)
+    ids = dataset_scene_ids(root)
+    for sid in ids:
+        audio = read_audio(root / sid / "scene.wav")
+        mono = resample(to_mono(np.atleast_2d(audio.waveform)), int(audio.sample_rate_hz), rate).astype(np.float32)
+        with torch.no_grad():
+            wave = vocode(encode(torch.from_numpy(mono)[None]))[0].numpy()
+        write_wav(out / f"{sid}.wav", AudioTrack(wave[None], rate), bit_depth=32)
+    print(f"wrote {len(ids)} reference sounds through the log-mel latent and Griffin-Lim to {out}")
     return 0
 
 
