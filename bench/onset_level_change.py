@@ -37,7 +37,8 @@ def main() -> int:
     root = Path(args.dataset)
     changes = []
     for sid in dataset_scene_ids(root):
-        times = [im.time_s for o in PhysicsTracks.load(root / sid / "physics.json").objects for im in o.impacts]
+        times = [im.time_s for o in PhysicsTracks.load(root / sid / "physics.json").objects for im in o.impacts
+                 if im.sonified]  # as APCC: an impact kept silent made no sound to measure
         if not times:
             continue
         base, base_masked = clip_measures(read_audio(Path(args.base) / f"{sid}.wav"), times, ApccConfig())
