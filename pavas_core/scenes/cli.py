@@ -32,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="scene kinds, taken in turn: bounce (objects dropped, thrown, bouncing; the default), "
                              "glider (plus a box gliding along the floor at constant speed: no impact), "
                              "cuts (2-3 shots of different scenes with hard cuts between them)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="render N scenes side by side in worker processes (default 1; the files are the same)")
     parser.add_argument("--demo", action="store_true",
                         help="instead: render the pack's demo clip to OUT (a .mp4 path)")
 
@@ -53,7 +55,8 @@ def main(args: argparse.Namespace) -> int:
                             duration_range_s=(args.duration[0], args.duration[1]),
                             sample_rate_hz=args.sample_rate, camera_motion=args.camera_motion,
                             progress=ConsoleProgress("synth-dataset"),
-                            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()))
+                            kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
+                            workers=args.workers)
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

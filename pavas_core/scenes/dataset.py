@@ -22,6 +22,7 @@ import json
 import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,47 @@ def write_scene_files(out_dir: str | os.PathLike, scene: Any, frames: np.ndarray
     return entry
 
 
+@dataclass(frozen=True)
+class _SceneJob:
+    """Everything that makes scene i of a dataset, picklable so worker processes can write scenes."""
+
+    out: Path
+    seed: int
+    fps_choices: tuple[float, ...]
+    resolutions: tuple[tuple[int, int], ...]
+    duration_range_s: tuple[float, float]
+    sample_rate_hz: int
+    camera_motion: str
+    rigid: bool
+    kinds: tuple[str, ...]
+
+    def write(self, i: int) -> dict:
+        from .kinds import DEFAULT_KINDS, glider_scene, write_cuts_scene
+
+        scene_id = f"scene_{i:04d}"
+        if self.rigid:
+            from .rigid import sample_rigid_scene, write_rigid_scene
+
+            scene = sample_rigid_scene(scene_seed(self.seed, i), scene_id=scene_id, fps_choices=self.fps_choices,
+                                       resolutions=self.resolutions, duration_range_s=self.duration_range_s)
+            return write_rigid_scene(self.out / scene_id, scene, sample_rate_hz=self.sample_rate_hz)
+        kind = self.kinds[i % len(self.kinds)]
+        sample_kw = dict(fps_choices=self.fps_choices, resolutions=self.resolutions)
+        if kind == "cuts":
+            return write_cuts_scene(self.out / scene_id, scene_seed(self.seed, i), scene_id=scene_id,
+                                    sample_rate_hz=self.sample_rate_hz, **sample_kw)
+        make = glider_scene if kind == "glider" else sample_scene
+        motion = scene_camera_motion(self.camera_motion, i, len(self.kinds))
+        scene = make(scene_seed(self.seed, i), scene_id=scene_id, duration_range_s=self.duration_range_s,
+                     camera_motion=motion, **sample_kw)
+        entry = write_scene(self.out / scene_id, scene, sample_rate_hz=self.sample_rate_hz)
+        if self.kinds != DEFAULT_KINDS:
+            entry["kind"] = kind
+        if self.camera_motion == "mixed":
+            entry["camera_motion"] = motion
+        return entry
+
+
 def scene_camera_motion(camera_motion: str, index: int, num_kinds: int) -> str:
     """The camera of scene `index`: the dataset's, or for "mixed" static and dolly by turns of the kinds."""
     if camera_motion != "mixed":
@@ -130,7 +172,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
                   camera_motion: str = "static", progress: ProgressCallback | None = None,
-                  rigid: bool = False, kinds: tuple[str, ...] = ("bounce",)) -> list[dict]:
+                  rigid: bool = False, kinds: tuple[str, ...] = ("bounce",), workers: int = 1) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
     camera_motion: "static" (default: cameras stand or shake), "dolly" (the same scenes seen from a
@@ -140,8 +182,9 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     rigid: rigid-body scenes (boxes and cylinders, scenes/rigid.py; needs the pybullet simulator)
     instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds.
     kinds: the scene kinds (kinds.py) taken in turn, scene i of kind kinds[i % len(kinds)]; the
-    default ("bounce",) gives the same scenes as before kinds existed."""
-    from .kinds import DEFAULT_KINDS, check_kinds, glider_scene, write_cuts_scene
+    default ("bounce",) gives the same scenes as before kinds existed.
+    workers: scenes rendered side by side in that many processes (the files are the same)."""
+    from .kinds import DEFAULT_KINDS, check_kinds
 
     kinds = check_kinds(kinds)
     if camera_motion not in DATASET_CAMERA_MOTIONS:
@@ -155,6 +198,8 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                             "not cuts")
     if n < 1:
         raise BadInputError(f"synth-dataset: --n must be at least 1, got {n}")
+    if not 1 <= workers <= 256:
+        raise BadInputError(f"synth-dataset: --workers must be 1 to 256, got {workers}")
     seed = check_seed(seed, "synth-dataset: --seed")
     if not fps_choices or any(not (f > 0 and math.isfinite(f)) for f in fps_choices):
         raise BadInputError(f"synth-dataset: frame rates must be positive numbers, got {list(fps_choices)}")
@@ -186,34 +231,28 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     # The whole dataset appears at once: scenes are written into a temporary folder that becomes
     # `out_dir` only after index.json is in it, so an interrupted run leaves nothing half-made.
     with atomic_directory(out_dir, "synth-dataset output folder") as out:
-        entries = []
-        for i in range(n):
-            scene_id = f"scene_{i:04d}"
-            if rigid:
-                from .rigid import sample_rigid_scene, write_rigid_scene
-
-                scene = sample_rigid_scene(scene_seed(seed, i), scene_id=scene_id, fps_choices=tuple(fps_choices),
-                                           resolutions=tuple(resolutions), duration_range_s=tuple(duration_range_s))
-                entries.append(write_rigid_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz))
+        job = _SceneJob(out=out, seed=int(seed), fps_choices=tuple(fps_choices), resolutions=tuple(resolutions),
+                        duration_range_s=tuple(duration_range_s), sample_rate_hz=int(sample_rate_hz),
+                        camera_motion=camera_motion, rigid=rigid, kinds=tuple(kinds))
+        entries: list[dict] = [{} for _ in range(n)]
+        if workers <= 1 or n == 1:
+            for i in range(n):
+                entries[i] = job.write(i)
                 report(progress, i + 1, n)
-                continue
-            kind = kinds[i % len(kinds)]
-            sample_kw = dict(fps_choices=tuple(fps_choices), resolutions=tuple(resolutions))
-            if kind == "cuts":
-                entry = write_cuts_scene(out / scene_id, scene_seed(seed, i), scene_id=scene_id,
-                                         sample_rate_hz=sample_rate_hz, **sample_kw)
-            else:
-                make = glider_scene if kind == "glider" else sample_scene
-                motion = scene_camera_motion(camera_motion, i, len(kinds))
-                scene = make(scene_seed(seed, i), scene_id=scene_id, duration_range_s=tuple(duration_range_s),
-                             camera_motion=motion, **sample_kw)
-                entry = write_scene(out / scene_id, scene, sample_rate_hz=sample_rate_hz)
-                if kinds != DEFAULT_KINDS:
-                    entry["kind"] = kind
-                if camera_motion == "mixed":
-                    entry["camera_motion"] = motion
-            entries.append(entry)
-            report(progress, i + 1, n)
+        else:
+            # scenes are independent and each is drawn from its own seed, so any number of processes
+            # writes the same files; entries keep the scene order
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+                futures = {pool.submit(job.write, i): i for i in range(n)}
+                try:
+                    for done, future in enumerate(as_completed(futures), start=1):
+                        entries[futures[future]] = future.result()
+                        report(progress, done, n)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  **({"kind": "rigid"} if rigid else {}),
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],

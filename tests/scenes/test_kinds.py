@@ -90,3 +90,23 @@ def test_a_mixed_camera_dataset_alternates_static_and_dolly_by_rounds_of_the_kin
     # the camera does change the clip (else the comparison above could not tell the two apart)
     assert ((tmp_path / "dolly" / "scene_0002" / "scene.mp4").read_bytes()
             != (tmp_path / "static" / "scene_0002" / "scene.mp4").read_bytes())
+
+
+def test_worker_processes_write_the_same_dataset(tmp_path):
+    """--workers N renders scenes side by side; each scene comes from its own seed, so the files and
+    the index are the same as with one process."""
+    from pavas_core.errors import BadInputError
+    from pavas_core.scenes.dataset import synth_dataset
+
+    kw = dict(n=4, seed=9, fps_choices=(24.0,), resolutions=((64, 48),), duration_range_s=(1.0, 1.0),
+              sample_rate_hz=16000, kinds=("bounce", "glider"), camera_motion="mixed")
+    synth_dataset(tmp_path / "one", workers=1, **kw)
+    synth_dataset(tmp_path / "two", workers=2, **kw)
+    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
+    assert one == two and len(one) > 4
+    for rel in one:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+    with pytest.raises(BadInputError, match="--workers"):
+        synth_dataset(tmp_path / "bad", workers=0, **kw)
+    assert not (tmp_path / "bad").exists()
