@@ -20,7 +20,7 @@ CONFIGS = ("mmaudio", "tiny")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..models.tiny_generator.config import PHYSICS_CONDITIONS
+    from ..models.tiny_generator.config import PHYSICS_CONDITIONS, SPATIAL_POOLINGS
     from .tiny_loop import DEFAULT_TINY_LR, LR_SCHEDULES
 
     d = TrainConfig()
@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     parser.add_argument("--train", choices=("all", "adapter"), default=d.train,
                         help=f"what is trained: all = DiT + adapter (the paper's stage 2), or the adapter alone ({d.train})")
+    parser.add_argument("--spatial-pooling", choices=SPATIAL_POOLINGS, default=None,
+                        help="tiny: how the video encoder pools each frame's feature grid (mean; mean_max also "
+                             "keeps the strongest cell, for small moving objects)")
     parser.add_argument("--injection", choices=("delta", "summation"), default=d.injection,
                         help=f"how physics enters the network: Δ-modulation of every adaLN, or summation into the "
                              f"condition (the ablation) ({d.injection})")
@@ -84,6 +87,8 @@ def main(args: argparse.Namespace) -> int:
         raise BadInputError("--physics-conditions belongs to --config tiny (the MMAudio adapter uses both)")
     if args.lr_schedule is not None:
         raise BadInputError("--lr-schedule belongs to --config tiny")
+    if args.spatial_pooling is not None:
+        raise BadInputError("--spatial-pooling belongs to --config tiny")
     if not args.models:
         raise BadInputError("train needs --models DIR (the folder with the MMAudio files), or --config tiny")
     if args.lr is None:
@@ -147,6 +152,8 @@ def _train_tiny(args: argparse.Namespace) -> int:
     if not args.data:
         raise BadInputError("train --config tiny needs --data DIR (a synth-dataset folder)")
     overrides = {"physics_conditions": args.physics_conditions, "injection": args.injection}
+    if args.spatial_pooling is not None:
+        overrides["spatial_pooling"] = args.spatial_pooling
     if args.adapter_rank is not None:
         overrides["delta_rank"] = args.adapter_rank
     model_config = replace(TINY_CONFIGS["tiny"], **overrides)

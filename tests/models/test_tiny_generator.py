@@ -156,3 +156,41 @@ def test_checkpoint_round_trip_is_exact_and_carries_its_config(tmp_path):
     save_file({"x": torch.zeros(1)}, str(other))
     with pytest.raises(UnsupportedCheckpointError, match="not a PAVAS-tiny checkpoint"):
         load_tiny_generator(other)
+
+
+def test_mean_max_pooling_keeps_a_small_moving_object_that_the_mean_dilutes(tmp_path):
+    """spatial_pooling "mean_max": the frame summary also takes the grid's maximum, so one hot cell
+    (a small object moving) weighs as much as a whole moving picture would in the mean. The shipped
+    "mean" encoder keeps its keys (old checkpoints load), and the option round-trips."""
+    from pavas_core.errors import BadInputError
+
+    assert TinyGeneratorConfig.from_json({}).spatial_pooling == "mean"
+    assert "encoder.pool_proj.weight" not in TinyGenerator(TinyGeneratorConfig()).state_dict()
+    with pytest.raises(BadInputError, match="spatial_pooling"):
+        TinyGeneratorConfig(spatial_pooling="max")
+    config = TinyGeneratorConfig(spatial_pooling="mean_max")
+    model = TinyGenerator(config)
+    encoder = model.encoder
+    with torch.no_grad():  # the pooled summary itself: project [mean, max] → the max half alone
+        encoder.pool_proj.weight.zero_()
+        encoder.pool_proj.bias.zero_()
+        width = config.encoder_width
+        encoder.pool_proj.weight[:, width:] = torch.eye(width)
+    batch, lengths = tiny_batch(config, 2.0)
+    seen = {}
+    hook = encoder.temporal.register_forward_hook(lambda mod, inputs, out: seen.setdefault("pooled", inputs[0]))
+    model.encode_video(batch, lengths)
+    hook.remove()
+    # what the temporal convolution reads is the grid's maximum per frame, not its mean
+    frames = batch.frames.float() / 255.0
+    motion = torch.cat([torch.zeros_like(frames[:, :1]), frames[:, 1:] - frames[:, :-1]], dim=1)
+    with torch.no_grad():
+        maps = encoder.frame_net(torch.cat([frames, motion], dim=2).flatten(0, 1))
+    peak = maps.amax(dim=(2, 3)).view(2, -1, width)
+    assert torch.allclose(seen["pooled"].transpose(1, 2), peak, atol=1e-6)
+    assert not torch.allclose(peak, maps.mean(dim=(2, 3)).view(2, -1, width), atol=1e-3)
+    batch, lengths = tiny_batch(config, 2.0)
+    assert model.encode_video(batch, lengths).sync_f.shape == (2, lengths.sync_len, config.sync_dim)
+    path = tmp_path / "mean_max.safetensors"
+    save_tiny_generator(model, path)
+    assert load_tiny_generator(path).config.spatial_pooling == "mean_max"

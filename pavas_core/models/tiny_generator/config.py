@@ -21,6 +21,9 @@ from ..mmaudio.config import MMAudioConfig
 from ..phy_adapter import INJECTIONS, PhyAdapterConfig
 
 PHYSICS_CONDITIONS = ("none", "c_mass", "c_vel", "both")
+# How the video encoder summarises each frame's feature grid: the mean alone, or mean and max (a small
+# moving object is a few cells of the grid; the mean dilutes it, the max keeps it)
+SPATIAL_POOLINGS = ("mean", "mean_max")
 TINY_LATENT_DIM = 20  # MMAudio's 16-kHz latent width: the tiny latent is 20 mel bands
 TINY_SAMPLE_RATE_HZ = 16000
 TINY_TEXT_LEN = 1  # no captions: one learned-free (zero) text token
@@ -49,6 +52,7 @@ class TinyGeneratorConfig:
     delta_rank: int = 32
     film_hidden: int = 32
     gate_hidden: int = 16
+    spatial_pooling: str = "mean"
 
     def __post_init__(self) -> None:
         for name, limit in _LIMITS.items():
@@ -62,6 +66,9 @@ class TinyGeneratorConfig:
         if self.physics_conditions not in PHYSICS_CONDITIONS:
             raise BadInputError(f"PAVAS-tiny config: physics_conditions must be one of {PHYSICS_CONDITIONS}, "
                                 f"got {self.physics_conditions!r}")
+        if self.spatial_pooling not in SPATIAL_POOLINGS:
+            raise BadInputError(f"PAVAS-tiny config: spatial_pooling must be one of {SPATIAL_POOLINGS}, "
+                                f"got {self.spatial_pooling!r}")
         if self.injection not in INJECTIONS:
             raise BadInputError(f"PAVAS-tiny config: injection must be one of {INJECTIONS}, got {self.injection!r}")
         self.network_config()  # width / heads / depth checked by the network's own config

@@ -6,7 +6,8 @@ Input: the 25-fps frames of a window (frame j is the one on screen at j/25 s, as
 Synchformer sees them), squashed to S × S pixels. Each frame and its difference to the previous
 frame (6 channels: motion is what makes sound) go through three stride-2 convolutions → a
 (S/8 × S/8) grid of width E per frame; a temporal convolution over the grid-averaged frames gives
-each frame its context. Then, with the lengths of `mmaudio.sequence`:
+each frame its context (with `spatial_pooling` "mean_max", the grid's mean and maximum, projected
+back to E: a small moving object covers a few cells, which the mean dilutes). Then, with the lengths of `mmaudio.sequence`:
 
 - sync_f (B, Ls, sync_dim): token j of window w (windows of 16 frames with stride 8, 8 tokens
   each, as Synchformer) is frames 8w + 2j and 8w + 2j + 1 concatenated and projected;
@@ -65,6 +66,8 @@ class TinyVideoEncoder(nn.Module):
             nn.Conv2d(width // 2, width, 3, stride=2, padding=1), nn.SiLU(),
             nn.Conv2d(width, width, 3, stride=2, padding=1), nn.SiLU(),
         )
+        # only with mean_max, so checkpoints of the mean encoder keep their exact keys
+        self.pool_proj = nn.Linear(2 * width, width) if config.spatial_pooling == "mean_max" else None
         self.temporal = nn.Conv1d(width, width, 5, padding=2)
         self.sync_head = nn.Linear(2 * width, config.sync_dim)
         self.clip_head = nn.Linear(width, config.clip_dim)
@@ -86,6 +89,8 @@ class TinyVideoEncoder(nn.Module):
         maps = self.frame_net(torch.cat([x, motion], dim=2).flatten(0, 1))  # (B·F, E, g, g)
         maps = maps.view(batch, count, -1, grid, grid)
         pooled = maps.mean(dim=(3, 4))  # (B, F, E)
+        if self.pool_proj is not None:
+            pooled = self.pool_proj(torch.cat([pooled, maps.amax(dim=(3, 4))], dim=-1))
         context = pooled + self.temporal(pooled.transpose(1, 2)).transpose(1, 2)
         pairs = sync_token_rows(lengths.sync_len).to(device)  # (Ls, 2)
         sync_f = self.sync_head(context[:, pairs].flatten(2))  # (B, Ls, 2E) → sync_dim
