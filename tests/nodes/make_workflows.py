@@ -51,6 +51,21 @@ SAM2_MODELS = [
      "directory": "sam2"},
 ]
 
+def video_physics_edit_nodes(mass_scale: float) -> list[tuple]:
+    """Nodes 1-3 shared by the generator workflows: the demo clip, its estimated physics, an edit of it."""
+    return [
+        (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
+                                           "max_duration_s": 0.0}, (320, 520)),
+        (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
+                                                  "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
+                                                  "discover_backend": "motion", "masks_backend": "motion",
+                                                  "geometry_backend": "gravity", "mass_backend": "prior",
+                                                  "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 400)),
+        (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": mass_scale, "mass_kg": 0.0,
+                                              "speed_scale": 1.0, "material": "keep"}, (340, 220)),
+    ]
+
+
 # Each workflow: nodes (id, type, pos, widget values by name, size, optional title/models) and
 # links (from id, output name, to id, input name); the Note's text, and optionally its size.
 WORKFLOWS = {
@@ -167,15 +182,7 @@ WORKFLOWS = {
                  "hear the impacts grow louder. The sound is 16 kHz; 'Physics Foley' stays the pack's default "
                  "sound (see the README's PAVAS-tiny section for how the two compare)."),
         "nodes": [
-            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
-                                               "max_duration_s": 0.0}, (320, 520)),
-            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
-                                                      "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior",
-                                                      "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 400)),
-            (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": 1.0, "mass_kg": 0.0,
-                                                  "speed_scale": 1.0, "material": "keep"}, (340, 220)),
+            *video_physics_edit_nodes(mass_scale=1.0),
             (4, "PAVAS_LoadTinyGenerator", (40, 700), {"checkpoint": "shipped: pavas_tiny.safetensors"}, (360, 90)),
             (5, "PAVAS_TinySampler", (840, 420), {"steps": 25, "cfg": 2.0, "seed": 0}, (340, 200)),
             (6, "PAVAS_MuxVideo", (1240, 420), {"keep_original_audio": False, "original_gain_db": 0.0}, (320, 80)),
@@ -199,15 +206,7 @@ WORKFLOWS = {
                  "'Edit Physics' makes the objects 3x heavier before the conditioning: change it to hear the "
                  "difference (with a trained adapter)."),
         "nodes": [
-            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
-                                               "max_duration_s": 0.0}, (320, 520)),
-            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
-                                                      "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior",
-                                                      "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 400)),
-            (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": 3.0, "mass_kg": 0.0,
-                                                  "speed_scale": 1.0, "material": "keep"}, (340, 220)),
+            *video_physics_edit_nodes(mass_scale=3.0),
             (4, "PAVAS_MMAudioModelLoader", (40, 700), {"model": "mmaudio_small_16k.pth", "precision": "auto"},
              (360, 110), [MMAUDIO_16K_MODELS[0]]),
             (5, "PAVAS_MMAudioFeatureLoader", (40, 850), {"vae": "v1-16.pth", "vocoder": "best_netG.pt",

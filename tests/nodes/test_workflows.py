@@ -121,33 +121,31 @@ def demo_duration(core, demo_in_input) -> float:
     return core.video.read_video(demo_in_input, with_audio=False, max_side=64).duration_s
 
 
-def test_workflow_physics_foley_runs_as_is(core, comfy, node_classes, demo_in_input):
-    results = run("pavas_physics_foley.json", node_classes)
+def run_sound_and_video_workflow(name, prefix, rate, core, comfy, node_classes, demo_in_input) -> dict:
+    """Run a workflow that previews a sound and saves the video: both as long as the demo clip."""
+    results = run(name, node_classes)
     duration = demo_duration(core, demo_in_input)
-    (audio_file,) = previewed_audio(results, comfy, "PAVAS_foley")
-    check_audio_file(core, audio_file, rate=44100, duration_s=duration)
+    (audio_file,) = previewed_audio(results, comfy, prefix)
+    check_audio_file(core, audio_file, rate=rate, duration_s=duration)
     (video_file,) = saved_outputs(results, comfy, "images")
     check_video_file(core, video_file, duration_s=duration)
+    return results
+
+
+def test_workflow_physics_foley_runs_as_is(core, comfy, node_classes, demo_in_input):
+    results = run_sound_and_video_workflow("pavas_physics_foley.json", "PAVAS_foley", 44100, core, comfy,
+                                           node_classes, demo_in_input)
     timeline = next(r["ui"]["pavas_timeline"][0] for r in results.values() if "pavas_timeline" in r["ui"])
     assert sum(len(o["impacts"]) for o in timeline["objects"]) >= 1, "the bouncing ball's impacts were not found"
 
 
 def test_workflow_core_video_nodes_runs_as_is(core, comfy, node_classes, demo_in_input):
-    results = run("pavas_core_video_nodes.json", node_classes)
-    duration = demo_duration(core, demo_in_input)
-    (audio_file,) = previewed_audio(results, comfy, "PAVAS_foley")
-    check_audio_file(core, audio_file, rate=48000, duration_s=duration)
-    (video_file,) = saved_outputs(results, comfy, "images")
-    check_video_file(core, video_file, duration_s=duration)
+    run_sound_and_video_workflow("pavas_core_video_nodes.json", "PAVAS_foley", 48000, core, comfy, node_classes,
+                                 demo_in_input)
 
 
 def test_workflow_tiny_runs_as_is_with_the_shipped_checkpoint(core, comfy, node_classes, demo_in_input):
-    results = run("pavas_tiny.json", node_classes)
-    duration = demo_duration(core, demo_in_input)
-    (audio_file,) = previewed_audio(results, comfy, "PAVAS_tiny")
-    check_audio_file(core, audio_file, rate=16000, duration_s=duration)
-    (video_file,) = saved_outputs(results, comfy, "images")
-    check_video_file(core, video_file, duration_s=duration)
+    run_sound_and_video_workflow("pavas_tiny.json", "PAVAS_tiny", 16000, core, comfy, node_classes, demo_in_input)
 
 
 def test_mmaudio_workflow_lists_the_released_16k_file_names(tiny_set_names):
