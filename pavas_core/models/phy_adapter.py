@@ -1,6 +1,7 @@
 """The Phy-Adapter: per-object physics and CLIP object features → Δ-modulation of an MMAudio network.
 
-PAVAS (ARCHITECTURE.md §2), per clip of T CLIP frames (8 fps) and K objects:
+PAVAS (ARCHITECTURE.md §2), per clip of T CLIP frames (8 fps; `frame_rate_hz` may choose another
+rate) and K objects:
 
 1. Object tokens: each object's mask-pooled CLIP feature per frame, projected to the network
    width D and layer-normalised; a learned occlusion token where the object is not visible.
@@ -50,6 +51,7 @@ INJECTIONS = ("delta", "summation")
 DEFAULT_LOG_MASS_MEAN, DEFAULT_LOG_MASS_STD = math.log1p(1.0), 1.0
 DEFAULT_SPEED_MEAN_MPS, DEFAULT_SPEED_STD_MPS = 2.0, 2.0
 MIN_STD = 1e-3
+MAX_FRAME_RATE_HZ = 120.0
 # sizes a config stored in a file may choose (a file must not make us allocate without bound)
 _SIZE_LIMITS = {"hidden_dim": 8192, "object_dim": 8192, "joint_depth": 64, "fused_depth": 64,
                 "num_frequencies": 32, "film_hidden": 4096, "gate_hidden": 4096, "delta_rank": 4096}
@@ -63,7 +65,11 @@ class PhyAdapterConfig:
     CLIP object features (the CLIP embedding, 1024 for DFN5B); joint_depth / fused_depth: the
     network's blocks; num_frequencies F and base_frequency ω_0: Fourier features at
     ω_k = ω_0 · 2^k (ω_0 = 1/16 keeps the lowest one monotone over ±4 z-scores); delta_rank: the
-    hidden width of g_m and g_v.
+    hidden width of g_m and g_v; frame_rate_hz: the rate of the per-frame inputs (the CLIP rate, 8,
+    as in the paper; PAVAS-tiny may take the physics at the video's 25 fps, see its config);
+    speed_change: the speed FiLM also reads each frame's speed change from the previous frame (the
+    Fourier features of Δspeed / speed std): an impact is a sudden change of speed, which a
+    per-frame MLP of the speed alone cannot see.
     """
 
     hidden_dim: int
@@ -76,8 +82,15 @@ class PhyAdapterConfig:
     film_hidden: int = 128
     gate_hidden: int = 64
     delta_rank: int = 128
+    frame_rate_hz: float = float(CLIP_FPS)
+    speed_change: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.speed_change, bool):
+            raise BadInputError(f"Phy-Adapter: speed_change must be true or false, got {self.speed_change!r}")
+        rate = self.frame_rate_hz
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= MAX_FRAME_RATE_HZ:
+            raise BadInputError(f"Phy-Adapter: frame_rate_hz must be in (0, {MAX_FRAME_RATE_HZ:g}], got {rate!r}")
         if self.injection not in INJECTIONS:
             raise BadInputError(f"Phy-Adapter: injection must be one of {INJECTIONS}, got {self.injection!r}")
         for name, limit in _SIZE_LIMITS.items():
@@ -221,7 +234,7 @@ class PhyAdapter(nn.Module):
         # adapter silent, and the first step that makes g non-zero then already gives the network an
         # output that depends on mass and speed
         self.mass_film = _mlp(freq2, config.film_hidden, 2 * dim)
-        self.speed_film = _mlp(freq2, config.film_hidden, 2 * dim)
+        self.speed_film = _mlp(2 * freq2 if config.speed_change else freq2, config.film_hidden, 2 * dim)
         self.mass_gate = _mlp(dim, config.gate_hidden, 1)
         self.speed_gate = _mlp(dim, config.gate_hidden, 1)
         self.null_mass = nn.Parameter(0.02 * torch.randn(dim))
@@ -290,6 +303,11 @@ class PhyAdapter(nn.Module):
         speed_z = self.normalised_speed(batch.speed_mps.to(device=self.device, dtype=torch.float32))
         mass_ff = fourier_features(mass_z, cfg.num_frequencies, cfg.base_frequency).to(dtype)  # (B, K, 2F)
         speed_ff = fourier_features(speed_z, cfg.num_frequencies, cfg.base_frequency).to(dtype)  # (B, K, T, 2F)
+        if cfg.speed_change:
+            # change from the previous frame in speed-std units (0 at the first frame)
+            change = torch.diff(speed_z, dim=-1, prepend=speed_z[..., :1])
+            change_ff = fourier_features(change, cfg.num_frequencies, cfg.base_frequency).to(dtype)
+            speed_ff = torch.cat([speed_ff, change_ff], dim=-1)  # (B, K, T, 4F)
         # mass: one FiLM for all frames of an object, then its frames averaged
         mass_tokens = film(tokens, self.mass_film(mass_ff).unsqueeze(2)).mean(dim=2)  # (B, K, D)
         c_mass = gated_pool(mass_tokens, torch.sigmoid(self.mass_gate(mass_tokens)), present, self.null_mass, 1)
@@ -329,7 +347,7 @@ class PhyAdapter(nn.Module):
     def delta(self, codes: PhysicsCodes, *, latent_len: int, sample_rate_hz: int) -> AdaLNDelta:
         """The AdaLNDelta for a window of `latent_len` audio tokens whose frames are the codes' T frames."""
         num_frames = codes.c_vel.shape[1]
-        index = latent_frame_index(latent_len, num_frames, sample_rate_hz, frame_rate_hz=CLIP_FPS)
+        index = latent_frame_index(latent_len, num_frames, sample_rate_hz, frame_rate_hz=self.config.frame_rate_hz)
         if self.config.injection == "delta":
             mass, speed = self.branch_residuals(codes)
             return AdaLNDelta({name: mass[name] + speed[name] for name in self._names}, token_index=index)

@@ -20,7 +20,7 @@ CONFIGS = ("mmaudio", "tiny")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..models.tiny_generator.config import PHYSICS_CONDITIONS, SPATIAL_POOLINGS
+    from ..models.tiny_generator.config import PHYSICS_CONDITIONS, PHYSICS_FPS_CHOICES, SPATIAL_POOLINGS
     from .tiny_loop import DEFAULT_TINY_LR, LR_SCHEDULES
 
     d = TrainConfig()
@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spatial-pooling", choices=SPATIAL_POOLINGS, default=None,
                         help="tiny: how the video encoder pools each frame's feature grid (mean; mean_max also "
                              "keeps the strongest cell, for small moving objects)")
+    parser.add_argument("--physics-fps", type=int, choices=PHYSICS_FPS_CHOICES, default=None,
+                        help="tiny: the rate at which the Phy-Adapter reads the physics (8: the CLIP rate, as in "
+                             "the paper; 25: every frame the sync stream sees)")
+    parser.add_argument("--speed-change", action="store_true",
+                        help="tiny: the speed branch also reads each frame's change of speed (an impact)")
     parser.add_argument("--injection", choices=("delta", "summation"), default=d.injection,
                         help=f"how physics enters the network: Δ-modulation of every adaLN, or summation into the "
                              f"condition (the ablation) ({d.injection})")
@@ -87,8 +92,10 @@ def main(args: argparse.Namespace) -> int:
         raise BadInputError("--physics-conditions belongs to --config tiny (the MMAudio adapter uses both)")
     if args.lr_schedule is not None:
         raise BadInputError("--lr-schedule belongs to --config tiny")
-    if args.spatial_pooling is not None:
-        raise BadInputError("--spatial-pooling belongs to --config tiny")
+    for flag, used in (("--spatial-pooling", args.spatial_pooling is not None),
+                       ("--physics-fps", args.physics_fps is not None), ("--speed-change", args.speed_change)):
+        if used:
+            raise BadInputError(f"{flag} belongs to --config tiny")
     if not args.models:
         raise BadInputError("train needs --models DIR (the folder with the MMAudio files), or --config tiny")
     if args.lr is None:
@@ -154,6 +161,10 @@ def _train_tiny(args: argparse.Namespace) -> int:
     overrides = {"physics_conditions": args.physics_conditions, "injection": args.injection}
     if args.spatial_pooling is not None:
         overrides["spatial_pooling"] = args.spatial_pooling
+    if args.physics_fps is not None:
+        overrides["physics_fps"] = args.physics_fps
+    if args.speed_change:
+        overrides["speed_change"] = True
     if args.adapter_rank is not None:
         overrides["delta_rank"] = args.adapter_rank
     model_config = replace(TINY_CONFIGS["tiny"], **overrides)

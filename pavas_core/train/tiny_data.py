@@ -8,7 +8,7 @@ generation later reads the estimator's. The reference sound is mixed to mono and
 16 kHz; its log-mel latent covers the window's `latent_len` tokens (zeros past the clip's end).
 
 Cache: one safetensors file per window under CACHE/<key>/, key = hash of (layout version,
-duration, frame size); a window whose clip files changed is made again.
+duration, frame size, and the physics rate when it is not 8 fps); a window whose clip files changed is made again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..errors import BadInputError
+from ..models.mmaudio.sequence import CLIP_FPS
 from ..models.tiny_generator.config import TINY_SAMPLE_RATE_HZ, TinyGeneratorConfig
 from ..models.tiny_generator.window_inputs import TinyWindow, object_inputs, encoder_frames, window_lengths
 from ..progress import ProgressCallback, report
@@ -34,8 +35,10 @@ DECODE_MAX_SIDE = 256  # frames are squashed to ≤ 96 px anyway: decoding small
 
 
 def tiny_cache_folder(cache_root: str | os.PathLike, duration_s: float, config: TinyGeneratorConfig) -> Path:
-    key = json.dumps({"version": TINY_CACHE_VERSION, "duration_s": round(duration_s, 6),
-                      "frame_size_px": config.frame_size_px})
+    fields = {"version": TINY_CACHE_VERSION, "duration_s": round(duration_s, 6), "frame_size_px": config.frame_size_px}
+    if config.physics_fps != CLIP_FPS:  # the key of the 8-fps cache stays as it was
+        fields["physics_fps"] = config.physics_fps
+    key = json.dumps(fields)
     return Path(cache_root) / ("tiny-" + hashlib.sha256(key.encode()).hexdigest()[:16])
 
 
@@ -58,7 +61,8 @@ def encode_clip_windows(folder: Path, windows: Sequence[WindowRef], config: Tiny
     for window in windows:
         part = video_window(clip, window.start_s, window.start_s + duration_s) if window.start_s > 0 else clip
         frames, _ = encoder_frames(part, duration_s, config.frame_size_px)
-        coverage, visible, mass, speed, _ = object_inputs(tracks, window.start_s, lengths.clip_len, config.grid_size)
+        coverage, visible, mass, speed, _ = object_inputs(tracks, window.start_s, config.physics_len(lengths),
+                                                          config.grid_size, config.physics_fps)
         first = int(round(window.start_s * TINY_SAMPLE_RATE_HZ))
         piece = np.zeros(samples, np.float32)
         chunk = wave[first: first + samples]

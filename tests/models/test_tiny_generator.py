@@ -25,14 +25,15 @@ def tiny_batch(config: TinyGeneratorConfig, duration_s: float = 2.0, *, batch: i
     lengths = sequence_lengths(duration_s, RATE)
     g = torch.Generator().manual_seed(seed)
     grid = config.grid_size
+    count = config.physics_len(lengths)  # the CLIP length at the default 8 fps
     frames = torch.randint(0, 256, (batch, lengths.num_sync_frames, 3, config.frame_size_px, config.frame_size_px),
                            generator=g, dtype=torch.uint8)
-    coverage = torch.zeros(batch, objects, lengths.clip_len, grid, grid)
+    coverage = torch.zeros(batch, objects, count, grid, grid)
     coverage[:, :, :, 2:4, 3:5] = 1.0
     coverage[:, :, :3] = 0.0  # not visible in the first three CLIP frames
     return TinyBatch(frames=frames, coverage=coverage, visible=coverage.sum(dim=(3, 4)) > 0,
                      mass_kg=torch.full((batch, objects), mass_kg),
-                     speed_mps=torch.rand(batch, objects, lengths.clip_len, generator=g) * 5,
+                     speed_mps=torch.rand(batch, objects, count, generator=g) * 5,
                      present=torch.ones(batch, objects, dtype=torch.bool),
                      latent=torch.randn(batch, lengths.latent_len, 20, generator=g) - 8), lengths
 

@@ -192,3 +192,12 @@ def test_the_learning_rate_warms_up_then_decays_to_a_tenth_or_stays():
     assert constant.learning_rate(1000) == pytest.approx(1e-3)
     with pytest.raises(BadInputError, match="lr-schedule"):
         TinyTrainConfig(lr_schedule="linear").validate()
+
+
+@pytest.mark.parametrize("flags", [["--physics-fps", "25"], ["--speed-change"], ["--spatial-pooling", "mean_max"]])
+def test_tiny_only_flags_are_refused_for_the_mmaudio_adapter(flags, tmp_path, capsys):
+    from pavas_core.cli import main
+
+    assert main(["train", "--models", str(tmp_path), "--out", str(tmp_path / "run"), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and f"{flags[0]} belongs to --config tiny" in err, err

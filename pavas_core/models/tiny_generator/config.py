@@ -5,6 +5,9 @@ is a 20-band log-mel spectrogram at 16 kHz (20 channels is the width MMAudio's 1
 reads, and one mel frame per latent token keeps MMAudio's 31.25 tokens per second). The CLIP,
 Synchformer and text widths are those of the tiny video encoder (no text: one empty token).
 
+`physics_fps` and `speed_change` (defaults: the paper's 8 fps, speed alone) set how finely in time
+the Phy-Adapter reads the physics; see PHYSICS_FPS_CHOICES and PhyAdapterConfig.
+
 Ablation switch (`physics_conditions`, with `injection`): "none" is the backbone alone;
 "c_mass" / "c_vel" feed one branch of the Phy-Adapter; "both" feeds both; `injection` "delta" is
 the paper's Δ-modulation of every adaLN, "summation" adds the physics to the condition the adaLN
@@ -18,12 +21,17 @@ from typing import Any
 
 from ...errors import BadInputError, UnsupportedCheckpointError
 from ..mmaudio.config import MMAudioConfig
+from ..mmaudio.sequence import CLIP_FPS, SequenceLengths
 from ..phy_adapter import INJECTIONS, PhyAdapterConfig
 
 PHYSICS_CONDITIONS = ("none", "c_mass", "c_vel", "both")
 # How the video encoder summarises each frame's feature grid: the mean alone, or mean and max (a small
 # moving object is a few cells of the grid; the mean dilutes it, the max keeps it)
 SPATIAL_POOLINGS = ("mean", "mean_max")
+# Rates at which the Phy-Adapter reads the per-frame physics (object features, visibility, speed):
+# the CLIP rate of the paper (8 fps), or every frame the sync stream sees (25 fps), so that c_vel can
+# place an impact within a frame instead of within 1/8 s
+PHYSICS_FPS_CHOICES = (8, 25)
 TINY_LATENT_DIM = 20  # MMAudio's 16-kHz latent width: the tiny latent is 20 mel bands
 TINY_SAMPLE_RATE_HZ = 16000
 TINY_TEXT_LEN = 1  # no captions: one learned-free (zero) text token
@@ -53,6 +61,8 @@ class TinyGeneratorConfig:
     film_hidden: int = 32
     gate_hidden: int = 16
     spatial_pooling: str = "mean"
+    physics_fps: int = 8
+    speed_change: bool = False
 
     def __post_init__(self) -> None:
         for name, limit in _LIMITS.items():
@@ -69,6 +79,11 @@ class TinyGeneratorConfig:
         if self.spatial_pooling not in SPATIAL_POOLINGS:
             raise BadInputError(f"PAVAS-tiny config: spatial_pooling must be one of {SPATIAL_POOLINGS}, "
                                 f"got {self.spatial_pooling!r}")
+        if isinstance(self.physics_fps, bool) or self.physics_fps not in PHYSICS_FPS_CHOICES:
+            raise BadInputError(f"PAVAS-tiny config: physics_fps must be one of {PHYSICS_FPS_CHOICES}, "
+                                f"got {self.physics_fps!r}")
+        if not isinstance(self.speed_change, bool):
+            raise BadInputError(f"PAVAS-tiny config: speed_change must be true or false, got {self.speed_change!r}")
         if self.injection not in INJECTIONS:
             raise BadInputError(f"PAVAS-tiny config: injection must be one of {INJECTIONS}, got {self.injection!r}")
         self.network_config()  # width / heads / depth checked by the network's own config
@@ -77,6 +92,12 @@ class TinyGeneratorConfig:
     def grid_size(self) -> int:
         """Side of the encoder's feature grid (patches per side)."""
         return self.frame_size_px // 8
+
+    def physics_len(self, lengths: SequenceLengths) -> int:
+        """Physics frames of a window (frame k shown at k / physics_fps s): the CLIP length at 8 fps."""
+        if self.physics_fps == CLIP_FPS:
+            return lengths.clip_len
+        return max(1, int(round(lengths.duration_s, 6) * self.physics_fps + 1e-6))
 
     @property
     def uses_physics(self) -> bool:
@@ -103,7 +124,8 @@ class TinyGeneratorConfig:
     def adapter_config(self) -> PhyAdapterConfig:
         return PhyAdapterConfig.for_network(self.network_config(), injection=self.injection,
                                             delta_rank=self.delta_rank, film_hidden=self.film_hidden,
-                                            gate_hidden=self.gate_hidden)
+                                            gate_hidden=self.gate_hidden, frame_rate_hz=float(self.physics_fps),
+                                            speed_change=self.speed_change)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,7 +16,7 @@ from torch import nn
 from ...errors import BadInputError
 from ..flow_matching import DEFAULT_NUM_STEPS, flow_matching_loss, sample
 from ..mmaudio.network import AdaLNDelta, MMAudioNetwork
-from ..mmaudio.sequence import CLIP_FPS, SequenceLengths, latent_frame_index
+from ..mmaudio.sequence import SequenceLengths, latent_frame_index
 from ..phy_adapter import PhyAdapter, PhysicsBatch, PhysicsCodes
 from .config import TINY_SAMPLE_RATE_HZ, TinyGeneratorConfig
 from .video_encoder import TinyVideoEncoder, TinyVideoFeatures
@@ -94,7 +94,8 @@ class TinyGenerator(nn.Module):
         which = self.config.physics_conditions
         if which == "both":
             return self.adapter.delta(codes, latent_len=latent_len, sample_rate_hz=TINY_SAMPLE_RATE_HZ)
-        index = latent_frame_index(latent_len, codes.c_vel.shape[1], TINY_SAMPLE_RATE_HZ, frame_rate_hz=CLIP_FPS)
+        index = latent_frame_index(latent_len, codes.c_vel.shape[1], TINY_SAMPLE_RATE_HZ,
+                                   frame_rate_hz=self.config.physics_fps)
         adapter = self.adapter
         if self.config.injection == "delta":
             mass, speed = adapter.branch_residuals(codes)
@@ -147,7 +148,8 @@ class TinyGenerator(nn.Module):
         delta = self.physics_delta(self.physics_codes(batch, features), lengths.latent_len)
         null = None
         if self.adapter is not None:
-            null = self.physics_delta(self.adapter.null_codes(batch.batch_size, lengths.clip_len), lengths.latent_len)
+            null = self.physics_delta(self.adapter.null_codes(batch.batch_size, self.config.physics_len(lengths)),
+                                      lengths.latent_len)
         x = sample(self.network, conditions, empty if cfg_strength >= 1 else None, latent_len=lengths.latent_len,
                    num_steps=num_steps, cfg_strength=cfg_strength, seed=seed if noise is None else None,
                    noise=noise, progress=progress,

@@ -12,8 +12,8 @@ back to E: a small moving object covers a few cells, which the mean dilutes). Th
 - sync_f (B, Ls, sync_dim): token j of window w (windows of 16 frames with stride 8, 8 tokens
   each, as Synchformer) is frames 8w + 2j and 8w + 2j + 1 concatenated and projected;
 - clip_f (B, Lc, clip_dim): CLIP frame k (shown at k/8 s) is the 25-fps frame ⌊25 k / 8⌋, projected;
-- object features (B, K, Lc, clip_dim): that frame's grid pooled under each object's coverage
-  weights (the share of each grid cell the object's mask covers), projected; zero where the
+- object features (B, K, Lp, clip_dim), at the config's physics rate (Lp = Lc at 8 fps; at 25 fps
+  physics frame k is 25-fps frame k): that frame's grid pooled under each object's coverage weights (the share of each grid cell the object's mask covers), projected; zero where the
   object is not visible (the adapter then uses its occlusion token).
 """
 
@@ -39,9 +39,10 @@ class TinyVideoFeatures:
     object_features: torch.Tensor | None = None
 
 
-def clip_frame_rows(clip_len: int, num_frames: int) -> torch.Tensor:
-    """(Lc,) int64: the 25-fps frame on screen at k/8 s for each CLIP frame k (held at the end)."""
-    rows = np.floor(np.arange(clip_len) * SYNC_FPS / CLIP_FPS + 1e-9).astype(np.int64)
+def clip_frame_rows(clip_len: int, num_frames: int, rate_hz: float = CLIP_FPS) -> torch.Tensor:
+    """(L,) int64: the 25-fps frame on screen at k/rate s for each frame k of a sequence at `rate_hz`
+    (the CLIP rate by default), held at the end."""
+    rows = np.floor(np.arange(clip_len) * SYNC_FPS / rate_hz + 1e-9).astype(np.int64)
     return torch.from_numpy(np.clip(rows, 0, num_frames - 1))
 
 
@@ -75,7 +76,8 @@ class TinyVideoEncoder(nn.Module):
 
     def forward(self, frames: torch.Tensor, lengths: SequenceLengths,
                 coverage: torch.Tensor | None = None) -> TinyVideoFeatures:
-        """frames (B, F ≥ lengths.num_sync_frames, 3, S, S); coverage (B, K, Lc, S/8, S/8) or None."""
+        """frames (B, F ≥ lengths.num_sync_frames, 3, S, S); coverage (B, K, Lp, S/8, S/8) or None
+        (Lp = config.physics_len(lengths))."""
         cfg = self.config
         size, grid = cfg.frame_size_px, cfg.grid_size
         if frames.dim() != 5 or frames.shape[2:] != (3, size, size) or frames.shape[1] < lengths.num_sync_frames:
@@ -98,12 +100,15 @@ class TinyVideoEncoder(nn.Module):
         clip_f = self.clip_head(context[:, rows])
         objects = None
         if coverage is not None:
-            if coverage.dim() != 5 or coverage.shape[0] != batch or coverage.shape[2:] != (lengths.clip_len, grid, grid):
-                raise BadInputError(f"coverage must be ({batch}, K, {lengths.clip_len}, {grid}, {grid}), "
+            physics_len = cfg.physics_len(lengths)
+            if coverage.dim() != 5 or coverage.shape[0] != batch or coverage.shape[2:] != (physics_len, grid, grid):
+                raise BadInputError(f"coverage must be ({batch}, K, {physics_len}, {grid}, {grid}), "
                                     f"got {tuple(coverage.shape)}")
             weights = coverage.to(device=device, dtype=maps.dtype)
-            total = weights.sum(dim=(3, 4))  # (B, K, Lc)
-            grids = maps[:, rows]  # (B, Lc, E, g, g)
+            total = weights.sum(dim=(3, 4))  # (B, K, Lp)
+            physics_rows = rows if cfg.physics_fps == CLIP_FPS else \
+                clip_frame_rows(physics_len, count, cfg.physics_fps).to(device)
+            grids = maps[:, physics_rows]  # (B, Lp, E, g, g)
             pooled_objects = torch.einsum("bktyx,btcyx->bktc", weights, grids) / total.clamp_min(1e-6).unsqueeze(-1)
             objects = self.object_head(pooled_objects) * (total > 0).unsqueeze(-1).to(maps.dtype)
         return TinyVideoFeatures(clip_f=clip_f, sync_f=sync_f, object_features=objects)

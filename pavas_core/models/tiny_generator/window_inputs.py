@@ -1,10 +1,11 @@
 """What PAVAS-tiny reads of one window of a clip: its 25-fps frames at the encoder's size, and each
-object's coverage of the feature grid, visibility, mass and speed at the CLIP rate (8 fps).
+object's coverage of the feature grid, visibility, mass and speed at the config's physics rate (the
+CLIP rate, 8 fps, by default; or 25 fps).
 
 The frames are those MMAudio's encoders would see (`video_features.select_encoder_frames`: the
 frame on screen at j/25 s, the last one held past the end), squashed to S × S with area
 averaging. The object side follows `physics_inputs` (the Phy-Adapter's inputs of the MMAudio
-path): the physics frame on screen at k/8 s; masks → coverage of each grid cell; without masks
+path): the physics frame on screen at k/rate s; masks → coverage of each grid cell; without masks
 the boxes stand in, without boxes the object is not visible (both said in `warnings`); unknown
 speeds are filled from the nearest known ones.
 """
@@ -32,8 +33,8 @@ MIN_WINDOW_S = 0.64  # the shortest window with one Synchformer window (16 frame
 
 @dataclass
 class TinyWindow:
-    """One window. frames (F, 3, S, S) uint8; coverage (K, Lc, g, g) float32; visible (K, Lc) bool;
-    mass_kg (K,) float32; speed_mps (K, Lc) float32; latent (N, 20) log-mel of the reference sound or None."""
+    """One window. frames (F, 3, S, S) uint8; coverage (K, Lp, g, g) float32; visible (K, Lp) bool;
+    mass_kg (K,) float32; speed_mps (K, Lp) float32 (Lp physics frames at the config's physics_fps); latent (N, 20) log-mel of the reference sound or None."""
 
     frames: torch.Tensor
     coverage: torch.Tensor
@@ -64,11 +65,11 @@ def encoder_frames(clip: Clip, duration_s: float, size_px: int) -> tuple[torch.T
     return resized.round().clamp(0, 255).to(torch.uint8), list(selection.warnings)
 
 
-def object_inputs(tracks: PhysicsTracks, start_s: float, clip_len: int, grid: int
+def object_inputs(tracks: PhysicsTracks, start_s: float, clip_len: int, grid: int, fps: float = CLIP_FPS
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, list[str]]:
-    """(coverage (K, Lc, g, g), visible (K, Lc), mass_kg (K,), speed_mps (K, Lc), warnings) of the window
-    whose CLIP frame k is shown at start_s + k/8 s."""
-    times = start_s + np.arange(clip_len) / CLIP_FPS
+    """(coverage (K, L, g, g), visible (K, L), mass_kg (K,), speed_mps (K, L), warnings) of the window
+    whose physics frame k (of clip_len = L) is shown at start_s + k/fps s (fps: 8, the CLIP rate, or 25)."""
+    times = start_s + np.arange(clip_len) / fps
     frames = frame_indices_for_times(np.arange(tracks.num_frames) / tracks.fps, times) if tracks.num_frames \
         else np.zeros(clip_len, np.int64)
     objects = tracks.objects
@@ -104,11 +105,13 @@ def tiny_window(clip: Clip, tracks: PhysicsTracks | None, config: TinyGeneratorC
     lengths = window_lengths(duration_s)
     part = video_window(clip, start_s, start_s + duration_s) if start_s > 0 else clip
     frames, warnings = encoder_frames(part, duration_s, config.frame_size_px)
+    count = config.physics_len(lengths)
     if tracks is None:
-        empty = torch.zeros(0, lengths.clip_len)
-        return TinyWindow(frames, torch.zeros(0, lengths.clip_len, config.grid_size, config.grid_size),
+        empty = torch.zeros(0, count)
+        return TinyWindow(frames, torch.zeros(0, count, config.grid_size, config.grid_size),
                           empty.bool(), torch.zeros(0), empty, warnings=warnings)
-    coverage, visible, mass, speed, notes = object_inputs(tracks, start_s, lengths.clip_len, config.grid_size)
+    coverage, visible, mass, speed, notes = object_inputs(tracks, start_s, count, config.grid_size,
+                                                          config.physics_fps)
     return TinyWindow(frames, coverage, visible, mass, speed, warnings=warnings + notes)
 
 
@@ -117,10 +120,10 @@ class TinyBatch:
     """Windows of one duration stacked, objects padded to K (present False for padding)."""
 
     frames: torch.Tensor  # (B, F, 3, S, S) uint8
-    coverage: torch.Tensor  # (B, K, Lc, g, g)
-    visible: torch.Tensor  # (B, K, Lc)
+    coverage: torch.Tensor  # (B, K, Lp, g, g), Lp physics frames
+    visible: torch.Tensor  # (B, K, Lp)
     mass_kg: torch.Tensor  # (B, K)
-    speed_mps: torch.Tensor  # (B, K, Lc)
+    speed_mps: torch.Tensor  # (B, K, Lp)
     present: torch.Tensor  # (B, K)
     latent: torch.Tensor | None  # (B, N, 20)
 
