@@ -2,7 +2,7 @@
 
     python bench/tiny_ablation.py --train DIR --heldout DIR --out RUNS --steps N
                                   [--batch-size 8] [--duration-s 8] [--lr X] [--lr-schedule cosine|constant]
-                                  [--seed 0] [--jobs 1] [--cfg 2]
+                                  [--seed 0] [--jobs 1] [--cfg 2] [--physics-fps 8|25] [--speed-change]
                                   [--rows backbone,backbone_longer,c_mass,c_vel,both_delta,both_summation]
 
 Rows (README "PAVAS-tiny"): the backbone (`--physics-conditions none`); the backbone trained twice
@@ -25,6 +25,9 @@ onset accuracy, AP and precision (hits over detected onsets: accuracy is a recal
 sprays onsets scores well on it) against the true impact times, the log-mel distance to the
 reference sound (dB), the level-vs-ΔKE slope, and each row's training time and final evaluation
 loss.
+
+`--physics-fps` and `--speed-change` are passed to every row's `train` (the physics rate of the
+Phy-Adapter; the backbone rows read no physics, so they train to the same weights either way).
 
 `--cfg X` generates and scores the trained rows with guidance X instead of the default 2 (into
 RUNS/gen/<row>_cfgX and RUNS/eval/<row>_cfgX.json; the training is the same): the guidance sweep.
@@ -62,10 +65,12 @@ def _prepare_shared(args, runs: Path) -> None:
     """The training cache and the held-out clips' estimated physics, made once, in two processes."""
     py = sys.executable
     cache = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
+             "from dataclasses import replace; "
              "from pavas_core.models.tiny_generator.config import TINY_CONFIGS; "
              "from pavas_core.train.tiny_data import load_tiny_windows; "
              f"load_tiny_windows(Path({args.train!r}), duration_s={args.duration_s!r}, "
-             f"config=TINY_CONFIGS['tiny'], cache=Path({str(runs / 'cache')!r}))")
+             f"config=replace(TINY_CONFIGS['tiny'], physics_fps={args.physics_fps or 8}), "
+             f"cache=Path({str(runs / 'cache')!r}))")
     cmds = [[py, "-c", cache],
             [py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--physics-only",
              "--physics-dir", str(runs / "physics_estimated")]]
@@ -100,6 +105,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="rows run side by side (1)")
     ap.add_argument("--cfg", type=float, default=2.0, help="guidance strength of the generation (2, as run)")
+    ap.add_argument("--physics-fps", type=int, choices=(8, 25), default=None,
+                    help="train --physics-fps for every row (8, the paper's CLIP rate, by default)")
+    ap.add_argument("--speed-change", action="store_true", help="train --speed-change for every row")
     ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
     args = ap.parse_args()
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
@@ -124,6 +132,10 @@ def main() -> int:
                 cmd += ["--lr", f"{args.lr:g}"]
             if args.lr_schedule is not None:
                 cmd += ["--lr-schedule", args.lr_schedule]
+            if args.physics_fps is not None:
+                cmd += ["--physics-fps", str(args.physics_fps)]
+            if args.speed_change:
+                cmd += ["--speed-change"]
             timings[row] = _run(cmd)
         gen = runs / "gen" / f"{row}{suffix}"
         result = runs / "eval" / f"{row}{suffix}.json"

@@ -145,3 +145,16 @@ def test_a_25_fps_checkpoint_round_trips_and_generates(tmp_path):
     b = loaded.generate_latent(batch, lengths, seed=3, num_steps=2)
     # same weights; fp32 kernels may order sums differently for the loaded copy's memory layout
     assert torch.allclose(a, b, atol=1e-3) and bool(torch.isfinite(a).all())
+
+
+def test_the_note_names_the_physics_rate_of_a_checkpoint(tmp_path):
+    from pavas_core.models.tiny_generator.checkpoint import describe_checkpoint
+
+    for config, words in ((TinyGeneratorConfig(), "PAVAS-tiny both-delta, 0 training steps"),
+                          (TinyGeneratorConfig(physics_fps=25, speed_change=True),
+                           "PAVAS-tiny both-delta (physics at 25 fps, with speed change), 0 training steps"),
+                          (TinyGeneratorConfig(physics_fps=25, physics_conditions="none"),
+                           "PAVAS-tiny backbone, 0 training steps")):
+        path = tmp_path / "m.safetensors"
+        save_tiny_generator(TinyGenerator(config), path, extra={"trained_steps": 0})
+        assert describe_checkpoint(path) == words

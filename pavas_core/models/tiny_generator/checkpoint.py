@@ -95,7 +95,10 @@ def describe_checkpoint(path: str | os.PathLike, meta: Mapping[str, Any] | None 
     config = meta["config"]
     extra = meta.get("extra") or {}
     steps = extra.get("trained_steps", "?")
-    return f"PAVAS-tiny {config.ablation_name}, {steps} training steps"
+    rate = ""
+    if config.uses_physics and (config.physics_fps != 8 or config.speed_change):
+        rate = f" (physics at {config.physics_fps} fps{', with speed change' if config.speed_change else ''})"
+    return f"PAVAS-tiny {config.ablation_name}{rate}, {steps} training steps"
 
 
 # the checkpoint shipped with the pack (its recipe: the README's PAVAS-tiny section)
