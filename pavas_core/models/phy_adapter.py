@@ -400,12 +400,20 @@ def read_adapter_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def load_adapter(path: str | os.PathLike, *, device: torch.device | str = "cpu",
                  dtype: torch.dtype | str | None = None, network_config: MMAudioConfig | None = None) -> PhyAdapter:
-    """Load a Phy-Adapter file strictly; with `network_config`, check it fits that network."""
+    """Load a Phy-Adapter file strictly; with `network_config`, check it fits that network.
+
+    These files steer the MMAudio path, whose physics inputs come at the CLIP rate: an adapter made
+    for another rate (PAVAS-tiny's 25 fps lives inside its own checkpoint) is refused."""
     from ..runtime import resolve_dtype
     from .checkpoint import build_and_load_strict
 
     meta = read_adapter_metadata(path)
     config = PhyAdapterConfig.from_json(meta.get("config"))
+    if config.frame_rate_hz != CLIP_FPS:
+        raise UnsupportedCheckpointError(
+            f"this Phy-Adapter reads the physics at {config.frame_rate_hz:g} fps, but the MMAudio path gives it at "
+            f"the CLIP rate ({CLIP_FPS} fps): use an adapter trained for MMAudio (`python -m pavas_core train "
+            "--models DIR`)")
     if network_config is not None:
         config.check_network(network_config)
     adapter = build_and_load_strict(lambda: PhyAdapter(config), path, "Phy-Adapter")

@@ -158,3 +158,21 @@ def test_the_note_names_the_physics_rate_of_a_checkpoint(tmp_path):
         path = tmp_path / "m.safetensors"
         save_tiny_generator(TinyGenerator(config), path, extra={"trained_steps": 0})
         assert describe_checkpoint(path) == words
+
+
+def test_the_mmaudio_path_refuses_an_adapter_made_for_another_physics_rate(tmp_path):
+    """Adapter files steer MMAudio, whose physics comes at 8 fps: a 25-fps adapter would map its frames
+    to the wrong audio tokens, so it is refused in words; the same adapter at 8 fps loads."""
+    from pavas_core.errors import UnsupportedCheckpointError
+    from pavas_core.models.phy_adapter import load_adapter, save_adapter
+
+    for rate in (25.0, 8.0):
+        config = TinyGeneratorConfig().adapter_config()
+        adapter = PhyAdapter(PhyAdapterConfig(**{**config.to_json(), "frame_rate_hz": rate, "speed_change": True}))
+        path = tmp_path / f"adapter_{rate:g}.safetensors"
+        save_adapter(adapter, path)
+        if rate == 8.0:
+            assert load_adapter(path).config.speed_change is True
+        else:
+            with pytest.raises(UnsupportedCheckpointError, match="reads the physics at 25 fps"):
+                load_adapter(path)
