@@ -8,7 +8,8 @@ generation later reads the estimator's. The reference sound is mixed to mono and
 16 kHz; its log-mel latent covers the window's `latent_len` tokens (zeros past the clip's end).
 
 Cache: one safetensors file per window under CACHE/<key>/, key = hash of (layout version,
-duration, frame size, and the physics rate when it is not 8 fps); a window whose clip files changed is made again.
+duration, frame size, and the physics rate when it is not 8 fps); a window whose clip files
+changed is made again.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ back to E: a small moving object covers a few cells, which the mean dilutes). Th
   each, as Synchformer) is frames 8w + 2j and 8w + 2j + 1 concatenated and projected;
 - clip_f (B, Lc, clip_dim): CLIP frame k (shown at k/8 s) is the 25-fps frame ⌊25 k / 8⌋, projected;
 - object features (B, K, Lp, clip_dim), at the config's physics rate (Lp = Lc at 8 fps; at 25 fps
-  physics frame k is 25-fps frame k): that frame's grid pooled under each object's coverage weights (the share of each grid cell the object's mask covers), projected; zero where the
+  physics frame k is 25-fps frame k): that frame's grid pooled under each object's coverage
+  weights (the share of each grid cell the object's mask covers), projected; zero where the
   object is not visible (the adapter then uses its occlusion token).
 """
 

@@ -34,7 +34,8 @@ MIN_WINDOW_S = 0.64  # the shortest window with one Synchformer window (16 frame
 @dataclass
 class TinyWindow:
     """One window. frames (F, 3, S, S) uint8; coverage (K, Lp, g, g) float32; visible (K, Lp) bool;
-    mass_kg (K,) float32; speed_mps (K, Lp) float32 (Lp physics frames at the config's physics_fps); latent (N, 20) log-mel of the reference sound or None."""
+    mass_kg (K,) float32; speed_mps (K, Lp) float32 (Lp physics frames at the config's physics_fps);
+    latent (N, 20) log-mel of the reference sound or None."""
 
     frames: torch.Tensor
     coverage: torch.Tensor
@@ -65,15 +66,15 @@ def encoder_frames(clip: Clip, duration_s: float, size_px: int) -> tuple[torch.T
     return resized.round().clamp(0, 255).to(torch.uint8), list(selection.warnings)
 
 
-def object_inputs(tracks: PhysicsTracks, start_s: float, clip_len: int, grid: int, fps: float = CLIP_FPS
+def object_inputs(tracks: PhysicsTracks, start_s: float, count: int, grid: int, fps: float = CLIP_FPS
                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, list[str]]:
     """(coverage (K, L, g, g), visible (K, L), mass_kg (K,), speed_mps (K, L), warnings) of the window
-    whose physics frame k (of clip_len = L) is shown at start_s + k/fps s (fps: 8, the CLIP rate, or 25)."""
-    times = start_s + np.arange(clip_len) / fps
+    whose physics frame k (of count = L) is shown at start_s + k/fps s (fps: 8, the CLIP rate, or 25)."""
+    times = start_s + np.arange(count) / fps
     frames = frame_indices_for_times(np.arange(tracks.num_frames) / tracks.fps, times) if tracks.num_frames \
-        else np.zeros(clip_len, np.int64)
+        else np.zeros(count, np.int64)
     objects = tracks.objects
-    coverage = np.zeros((len(objects), clip_len, grid, grid), np.float32)
+    coverage = np.zeros((len(objects), count, grid, grid), np.float32)
     speeds, masses, warnings = [], [], []
     for k, obj in enumerate(objects):
         if obj.masks is None:
@@ -90,10 +91,10 @@ def object_inputs(tracks: PhysicsTracks, start_s: float, clip_len: int, grid: in
                 dense = None
             if dense is not None:
                 coverage[k, j] = coverage_weights(dense, (grid, grid), 1.0)
-        speeds.append(_speed_at(obj.speed_mps, tracks.fps, times) if tracks.num_frames else np.zeros(clip_len))
+        speeds.append(_speed_at(obj.speed_mps, tracks.fps, times) if tracks.num_frames else np.zeros(count))
         masses.append(float(obj.mass_kg))
     cover = torch.from_numpy(coverage)
-    speed = torch.from_numpy(np.stack(speeds).astype(np.float32)) if objects else torch.zeros(0, clip_len)
+    speed = torch.from_numpy(np.stack(speeds).astype(np.float32)) if objects else torch.zeros(0, count)
     return cover, cover.sum(dim=(2, 3)) > 0, torch.tensor(masses, dtype=torch.float32), speed, warnings
 
 
