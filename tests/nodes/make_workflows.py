@@ -51,8 +51,8 @@ SAM2_MODELS = [
      "directory": "sam2"},
 ]
 
-def video_physics_edit_nodes(mass_scale: float) -> list[tuple]:
-    """Nodes 1-3 shared by the generator workflows: the demo clip, its estimated physics, an edit of it."""
+def video_physics_nodes(estimate_size: tuple[int, int] = (400, 400)) -> list[tuple]:
+    """Nodes 1-2 shared by every physics workflow: the demo clip and its estimated physics."""
     return [
         (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
                                            "max_duration_s": 0.0}, (320, 520)),
@@ -60,7 +60,13 @@ def video_physics_edit_nodes(mass_scale: float) -> list[tuple]:
                                                   "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
                                                   "discover_backend": "motion", "masks_backend": "motion",
                                                   "geometry_backend": "gravity", "mass_backend": "prior",
-                                                  "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 400)),
+                                                  "boxes_backend": "motion", "min_impact_confidence": 0.5}, estimate_size),
+    ]
+
+
+def video_physics_edit_nodes(mass_scale: float) -> list[tuple]:
+    """Nodes 1-3 shared by the generator workflows: the demo clip, its estimated physics, an edit of it."""
+    return video_physics_nodes() + [
         (3, "PAVAS_EditPhysics", (840, 120), {"object_id": -1, "mass_scale": mass_scale, "mass_kg": 0.0,
                                               "speed_scale": 1.0, "material": "keep"}, (340, 220)),
     ]
@@ -77,14 +83,7 @@ WORKFLOWS = {
                  "3. Queue: the video with that sound is saved to output/video; play (or download) the sound itself "
                  "on 'Physics Foley'.\n"
                  "The timeline on 'Estimate Physics' shows speed per object and impacts (circle size = energy lost)."),
-        "nodes": [
-            (1, "PAVAS_LoadVideo", (40, 120), {"video": DEMO, "max_side": 512, "force_fps": 0.0, "start_s": 0.0,
-                                               "max_duration_s": 0.0}, (320, 520)),
-            (2, "PAVAS_EstimatePhysics", (400, 120), {"object_names": "basketball, wooden block", "object_size_m": 0.0,
-                                                      "meters_per_px": 0.0, "focal_px": 0.0, "max_objects": 4,
-                                                      "discover_backend": "motion", "masks_backend": "motion",
-                                                      "geometry_backend": "gravity", "mass_backend": "prior",
-                                                      "boxes_backend": "motion", "min_impact_confidence": 0.5}, (400, 420)),
+        "nodes": video_physics_nodes(estimate_size=(400, 420)) + [
             (3, "PAVAS_PhysicsFoley", (840, 120), {"sample_rate_hz": 44100, "duration_s": 0.0, "seed": 0}, (320, 230)),
             (5, "PAVAS_MuxVideo", (840, 400), {"keep_original_audio": False, "original_gain_db": 0.0}, (320, 80)),
             (6, "SaveVideo", (1200, 120), {"filename_prefix": "video/PAVAS_foley", "format": "auto", "codec": "auto"},
