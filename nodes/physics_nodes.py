@@ -88,7 +88,8 @@ class PavasEstimatePhysics:
                 **scale_hint_inputs(),
                 "max_objects": ("INT", {
                     "default": 4, "min": 1, "max": 16,
-                    "tooltip": "Track at most this many moving objects (the ones that moved most).",
+                    "tooltip": "Track at most this many moving objects (the ones that moved most; under a "
+                               "moving camera, the most physical impacts first).",
                 }),
             },
             # optional, after the original widgets: workflows and API prompts saved before still run

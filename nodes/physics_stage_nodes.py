@@ -80,7 +80,8 @@ class PavasMovingObjects:
                                "name. Empty: generic objects.",
                 }),
                 "max_objects": ("INT", {"default": 4, "min": 1, "max": 16,
-                                        "tooltip": "Keep at most this many moving objects (the ones that moved most)."}),
+                                        "tooltip": "Keep at most this many moving objects (the ones that moved most; "
+                                                   "under a moving camera, the most physical impacts first)."}),
                 "analysis_max_side": ("INT", {
                     "default": 320, "min": 64, "max": 2048, "step": 16,
                     "tooltip": "Physics runs on frames whose longest side is this many pixels (faster when smaller). "

@@ -230,21 +230,30 @@ def _clean(shifts: np.ndarray, peak: np.ndarray, g: _Grid, w: int, h: int) -> tu
 
 
 def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
-    """Frame 0 against a few frames spread over the clip: did no textured block move?
+    """Frame 0 against a few frames spread over the clip, and each of those against the frame before
+    it: did no textured block move?
 
     The camera moved when a probe saw most textured blocks move, provided at least two probes had
     enough texture to tell: on a plain background the only texture of a single probe may be an
     object passing over its own place of frame 0 (a shake may show in one probe only, so one vote of
-    a well-textured clip is enough)."""
+    a well-textured clip is enough). The probes against the frame before see a pan or a dolly that
+    has carried the view beyond a block's reach of frame 0 (whose blocks then no longer correlate
+    and were taken for a plain background)."""
     t, h, w = frames_u8.shape[:3]
     if t < 2:
         return True
     g = _grid(h, w)
     reach = max(1, g.block // 4)
     ref = _blocks_spectrum(_gray(frames_u8[0]), g)
-    counted = moved = 0
+    pairs = []
     for k in np.unique(np.linspace(1, t - 1, min(t - 1, probes)).round().astype(int)):
-        shifts, peak = _block_shifts(_blocks_spectrum(_gray(frames_u8[k]), g), ref, g, reach)
+        spec = _blocks_spectrum(_gray(frames_u8[k]), g)
+        pairs.append((spec, ref))
+        if k > 1:
+            pairs.append((spec, _blocks_spectrum(_gray(frames_u8[k - 1]), g)))
+    counted = moved = 0
+    for spec, before in pairs:
+        shifts, peak = _block_shifts(spec, before, g, reach)
         good = peak >= PROBE_MIN_PEAK
         if good.sum() < max(8, MIN_TEXTURED_SHARE * good.size):
             # too little texture to tell by: what has texture on a plain background is mostly the

@@ -142,7 +142,8 @@ def add_estimator_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--focal-px", type=float, default=None, metavar="X",
                    help="camera focal length in pixels of the video (default: a 60° horizontal field of view)")
     g.add_argument("--max-objects", type=int, default=DEFAULT_MAX_OBJECTS, metavar="N",
-                   help=f"keep at most this many moving objects, the ones that moved most (default {DEFAULT_MAX_OBJECTS}); "
+                   help=f"keep at most this many moving objects, the ones that moved most (under a moving camera: "
+                        f"the most physical impacts first; default {DEFAULT_MAX_OBJECTS}); "
                         "a note says how many were left out (they make no sound)")
     g.add_argument("--analysis-max-side", "--analysis-size", dest="analysis_max_side", type=int,
                    default=DEFAULT_ANALYSIS_MAX_SIDE, metavar="PX",

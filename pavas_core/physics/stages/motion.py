@@ -66,21 +66,54 @@ def named_objects(tracks: list[Track], options: Any, times_s: np.ndarray) -> tup
 
 
 def _moved_most(track: Track) -> tuple[float, int]:
-    """Rank for the max-objects cut: how far the object went (extent of its path, px), then how long it
-    was seen. A long-lived blob that never goes anywhere (the flicker of a resting place, a texture
-    edge) must not push out a real object that flew across the picture for a second."""
+    """How far the object went (extent of its path, px), then how long it was seen. A long-lived blob
+    that never goes anywhere (the flicker of a resting place, a texture edge) must not push out a real
+    object that flew across the picture for a second."""
     return path_extent_px(track), len(track.points)
 
 
+def physical_impacts(ctx: StageContext, tracks: list[Track], options: Any) -> list[int]:
+    """For each track, the impacts the weight-free chain would sonify: its blob masks, the gravity
+    geometry and the dynamics with their gates (the outline test aside). Cheap next to the
+    segmentation that found the tracks; used to rank them, not as their physics."""
+    from ..dynamics import object_dynamics
+    from .gravity import GravityGeometry
+
+    discovery = Discovery([DiscoveredObject(name=GENERIC_NAME, name_source="generic", handle=tr) for tr in tracks],
+                          backend="motion", context=ctx)
+    observation = MotionObserver().observe(ctx, discovery, None, options)
+    geometry = GravityGeometry().geometry(ctx, discovery, observation, options)
+    counts = []
+    for geo in geometry.objects:
+        dyn = object_dynamics(geo, ctx.times_s, ctx.fps, penalty=options.segment_penalty,
+                              gravity_mps2=options.gravity_mps2)
+        counts.append(sum(1 for im in dyn.impacts
+                          if im.check is None or im.check.reason(options.min_impact_confidence) is None))
+    return counts
+
+
 class MotionDiscoverer:
-    """Moving objects = tracks of moving blobs; the ones that moved most when there are too many."""
+    """Moving objects = tracks of moving blobs; when there are too many, the ones that moved most or,
+    under a moving camera, those whose motion shows the most physical impacts, then the ones that
+    moved most.
+
+    Under a travelling camera the misregistered texture of a room with depth (parallax) makes many
+    long, far-travelling "objects" that never fall; ranked by distance alone they pushed the bouncing
+    objects out of the cut. (A static camera keeps the plain rank: its leftovers are resting places'
+    flicker, which the distance rank already puts last.)"""
 
     def discover(self, ctx: StageContext, options: Any, progress: ProgressCallback | None = None) -> Discovery:
         tracks = motion_tracks(ctx, progress)
         warnings = []
         if len(tracks) > options.max_objects:
-            keep = sorted(tracks, key=_moved_most, reverse=True)[: options.max_objects]
-            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} that moved most "
+            if ctx.global_motion().kind == "moving":
+                impacts = dict(zip(map(id, tracks), physical_impacts(ctx, tracks, options)))
+                rank, by = (lambda tr: (impacts[id(tr)], *_moved_most(tr))), \
+                    "with the most physical impacts, then the ones that moved most"
+            else:
+                rank, by = _moved_most, "that moved most"
+            keep = sorted(tracks, key=rank, reverse=True)[: options.max_objects]
+            warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} {by} "
                             f"(--max-objects {options.max_objects}): the other {len(tracks) - options.max_objects} "
                             "are left out of the physics and make no sound")
             tracks = sorted(keep, key=lambda tr: tr.first_frame)
