@@ -4,6 +4,7 @@
                                   [--batch-size 8] [--duration-s 8] [--lr X] [--lr-schedule cosine|constant]
                                   [--seed 0] [--jobs 1] [--cfg 2] [--physics-fps 8|25] [--speed-change]
                                   [--rows backbone,backbone_longer,c_mass,c_vel,both_delta,both_summation]
+                                  [--checkpoints RUNS0]
 
 Rows (README "PAVAS-tiny"): the backbone (`--physics-conditions none`); the backbone trained twice
 as long (2N steps); + c_mass; + c_vel; + both with Δ-modulation (PAVAS-tiny); + both with
@@ -31,6 +32,10 @@ Phy-Adapter; the backbone rows read no physics, so they train to the same weight
 
 `--cfg X` generates and scores the trained rows with guidance X instead of the default 2 (into
 RUNS/gen/<row>_cfgX and RUNS/eval/<row>_cfgX.json; the training is the same): the guidance sweep.
+
+`--checkpoints RUNS0` scores the rows trained by an earlier run (RUNS0/<row>.safetensors) on this
+run's held-out clips instead of training them (the same table on another held-out set, e.g. one
+seen from a travelling camera); --train and the training options are then not used.
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ def _run(cmd: list[str]) -> float:
 
 
 def _prepare_shared(args, runs: Path) -> None:
-    """The training cache and the held-out clips' estimated physics, made once, in two processes."""
+    """The training cache and the held-out clips' estimated physics, made once, in two processes
+    (the physics alone when the rows are already trained)."""
     py = sys.executable
     cache = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pathlib import Path; "
              "from dataclasses import replace; "
@@ -71,9 +77,9 @@ def _prepare_shared(args, runs: Path) -> None:
              f"load_tiny_windows(Path({args.train!r}), duration_s={args.duration_s!r}, "
              f"config=replace(TINY_CONFIGS['tiny'], physics_fps={args.physics_fps or 8}), "
              f"cache=Path({str(runs / 'cache')!r}))")
-    cmds = [[py, "-c", cache],
-            [py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--physics-only",
-             "--physics-dir", str(runs / "physics_estimated")]]
+    cmds = [[py, "-c", cache]] if not args.checkpoints else []
+    cmds.append([py, str(ROOT / "bench" / "tiny_generate_heldout.py"), "--dataset", args.heldout, "--physics-only",
+                 "--physics-dir", str(runs / "physics_estimated")])
     print("preparing the shared training cache and estimated physics", flush=True)
     procs = [subprocess.Popen(cmd, cwd=ROOT) for cmd in cmds]
     codes = [p.wait() for p in procs]
@@ -94,7 +100,7 @@ def _precision(side: dict) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train", required=True, metavar="DIR")
+    ap.add_argument("--train", metavar="DIR", help="the training clips (not needed with --checkpoints)")
     ap.add_argument("--heldout", required=True, metavar="DIR")
     ap.add_argument("--out", required=True, metavar="RUNS")
     ap.add_argument("--steps", type=int, required=True)
@@ -109,12 +115,21 @@ def main() -> int:
                     help="train --physics-fps for every row (8, the paper's CLIP rate, by default)")
     ap.add_argument("--speed-change", action="store_true", help="train --speed-change for every row")
     ap.add_argument("--rows", default=",".join(ROWS), help="comma-separated subset of " + ",".join(ROWS))
+    ap.add_argument("--checkpoints", metavar="RUNS0", default=None,
+                    help="score the rows trained by an earlier run (RUNS0/<row>.safetensors) instead of training")
     args = ap.parse_args()
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in rows if r not in ROWS]
     if unknown:
         ap.error(f"unknown rows {unknown}; choose from {list(ROWS)}")
     runs = Path(args.out).resolve()
+    trained = Path(args.checkpoints).resolve() if args.checkpoints else runs
+    if not args.checkpoints and not args.train:
+        ap.error("--train is needed (unless --checkpoints names trained rows)")
+    if args.checkpoints:
+        missing = [r for r in rows if not (trained / f"{r}.safetensors").is_file()]
+        if missing:
+            ap.error(f"--checkpoints {args.checkpoints}: no checkpoint for rows {missing}")
     (runs / "eval").mkdir(parents=True, exist_ok=True)
     py = sys.executable
     timings: dict[str, float] = {}
@@ -122,7 +137,7 @@ def main() -> int:
 
     def run_row(row: str) -> None:
         _, flags, factor = ROWS[row]
-        ckpt = runs / f"{row}.safetensors"
+        ckpt = trained / f"{row}.safetensors"
         if not ckpt.is_file():
             cmd = [py, "-m", "pavas_core", "train", "--config", "tiny", "--data", args.train, "--out", str(ckpt),
                    "--steps", str(factor * args.steps), "--batch-size", str(args.batch_size),
@@ -177,7 +192,7 @@ def main() -> int:
         delta = s.get("apcc_delta")
         scored_change = delta is not None and base and row != "backbone"
         change = f"{100 * (delta - base) / base:+.0f} %" if scored_change else ""
-        loss = read_tiny_metadata(runs / f"{row}.safetensors").get("extra", {}).get("eval_loss_end")
+        loss = read_tiny_metadata(trained / f"{row}.safetensors").get("extra", {}).get("eval_loss_end")
         loss = loss if isinstance(loss, (int, float)) else None
         print(f"| {ROWS[row][0]} | {_fmt(delta)} | {change} | {_fmt(gen['onset_accuracy'])} | {_fmt(gen['onset_ap'])} | "
               f"{_precision(gen)} | "

@@ -201,3 +201,26 @@ def test_tiny_only_flags_are_refused_for_the_mmaudio_adapter(flags, tmp_path, ca
     assert main(["train", "--models", str(tmp_path), "--out", str(tmp_path / "run"), *flags]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and f"{flags[0]} belongs to --config tiny" in err, err
+
+
+def test_the_ablation_scores_rows_trained_earlier_on_another_held_out_set(trained, scenes, tmp_path):
+    """bench/tiny_ablation.py --checkpoints: the same table on other held-out clips, nothing retrained."""
+    earlier = tmp_path / "runs0"
+    earlier.mkdir()
+    (earlier / "both_delta.safetensors").write_bytes(trained.read_bytes())
+    runs = tmp_path / "runs_other"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, str(REPO / "bench" / "tiny_ablation.py"), "--heldout",
+                             str(scenes / "data"), "--out", str(runs), "--steps", "1", "--rows", "both_delta",
+                             "--checkpoints", str(earlier)], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not (runs / "both_delta.safetensors").exists() and "pavas_core train" not in result.stdout
+    scored = json.loads((runs / "eval" / "both_delta.json").read_text())
+    assert scored["generated"]["onset_accuracy"] is not None
+    assert len(list((runs / "gen" / "both_delta").glob("*.wav"))) == 4
+    assert "| + both, Δ-modulation (PAVAS-tiny) |" in result.stdout
+    refused = subprocess.run([sys.executable, str(REPO / "bench" / "tiny_ablation.py"), "--heldout", str(scenes / "data"),
+                              "--out", str(tmp_path / "r2"), "--steps", "1", "--checkpoints", str(earlier)],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "no checkpoint for rows" in refused.stderr
