@@ -177,9 +177,12 @@ def main() -> int:
 
     scored = {row: json.loads((runs / "eval" / f"{row}{suffix}.json").read_text()) for row in rows}
     base = scored.get("backbone", {}).get("apcc_delta")
-    print(f"\n{len(rows)} rows, {args.steps} steps (backbone trained longer: {2 * args.steps}), batch "
-          f"{args.batch_size} × {args.duration_s:g} s, seed {args.seed}; guidance {args.cfg:g}; "
-          f"held-out: {args.heldout}")
+    if args.checkpoints:  # the training options were not used: say where the rows come from
+        print(f"\n{len(rows)} rows trained in {trained}; guidance {args.cfg:g}; held-out: {args.heldout}")
+    else:
+        print(f"\n{len(rows)} rows, {args.steps} steps (backbone trained longer: {2 * args.steps}), batch "
+              f"{args.batch_size} × {args.duration_s:g} s, seed {args.seed}; guidance {args.cfg:g}; "
+              f"held-out: {args.heldout}")
     print("| row | APCC-Δ ↓ | vs backbone | onset acc. | onset AP | onset prec. (detected) | log-mel dist. (dB) ↓ "
           "| level slope | eval loss |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -220,6 +220,7 @@ def test_the_ablation_scores_rows_trained_earlier_on_another_held_out_set(traine
     assert scored["generated"]["onset_accuracy"] is not None
     assert len(list((runs / "gen" / "both_delta").glob("*.wav"))) == 4
     assert "| + both, Δ-modulation (PAVAS-tiny) |" in result.stdout
+    assert f"rows trained in {earlier.resolve()}" in result.stdout and "steps (backbone" not in result.stdout
     refused = subprocess.run([sys.executable, str(REPO / "bench" / "tiny_ablation.py"), "--heldout", str(scenes / "data"),
                               "--out", str(tmp_path / "r2"), "--steps", "1", "--checkpoints", str(earlier)],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
