@@ -40,6 +40,9 @@ SHAKE_REACH_FRACTION = 0.06  # a translation larger than this share of the pictu
 # frames (peaks 0.10-0.18 for 32-px blocks of a plain background; 0.22-0.74 for the scenes' rooms)
 PROBE_MIN_PEAK = 0.2
 MIN_TEXTURED_SHARE = 0.25  # a probe with fewer textured blocks cannot tell a camera move (plain background)
+# against the frame before, an object on a plain background correlates with itself wherever it goes:
+# such a probe tells a camera move only where most of the picture is textured (a pan over a wall)
+PAIR_MIN_TEXTURED_SHARE = 0.5
 SOURCE = "background_phase_correlation"
 
 
@@ -248,14 +251,14 @@ def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
     pairs = []
     for k in np.unique(np.linspace(1, t - 1, min(t - 1, probes)).round().astype(int)):
         spec = _blocks_spectrum(_gray(frames_u8[k]), g)
-        pairs.append((spec, ref))
+        pairs.append((spec, ref, MIN_TEXTURED_SHARE))
         if k > 1:
-            pairs.append((spec, _blocks_spectrum(_gray(frames_u8[k - 1]), g)))
+            pairs.append((spec, _blocks_spectrum(_gray(frames_u8[k - 1]), g), PAIR_MIN_TEXTURED_SHARE))
     counted = moved = 0
-    for spec, before in pairs:
+    for spec, before, min_share in pairs:
         shifts, peak = _block_shifts(spec, before, g, reach)
         good = peak >= PROBE_MIN_PEAK
-        if good.sum() < max(8, MIN_TEXTURED_SHARE * good.size):
+        if good.sum() < max(8, min_share * good.size):
             # too little texture to tell by: what has texture on a plain background is mostly the
             # moving objects themselves, whose motion is not the camera's
             continue

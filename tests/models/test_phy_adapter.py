@@ -176,7 +176,8 @@ def test_object_features_pool_the_patch_tokens_under_the_mask(tmp_path):
     weights[0, :, 1, 2] = 1.0  # object 0: one patch
     weights[1, :, :2, :] = 0.5  # object 1: the top half, evenly
     frame_features, objects = encoder.encode_objects(frames, weights, frames_per_batch=2)
-    torch.testing.assert_close(frame_features, encoder.encode_frames(frames)[0], rtol=0, atol=0)
+    # batches of 2 and of 3 frames may take different fp32 kernels: float32 rounding, nothing more
+    torch.testing.assert_close(frame_features, encoder.encode_frames(frames)[0], rtol=1e-5, atol=1e-6)
     visual = encoder.model.visual
     visual.output_tokens = True
     try:
