@@ -39,6 +39,11 @@ class ImpactEstimate:
     position_m: list[float]
     check: ImpactCheck | None = None  # the physical tests (gating.py); confidence is its weakest score
 
+    def silent_reason(self, min_confidence: float) -> str | None:
+        """Why the trajectory's tests keep this impact silent at `min_confidence`, or None when they
+        let it sound (the outline test is the caller's: it needs the masks)."""
+        return self.check.reason(min_confidence) if self.check is not None else None
+
 
 @dataclass
 class ObjectDynamics:

@@ -320,7 +320,7 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
 
         impacts = []
         for im in dyn.impacts:
-            reason = im.check.reason(opts.min_impact_confidence) if im.check is not None else None
+            reason = im.silent_reason(opts.min_impact_confidence)
             if reason is None and outline_change > NON_RIGID_OUTLINE_CHANGE:
                 reason = NON_RIGID
             extra = {"surface": im.surface, "position_m": im.position_m}

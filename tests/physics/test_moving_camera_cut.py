@@ -78,3 +78,25 @@ def test_the_cut_keeps_the_bouncing_ball_not_the_far_gliding_box(panning_clip):
     first = min(im.time_s for im in obj.impacts if im.sonified)
     assert abs(first - np.sqrt(2 * 85 / G_PX)) < 1.5 / FPS
     assert any("kept the 1 with the most physical impacts" in w for w in tracks.warnings)
+
+
+def test_a_track_whose_metric_scale_is_a_guess_shows_no_physical_impact_to_the_rank(panning_clip, monkeypatch):
+    # the same ball with its scale from a generic size instead of its own free fall: whether it then
+    # "falls at g" is the guess's doing (a flat cartoon's blob won the rank that way and was sonified)
+    import dataclasses
+
+    from pavas_core.physics.stages import make_context
+    from pavas_core.physics.stages.gravity import GravityGeometry
+    from pavas_core.physics.stages.motion import motion_tracks, physical_impacts
+
+    ctx = make_context(panning_clip, analysis_max_side=320)
+    tracks = motion_tracks(ctx)
+    assert max(physical_impacts(ctx, tracks, EstimateOptions())) >= 2
+    own = GravityGeometry.geometry
+
+    def guessed(self, *args, **kwargs):
+        geo = own(self, *args, **kwargs)
+        return dataclasses.replace(geo, objects=[dataclasses.replace(o, scale_source="size_prior") for o in geo.objects])
+
+    monkeypatch.setattr(GravityGeometry, "geometry", guessed)
+    assert physical_impacts(ctx, tracks, EstimateOptions()) == [0] * len(tracks)

@@ -72,10 +72,14 @@ def _moved_most(track: Track) -> tuple[float, int]:
     return path_extent_px(track), len(track.points)
 
 
+TRAJECTORY_SCALES = ("gravity", "user")  # metric scales a rank by physical impacts can trust
+
+
 def physical_impacts(ctx: StageContext, tracks: list[Track], options: Any) -> list[int]:
     """For each track, the impacts the weight-free chain would sonify: its blob masks, the gravity
-    geometry and the dynamics with their gates (the outline test aside). Cheap next to the
-    segmentation that found the tracks; used to rank them, not as their physics."""
+    geometry and the dynamics with their gates (the outline test aside); none for a track whose metric
+    scale is not its own free fall's (or the user's). Cheap next to the segmentation that found the
+    tracks; used to rank them, not as their physics."""
     from ..dynamics import object_dynamics
     from .gravity import GravityGeometry
 
@@ -85,10 +89,14 @@ def physical_impacts(ctx: StageContext, tracks: list[Track], options: Any) -> li
     geometry = GravityGeometry().geometry(ctx, discovery, observation, options)
     counts = []
     for geo in geometry.objects:
+        if geo.scale_source not in TRAJECTORY_SCALES:
+            # with a guessed size its "gravity" is the guess's: a blob of a flat cartoon that the
+            # generic size happened to make fall at g won this rank and was sonified
+            counts.append(0)
+            continue
         dyn = object_dynamics(geo, ctx.times_s, ctx.fps, penalty=options.segment_penalty,
                               gravity_mps2=options.gravity_mps2)
-        counts.append(sum(1 for im in dyn.impacts
-                          if im.check is None or im.check.reason(options.min_impact_confidence) is None))
+        counts.append(sum(1 for im in dyn.impacts if im.silent_reason(options.min_impact_confidence) is None))
     return counts
 
 
@@ -107,12 +115,14 @@ class MotionDiscoverer:
         warnings = []
         if len(tracks) > options.max_objects:
             if ctx.global_motion().kind == "moving":
-                impacts = dict(zip(map(id, tracks), physical_impacts(ctx, tracks, options)))
-                rank, by = (lambda tr: (impacts[id(tr)], *_moved_most(tr))), \
-                    "with the most physical impacts, then the ones that moved most"
+                impacts = physical_impacts(ctx, tracks, options)
+                ranks = [(n, *_moved_most(tr)) for n, tr in zip(impacts, tracks)]
+                by = "with the most physical impacts, then the ones that moved most"
             else:
-                rank, by = _moved_most, "that moved most"
-            keep = sorted(tracks, key=rank, reverse=True)[: options.max_objects]
+                ranks = [_moved_most(tr) for tr in tracks]
+                by = "that moved most"
+            order = sorted(range(len(tracks)), key=ranks.__getitem__, reverse=True)
+            keep = [tracks[i] for i in order[: options.max_objects]]
             warnings.append(f"{len(tracks)} moving objects found; kept the {options.max_objects} {by} "
                             f"(--max-objects {options.max_objects}): the other {len(tracks) - options.max_objects} "
                             "are left out of the physics and make no sound")
