@@ -155,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"contact time error: median {s['time_error_frames_median']:.2f} frame")
     print("camera motion (scenes): " + ", ".join(f"{k} {v}" for k, v in sorted(motions.items())))
     if rigid:
-        print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}"
-              + (f" {rolling.impacts}" if rolling.impacts else ""))
+        print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}, "
+              f"of which sonified: {rolling.sonified}" + (f" {rolling.impacts}" if rolling.impacts else ""))
     print("impacts kept silent: " + (", ".join(f"{v} {k}" for k, v in silent.most_common()) or "none"))
     if n_cuts:
         print(f"hard cuts: {n_cuts}; sonified impacts within {IMPACT_GUARD_S:g} s of a cut: {len(cut_violations)}"

@@ -21,9 +21,11 @@ _NEAREST_FRAMES = 3
 class NoImpactScore:
     objects: int = 0  # true objects that only roll or slide
     impacts: list[tuple[str, float, float]] = field(default_factory=list)  # (action, time s, v_before) on them
+    sonified: int = 0  # how many of those make a sound (the others are candidates kept silent)
 
     def merge(self, other: "NoImpactScore") -> "NoImpactScore":
-        return NoImpactScore(self.objects + other.objects, self.impacts + other.impacts)
+        return NoImpactScore(self.objects + other.objects, self.impacts + other.impacts,
+                             self.sonified + other.sonified)
 
 
 def _box_at(track: ObjectTrack, frame: int) -> list[float] | None:
@@ -53,7 +55,7 @@ def owner_of_impact(truth: PhysicsTracks, estimate_track: ObjectTrack, frame: in
 
 
 def impacts_on_no_impact_objects(truth: PhysicsTracks, estimate: PhysicsTracks) -> NoImpactScore:
-    """Estimated impacts that fall on true objects that only roll or slide."""
+    """Estimated impacts (sonified or kept silent) that fall on true objects that only roll or slide."""
     score = NoImpactScore(objects=sum(o.action in NO_IMPACT_ACTIONS for o in truth.objects))
     if not score.objects:
         return score
@@ -62,4 +64,5 @@ def impacts_on_no_impact_objects(truth: PhysicsTracks, estimate: PhysicsTracks) 
             owner = owner_of_impact(truth, est, im.frame)
             if owner is not None and owner.action in NO_IMPACT_ACTIONS:
                 score.impacts.append((owner.action, round(im.time_s, 4), round(im.v_before, 3)))
+                score.sonified += int(im.sonified)
     return score

@@ -34,7 +34,11 @@ def test_impacts_are_put_on_the_object_under_the_estimate():
     assert owner_of_impact(truth, on_faller, 4).id == 1
     score = impacts_on_no_impact_objects(truth, est)
     assert score.objects == 1
-    assert score.impacts == [("rolling", round(4 / 30.0, 4), 2.0)]
+    assert score.impacts == [("rolling", round(4 / 30.0, 4), 2.0)] and score.sonified == 1
+    on_roller.impacts[0].sonified = False  # a candidate kept silent is still reported, as silent
+    silent = impacts_on_no_impact_objects(truth, est)
+    assert len(silent.impacts) == 1 and silent.sonified == 0
+    assert silent.merge(score).sonified == 1
 
 
 def test_an_estimate_far_from_every_object_is_on_none():
