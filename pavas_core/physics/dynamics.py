@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
-from .gating import ImpactCheck, check_contact
+from .gating import DRIVEN, DRIVEN_GAIN_SHARE, ImpactCheck, check_contact, energy_gained
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -85,6 +85,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         centroids[f] = [round(float(c), 5) for c in p_fit[k]]
 
     impacts = []
+    gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
+    driven = gained > DRIVEN_GAIN_SHARE * lost and gained > 0.0
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
     levels = [float(c.pos @ down) if c.kind in ("floor", "landing") else None for c in contacts]
     for k, c in enumerate(contacts):
@@ -93,6 +95,9 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         frame = int(min(np.searchsorted(times_s, c.time_s - 1e-6), n - 1))
         others = [lv for j, lv in enumerate(levels) if j != k and lv is not None]
         check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others)
+        check.facts["energy_gained_ratio"] = round(gained / lost, 3) if lost > 0 else 0.0
+        if driven and check.failed is None:
+            check.failed = DRIVEN
         conf = check.confidence
         impacts.append(ImpactEstimate(
             frame=frame, time_s=round(float(c.time_s), 5),

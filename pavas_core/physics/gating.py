@@ -51,6 +51,7 @@ SURFACE = "contact not at a consistent surface"
 ROUGH_FLIGHT = "the flight before contact does not follow a parabola"
 NEAR_CUT = "too close to a cut (less than 0.25 s of the shot on one side)"
 NON_RIGID = "non-rigid motion (the object's outline changes as it moves)"
+DRIVEN = "the object gains energy after its contacts (driven motion, not a free fall)"
 LOW_CONFIDENCE = "confidence below the threshold"
 
 _SCORE_REASONS = {"flight": SHORT_FLIGHT, "gravity": NOT_GRAVITY, "jump": WEAK_JUMP, "surface": SURFACE,
@@ -127,6 +128,47 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.facts["surface_offset_m"] = round(off, 5)
         check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
     return check
+
+
+DRIVEN_GAIN_SHARE = 1.0  # energy gained after the first contact, as a share of the energy the contacts took (a passive object: none)
+
+
+def energy_gained(fit: FlightFit, contacts: list[Contact]) -> tuple[float, float]:
+    """(energy per unit mass gained in the air after the fit's first contact, energy the contacts took),
+    in trajectory units²/s². In the air a passive object keeps its energy (a flight); where the fit
+    cuts one flight from the next without any contact, the energy can only change if something
+    drives the object (a hand, a motor, an animator: a star turning on a circle is cut into parabolas
+    that "bounce" at its lowest point and gain back between). Contacts and rebounds off the ground
+    are left out: a spinning body may turn spin into speed there. Gains within the boundaries'
+    velocity uncertainty are not counted."""
+    if not contacts:
+        return 0.0, 0.0
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    g = float(np.linalg.norm(fit.accel))
+
+    def energy(seg, t):
+        v = seg.vel(t)
+        return 0.5 * float(v @ v) - g * float(seg.pos(t) @ down)
+
+    at = {c.before: c.time_s for c in contacts}
+    first = min(c.time_s for c in contacts)
+    gained = 0.0
+    for i in range(len(fit.segments) - 1):
+        a, b = fit.segments[i], fit.segments[i + 1]
+        if i in at or a.kind != FLIGHT or b.kind != FLIGHT:
+            # a spinning body's contact may turn spin into speed, and leaving the ground is a rebound
+            # (a contact too): only a flight that changes its energy in the air counts
+            continue
+        t = 0.5 * (float(fit.t_s[a.i1]) + float(fit.t_s[b.i0]))
+        if t < first:
+            continue
+        d = energy(b, t) - energy(a, t)
+        speed = max(float(np.linalg.norm(a.vel(t))), float(np.linalg.norm(b.vel(t))))
+        tol = 3.0 * speed * float(np.hypot(a.vel_sigma(), b.vel_sigma()))
+        if d > tol:
+            gained += d
+    lost = sum(max(0.5 * float(c.vel_before @ c.vel_before - c.vel_after @ c.vel_after), 0.0) for c in contacts)
+    return gained, lost
 
 
 def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray) -> tuple[float, dict[str, float]]:

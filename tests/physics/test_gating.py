@@ -106,3 +106,26 @@ def test_the_reason_names_the_weakest_test_below_the_threshold():
     check = gating.ImpactCheck(scores={"flight": 0.9, "jump": 0.3, "gravity": 1.0})
     assert check.confidence == pytest.approx(0.3)
     assert check.reason(0.5).startswith(gating.WEAK_JUMP) and check.reason(0.2) is None
+
+
+def test_an_object_turning_on_a_circle_gains_energy_in_the_air_and_makes_no_sound():
+    # a star of a cartoon turning on a vertical circle at 0.3 Hz, filmed at 24 fps: its top arcs look like
+    # free fall under g, and the piecewise fit cuts the circle into parabolas that "bounce" at its lowest
+    # point, but between those contacts it regains in the air what they took: it is driven, not falling
+    fps, hz = 24.0, 0.3
+    w = 2 * np.pi * hz
+    r = 9.81 / w**2  # the centripetal acceleration of its top arc equals g
+    t = np.arange(int(4 * fps)) / fps
+    pos = np.stack([r * np.cos(w * t), r * np.sin(w * t), np.full(t.size, 8.0)], 1)
+    pos += np.random.default_rng(2).normal(0, 0.005, size=pos.shape)
+    geo = ObjectGeometry(pos, np.ones(t.size, bool), np.zeros(t.size, bool), pixel_size_m=0.02, noise_m=0.005,
+                         size_m=0.5, size_source="gravity", scale_source="gravity")
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    assert dyn.impacts and all(im.check.failed is not None for im in dyn.impacts)
+    assert any(im.check.failed == gating.DRIVEN for im in dyn.impacts)
+    assert dyn.impacts[0].check.facts["energy_gained_ratio"] > gating.DRIVEN_GAIN_SHARE
+
+
+def test_bouncing_in_free_fall_gains_no_energy_in_the_air():
+    dyn = _dynamics(_bounces(9.81))
+    assert all(im.check.facts["energy_gained_ratio"] == 0.0 for im in dyn.impacts)
