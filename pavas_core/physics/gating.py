@@ -13,10 +13,12 @@ object's metric trajectory shows what a real impact looks like:
 - a speed change the fit supports (the velocity jump well above its standard error) and a loss of
   speed (v_after < v_before: an "impact" that speeds the object up is not one);
 - a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;
+- a passive object (see `energy_gained`): one that regains in the air what its contacts took is
+  driven (a hand, a motor, an animated figure), and none of its contacts is an impact;
 - enough trajectory on both sides: not within shots.IMPACT_GUARD_S of a cut or fade.
 
 Each graded test gives a score in 0..1; the impact's confidence is the smallest. A failed hard test
-(no flight before, no speed loss, not gravity, non-rigid, near a cut) or a confidence below
+(no flight before, no speed loss, not gravity, driven, non-rigid, near a cut) or a confidence below
 `EstimateOptions.min_impact_confidence` leaves the impact in physics.json with `sonified: false` and
 the reason in plain words.
 """
@@ -150,12 +152,12 @@ def energy_gained(fit: FlightFit, contacts: list[Contact]) -> tuple[float, float
         v = seg.vel(t)
         return 0.5 * float(v @ v) - g * float(seg.pos(t) @ down)
 
-    at = {c.before: c.time_s for c in contacts}
+    at_contact = {c.before for c in contacts}
     first = min(c.time_s for c in contacts)
     gained = 0.0
     for i in range(len(fit.segments) - 1):
         a, b = fit.segments[i], fit.segments[i + 1]
-        if i in at or a.kind != FLIGHT or b.kind != FLIGHT:
+        if i in at_contact or a.kind != FLIGHT or b.kind != FLIGHT:
             # a spinning body's contact may turn spin into speed, and leaving the ground is a rebound
             # (a contact too): only a flight that changes its energy in the air counts
             continue
