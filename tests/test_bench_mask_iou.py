@@ -1,8 +1,6 @@
 """bench/mask_iou.py on a tiny dataset: the fake estimator's known IoU, and an estimator without masks."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,15 +9,11 @@ from pavas_core.physics.tracks import PhysicsTracks
 from pavas_core.scenes.dataset import synth_dataset
 from pavas_core.scenes.evaluate import match_masks
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "mask_iou.py"
-
+from bench_modules import load_bench
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_mask_iou", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("mask_iou")
 
 
 @pytest.fixture(scope="module")

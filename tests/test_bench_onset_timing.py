@@ -1,22 +1,12 @@
 """bench/onset_timing.py: per impact, its ΔKE rank, the gap to the previous impact and the nearest onset."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "onset_timing.py"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench_onset_timing", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench_modules import load_bench
 
 
 def test_impact_rows_sort_by_time_rank_by_energy_and_measure_the_nearest_onset():
-    bench = load_bench()
+    bench = load_bench("onset_timing")
     times = np.array([1.0, 0.2, 0.5])  # object by object, not in time order
     energy = np.array([0.1, 3.0, 1.0])
     rows = bench.impact_rows(times, energy, np.array([0.21, 0.9]))

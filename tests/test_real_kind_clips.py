@@ -3,22 +3,16 @@
 WAV peak ≤ −40 dBFS and a note that says why. A flat-colour cartoon once came out with one impact at
 −27 dBFS when a ranking change let a generic-size blob "fall at g"; this keeps such regressions out."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-pytest.importorskip("skimage")
+from bench_modules import load_bench
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "real_clips.py"
+pytest.importorskip("skimage")
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_real_clips", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("real_clips")
 
 
 @pytest.mark.parametrize("clip", ["talking_head", "street_cuts", "animation"])
