@@ -86,7 +86,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
 
     impacts = []
     gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
-    driven = gained > DRIVEN_GAIN_SHARE * lost and gained > 0.0
+    driven = gained > DRIVEN_GAIN_SHARE * lost
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
     levels = [float(c.pos @ down) if c.kind in ("floor", "landing") else None for c in contacts]
     for k, c in enumerate(contacts):
@@ -95,7 +95,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         frame = int(min(np.searchsorted(times_s, c.time_s - 1e-6), n - 1))
         others = [lv for j, lv in enumerate(levels) if j != k and lv is not None]
         check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others)
-        check.facts["energy_gained_ratio"] = round(gained / lost, 3) if lost > 0 else 0.0
+        if lost > 0:  # with no loss at all every contact already fails "no speed loss"
+            check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:
             check.failed = DRIVEN
         conf = check.confidence
