@@ -12,7 +12,12 @@ Each frame is measured against a keyframe, which is renewed when the view has mo
 over the keyframes this gives, at every grid node, the displacement of the background since frame 0
 (`cumulative_px`). A shaking camera keeps frame 0 as its keyframe (no drift); chaining at fixed
 nodes ignores that a point travels across the field, a second-order error where the field varies
-slowly across the picture.
+slowly across the picture. Each frame is also measured against the frame before it: a node whose
+keyframe measurement disagrees with that chain has lost the keyframe's correlation (a floor under a
+dolly shears inside a block as the view moves on: its near rows slide faster than its far ones) and
+follows the chain instead. When the field is not one translation (parallax, zoom), the clip is
+measured again on blocks half as large, so that the floor's motion, which grows row by row towards
+the camera, is followed between nodes half as far apart.
 
 The clip is then classed as
 - "static": frame 0 against a few frames spread over the clip, three quarters of the blocks that
@@ -43,6 +48,10 @@ MIN_TEXTURED_SHARE = 0.25  # a probe with fewer textured blocks cannot tell a ca
 # against the frame before, an object on a plain background correlates with itself wherever it goes:
 # such a probe tells a camera move only where most of the picture is textured (a pan over a wall)
 PAIR_MIN_TEXTURED_SHARE = 0.5
+# a keyframe whose measurement of a frame differs this much from the chain of consecutive frames has
+# lost the correlation of some blocks (sub-pixel errors of the chain stay ~0.1 px per frame)
+KEY_DISAGREE_PX = 1.0
+MIN_FINE_BLOCK_PX = 16  # a finer block has too little texture to correlate
 SOURCE = "background_phase_correlation"
 
 
@@ -155,10 +164,12 @@ class _Grid:
         return self.xs + self.block / 2.0
 
 
-def _grid(h: int, w: int) -> _Grid:
-    """Overlapping square blocks (power-of-two side, about a third of the short side) covering the frame."""
+def _grid(h: int, w: int, block: int | None = None) -> _Grid:
+    """Overlapping square blocks (power-of-two side, about a third of the short side unless given)
+    covering the frame."""
     side = min(h, w)
-    block = int(2 ** np.clip(np.round(np.log2(side / 3.0)), 3, 6))  # 8..64 px
+    if block is None:
+        block = int(2 ** np.clip(np.round(np.log2(side / 3.0)), 3, 6))  # 8..64 px
     block = min(block, side)
     rows = max(2, int(round(h / (block / 2.0))) - 1)
     cols = max(2, int(round(w / (block / 2.0))) - 1)
@@ -198,6 +209,25 @@ def _block_shifts(spec: np.ndarray, ref: np.ndarray, g: _Grid, reach: int) -> tu
     dx = np.where(ix > b // 2, ix - b, ix) + refine(corr[ar, iy, (ix - 1) % b], corr[ar, iy, (ix + 1) % b])
     dy = np.where(iy > b // 2, iy - b, iy) + refine(corr[ar, (iy - 1) % b, ix], corr[ar, (iy + 1) % b, ix])
     return np.stack([dx, dy], axis=-1), peak
+
+
+def _aligned_shifts(gray: np.ndarray, spec: np.ndarray, ref: np.ndarray, g: _Grid, reach: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """_block_shifts, then each block measured again where its content went (integer part): a large
+    shift is seen through the window's edges (less overlap, a skewed peak); the residual under a
+    pixel is measured with the content overlapping fully."""
+    shifts, _ = _block_shifts(spec, ref, g, reach)
+    h, w = gray.shape
+    b = g.block
+    yy, xx = np.meshgrid(g.ys, g.xs, indexing="ij")
+    oy = np.clip(yy.ravel() + np.round(shifts[:, 1]).astype(int), 0, h - b) - yy.ravel()
+    ox = np.clip(xx.ravel() + np.round(shifts[:, 0]).astype(int), 0, w - b) - xx.ravel()
+    blocks = np.stack([gray[y + dy : y + dy + b, x + dx : x + dx + b]
+                       for y, x, dy, dx in zip(yy.ravel(), xx.ravel(), oy, ox)])
+    blocks = blocks - blocks.mean(axis=(1, 2), keepdims=True)
+    moved = sfft.rfft2(blocks * g.window, axes=(1, 2))
+    residual, peak = _block_shifts(moved, ref, g, reach)
+    return residual + np.stack([ox, oy], axis=-1), peak
 
 
 def _design(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -269,30 +299,55 @@ def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
     return not (moved >= 1 and counted >= 2)
 
 
+def _track_field(frames_u8: np.ndarray, g: _Grid) -> tuple[np.ndarray, np.ndarray]:
+    """→ ((T, R, C, 2) displacement since frame 0 at the grid's nodes, (T,) confidence)."""
+    t, h, w = frames_u8.shape[:3]
+    cum = np.zeros((t, len(g.ys), len(g.xs), 2))
+    conf = np.ones(t)
+    reach = max(1, g.block // 4)
+    # each frame against a keyframe (no drift while the camera only shakes); a new keyframe once the
+    # view has moved by half the reach of a block's correlation. Each frame is also measured against
+    # the frame before: a node where the two disagree has lost the keyframe's correlation (a floor
+    # under a dolly shears inside a block as the view moves on) and follows the chain of consecutive
+    # frames until the next keyframe; the others keep the keyframe's measurement (less drift)
+    key, key_spec = 0, _blocks_spectrum(_gray(frames_u8[0]), g)
+    prev_spec = key_spec
+    for k in range(1, t):
+        gray = _gray(frames_u8[k])
+        cur = _blocks_spectrum(gray, g)
+        shifts, peak = _aligned_shifts(gray, cur, key_spec, g, reach)
+        field, conf[k] = _clean(shifts, peak, g, w, h)
+        cum[k] = cum[key] + field
+        lost = np.zeros(field.shape[:2], bool)
+        if key != k - 1:
+            step_shifts, step_peak = _aligned_shifts(gray, cur, prev_spec, g, reach)
+            chained = cum[k - 1] + _clean(step_shifts, step_peak, g, w, h)[0]
+            lost = np.abs(chained - cum[k]).max(axis=-1) > KEY_DISAGREE_PX
+            cum[k][lost] = chained[lost]
+        if lost.mean() > 0.5 or np.abs(field[~lost]).max(initial=0.0) > reach / 2:
+            key, key_spec = k, cur
+        prev_spec = cur
+    return cum, conf
+
+
 def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
     """(T, H, W, 3) uint8 → the background's motion field since frame 0, classed static/shake/moving."""
     t, h, w = frames_u8.shape[:3]
     g = _grid(h, w)
-    rows, cols = len(g.ys), len(g.xs)
-    cum = np.zeros((t, rows, cols, 2))
-    conf = np.ones(t)
     if probe_static(frames_u8):
-        return GlobalMotion("static", cum, g.node_x, g.node_y, conf)
-    reach = max(1, g.block // 4)
-    # each frame against a keyframe (no drift while the camera only shakes); a new keyframe once the
-    # view has moved by half the reach of a block's correlation
-    key, key_spec = 0, _blocks_spectrum(_gray(frames_u8[0]), g)
-    for k in range(1, t):
-        cur = _blocks_spectrum(_gray(frames_u8[k]), g)
-        shifts, peak = _block_shifts(cur, key_spec, g, reach)
-        field, conf[k] = _clean(shifts, peak, g, w, h)
-        cum[k] = cum[key] + field
-        if np.abs(field).max() > reach / 2:
-            key, key_spec = k, cur
+        return GlobalMotion("static", np.zeros((t, len(g.ys), len(g.xs), 2)), g.node_x, g.node_y, np.ones(t))
+    cum, conf = _track_field(frames_u8, g)
     motion = GlobalMotion("shake", cum, g.node_x, g.node_y, conf)
     reach_px = SHAKE_REACH_FRACTION * max(h, w)
     if motion.spread_px > MOVING_SPREAD_PX or float(np.abs(motion.translation_px).max()) > reach_px:
         motion.kind = "moving"
+        if motion.spread_px > MOVING_SPREAD_PX and g.block >= 2 * MIN_FINE_BLOCK_PX:
+            # parallax: the field changes within a block (the floor's motion grows row by row
+            # towards the camera), so a finer grid follows it; one translation (a pan) keeps the
+            # larger blocks, whose chain drifts less
+            fine = _grid(h, w, block=g.block // 2)
+            cum, conf = _track_field(frames_u8, fine)
+            motion = GlobalMotion("moving", cum, fine.node_x, fine.node_y, conf)
     elif float(np.abs(motion.translation_px).max()) < STATIC_SHIFT_PX:
         motion.kind = "static"
         motion.cumulative_px[:] = 0.0
