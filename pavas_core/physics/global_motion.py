@@ -48,10 +48,16 @@ MIN_TEXTURED_SHARE = 0.25  # a probe with fewer textured blocks cannot tell a ca
 # against the frame before, an object on a plain background correlates with itself wherever it goes:
 # such a probe tells a camera move only where most of the picture is textured (a pan over a wall)
 PAIR_MIN_TEXTURED_SHARE = 0.5
-# a keyframe whose measurement of a frame differs this much from the chain of consecutive frames has
-# lost the correlation of some blocks (sub-pixel errors of the chain stay ~0.1 px per frame)
+# a node has lost its keyframe when the keyframe's correlation peak has faded below this share of the
+# frame before's, and the two measurements differ by more than KEY_DISAGREE_PX (a noisy texture
+# makes single blocks disagree by that much while their peaks stay alike: the chain would then
+# random-walk)
+LOST_PEAK_SHARE = 0.5
 KEY_DISAGREE_PX = 1.0
 MIN_FINE_BLOCK_PX = 16  # a finer block has too little texture to correlate
+# blocks half as large are measured only on a picture whose blocks correlate at least this well
+# (median peak; the dolly scenes' rooms 0.4-0.7, a smooth texture under sensor noise ~0.2)
+FINE_MIN_PEAK = 0.3
 SOURCE = "background_phase_correlation"
 
 
@@ -211,25 +217,6 @@ def _block_shifts(spec: np.ndarray, ref: np.ndarray, g: _Grid, reach: int) -> tu
     return np.stack([dx, dy], axis=-1), peak
 
 
-def _aligned_shifts(gray: np.ndarray, spec: np.ndarray, ref: np.ndarray, g: _Grid, reach: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """_block_shifts, then each block measured again where its content went (integer part): a large
-    shift is seen through the window's edges (less overlap, a skewed peak); the residual under a
-    pixel is measured with the content overlapping fully."""
-    shifts, _ = _block_shifts(spec, ref, g, reach)
-    h, w = gray.shape
-    b = g.block
-    yy, xx = np.meshgrid(g.ys, g.xs, indexing="ij")
-    oy = np.clip(yy.ravel() + np.round(shifts[:, 1]).astype(int), 0, h - b) - yy.ravel()
-    ox = np.clip(xx.ravel() + np.round(shifts[:, 0]).astype(int), 0, w - b) - xx.ravel()
-    blocks = np.stack([gray[y + dy : y + dy + b, x + dx : x + dx + b]
-                       for y, x, dy, dx in zip(yy.ravel(), xx.ravel(), oy, ox)])
-    blocks = blocks - blocks.mean(axis=(1, 2), keepdims=True)
-    moved = sfft.rfft2(blocks * g.window, axes=(1, 2))
-    residual, peak = _block_shifts(moved, ref, g, reach)
-    return residual + np.stack([ox, oy], axis=-1), peak
-
-
 def _design(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
     """Quadratic polynomial terms of normalised pixel coordinates (the smooth part of the field)."""
     u, v = (x - w / 2) / w, (y - h / 2) / h
@@ -299,35 +286,40 @@ def probe_static(frames_u8: np.ndarray, *, probes: int = 8) -> bool:
     return not (moved >= 1 and counted >= 2)
 
 
-def _track_field(frames_u8: np.ndarray, g: _Grid) -> tuple[np.ndarray, np.ndarray]:
-    """→ ((T, R, C, 2) displacement since frame 0 at the grid's nodes, (T,) confidence)."""
+def _track_field(frames_u8: np.ndarray, g: _Grid) -> tuple[np.ndarray, np.ndarray, float]:
+    """→ ((T, R, C, 2) displacement since frame 0 at the grid's nodes, (T,) confidence, median
+    correlation peak of the blocks)."""
     t, h, w = frames_u8.shape[:3]
     cum = np.zeros((t, len(g.ys), len(g.xs), 2))
     conf = np.ones(t)
+    peaks = []
     reach = max(1, g.block // 4)
     # each frame against a keyframe (no drift while the camera only shakes); a new keyframe once the
     # view has moved by half the reach of a block's correlation. Each frame is also measured against
-    # the frame before: a node where the two disagree has lost the keyframe's correlation (a floor
-    # under a dolly shears inside a block as the view moves on) and follows the chain of consecutive
-    # frames until the next keyframe; the others keep the keyframe's measurement (less drift)
+    # the frame before: a node where the two disagree and whose keyframe peak has faded has lost the
+    # keyframe's correlation (a floor under a dolly shears inside a block as the view moves on) and
+    # follows the chain of consecutive frames until the next keyframe; the others keep the
+    # keyframe's measurement (less drift)
     key, key_spec = 0, _blocks_spectrum(_gray(frames_u8[0]), g)
     prev_spec = key_spec
+    lost = np.zeros((len(g.ys), len(g.xs)), bool)  # nodes that follow the chain until the next keyframe
     for k in range(1, t):
-        gray = _gray(frames_u8[k])
-        cur = _blocks_spectrum(gray, g)
-        shifts, peak = _aligned_shifts(gray, cur, key_spec, g, reach)
+        cur = _blocks_spectrum(_gray(frames_u8[k]), g)
+        shifts, peak = _block_shifts(cur, key_spec, g, reach)
         field, conf[k] = _clean(shifts, peak, g, w, h)
         cum[k] = cum[key] + field
-        lost = np.zeros(field.shape[:2], bool)
+        peaks.append(float(np.median(peak)))
         if key != k - 1:
-            step_shifts, step_peak = _aligned_shifts(gray, cur, prev_spec, g, reach)
+            step_shifts, step_peak = _block_shifts(cur, prev_spec, g, reach)
             chained = cum[k - 1] + _clean(step_shifts, step_peak, g, w, h)[0]
-            lost = np.abs(chained - cum[k]).max(axis=-1) > KEY_DISAGREE_PX
+            faded = (peak < LOST_PEAK_SHARE * step_peak).reshape(lost.shape)
+            lost |= faded & (np.abs(chained - cum[k]).max(axis=-1) > KEY_DISAGREE_PX)
             cum[k][lost] = chained[lost]
         if lost.mean() > 0.5 or np.abs(field[~lost]).max(initial=0.0) > reach / 2:
             key, key_spec = k, cur
+            lost[:] = False
         prev_spec = cur
-    return cum, conf
+    return cum, conf, float(np.median(peaks)) if peaks else 0.0
 
 
 def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
@@ -336,17 +328,17 @@ def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
     g = _grid(h, w)
     if probe_static(frames_u8):
         return GlobalMotion("static", np.zeros((t, len(g.ys), len(g.xs), 2)), g.node_x, g.node_y, np.ones(t))
-    cum, conf = _track_field(frames_u8, g)
+    cum, conf, peak = _track_field(frames_u8, g)
     motion = GlobalMotion("shake", cum, g.node_x, g.node_y, conf)
     reach_px = SHAKE_REACH_FRACTION * max(h, w)
     if motion.spread_px > MOVING_SPREAD_PX or float(np.abs(motion.translation_px).max()) > reach_px:
         motion.kind = "moving"
-        if motion.spread_px > MOVING_SPREAD_PX and g.block >= 2 * MIN_FINE_BLOCK_PX:
+        if motion.spread_px > MOVING_SPREAD_PX and g.block >= 2 * MIN_FINE_BLOCK_PX and peak >= FINE_MIN_PEAK:
             # parallax: the field changes within a block (the floor's motion grows row by row
-            # towards the camera), so a finer grid follows it; one translation (a pan) keeps the
-            # larger blocks, whose chain drifts less
+            # towards the camera), so a finer grid follows it where the picture has the texture for
+            # it; one translation (a pan) keeps the larger blocks, whose chain drifts less
             fine = _grid(h, w, block=g.block // 2)
-            cum, conf = _track_field(frames_u8, fine)
+            cum, conf, _ = _track_field(frames_u8, fine)
             motion = GlobalMotion("moving", cum, fine.node_x, fine.node_y, conf)
     elif float(np.abs(motion.translation_px).max()) < STATIC_SHIFT_PX:
         motion.kind = "static"
