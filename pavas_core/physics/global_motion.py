@@ -13,9 +13,10 @@ over the keyframes this gives, at every grid node, the displacement of the backg
 (`cumulative_px`). A shaking camera keeps frame 0 as its keyframe (no drift); chaining at fixed
 nodes ignores that a point travels across the field, a second-order error where the field varies
 slowly across the picture. Each frame is also measured against the frame before it: a node whose
-keyframe measurement disagrees with that chain has lost the keyframe's correlation (a floor under a
-dolly shears inside a block as the view moves on: its near rows slide faster than its far ones) and
-follows the chain instead. When the field is not one translation (parallax, zoom), the clip is
+keyframe peak has faded and whose keyframe measurement disagrees with that chain has lost the
+keyframe's correlation (a floor under a dolly shears inside a block as the view moves on: its near
+rows slide faster than its far ones) and follows the chain until the next keyframe. When the field
+is not one translation (parallax, zoom) and the picture's blocks correlate well, the clip is
 measured again on blocks half as large, so that the floor's motion, which grows row by row towards
 the camera, is followed between nodes half as far apart.
 
@@ -26,7 +27,9 @@ The clip is then classed as
   is handed to the shake-compensated path of segmentation.py as before;
 - "moving": anything else (dolly, pan beyond the shake range, zoom): the moving-camera path
   (moving_background.py) compares each frame with its neighbours warped by the field, and the
-  geometry takes the camera's motion out of the objects' trajectories (world frame).
+  geometry takes the camera's motion out of the objects' trajectories (world frame). A field that
+  does not line the frames up better than no motion at all (FIELD_GAIN) is noise, not a camera
+  move (a flat-colour cartoon: its blocks correlate with the objects or with nothing): "static".
 """
 
 from __future__ import annotations
@@ -58,6 +61,11 @@ MIN_FINE_BLOCK_PX = 16  # a finer block has too little texture to correlate
 # blocks half as large are measured only on a picture whose blocks correlate at least this well
 # (median peak; the dolly scenes' rooms 0.4-0.7, a smooth texture under sensor noise ~0.2)
 FINE_MIN_PEAK = 0.3
+# a moving camera's field must explain the frames: warped by it, a frame differs from a later one by
+# less than this share of what it differs unwarped (dolly scenes and pans 0.26-0.44; the flat-colour
+# cartoon of bench/real_clips.py, whose field is noise, 0.73), frames BASELINE_PX of motion apart
+FIELD_GAIN = 0.6
+BASELINE_PX = 2.0
 SOURCE = "background_phase_correlation"
 
 
@@ -322,6 +330,30 @@ def _track_field(frames_u8: np.ndarray, g: _Grid) -> tuple[np.ndarray, np.ndarra
     return cum, conf, float(np.median(peaks)) if peaks else 0.0
 
 
+def _field_explains_change(frames_u8: np.ndarray, motion: GlobalMotion, *, probes: int = 8) -> bool:
+    """Does the measured field account for how frames differ better than no motion at all?
+
+    On a picture with little texture (a flat-colour cartoon: plain sky, plain ground) the blocks
+    correlate with the moving objects or with nothing, and the field they give is noise; warping a
+    frame by it then matches the next one no better than the frame itself does, while a real camera
+    move is explained by its field (the textured background lines up)."""
+    t, h, w = frames_u8.shape[:3]
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    still = warped = 0.0
+    shift = motion.translation_px
+    for k in np.unique(np.linspace(1, t - 1, min(t - 1, probes)).round().astype(int)):
+        # against the last frame the view had moved from by BASELINE_PX (a slow dolly moves by less
+        # than the noise between consecutive frames)
+        far = np.nonzero(np.abs(shift[:k] - shift[k]).max(axis=1) >= BASELINE_PX)[0]
+        j = int(far[-1]) if len(far) else 0
+        before, cur = _gray(frames_u8[j]), _gray(frames_u8[k])
+        rel = motion.dense(j, h, w) - motion.dense(k, h, w)  # where frame k's background is in frame j
+        moved = ndimage.map_coordinates(before, [gy + rel[..., 1], gx + rel[..., 0]], order=1, mode="nearest")
+        still += float(np.abs(cur - before).mean())
+        warped += float(np.abs(cur - moved).mean())
+    return warped < FIELD_GAIN * still
+
+
 def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
     """(T, H, W, 3) uint8 → the background's motion field since frame 0, classed static/shake/moving."""
     t, h, w = frames_u8.shape[:3]
@@ -332,6 +364,9 @@ def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
     motion = GlobalMotion("shake", cum, g.node_x, g.node_y, conf)
     reach_px = SHAKE_REACH_FRACTION * max(h, w)
     if motion.spread_px > MOVING_SPREAD_PX or float(np.abs(motion.translation_px).max()) > reach_px:
+        if not _field_explains_change(frames_u8, motion):
+            # a field of noise (a flat-colour picture), not a camera move: nothing to compensate
+            return GlobalMotion("static", np.zeros_like(cum), g.node_x, g.node_y, np.ones(t))
         motion.kind = "moving"
         if motion.spread_px > MOVING_SPREAD_PX and g.block >= 2 * MIN_FINE_BLOCK_PX and peak >= FINE_MIN_PEAK:
             # parallax: the field changes within a block (the floor's motion grows row by row

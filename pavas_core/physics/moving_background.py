@@ -27,6 +27,7 @@ from .segmentation import Detection, MotionSegmentation, _coarse_blobs, _gray, _
 NEIGHBOUR_STEP_S = 0.2  # Δ: neighbours at k ± Δ and k ± 2Δ
 SLACK_PX = 0.5  # misregistration tolerated on edges (field error, parallax inside a block)
 EDGE_MARGIN_PX = 2
+BOX_PX = 1  # a pixel is compared with its background's colours up to this far (px)
 
 
 def _neighbours(k: int, t: int, step: int) -> list[int]:
@@ -79,9 +80,10 @@ def segment_moving_camera(frames_u8: np.ndarray, motion: GlobalMotion, *, fps: f
             dense_cache[k] = motion.dense(k, h, w).astype(np.float32)
         return dense_cache[k]
 
-    def background(k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per pixel, the warped neighbour that is the second closest to frame k, and where at least
-        two neighbours see the pixel. A pixel then counts as moving only if it differs from at least
+    def background(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pixel, the warped neighbour that is the second closest to frame k, frame k's difference
+        from it (beyond the neighbour's colours within BOX_PX), and where at least two neighbours see
+        the pixel. A pixel then counts as moving only if it differs from at least
         three of the four neighbours: an object is elsewhere in most of them, while the place where
         an object is about to come to rest (it is there in the later neighbours only) shows no ghost."""
         own = frames_u8[k].astype(np.float32)
@@ -94,14 +96,19 @@ def segment_moving_camera(frames_u8: np.ndarray, motion: GlobalMotion, *, fps: f
             warped.append(pic)
             seen += inside
         stack = np.stack(warped)
-        dist = np.einsum("nijc,nijc->nij", stack - own, stack - own)
-        second = np.argsort(dist, axis=0)[min(1, len(warped) - 1)]
-        bg = np.take_along_axis(stack, second[None, ..., None], axis=0)[0]
-        return bg, seen >= 2
+        # each neighbour's colours within a pixel of the place (per channel): the field's error on
+        # sharp lines (a floor's joints, where it is interpolated across the floor's parallax) is
+        # then no difference, while an object that moved by more than a pixel still is
+        size = (1, 2 * BOX_PX + 1, 2 * BOX_PX + 1, 1)
+        nearest = np.clip(own, ndimage.minimum_filter(stack, size=size), ndimage.maximum_filter(stack, size=size))
+        dist = np.einsum("nijc,nijc->nij", nearest - own, nearest - own)
+        second = np.argsort(dist, axis=0)[min(1, len(warped) - 1)][None, ..., None]
+        bg = np.take_along_axis(stack, second, axis=0)[0]
+        return bg, own - np.take_along_axis(nearest, second, axis=0)[0], seen >= 2
     probe = np.unique(np.linspace(0, t - 1, min(t, 3)).round().astype(int))
     samples = []
-    for k in probe:
-        bg, ok = background(int(k))
+    for k in probe:  # the noise of a plain difference (the box would hide most of it)
+        bg, _, ok = background(int(k))
         samples.append(np.where(ok[..., None], frames_u8[k].astype(np.float32) - bg, 0.0))
     sigma = _noise_sigma(samples)
     noise = sigma * np.sqrt(3.0)
@@ -109,10 +116,8 @@ def segment_moving_camera(frames_u8: np.ndarray, motion: GlobalMotion, *, fps: f
     detections: list[list[Detection]] = []
     last_bg = None
     for k in range(t):
-        frame_f = frames_u8[k].astype(np.float32)
-        bg, ok = background(k)
+        bg, diff, ok = background(k)
         last_bg = bg
-        diff = frame_f - bg
         diff[~ok] = 0.0
         fine = _thresholds(bg, noise, SLACK_PX)
         coarse = _thresholds(_half(bg), noise / 2, SLACK_PX / 2)
