@@ -52,6 +52,28 @@ def _warp(img: np.ndarray, map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.nda
     return (top * (1 - fy) + bottom * fy).astype(np.float32), inside
 
 
+def _box_range(stack: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel minimum and maximum over the (2r+1)² square around each pixel of stack (N, H, W, C)
+    (edge pixels repeated beyond the frame); separable, by shifted slices."""
+    lo, hi = stack, stack
+    for axis in (1, 2):
+        n = stack.shape[axis]
+        pad = [(0, 0)] * 4
+        pad[axis] = (r, r)
+        lo_p, hi_p = np.pad(lo, pad, mode="edge"), np.pad(hi, pad, mode="edge")
+
+        def part(a: np.ndarray, o: int) -> np.ndarray:
+            sl = [slice(None)] * 4
+            sl[axis] = slice(o, o + n)
+            return a[tuple(sl)]
+
+        lo, hi = part(lo_p, 0).copy(), part(hi_p, 0).copy()
+        for o in range(1, 2 * r + 1):
+            np.minimum(lo, part(lo_p, o), out=lo)
+            np.maximum(hi, part(hi_p, o), out=hi)
+    return lo, hi
+
+
 def _noise_sigma(diffs: list[np.ndarray]) -> float:
     d = np.concatenate([x[::2, ::2].ravel() for x in diffs])
     return max(float(1.4826 * np.median(np.abs(d - np.median(d)))), 0.5)
@@ -99,8 +121,7 @@ def segment_moving_camera(frames_u8: np.ndarray, motion: GlobalMotion, *, fps: f
         # each neighbour's colours within a pixel of the place (per channel): the field's error on
         # sharp lines (a floor's joints, where it is interpolated across the floor's parallax) is
         # then no difference, while an object that moved by more than a pixel still is
-        size = (1, 2 * BOX_PX + 1, 2 * BOX_PX + 1, 1)
-        nearest = np.clip(own, ndimage.minimum_filter(stack, size=size), ndimage.maximum_filter(stack, size=size))
+        nearest = np.clip(own, *_box_range(stack, BOX_PX))
         dist = np.einsum("nijc,nijc->nij", nearest - own, nearest - own)
         second = np.argsort(dist, axis=0)[min(1, len(warped) - 1)][None, ..., None]
         bg = np.take_along_axis(stack, second, axis=0)[0]

@@ -255,3 +255,16 @@ def test_dolly_world_frame_speed_from_true_masks_is_close_to_truth():
         assert len(pairs) >= 5
         errors += [abs(e - t) / t for e, t in pairs]
     assert float(np.median(errors)) < 0.10
+
+
+@pytest.mark.parametrize("radius", [1, 2])
+def test_the_moving_camera_colour_range_is_the_square_min_and_max(radius):
+    """The neighbours' colours within BOX_PX of a pixel: scipy's square minimum/maximum filters
+    (edges repeated), computed by shifted slices for speed."""
+    from pavas_core.physics.moving_background import _box_range
+
+    stack = np.random.default_rng(radius).uniform(0, 255, (3, 17, 23, 3)).astype(np.float32)
+    lo, hi = _box_range(stack, radius)
+    size = (1, 2 * radius + 1, 2 * radius + 1, 1)
+    assert np.array_equal(lo, ndimage.minimum_filter(stack, size=size, mode="nearest"))
+    assert np.array_equal(hi, ndimage.maximum_filter(stack, size=size, mode="nearest"))
