@@ -7,7 +7,10 @@ background's motion field (global_motion.py), and a pixel is moving only if it d
 least three of the four (the second-closest neighbour is its background): a moving object is at
 another place in most of them, while whatever is at rest in the world (the room, an object that
 has settled) lines up; where an object is about to come to rest, only the later neighbours show
-it, so its place shows no ghost before it arrives. Pixels that the neighbours do not
+it, so its place shows no ghost before it arrives. A pixel differs from a neighbour only beyond
+that neighbour's colours within BOX_PX of its place: where the field misses the background by
+a pixel (a floor's joints, interpolated across the floor's parallax) there is no difference, while
+an object that moved further still differs. Pixels that the neighbours do not
 see (the part of the view the camera has just reached) are not judged. Foreground, blobs and their
 measurement are those of segmentation.py (thresholds from the noise and the local gradient, a
 coarse pass at half resolution, a fine mask inside each blob's box).
