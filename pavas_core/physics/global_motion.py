@@ -358,15 +358,15 @@ def estimate_global_motion(frames_u8: np.ndarray) -> GlobalMotion:
     """(T, H, W, 3) uint8 → the background's motion field since frame 0, classed static/shake/moving."""
     t, h, w = frames_u8.shape[:3]
     g = _grid(h, w)
+    still = GlobalMotion("static", np.zeros((t, len(g.ys), len(g.xs), 2)), g.node_x, g.node_y, np.ones(t))
     if probe_static(frames_u8):
-        return GlobalMotion("static", np.zeros((t, len(g.ys), len(g.xs), 2)), g.node_x, g.node_y, np.ones(t))
+        return still
     cum, conf, peak = _track_field(frames_u8, g)
     motion = GlobalMotion("shake", cum, g.node_x, g.node_y, conf)
     reach_px = SHAKE_REACH_FRACTION * max(h, w)
     if motion.spread_px > MOVING_SPREAD_PX or float(np.abs(motion.translation_px).max()) > reach_px:
         if not _field_explains_change(frames_u8, motion):
-            # a field of noise (a flat-colour picture), not a camera move: nothing to compensate
-            return GlobalMotion("static", np.zeros_like(cum), g.node_x, g.node_y, np.ones(t))
+            return still  # a field of noise (a flat-colour picture), not a camera move
         motion.kind = "moving"
         if motion.spread_px > MOVING_SPREAD_PX and g.block >= 2 * MIN_FINE_BLOCK_PX and peak >= FINE_MIN_PEAK:
             # parallax: the field changes within a block (the floor's motion grows row by row
