@@ -54,6 +54,12 @@ class Detection:
         return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, sub, self.edge_px, self.frame_size)
 
 
+# each pixel covers a unit square, whose own spread (variance 1/12 along any axis) the covariance of
+# the pixel centres leaves out: without it a blob one pixel wide measures 0 px across (and a size
+# prior then puts it kilometres away)
+PIXEL_VARIANCE = 1.0 / 12.0
+
+
 def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb: tuple[float, float, float],
            mask: np.ndarray, edge: float, frame_size: tuple[int, int]) -> Detection:
     y0, x0 = origin
@@ -69,7 +75,7 @@ def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb:
         u_px=float(x0 + mx) + 0.5,  # pixel centres are at +0.5
         v_px=float(y0 + my) + 0.5,
         area_px=a,
-        size_px=float(4.0 * np.sqrt(max(lam_min, 0.0) + 1e-6)),
+        size_px=float(4.0 * np.sqrt(max(lam_min, 0.0) + PIXEL_VARIANCE)),
         box_xyxy=(float(bx0), float(by0), float(bx1), float(by1)),
         touches_border=bool(bx0 <= edge or by0 <= edge or bx1 >= w - edge or by1 >= h - edge),
         mean_rgb=rgb,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from pavas_core.physics.segmentation import estimate_shifts, segment_motion
+from pavas_core.physics.segmentation import detection_from_mask, estimate_shifts, segment_motion
 
 
 def textured(h=120, w=160, seed=0):
@@ -182,3 +182,14 @@ def test_an_object_coming_to_rest_under_a_wobbling_camera_leaves_no_outline_behi
         (det,) = seg.detections[k]
         assert det.v_px == pytest.approx(path[k][1], abs=1.5) and det.area_px > 0.8 * np.pi * 9**2
     assert all(not d for d in seg.detections[13:])  # at rest it is background, outline included
+
+
+@pytest.mark.parametrize("width", [1, 2, 5])
+def test_a_bar_measures_its_width_across_even_one_pixel_wide(width):
+    # the size across the minor axis is 4 standard deviations of the blob's extent; a bar of
+    # `width` whole pixels spans width px, a uniform spread of σ = width/√12 (a pixel is a square,
+    # not a point: a one-pixel line is 1.15 px across, not 0 — a size prior would put it km away)
+    mask = np.zeros((40, 30), bool)
+    mask[5:35, 10 : 10 + width] = True
+    det = detection_from_mask(0, 0, 0, mask, edge_px=1.0, frame_size=(30, 40))
+    assert det.size_px == pytest.approx(4.0 * width / np.sqrt(12.0), rel=1e-9)
