@@ -177,9 +177,19 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     s = depth.scale(t)
     xy = centre + (uv - centre) * s[:, None]
     whole_clean = clean & ~at_edge
-    size_ref = float(np.median((sizes * s)[whole_clean])) if whole_clean.any() else float(np.median(sizes))
+    # the object's size as a whole: each blob weighs by its area (a sliver of a resting object's
+    # edge, or a half-hidden view, says less about the whole than its full view)
+    size_ref = (_weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
+                else _weighted_median(sizes, areas))
     noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
     return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The value below which half of the total weight lies."""
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][int(np.searchsorted(cum, 0.5 * cum[-1]))])
 
 
 def _known_size_m(obj, user_size: float | None) -> tuple[float | None, str]:
