@@ -111,3 +111,21 @@ def test_the_max_objects_cut_keeps_what_moved_most_not_what_lingered_longest():
     flight = Track(1, [TrackPoint(k, det(k, 10 + 6.0 * k, 40.0)) for k in range(20)])
     ranked = sorted([linger, flight], key=_moved_most, reverse=True)
     assert [t.id for t in ranked] == [1, 0]
+
+
+def test_the_max_objects_cut_puts_a_chain_of_specks_after_an_object_seen_throughout():
+    # a chain of specks picked up in one frame out of four (a moving camera's misregistered tile
+    # joints, linked across gaps) "travels" 240 px; a ball seen in every frame flies 120 px: the
+    # ball is kept first. (Rank by distance alone and the chain wins.)
+    from pavas_core.physics.segmentation import Detection
+    from pavas_core.physics.stages.motion import _moved_most
+    from pavas_core.physics.tracking import Track, TrackPoint, path_extent_px
+
+    def det(k, u, v):
+        return Detection(k, u, v, 30.0, 6.0, (u - 3, v - 3, u + 3, v + 3), False, (100.0, 100.0, 100.0))
+
+    specks = Track(0, [TrackPoint(k, det(k, 20 + 3.0 * k, 170.0 + 10 * (k % 2))) for k in range(0, 80, 4)])
+    ball = Track(1, [TrackPoint(k, det(k, 10 + 6.0 * k, 40.0 + 0.2 * k * k)) for k in range(20)])
+    assert path_extent_px(specks) > path_extent_px(ball)
+    ranked = sorted([specks, ball], key=_moved_most, reverse=True)
+    assert [t.id for t in ranked] == [1, 0]

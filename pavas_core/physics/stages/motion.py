@@ -65,11 +65,18 @@ def named_objects(tracks: list[Track], options: Any, times_s: np.ndarray) -> tup
     return out, naming.warnings
 
 
-def _moved_most(track: Track) -> tuple[float, int]:
-    """How far the object went (extent of its path, px), then how long it was seen. A long-lived blob
-    that never goes anywhere (the flicker of a resting place, a texture edge) must not push out a real
-    object that flew across the picture for a second."""
-    return path_extent_px(track), len(track.points)
+def _moved_most(track: Track) -> tuple[bool, float, int]:
+    """Whether the object was seen in most frames of its span, how far it went (extent of its path,
+    px), then how long it was seen. A long-lived blob that never goes anywhere (the flicker of a
+    resting place, a texture edge) must not push out a real object that flew across the picture for
+    a second; nor must a chain of specks picked up here and there (a moving camera's misregistered
+    tile joints, linked across gaps into a "path" across the picture): an object in view is found
+    in most frames."""
+    span = track.last_frame - track.first_frame + 1
+    return len(track.points) >= WELL_SEEN_SHARE * span, path_extent_px(track), len(track.points)
+
+
+WELL_SEEN_SHARE = 0.5
 
 
 TRAJECTORY_SCALES = ("gravity", "user")  # metric scales a rank by physical impacts can trust
