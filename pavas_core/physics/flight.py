@@ -4,10 +4,16 @@ Between contacts an object in free flight moves on a parabola whose acceleration
 same vector for every flight of the object: in pixels/s² at the object's depth for an image
 trajectory, in m/s² for a metric one). The trajectory is cut into segments by dynamic programming (optimal segmentation with a
 per-segment penalty): each segment is either *flight* (acceleration fixed to the gravity vector;
-free start position and velocity) or *ground* (resting or sliding on the floor: constant height
-along gravity, constant deceleration across it). Gravity itself is first estimated from short
-windows that fit a free parabola well, then refined jointly over all flight segments; outliers
-(a motion-blurred contact frame, a partly hidden blob) are rejected and the segmentation redone.
+free start position and velocity) or *ground* (resting, sliding or rolling on the floor: constant
+level along gravity, constant deceleration across it). In the picture (`ground_drift`) a ground
+segment of GROUND_DRIFT_MIN_SAMPLES samples or more may also drift steadily along gravity: an
+object rolling toward or away from the camera moves down or up the image, and with a level
+ground that roll was explained better by "flight" under a tiny gravity, which outvoted the true
+gravity of the fall before it. In metres the floor is level: a drift there would let the sides
+of a driven circle pass for ground and hide the energy it gains in the air. Gravity itself
+is first estimated from short windows that fit a free parabola well, then refined jointly over all
+flight segments; outliers (a motion-blurred contact frame, a partly hidden blob) are rejected and
+the segmentation redone.
 
 Positions are (N, D) points, D = 2 (image pixels of the analysis grid, already freed from camera
 shake and corrected for motion in depth, see geometry.py) or D = 3 (metres). Gravity points
@@ -26,6 +32,7 @@ import numpy as np
 FLIGHT = "flight"
 NOISE_FLOOR = 0.1  # units (pixels)
 GROUND = "ground"
+GROUND_DRIFT_MIN_SAMPLES = 5  # shorter ground segments keep a level: a drift through 3-4 samples can straddle a contact
 
 
 @dataclass
@@ -80,6 +87,7 @@ class FlightFit:
     n_flight_samples: int
     cost: float = 0.0  # Σ SSE/σ² + penalty per segment: compares fits of the same samples
     unit: float = 1.0  # length of one analysis pixel in the trajectory's units (see module docstring)
+    ground_drift: bool = False  # its ground segments may drift along gravity (fit_flights)
 
 
 # --- noise -------------------------------------------------------------------------------------
@@ -218,8 +226,9 @@ def across_basis(down: np.ndarray) -> np.ndarray:
     return q[:, 1 : len(down)].T
 
 
-def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray) -> np.ndarray:
-    """(N, N) SSE of the ground model on samples i..j: constant along `down`, quadratic across it."""
+def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray, drift: bool = False) -> np.ndarray:
+    """(N, N) SSE of the ground model on samples i..j: constant along `down` (with `drift`: linear
+    from GROUND_DRIFT_MIN_SAMPLES samples on), quadratic across it."""
     n = len(t)
     q = xy @ down
     p = xy @ across_basis(down).T  # (N, D − 1)
@@ -229,11 +238,25 @@ def _ground_costs(t: np.ndarray, xy: np.ndarray, down: np.ndarray) -> np.ndarray
         c = np.cumsum
         s0 = np.arange(1, len(tau) + 1, dtype=np.float64)
         sq, sqq = c(q[i:]), c(q[i:] ** 2)
-        sse_q = sqq - sq**2 / s0
+        level = sqq - sq**2 / s0
+        sse_q = np.where(s0 >= GROUND_DRIFT_MIN_SAMPLES, _line_sse(tau, q[i:]), level) if drift else level
         sse_p = sum(_quad_sse(tau, p[i:, k]) for k in range(p.shape[1]))
         sse = sse_q + sse_p
         sse[0] = np.inf
         out[i, i:] = np.maximum(np.nan_to_num(sse, nan=np.inf), 0.0)
+    return out
+
+
+def _line_sse(tau: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Running SSE of a straight-line least-squares fit on y[:k+1] for every k."""
+    c = np.cumsum
+    s0 = np.arange(1, len(tau) + 1, dtype=np.float64)
+    st, stt, sy, syy, sty = c(tau), c(tau**2), c(y), c(y**2), c(tau * y)
+    det = s0 * stt - st**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        proj = (stt * sy**2 - 2 * st * sy * sty + s0 * sty**2) / det
+    out = syy - proj
+    out[:2] = 0.0  # one or two samples: on their line
     return out
 
 
@@ -285,10 +308,11 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
     return segs[::-1]
 
 
-def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float) -> float:
+def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float,
+                       drift: bool = False) -> float:
     """Σ (SSE/σ² + penalty) of the optimal segmentation of the track under gravity `accel`."""
     down = accel / (np.linalg.norm(accel) + 1e-12)
-    cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down)
+    cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down, drift)
     spans = segment_trajectory(cf, cg, noise=noise, penalty=penalty)
     return float(sum(min(cf[i0, i1], cg[i0, i1]) / noise**2 + penalty for i0, i1, _ in spans))
 
@@ -296,7 +320,7 @@ def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, nois
 # --- fits --------------------------------------------------------------------------------------
 
 def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, accel: np.ndarray,
-                noise: float) -> Segment:
+                noise: float, drift: bool = False) -> Segment:
     tt, pp = t[i0 : i1 + 1], xy[i0 : i1 + 1]
     t0 = float(tt.mean())
     tau = tt - t0
@@ -314,13 +338,14 @@ def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, acce
     else:
         down = accel / (np.linalg.norm(accel) + 1e-12)
         across = across_basis(down)  # (D − 1, D)
-        q = float((pp @ down).mean())
+        q = pp @ down
+        qc = np.polyfit(tau, q, 1) if drift and len(tt) >= GROUND_DRIFT_MIN_SAMPLES else np.array([0.0, q.mean()])
         p = pp @ across.T
         deg = min(2, len(tt) - 1)
         pc = np.polyfit(tau, p, deg) if len(tt) > 1 else p[:1]  # (deg + 1, D − 1), highest power first
         pc = np.concatenate([np.zeros((3 - len(pc), p.shape[1])), pc])  # rows: a2, a1, a0
-        c0 = q * down + pc[2] @ across
-        c1 = pc[1] @ across
+        c0 = qc[1] * down + pc[2] @ across
+        c1 = qc[0] * down + pc[1] @ across
         c2 = pc[0] @ across
         fitted = c0 + c1 * tau[:, None] + c2 * tau[:, None] ** 2
         basis = np.stack([np.ones_like(tau), tau], 1)
@@ -371,10 +396,12 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
 
 
 def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
-                noise: float | None = None, iterations: int = 4, unit: float = 1.0) -> FlightFit | None:
+                noise: float | None = None, iterations: int = 4, unit: float = 1.0,
+                ground_drift: bool = False) -> FlightFit | None:
     """Segment and fit one trajectory. t: (N,) s, xy: (N, D) points. None if no gravity can be seen.
 
-    noise: the position noise if known (else estimated); unit: see the module docstring.
+    noise: the position noise if known (else estimated); unit: see the module docstring;
+    ground_drift: ground segments may drift along gravity (a picture's trajectory, see above).
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
     are dropped as outliers and the segmentation is redone.
@@ -389,19 +416,19 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     if not candidates:
         return None
     accel = candidates[0] if len(candidates) == 1 else \
-        min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty))
+        min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty, drift=True))
     inl = np.ones(n, bool)
     sigma_a = float("inf")
     spans: list[tuple[int, int, str]] = []
     for it in range(iterations):
         ti, pi = t[inl], xy[inl]
         down = accel / (np.linalg.norm(accel) + 1e-12)
-        spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down),
+        spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down, ground_drift),
                                    noise=noise, penalty=penalty)
         jg = joint_gravity(ti, pi, spans)
         if jg is not None and jg[0][1] > 0:
             accel, sigma_a, _ = jg
-        segs = [fit_segment(ti, pi, i0, i1, k, accel, noise) for i0, i1, k in spans]
+        segs = [fit_segment(ti, pi, i0, i1, k, accel, noise, ground_drift) for i0, i1, k in spans]
         idx = np.flatnonzero(inl)
         resid = np.zeros(len(ti))
         for s in segs:
@@ -419,4 +446,5 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     n_flight = sum(s.n for s in segs if s.kind == FLIGHT)
     sse = sum(float(np.sum((pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1])) ** 2)) for s in segs)
     cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
-    return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost, unit)
+    return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost, unit,
+                     ground_drift)

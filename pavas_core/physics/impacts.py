@@ -225,7 +225,7 @@ def _best_merge(fit: FlightFit, a: Segment, b: Segment) -> Segment | None:
     """One segment over a and b if either model fits it about as well as the noise allows, else None."""
     best = None
     for kind in (FLIGHT, GROUND):
-        seg = fit_segment(fit.t_s, fit.points, a.i0, b.i1, kind, fit.accel, fit.noise)
+        seg = fit_segment(fit.t_s, fit.points, a.i0, b.i1, kind, fit.accel, fit.noise, fit.ground_drift)
         if best is None or seg.rms < best.rms:
             best = seg
     limit = max(3.0 * fit.noise, 1.5 * max(a.rms, b.rms))

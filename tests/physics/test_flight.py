@@ -80,3 +80,21 @@ def test_gravity_of_a_short_fast_fall_is_not_outvoted_by_a_long_slow_roll():
     assert fit is not None
     assert fit.accel[1] == pytest.approx(1197.0, rel=0.08)  # the fall alone pins it to about ±5 %
     assert abs(fit.accel[0]) < 0.05 * fit.accel[1]
+
+
+def test_a_fall_then_a_roll_toward_the_camera_keeps_the_falls_gravity():
+    # a steel tin's centroid track from a generated rigid-body scene (24 fps, 320 px analysis grid):
+    # 10 frames of a fall, then 60 frames rolling toward the camera, which moves it down the
+    # picture at a nearly steady rate. Without a drifting ground model that roll was "flight"
+    # under a gravity of 13 px/s² that beat the fall's, and the fall became five 2-sample flights.
+    # True gravity in this picture: 9.81 m/s² × 512.9 px focal × (320/640) / 1.98–2.24 m depth
+    # = 1123–1271 px/s² (the tin moves away while it falls).
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks" / "fall_then_roll_toward_camera_24fps.txt")
+    t, xy = rows[:, 0] / 24.0, rows[:, 1:3]
+    fit = fit_flights(t, xy, fps=24.0, penalty=120.0, ground_drift=True)
+    assert fit is not None
+    assert 1123.0 * 0.95 < fit.accel[1] < 1271.0 * 1.05
+    assert abs(fit.accel[0]) < 0.1 * fit.accel[1]
+    first = fit.segments[0]
+    assert first.kind == FLIGHT and first.n >= 9  # the whole fall (frames 0–9) is one flight
+    assert all(s.kind == GROUND for s in fit.segments[1:] if s.n >= 5)  # the roll is on the ground

@@ -153,13 +153,14 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     flat = DepthModel(depth.t_ref_s, 0.0, False)
     fit, ok, note = None, False, "too few clean samples"
     if clean.sum() >= 5:
-        fit = fit_flights(t[clean], uv[clean], fps=fps, penalty=penalty)
+        # in the picture a roll toward or away from the camera drifts along gravity (flight.py)
+        fit = fit_flights(t[clean], uv[clean], fps=fps, penalty=penalty, ground_drift=True)
         chosen = flat
         if depth.active and fit is not None:
             # motion in depth from apparent size: keep it only if it explains the track better
             s = depth.scale(t)
             xy_d = centre + (uv - centre) * s[:, None]
-            fit_d = fit_flights(t[clean], xy_d[clean], fps=fps, penalty=penalty, noise=fit.noise)
+            fit_d = fit_flights(t[clean], xy_d[clean], fps=fps, penalty=penalty, noise=fit.noise, ground_drift=True)
             if fit_d is not None and fit_d.cost < fit.cost - 2.0 * penalty:
                 fit, chosen = fit_d, depth
         depth = chosen
