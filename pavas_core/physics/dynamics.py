@@ -72,7 +72,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         fit = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m)
     if fit is not None:
         g = float(np.linalg.norm(fit.accel))
-        contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g)
+        contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g,
+                                 body_size=float(geo.size_m or 0.0))
         if not geo.at_edge[seen[-1]]:  # a track that ends at the picture's edge left it, it did not land
             landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]))
             if landing is not None:

@@ -101,10 +101,17 @@ def _sideways(v: np.ndarray, down: np.ndarray) -> np.ndarray:
     return v - float(v @ down) * down
 
 
+# a tumbling body's outline centroid is not its centre of mass, and at an impact its spin changes
+# at once: the two fits may miss each other by a share of the body's size (a stone slab landing on
+# an edge and falling flat: 3 cm for a slab measured 9 cm across)
+BODY_GAP_SHARE = 0.1
+
+
 def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
-                floor_ref: float | None = None) -> bool:
+                floor_ref: float | None = None, body_size: float = 0.0) -> bool:
     """A real impact: a clear velocity jump, upward (floor) or reversing sideways motion (wall), the
-    fits meet, and a floor contact happens at the floor (`floor_ref`: where the clearest bounces met it)."""
+    fits meet (to within the noise and, for a body of size `body_size`, BODY_GAP_SHARE of it), and a
+    floor contact happens at the floor (`floor_ref`: where the clearest bounces met it)."""
     dv = c.vel_after - c.vel_before
     jump = float(np.linalg.norm(dv))
     if jump < max(min_jump, 5.0 * c.dv_sigma):
@@ -119,17 +126,18 @@ def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
     else:  # wall: the sideways velocity reverses
         before, after = _sideways(c.vel_before, down), _sideways(c.vel_after, down)
         ok = float(before @ after) < 0 and float(np.linalg.norm(_sideways(dv, down))) > 0.6 * jump
-    gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt
+    gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt + BODY_GAP_SHARE * body_size
     if c.kind == "floor" and floor_ref is not None:
         level_tol = 1.5 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.15 * jump * frame_dt
         ok = ok and abs(float(c.pos @ down) - floor_ref) <= level_tol
     return ok and c.gap <= gap_tol
 
 
-def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float) -> list[Contact]:
+def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size: float = 0.0) -> list[Contact]:
     """Validate every cut of `fit`; cuts that are not impacts are merged away when one curve fits both sides.
 
-    Modifies fit.segments in place and returns the impacts in time order. A cut that is no impact
+    body_size: the object's size in the fit's units (0: a point). Modifies fit.segments in place
+    and returns the impacts in time order. A cut that is no impact
     is merged away when one curve fits both sides; a segment of one or two samples that makes no
     impact with a neighbour is dropped (typically a motion-blurred contact frame); otherwise the
     cut stays a segment boundary without an impact (the motion changes there for another reason).
@@ -147,7 +155,7 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float) -> list[C
             if not (a.kind == GROUND and b.kind == GROUND):
                 c = contact_between(fit, i, frame_dt=frame_dt)
                 if c is not None and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump,
-                                                 floor_ref=floor_ref):
+                                                 floor_ref=floor_ref, body_size=body_size):
                     continue
             merged = _best_merge(fit, a, b)
             if merged is not None:

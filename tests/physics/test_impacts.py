@@ -1,6 +1,7 @@
 """Impacts from a piecewise free-flight fit (synthetic trajectories with exact contact times)."""
 
 import numpy as np
+import pytest
 from pavas_core.physics.flight import fit_flights
 from pavas_core.physics.impacts import final_landing, find_contacts
 
@@ -46,3 +47,25 @@ def test_a_last_hop_whose_track_ends_one_frame_after_landing_is_found():
     v_true = v_up  # it comes down as fast as it went up
     assert abs(landing.vel_before[1] - v_true) < 0.15 * v_true
     assert fit.segments[-1].n == 1  # the resting sample is no longer part of the hop's flight
+
+
+def test_a_tumbling_bodys_centroid_may_jump_at_its_impact_by_a_share_of_its_size():
+    # a 0.4 m plank falls at 3 m/s onto an edge and flops over: the centroid of its outline, not
+    # its centre of mass, jumps 30 mm sideways at the impact (metres, 60 fps, 1 mm noise)
+    fps, g = 60.0, 9.81
+    t = np.arange(40) / fps
+    t_hit = 18.4 / fps
+    v0 = 3.0 - g * t_hit  # downward speed 3 m/s at the hit
+    y = np.where(t < t_hit, v0 * t + 0.5 * g * t**2,
+                 v0 * t_hit + 0.5 * g * t_hit**2 - 1.2 * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
+    x = 0.3 * t + np.where(t < t_hit, 0.0, 0.03)
+    xyz = np.stack([x, y, np.full_like(t, 2.0)], 1) + np.random.default_rng(4).normal(0, 0.001, (len(t), 3))
+    xyz[:, 2] = 2.0
+    hits = []
+    for size in (0.0, 0.4):
+        fit = fit_flights(t, xyz, fps=fps, penalty=120.0, noise=0.001, unit=0.005)
+        hits.append([c for c in find_contacts(fit, frame_dt=1 / fps, min_jump=0.05 * g, body_size=size)
+                     if c.kind == "floor"])
+    assert hits[0] == []  # as a point, the two fits do not meet
+    assert len(hits[1]) == 1 and abs(hits[1][0].time_s - t_hit) * fps < 0.5
+    assert np.linalg.norm(hits[1][0].vel_before) == pytest.approx(np.hypot(3.0, 0.3), rel=0.05)
