@@ -49,3 +49,46 @@ def test_an_objects_size_is_its_full_view_not_the_sliver_it_was_at_rest():
     ctx = SimpleNamespace(fps=30.0, times_s=np.arange(n) / 30.0, grid_size=size)
     track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
     assert track.size_px == pytest.approx(20.0, rel=0.03)
+
+
+def _disc_track(centres, size=(200, 150)):
+    from pavas_core.physics.segmentation import detection_from_mask
+    from pavas_core.physics.stages.gravity import _Sample
+
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]] + 0.5
+    return [_Sample(k, detection_from_mask(k, 0, 0, np.hypot(xx - u, yy - v) <= 8, edge_px=1.0, frame_size=size),
+                    False, True) for k, (u, v) in enumerate(centres)]
+
+
+def test_a_short_fall_pins_gravity_well_enough_to_replace_a_generic_size():
+    # six frames of fall (30 fps, 1200 px/s²) onto the floor, then twelve at rest: too short for a
+    # full gravity fit (8 flight samples), precise enough to scale the object better than a
+    # generic 0.15 m size would
+    from types import SimpleNamespace
+
+    from pavas_core.physics.options import EstimateOptions
+    from pavas_core.physics.stages.gravity import _image_track
+
+    fps, g_px, n = 30.0, 1200.0, 18
+    t = np.arange(n) / fps
+    t_land = 5.6 / fps
+    v = np.where(t < t_land, 100.0 - 0.5 * g_px * (t_land**2 - t**2) + 0.0, 100.0)
+    centres = np.stack([60.0 + 20.0 * np.minimum(t, t_land), v], 1)
+    ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    assert not track.gravity_ok and track.gravity_short
+    assert track.fit.accel[1] == pytest.approx(g_px, rel=0.15)
+
+
+def test_a_slide_shows_no_gravity_even_as_a_short_fit():
+    from types import SimpleNamespace
+
+    from pavas_core.physics.options import EstimateOptions
+    from pavas_core.physics.stages.gravity import _image_track
+
+    fps, n = 30.0, 18
+    t = np.arange(n) / fps
+    centres = np.stack([40.0 + 90.0 * t - 60.0 * t**2, np.full(n, 100.0)], 1)
+    ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    assert not track.gravity_ok and not track.gravity_short

@@ -34,6 +34,9 @@ from .base import Discovery, ObjectGeometry, ObjectObservation, Observation, Sce
 from .registry import register_backend
 
 GENERIC_SIZE_M = 0.15
+# without a size, a short flight still beats a generic size: 5 flight samples and gravity to ±15 %
+WEAK_GRAVITY_SAMPLES = 5
+WEAK_GRAVITY_REL = 0.15
 
 
 @dataclass
@@ -60,6 +63,7 @@ class _ImageTrack:
     noise_px: float
     gravity_ok: bool
     gravity_note: str
+    gravity_short: bool = False  # a short flight that still pins gravity (WEAK_GRAVITY_*): the last resort
 
 
 def _border_centroid(det: Detection, box_w: float, box_h: float) -> tuple[float, float, bool]:
@@ -151,7 +155,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     sized = clean & ~at_edge & (areas > 0.7 * np.median(areas[clean] if clean.any() else areas))
     depth = fit_depth_model(t[sized], sizes[sized]) if sized.sum() >= 8 else DepthModel(float(t.mean()), 0.0, False)
     flat = DepthModel(depth.t_ref_s, 0.0, False)
-    fit, ok, note = None, False, "too few clean samples"
+    fit, ok, short, note = None, False, False, "too few clean samples"
     if clean.sum() >= 5:
         # in the picture a roll toward or away from the camera drifts along gravity (flight.py)
         fit = fit_flights(t[clean], uv[clean], fps=fps, penalty=penalty, ground_drift=True)
@@ -172,6 +176,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
             rel = fit.accel_sigma / g_px if g_px > 0 else math.inf
             tilt = math.degrees(math.atan2(abs(fit.accel[0]), fit.accel[1]))
             ok = n_flight >= 8 and rel < 0.08 and tilt < 30.0
+            short = n_flight >= WEAK_GRAVITY_SAMPLES and rel < WEAK_GRAVITY_REL and tilt < 30.0
             note = f"{n_flight} flight samples, ±{100 * rel:.1f} %, tilt {tilt:.0f}°"
     else:
         depth = flat
@@ -183,7 +188,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     size_ref = (_weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
                 else _weighted_median(sizes, areas))
     noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
-    return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note)
+    return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note, short)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -282,6 +287,11 @@ class GravityGeometry:
                 scale = MetricScale(float(np.median(gravity_mpps)), "gravity", "borrowed from other objects")
                 warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
                                 "borrowed from the other objects (same depth assumed)")
+            elif tr.gravity_short:
+                # a few frames of fall measure gravity to ±15 %: far closer than a generic size
+                scale = MetricScale(g / float(np.linalg.norm(tr.fit.accel)), "gravity", f"short flight: {tr.gravity_note}")
+                warnings.append(f"object {i} ({label}): gravity from a short flight only ({tr.gravity_note}); "
+                                "metric scale from it (give --size-m or --meters-per-px to be sure)")
             else:
                 scale = MetricScale(GENERIC_SIZE_M / max(tr.size_px, 1e-6), "size_prior",
                                     f"generic {GENERIC_SIZE_M} m size")
