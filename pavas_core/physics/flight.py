@@ -178,16 +178,17 @@ def gravity_candidates(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: floa
 
 def _cluster(accs: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted median of the consistent cluster (within 15 %) around the windows' weighted median."""
-    est = np.array([_weighted_median(accs[:, ax], weights) for ax in range(accs.shape[1])])
+    est = np.array([weighted_median(accs[:, ax], weights) for ax in range(accs.shape[1])])
     for _ in range(3):  # keep the consistent cluster (windows on gravity, not on odd motion)
         close = np.linalg.norm(accs - est, axis=1) < 0.15 * np.linalg.norm(est)
         if not close.any():
             break
-        est = np.array([_weighted_median(accs[close, ax], weights[close]) for ax in range(accs.shape[1])])
+        est = np.array([weighted_median(accs[close, ax], weights[close]) for ax in range(accs.shape[1])])
     return est
 
 
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    """The value of `x` below which half of the total weight `w` lies."""
     order = np.argsort(x)
     cw = np.cumsum(w[order])
     return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
@@ -308,11 +309,11 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
     return segs[::-1]
 
 
-def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float,
-                       drift: bool = False) -> float:
-    """Σ (SSE/σ² + penalty) of the optimal segmentation of the track under gravity `accel`."""
+def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float) -> float:
+    """Σ (SSE/σ² + penalty) of the optimal segmentation of the track under gravity `accel`, with the
+    drifting ground model: it chooses between gravity candidates, and a roll must never vote for one."""
     down = accel / (np.linalg.norm(accel) + 1e-12)
-    cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down, drift)
+    cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down, drift=True)
     spans = segment_trajectory(cf, cg, noise=noise, penalty=penalty)
     return float(sum(min(cf[i0, i1], cg[i0, i1]) / noise**2 + penalty for i0, i1, _ in spans))
 
@@ -416,7 +417,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     if not candidates:
         return None
     accel = candidates[0] if len(candidates) == 1 else \
-        min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty, drift=True))
+        min(candidates, key=lambda a: _segmentation_cost(t, xy, a, noise=noise, penalty=penalty))
     inl = np.ones(n, bool)
     sigma_a = float("inf")
     spans: list[tuple[int, int, str]] = []

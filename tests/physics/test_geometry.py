@@ -80,15 +80,23 @@ def test_a_short_fall_pins_gravity_well_enough_to_replace_a_generic_size():
     assert track.fit.accel[1] == pytest.approx(g_px, rel=0.15)
 
 
-def test_a_slide_shows_no_gravity_even_as_a_short_fit():
+def test_a_short_curve_tilted_off_the_vertical_is_not_gravity():
+    # the same six frames, but the curve bends 33° off the picture's "down" (a hand's swing, not a
+    # fall): the short fit finds it, yet it may not scale the object
     from types import SimpleNamespace
 
     from pavas_core.physics.options import EstimateOptions
     from pavas_core.physics.stages.gravity import _image_track
 
-    fps, n = 30.0, 18
+    fps, g_px, n = 30.0, 1200.0, 18
     t = np.arange(n) / fps
-    centres = np.stack([40.0 + 90.0 * t - 60.0 * t**2, np.full(n, 100.0)], 1)
+    t_land = 5.6 / fps
+    tilt = np.radians(33.0)
+    a = g_px * np.array([np.sin(tilt), np.cos(tilt)])
+    tau = np.minimum(t, t_land) - t_land
+    centres = np.array([80.0, 100.0]) + 0.5 * a * tau[:, None] ** 2
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
     track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    assert track.fit is not None
+    assert np.degrees(np.arctan2(track.fit.accel[0], track.fit.accel[1])) == pytest.approx(33.0, abs=4.0)
     assert not track.gravity_ok and not track.gravity_short

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import ndimage
 
 from ...progress import ProgressCallback, report
-from ..flight import FLIGHT, FlightFit, estimate_noise, fit_flights
+from ..flight import FLIGHT, FlightFit, estimate_noise, fit_flights, weighted_median
 from ..geometry import DepthModel, MetricScale, fit_depth_model, focal_from_fov
 from ..priors import mass_prior
 from ..segmentation import Detection, border_margin_px, detection_from_mask
@@ -185,17 +185,10 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     whole_clean = clean & ~at_edge
     # the object's size as a whole: each blob weighs by its area (a sliver of a resting object's
     # edge, or a half-hidden view, says less about the whole than its full view)
-    size_ref = (_weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
-                else _weighted_median(sizes, areas))
+    size_ref = (weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
+                else weighted_median(sizes, areas))
     noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
     return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note, short)
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    """The value below which half of the total weight lies."""
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order])
-    return float(values[order][int(np.searchsorted(cum, 0.5 * cum[-1]))])
 
 
 def _known_size_m(obj, user_size: float | None) -> tuple[float | None, str]:
@@ -289,7 +282,8 @@ class GravityGeometry:
                                 "borrowed from the other objects (same depth assumed)")
             elif tr.gravity_short:
                 # a few frames of fall measure gravity to ±15 %: far closer than a generic size
-                scale = MetricScale(g / float(np.linalg.norm(tr.fit.accel)), "gravity", f"short flight: {tr.gravity_note}")
+                scale = MetricScale(g / float(np.linalg.norm(tr.fit.accel)), "gravity",
+                                    f"short flight: {tr.gravity_note}")
                 warnings.append(f"object {i} ({label}): gravity from a short flight only ({tr.gravity_note}); "
                                 "metric scale from it (give --size-m or --meters-per-px to be sure)")
             else:
