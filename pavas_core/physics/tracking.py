@@ -24,6 +24,9 @@ from scipy.optimize import linear_sum_assignment
 from .segmentation import Detection
 
 _INFEASIBLE = 1e6
+# a detection |log(area ratio)| further than this from a track's typical area is another object
+# (×3.3 either way: motion blur and partial masks change a blob's area, not by an order of magnitude)
+AREA_LOG_GATE = 1.2
 
 
 @dataclass
@@ -131,7 +134,7 @@ def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_g
             # overlapping objects: the blob's colour is a mix. Only right after the track was seen: a
             # bigger blob of another colour after a gap is another object
             merged = d.area_px > 1.3 * area and gap <= 2
-            if (dcol > 2.5 and not merged) or darea > 1.2:
+            if (dcol > 2.5 and not merged) or darea > AREA_LOG_GATE:
                 continue  # another object: a different colour or a very different size
             cost[i, j] = (dist / gate) ** 2 + 0.5 * dcol**2 + 0.3 * darea**2
     return cost
@@ -184,6 +187,11 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                 parts = _split(d, pred, tr.typical_area(), preds[k_other], other.typical_area())
                 if parts[0] is not None and parts[1] is not None:
                     mine, theirs = _assign_parts(parts, (tr, pred), (other, preds[k_other]))
+                    if abs(np.log(max(mine.area_px, 1.0) / max(tr.typical_area(), 1.0))) > AREA_LOG_GATE:
+                        # a part far bigger (or smaller) than the track's object is not that object:
+                        # the flicker along a resting body's edge is a chain of one-pixel specks, and
+                        # when the body topples its blob is cut in two with a speck's half
+                        break
                     other.points[-1] = TrackPoint(frame, theirs, shared=True, split=True)
                     tr.points.append(TrackPoint(frame, mine, shared=True, split=True))
                 else:

@@ -159,3 +159,42 @@ def test_a_flicker_at_one_place_with_a_few_stray_blobs_linked_in_went_nowhere():
     assert path_extent_px(flicker) < 1.0 and not _is_object(flicker, TrackerConfig())
     ball = Track(1, [TrackPoint(k, det(k, 40.0 + 3.0 * k, 20.0 + 0.4 * k * k, 12.0)) for k in range(20)])
     assert path_extent_px(ball) > 50.0 and _is_object(ball, TrackerConfig())
+
+
+def _bar_mask(pivot, length, angle_rad, width, hh, ww):
+    """A bar standing on `pivot` (its lower right corner), tipped right by `angle_rad` from upright."""
+    yy, xx = np.mgrid[0:hh, 0:ww] + 0.5
+    axis = np.array([np.sin(angle_rad), -np.cos(angle_rad)])  # from the pivot up the bar
+    across = np.array([-axis[1], axis[0]])  # perpendicular to the bar: its width lies on the -across side
+    rel_u, rel_v = xx - pivot[0], yy - pivot[1]
+    along = rel_u * axis[0] + rel_v * axis[1]
+    side = -(rel_u * across[0] + rel_v * across[1])
+    return (along >= 0) & (along <= length) & (side >= 0) & (side <= width)
+
+
+def test_a_toppling_bar_is_not_cut_in_two_with_the_specks_along_its_resting_edge():
+    # Standing still, the bar is background; only its left edge flickers (two one-pixel specks,
+    # as camera shake leaves them). When it topples, its blob holds the specks' places: the speck
+    # tracks, left without a detection, must not take half of it each (the old cut gave a speck
+    # track a part a hundred times its own size, and the bar's track broke up).
+    from pavas_core.physics.segmentation import Detection
+
+    hh, ww = 150, 200
+    pivot = (110.0, 120.0)
+    frames = []
+    for k in range(40):
+        dets = []
+        if k < 25:
+            for v in (85.0, 115.0):
+                dets.append(Detection(k, 101.5, v, 3.0, 1.2, (101.0, v - 1.5, 102.0, v + 1.5), False,
+                                      (40.0, 140.0, 60.0)))
+        else:
+            angle = min(0.5 * 0.012 * (k - 24) ** 2 * 3.0, np.pi / 2)  # tips ever faster, then lies flat
+            # at first only the part that has moved off its resting place differs from the background
+            m = _bar_mask(pivot, min(40.0, 16.0 + 8.0 * (k - 25)), angle, 8.0, hh, ww)
+            dets.append(det_from_mask(k, m, 0, 0, (40.0, 140.0, 60.0), w=ww, h=hh))
+        frames.append(dets)
+    tracks = track_detections(frames, config=TrackerConfig(min_motion_px=0.0))
+    assert not any(p.split or p.shared for tr in tracks for p in tr.points)
+    bar = [tr for tr in tracks if tr.last_frame == 39]
+    assert len(bar) == 1 and [p.frame for p in bar[0].points if p.frame >= 25] == list(range(25, 40))
