@@ -194,6 +194,8 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                         break
                     other.points[-1] = TrackPoint(frame, theirs, shared=True, split=True)
                     tr.points.append(TrackPoint(frame, mine, shared=True, split=True))
+                elif d.mask is not None and parts[0] is None:
+                    pass  # the cut gives this track nothing: its object is not in the blob
                 else:
                     other.points[-1].shared = True
                     tr.points.append(TrackPoint(frame, d, shared=True))
