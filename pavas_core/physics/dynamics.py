@@ -26,6 +26,8 @@ from .velocity import piecewise_from_fit, smoothed_states
 
 # a velocity jump below this share of gravity·1 s (≈ 0.5 m/s on Earth) is not an impact
 MIN_JUMP_FRACTION_OF_G = 0.05
+# metric scales that come from a guess rather than from the object's own fall (or the user)
+GUESSED_SCALES = ("size_prior",)
 
 
 @dataclass
@@ -75,7 +77,12 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g,
                                  body_size=float(geo.size_m or 0.0))
         if not geo.at_edge[seen[-1]]:  # a track that ends at the picture's edge left it, it did not land
-            landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]))
+            # a first landing no frame shows is inferred only from a fall whose gravity the scale
+            # did not assume: with a guessed size, any downward motion can pass for a fall
+            # (and only from a track that ends on a clean sample: a merged or cut blob is no vanishing)
+            vanished = float(t[-1]) if geo.scale_source not in GUESSED_SCALES and use[-1] else None
+            landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]),
+                                    vanished_at_s=vanished)
             if landing is not None:
                 contacts.append(landing)
         p_fit, v_fit = piecewise_from_fit(fit, contacts).states(t)

@@ -26,7 +26,7 @@ from ..errors import BadInputError
 from ..progress import ProgressCallback, report
 from ..video.clip import Clip
 from .dynamics import object_dynamics
-from .gating import NEAR_CUT, NON_RIGID, rigidity
+from .gating import NEAR_CUT, NON_RIGID, rigidity, silence_unseen_landings_without_support
 from .masks import ObjectMasks
 from .options import EstimateOptions
 from .shots import IMPACT_GUARD_S, detect_shot_boundaries, near_boundary, shot_ranges
@@ -374,6 +374,7 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
                    **({"noise_sigma_dn": round(ctx.cache["noise_sigma_dn"], 3)} if "noise_sigma_dn" in ctx.cache else {})},
         shots=list(shots),
     )
+    silence_unseen_landings_without_support(tracks, ctx.fps)
     _gate_near_cuts(tracks)
     return tracks.validate()
 

@@ -9,7 +9,8 @@ object's metric trajectory shows what a real impact looks like:
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
-  floor contacts;
+  floor contacts; a first landing that no frame shows (the object vanished coming down, as a body
+  at rest becomes background) scores UNSEEN_LANDING_SCORE here;
 - a speed change the fit supports (the velocity jump well above its standard error) and a loss of
   speed (v_after < v_before: an "impact" that speeds the object up is not one);
 - a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;
@@ -27,11 +28,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .flight import FLIGHT, FlightFit
 from .impacts import Contact
+
+if TYPE_CHECKING:
+    from .tracks import PhysicsTracks
 
 DEFAULT_MIN_IMPACT_CONFIDENCE = 0.5
 FLIGHT_SAMPLES_FULL = 4  # flight samples before the contact that give full confidence (3: 2/3)
@@ -41,6 +46,7 @@ GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, f
 GRAVITY_REL_ZERO = 0.6
 GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
 JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
+UNSEEN_LANDING_SCORE = 0.6  # a landing no frame shows (the object vanished coming down): sounds, with less confidence
 PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
 
 # plain-words reasons (also the note's wording)
@@ -55,6 +61,8 @@ NEAR_CUT = "too close to a cut (less than 0.25 s of the shot on one side)"
 NON_RIGID = "non-rigid motion (the object's outline changes as it moves)"
 DRIVEN = "the object gains energy after its contacts (driven motion, not a free fall)"
 LOW_CONFIDENCE = "confidence below the threshold"
+HANDED_OVER = "the object did not vanish: another track takes over where it was last seen (no landing seen)"
+NO_FLOOR_THERE = "the object vanished far above the floor the other objects met (no landing seen)"
 
 _SCORE_REASONS = {"flight": SHORT_FLIGHT, "gravity": NOT_GRAVITY, "jump": WEAK_JUMP, "surface": SURFACE,
                   "parabola": ROUGH_FLIGHT}
@@ -121,7 +129,11 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_ZERO, GRAVITY_REL_TOL)
     check.scores["jump"] = _ramp(jump / max(c.dv_sigma, 1e-12), *JUMP_SIGMAS)
     check.scores["parabola"] = _ramp(rough, *PARABOLA_RMS)
-    if c.kind in ("floor", "landing") and len(floor_levels) >= 2:
+    if not c.seen:
+        # inferred from the track's vanishing: its time is known to half a frame, its floor unseen
+        check.facts["landing_seen"] = False
+        check.scores["surface"] = UNSEEN_LANDING_SCORE
+    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         level = float(c.pos @ (g_vec / (g_norm + 1e-12)))
         others = np.asarray(floor_levels, dtype=np.float64)
         ref = float(np.median(others))
@@ -191,3 +203,55 @@ def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray) -> tupl
     score = area_dev + aspect_dev
     return score, {"outline_area_dev": round(area_dev, 4), "outline_aspect_dev": round(aspect_dev, 4),
                    "outline_samples": int(len(areas_px))}
+
+
+def _about_as_big(b: list[float], side: float) -> bool:
+    """Box `b`'s longer side within a factor of two of `side` (the same object seen again)."""
+    return 0.5 * side <= max(b[2] - b[0], b[3] - b[1]) <= 2.0 * side
+
+
+def _box_centre(b: list[float]) -> np.ndarray:
+    return np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])])
+
+
+def silence_unseen_landings_without_support(tracks: PhysicsTracks, fps: float) -> None:
+    """Silence (in place) each unseen landing (`landing_seen: false`) that the other objects contradict.
+
+    A track can end in mid-fall because the tracker lost the object, not because it came to rest:
+    - another track of about its size in the picture starts, within two frames, where the object
+      was last seen (the tracker handed it over): it was still in view (HANDED_OVER); a smaller or
+      bigger one is another object coming out of a merged blob;
+    - the other objects of the shot met the floor far lower than where it vanished (its centroid
+      above theirs by more than both objects' sizes and the distance it falls in a frame): it did
+      not land, it was lost in the air (NO_FLOOR_THERE). The floor is taken as y = const in the
+      geometry's frame (y down); under a camera tilted down a far landing looks higher and may be
+      silenced (the safe side). The test needs other objects' seen floor contacts, else it passes.
+    """
+    floor_hits = [(float(im.extra["position_m"][1]), float(o.size_m or 0.0), o.id)
+                  for o in tracks.objects for im in o.impacts
+                  if im.sonified and im.extra.get("surface") in ("floor", "landing") and "position_m" in im.extra
+                  and (im.extra.get("checks") or {}).get("landing_seen", True)]
+    starts = []
+    for o in tracks.objects:
+        first = next((k for k, b in enumerate(o.box_xyxy_px or []) if b is not None), None)
+        if first is not None:
+            starts.append((o.id, first, o.box_xyxy_px[first]))
+    for obj in tracks.objects:
+        for im in obj.impacts:
+            if not im.sonified or (im.extra.get("checks") or {}).get("landing_seen", True):
+                continue
+            boxes = obj.box_xyxy_px or []
+            seen = [k for k in range(min(im.frame, len(boxes) - 1), -1, -1) if boxes[k] is not None]
+            if seen:
+                last, box = seen[0], boxes[seen[0]]
+                reach = max(box[2] - box[0], box[3] - box[1])  # about the object's size in the picture
+                if any(oid != obj.id and last < first <= last + 2 and _about_as_big(b, reach)
+                       and np.linalg.norm(_box_centre(b) - _box_centre(box)) <= reach for oid, first, b in starts):
+                    im.sonified, im.reason = False, HANDED_OVER
+                    continue
+            size = float(obj.size_m or 0.0)
+            others = [(y, s) for y, s, oid in floor_hits if oid != obj.id]
+            if others and "position_m" in im.extra:
+                y = float(im.extra["position_m"][1])
+                if all(y < y_hit - size - s - im.v_before / fps for y_hit, s in others):
+                    im.sonified, im.reason = False, NO_FLOOR_THERE

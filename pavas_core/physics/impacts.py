@@ -32,6 +32,7 @@ class Contact:
     dv_sigma: float  # standard error of the velocity jump, units/s
     before: int  # index of the segment before
     after: int
+    seen: bool = True  # False: a landing inferred from the track's vanishing (see final_landing)
 
 
 def _meeting(a: Segment, b: Segment, lo: float, hi: float) -> float:
@@ -240,18 +241,26 @@ def _best_merge(fit: FlightFit, a: Segment, b: Segment) -> Segment | None:
     return best if best.rms <= limit else None
 
 
-def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t_end_s: float) -> Contact | None:
+def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t_end_s: float,
+                  vanished_at_s: float | None = None) -> Contact | None:
     """The landing that ends a track: the object vanished on reaching the floor.
 
     A resting object becomes background, so the frames after its last landing may show nothing to
     fit. When the last flight is coming down and would reach the floor level of the earlier
     bounces within a couple of frames after its last sample, that landing is reported, with the
     speed after it taken as zero (unknown, and small: the object stopped there).
+
+    vanished_at_s: the time of the track's last sample, when the caller allows a first landing
+    nobody saw (see `_vanished_landing`); None: only landings on a floor seen in earlier bounces.
     """
-    if not fit.segments or fit.segments[-1].kind != FLIGHT or fit.segments[-1].n < 3:
+    if not fit.segments:
         return None
     level = _floor_level(contacts, fit)
     if level is None:
+        if vanished_at_s is None or contacts:
+            return None
+        return _vanished_landing(fit, frame_dt=frame_dt, t_end_s=t_end_s, t_last_s=vanished_at_s)
+    if fit.segments[-1].kind != FLIGHT or fit.segments[-1].n < 3:
         return None
     seg = fit.segments[-1]
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
@@ -303,3 +312,47 @@ def _landing_before_last_sample(fit: FlightFit, level: float, down: np.ndarray, 
     fit.segments[-1:] = [trimmed, rest]
     return Contact(tc, trimmed.pos(tc), trimmed.vel(tc), np.zeros(fit.points.shape[1]), "landing", 0.0, trimmed.pos_sigma(tc),
                    trimmed.vel_sigma(), len(fit.segments) - 2, len(fit.segments) - 1)
+
+
+# a first landing inferred from a vanishing needs a well-measured fall before it, and at most a
+# few stray samples after that fall (a blob merging with its shadow near the floor)
+VANISHED_LANDING_MIN_FLIGHT = 5
+VANISHED_LANDING_MAX_TAIL = 3
+
+
+def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last_s: float) -> Contact | None:
+    """A first landing that no frame shows: the object fell, then vanished from one frame to the next.
+
+    An object at rest is background (under a moving camera at once, as it moves with the room), so
+    a fall that ends in a landing can leave nothing after its last flight sample, and no earlier
+    bounce tells where the floor is. The contact is then between the track's last sample and the
+    next frame; it is put half a frame after that sample (off by half a frame at most), with the
+    fall's speed there. Only a fall of VANISHED_LANDING_MIN_FLIGHT samples or more qualifies, and
+    what the track shows after it must be brief (VANISHED_LANDING_MAX_TAIL samples, never above
+    the fall's parabola: the object was not on its way back up). The landing is marked unseen.
+    """
+    falls = [k for k, sg in enumerate(fit.segments) if sg.kind == FLIGHT and sg.n >= VANISHED_LANDING_MIN_FLIGHT]
+    if not falls:
+        return None
+    k = falls[-1]
+    seg = fit.segments[k]
+    tail = fit.segments[k + 1 :]
+    if sum(sg.n for sg in tail) > VANISHED_LANDING_MAX_TAIL or any(sg.n > 2 for sg in tail):
+        return None
+    t_fit_end = float(fit.t_s[seg.i1])
+    if t_last_s - t_fit_end > (VANISHED_LANDING_MAX_TAIL + 0.5) * frame_dt:
+        return None  # the track went on long after the fall: not a vanishing
+    if t_last_s + 1.5 * frame_dt > t_end_s:
+        return None  # the clip ends: nothing to say about a vanishing
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    after = slice(seg.i1 + 1, len(fit.t_s))
+    rise = (seg.pos(fit.t_s[after]) - fit.points[after]) @ down  # > 0: above the parabola
+    if rise.size and float(rise.max()) > 3.0 * fit.noise + fit.unit:
+        return None  # it came back up: a bounce, not a landing
+    tc = t_last_s + 0.5 * frame_dt
+    v = seg.vel(tc)
+    if float(v @ down) <= 0.5 * float(np.linalg.norm(v)):
+        return None  # not coming down steeply: it left the picture or the track, it did not land
+    del fit.segments[k + 1 :]  # the stray samples belong to the fall (the fit now ends with it)
+    return Contact(tc, seg.pos(tc), v, np.zeros_like(v), "landing", 0.0, seg.pos_sigma(tc), seg.vel_sigma(),
+                   k, k + 1, seen=False)

@@ -129,3 +129,91 @@ def test_an_object_turning_on_a_circle_gains_energy_in_the_air_and_makes_no_soun
 def test_bouncing_in_free_fall_gains_no_energy_in_the_air():
     dyn = _dynamics(_bounces(9.81))
     assert all(im.check.facts["energy_gained_ratio"] == 0.0 for im in dyn.impacts)
+
+
+def _vanishing_fall(scale_source: str, *, up: bool = False) -> tuple:
+    """A ball dropped from rest 0.8 m above the floor (or thrown up), tracked until just before it
+    lands; then it is background (at rest) and the track ends, with the clip going on for a second."""
+    pos = _bounces(9.81, n=60)
+    t_land = float(np.sqrt(2 * 0.8 / 9.81))
+    last = int(np.floor(t_land * FPS))  # the last frame before the contact
+    if up:  # thrown up instead: the track ends on the way up (it left the track, it did not land)
+        t = np.arange(60) / FPS
+        pos[:, 1] = -0.2 - 3.0 * t + 0.5 * 9.81 * t**2
+        last = 8
+    pos[last + 1 :] = np.nan
+    geo = dataclasses.replace(_geometry(pos), scale_source=scale_source)
+    t = np.arange(60) / FPS
+    return object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81), t_land
+
+
+def test_a_fall_that_vanishes_on_landing_lands_half_a_frame_after_it_was_last_seen():
+    dyn, t_land = _vanishing_fall("gravity")
+    assert len(dyn.impacts) == 1
+    im = dyn.impacts[0]
+    assert im.surface == "landing" and im.check.facts["landing_seen"] is False
+    assert abs(im.time_s - t_land) * FPS <= 1.0  # within the frame it vanished in
+    v_true = 9.81 * t_land
+    assert abs(im.v_before - v_true) < 0.06 * v_true and im.v_after == 0.0
+    assert im.silent_reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert im.confidence == pytest.approx(gating.UNSEEN_LANDING_SCORE)
+
+
+def test_no_unseen_landing_from_a_guessed_scale_or_a_track_that_ends_going_up():
+    # with a guessed size any downward motion can pass for a fall at g: nothing is inferred
+    dyn, _ = _vanishing_fall("size_prior")
+    assert dyn.impacts == []
+    dyn, _ = _vanishing_fall("gravity", up=True)
+    assert dyn.impacts == []
+
+
+def _track(oid: int, boxes: dict[int, list[float]], impacts: list, size_m: float = 0.2, n: int = 40):
+    from pavas_core.physics.tracks import ObjectTrack
+
+    return ObjectTrack(id=oid, name="object", action="falling", mass_kg=0.5, mass_source="prior",
+                       speed_mps=[None] * n, centroid_m=[None] * n, impacts=impacts, size_m=size_m,
+                       box_xyxy_px=[boxes.get(k) for k in range(n)])
+
+
+def _landing(frame: int, y: float, *, seen: bool, v: float = 4.0):
+    from pavas_core.physics.tracks import Impact
+
+    checks = {} if seen else {"landing_seen": False}
+    return Impact(frame=frame, time_s=frame / FPS, v_before=v, v_after=0.0, delta_ke_j=1.0, confidence=0.6,
+                  extra={"surface": "landing", "position_m": [0.0, y, 2.0], "checks": checks})
+
+
+def _scene(*objects):
+    from pavas_core.physics.tracks import Geometry, PhysicsTracks
+
+    return PhysicsTracks(fps=FPS, num_frames=40, width=320, height=240, objects=list(objects),
+                         geometry=Geometry(backend="pinhole", metric_scale_source="gravity"))
+
+
+def test_an_unseen_landing_stands_unless_another_track_takes_over_or_the_floor_is_far_below():
+    fall = {k: [100.0, 10.0 + 6 * k, 120.0, 30.0 + 6 * k] for k in range(15)}  # last seen at frame 14
+    # alone, or with another object landing at the same level elsewhere: the landing stands
+    a = _track(0, fall, [_landing(15, 0.5, seen=False)])
+    b = _track(1, {k: [250.0, 150.0, 270.0, 170.0] for k in range(40)}, [_landing(30, 0.52, seen=True)])
+    tracks = _scene(a, b)
+    gating.silence_unseen_landings_without_support(tracks, FPS)
+    assert a.impacts[0].sonified
+    # a new track starts right where the object was last seen: the tracker lost it, it did not land
+    a = _track(0, fall, [_landing(15, 0.5, seen=False)])
+    c = _track(2, {k: [101.0, 96.0, 121.0, 116.0] for k in range(15, 40)}, [])
+    gating.silence_unseen_landings_without_support(_scene(a, c), FPS)
+    assert not a.impacts[0].sonified and a.impacts[0].reason == gating.HANDED_OVER
+    # ... but a much smaller one starting there is another object coming out of a merged blob
+    a = _track(0, fall, [_landing(15, 0.5, seen=False)])
+    d = _track(3, {k: [106.0, 100.0, 114.0, 108.0] for k in range(15, 40)}, [])
+    gating.silence_unseen_landings_without_support(_scene(a, d), FPS)
+    assert a.impacts[0].sonified
+    # the other object met the floor 1.2 m lower than where this one vanished: lost in the air
+    a = _track(0, fall, [_landing(15, -0.7, seen=False)])
+    b = _track(1, {k: [250.0, 150.0, 270.0, 170.0] for k in range(40)}, [_landing(30, 0.52, seen=True)])
+    gating.silence_unseen_landings_without_support(_scene(a, b), FPS)
+    assert not a.impacts[0].sonified and a.impacts[0].reason == gating.NO_FLOOR_THERE
+    # a landing that was seen is never questioned
+    a = _track(0, fall, [_landing(15, -0.7, seen=True)])
+    gating.silence_unseen_landings_without_support(_scene(a, c), FPS)
+    assert a.impacts[0].sonified
