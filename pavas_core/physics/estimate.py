@@ -374,7 +374,7 @@ def assemble_physics(ctx: StageContext, discovery: Discovery, observation: Obser
                    **({"noise_sigma_dn": round(ctx.cache["noise_sigma_dn"], 3)} if "noise_sigma_dn" in ctx.cache else {})},
         shots=list(shots),
     )
-    silence_unseen_landings_without_support(tracks, ctx.fps)
+    silence_unseen_landings_without_support(tracks)
     _gate_near_cuts(tracks)
     return tracks.validate()
 

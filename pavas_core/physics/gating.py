@@ -214,7 +214,7 @@ def _box_centre(b: list[float]) -> np.ndarray:
     return np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])])
 
 
-def silence_unseen_landings_without_support(tracks: PhysicsTracks, fps: float) -> None:
+def silence_unseen_landings_without_support(tracks: PhysicsTracks) -> None:
     """Silence (in place) each unseen landing (`landing_seen: false`) that the other objects contradict.
 
     A track can end in mid-fall because the tracker lost the object, not because it came to rest:
@@ -253,5 +253,5 @@ def silence_unseen_landings_without_support(tracks: PhysicsTracks, fps: float) -
             others = [(y, s) for y, s, oid in floor_hits if oid != obj.id]
             if others and "position_m" in im.extra:
                 y = float(im.extra["position_m"][1])
-                if all(y < y_hit - size - s - im.v_before / fps for y_hit, s in others):
+                if all(y < y_hit - size - s - im.v_before / tracks.fps for y_hit, s in others):
                     im.sonified, im.reason = False, NO_FLOOR_THERE

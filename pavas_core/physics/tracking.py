@@ -29,6 +29,11 @@ _INFEASIBLE = 1e6
 AREA_LOG_GATE = 1.2
 
 
+def _area_log_ratio(area_px: float, typical_px: float) -> float:
+    """|log(area / typical)|: how far a blob's area is from a track's typical one."""
+    return abs(float(np.log(max(area_px, 1.0) / max(typical_px, 1.0))))
+
+
 @dataclass
 class TrackPoint:
     frame: int
@@ -130,7 +135,7 @@ def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_g
             if dist > gate:
                 continue
             dcol = float(np.linalg.norm(np.asarray(d.mean_rgb) - color)) / 40.0
-            darea = abs(np.log(max(d.area_px, 1.0) / max(area, 1.0)))
+            darea = _area_log_ratio(d.area_px, area)
             # overlapping objects: the blob's colour is a mix. Only right after the track was seen: a
             # bigger blob of another colour after a gap is another object
             merged = d.area_px > 1.3 * area and gap <= 2
@@ -187,7 +192,7 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                 parts = _split(d, pred, tr.typical_area(), preds[k_other], other.typical_area())
                 if parts[0] is not None and parts[1] is not None:
                     mine, theirs = _assign_parts(parts, (tr, pred), (other, preds[k_other]))
-                    if abs(np.log(max(mine.area_px, 1.0) / max(tr.typical_area(), 1.0))) > AREA_LOG_GATE:
+                    if _area_log_ratio(mine.area_px, tr.typical_area()) > AREA_LOG_GATE:
                         # a part far bigger (or smaller) than the track's object is not that object:
                         # the flicker along a resting body's edge is a chain of one-pixel specks, and
                         # when the body topples its blob is cut in two with a speck's half
@@ -195,7 +200,7 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                     other.points[-1] = TrackPoint(frame, theirs, shared=True, split=True)
                     tr.points.append(TrackPoint(frame, mine, shared=True, split=True))
                 elif d.mask is not None and parts[0] is None:
-                    pass  # the cut gives this track nothing: its object is not in the blob
+                    pass  # cut by the predictions (one neck-less blob), nothing near this track's: its object is not in it
                 else:
                     other.points[-1].shared = True
                     tr.points.append(TrackPoint(frame, d, shared=True))

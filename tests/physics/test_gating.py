@@ -196,24 +196,24 @@ def test_an_unseen_landing_stands_unless_another_track_takes_over_or_the_floor_i
     a = _track(0, fall, [_landing(15, 0.5, seen=False)])
     b = _track(1, {k: [250.0, 150.0, 270.0, 170.0] for k in range(40)}, [_landing(30, 0.52, seen=True)])
     tracks = _scene(a, b)
-    gating.silence_unseen_landings_without_support(tracks, FPS)
+    gating.silence_unseen_landings_without_support(tracks)
     assert a.impacts[0].sonified
     # a new track starts right where the object was last seen: the tracker lost it, it did not land
     a = _track(0, fall, [_landing(15, 0.5, seen=False)])
     c = _track(2, {k: [101.0, 96.0, 121.0, 116.0] for k in range(15, 40)}, [])
-    gating.silence_unseen_landings_without_support(_scene(a, c), FPS)
+    gating.silence_unseen_landings_without_support(_scene(a, c))
     assert not a.impacts[0].sonified and a.impacts[0].reason == gating.HANDED_OVER
     # ... but a much smaller one starting there is another object coming out of a merged blob
     a = _track(0, fall, [_landing(15, 0.5, seen=False)])
     d = _track(3, {k: [106.0, 100.0, 114.0, 108.0] for k in range(15, 40)}, [])
-    gating.silence_unseen_landings_without_support(_scene(a, d), FPS)
+    gating.silence_unseen_landings_without_support(_scene(a, d))
     assert a.impacts[0].sonified
     # the other object met the floor 1.2 m lower than where this one vanished: lost in the air
     a = _track(0, fall, [_landing(15, -0.7, seen=False)])
     b = _track(1, {k: [250.0, 150.0, 270.0, 170.0] for k in range(40)}, [_landing(30, 0.52, seen=True)])
-    gating.silence_unseen_landings_without_support(_scene(a, b), FPS)
+    gating.silence_unseen_landings_without_support(_scene(a, b))
     assert not a.impacts[0].sonified and a.impacts[0].reason == gating.NO_FLOOR_THERE
     # a landing that was seen is never questioned
     a = _track(0, fall, [_landing(15, -0.7, seen=True)])
-    gating.silence_unseen_landings_without_support(_scene(a, c), FPS)
+    gating.silence_unseen_landings_without_support(_scene(a, c))
     assert a.impacts[0].sonified
