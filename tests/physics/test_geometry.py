@@ -100,3 +100,37 @@ def test_a_short_curve_tilted_off_the_vertical_is_not_gravity():
     assert track.fit is not None
     assert np.degrees(np.arctan2(track.fit.accel[0], track.fit.accel[1])) == pytest.approx(33.0, abs=4.0)
     assert not track.gravity_ok and not track.gravity_short
+
+
+def test_a_blob_hollowed_inside_but_whole_in_outline_is_centred_on_its_box():
+    # a disc 20 px across falls (30 fps, 400 px/s²); in every third frame only its outline and its
+    # left half are seen (a slow bounce over a copy of itself leaves the inside undetected): its
+    # pixel centroid is pulled 2 px to the left, its box is still the disc's. Those samples are used,
+    # centred on their box; a blob whose box is cut short (a half disc) stays out of the fit
+    from types import SimpleNamespace
+
+    from pavas_core.physics.options import EstimateOptions
+    from pavas_core.physics.segmentation import detection_from_mask
+    from pavas_core.physics.stages.gravity import _image_track, _Sample
+
+    fps, g_px, n, size = 30.0, 400.0, 21, (200, 150)
+    t = np.arange(n) / fps
+    centres = np.stack([60.0 + 30.0 * t, 30.0 + 0.5 * g_px * t**2], 1)
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]] + 0.5
+    samples, hollow, halved = [], [], []
+    for k, (u, v) in enumerate(centres):
+        r = np.hypot(xx - u, yy - v)
+        m = r <= 10.0
+        if k % 3 == 1:
+            m &= (r >= 8.5) | (xx < u)  # the outline and the left half
+            hollow.append(k)
+        elif k == 11:
+            m &= xx < u  # a half disc: its box is half the disc's
+            halved.append(k)
+        samples.append(_Sample(k, detection_from_mask(k, 0, 0, m, edge_px=1.0, frame_size=size), False, True))
+    assert samples[hollow[0]].det.u_px < centres[hollow[0], 0] - 1.5  # the pixel centroid is off
+    ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=size)
+    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    assert track.clean[hollow].all() and not track.clean[halved].any()
+    np.testing.assert_allclose(track.xy_px[hollow], centres[hollow], atol=0.5)
+    assert track.size_px == pytest.approx(20.0, rel=0.05)

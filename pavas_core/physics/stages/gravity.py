@@ -96,6 +96,18 @@ def _border_centroid(det: Detection, box_w: float, box_h: float) -> tuple[float,
     return u, v, True
 
 
+BOX_WHOLE_TOL = 0.1  # a box within ±10 % of the object's usual width and height shows all of it
+
+
+def _box_is_whole(samples: list[_Sample], box_w: float, box_h: float) -> np.ndarray:
+    """(N,) whether each blob's box is the object's usual box (width and height within BOX_WHOLE_TOL)."""
+    if not (box_w > 0 and box_h > 0):
+        return np.zeros(len(samples), bool)
+    w = np.array([p.det.box_xyxy[2] - p.det.box_xyxy[0] for p in samples])
+    h = np.array([p.det.box_xyxy[3] - p.det.box_xyxy[1] for p in samples])
+    return (np.abs(w / box_w - 1.0) <= BOX_WHOLE_TOL) & (np.abs(h / box_h - 1.0) <= BOX_WHOLE_TOL)
+
+
 def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
     """Usual width and height (px) of the object's blob when it is whole.
 
@@ -149,10 +161,18 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     # mirrored ends: with "nearest" the first (last) blob would outvote its neighbours at the track's ends
     typical = ndimage.median_filter(areas, size=min(21, len(areas)), mode="mirror")
     at_edge = np.array([p.det.touches_border for p in samples])
-    clean &= at_edge | ((areas > 0.75 * typical) & (areas < 1.5 * typical))
+    whole_area = (areas > 0.75 * typical) & (areas < 1.5 * typical)
+    # a blob with a hollow or patchy inside (an object over a copy of itself: a slow bounce seen
+    # against neighbours in which it is still there) may still show the object's whole outline:
+    # when its box is the object's usual box, the box's centre is the object's
+    outline = ~at_edge & ~whole_area & (areas > 0.25 * typical) & (areas < typical) & _box_is_whole(samples, box_w, box_h)
+    for k in np.flatnonzero(outline & clean):
+        x0, y0, x1, y1 = samples[k].det.box_xyxy
+        uv[k] = (0.5 * (x0 + x1) - shifts[samples[k].frame, 0], 0.5 * (y0 + y1) - shifts[samples[k].frame, 1])
+    clean &= at_edge | whole_area | outline
     t = times[frames]
     centre = np.array([width / 2.0, height / 2.0])
-    sized = clean & ~at_edge & (areas > 0.7 * np.median(areas[clean] if clean.any() else areas))
+    sized = clean & ~at_edge & ~outline & (areas > 0.7 * np.median(areas[clean] if clean.any() else areas))
     depth = fit_depth_model(t[sized], sizes[sized]) if sized.sum() >= 8 else DepthModel(float(t.mean()), 0.0, False)
     flat = DepthModel(depth.t_ref_s, 0.0, False)
     fit, ok, short, note = None, False, False, "too few clean samples"
@@ -182,7 +202,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
         depth = flat
     s = depth.scale(t)
     xy = centre + (uv - centre) * s[:, None]
-    whole_clean = clean & ~at_edge
+    whole_clean = clean & ~at_edge & ~outline
     # the object's size as a whole: each blob weighs by its area (a sliver of a resting object's
     # edge, or a half-hidden view, says less about the whole than its full view)
     size_ref = (weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
