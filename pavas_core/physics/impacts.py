@@ -91,10 +91,26 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     else:
         return None
     va, vb = a.vel(tc), b.vel(tc)
+    if b.kind == GROUND and b.n < GROUND_QUADRATIC_MIN_SAMPLES:
+        vb = _steady_ground_velocity(fit, b, down)
     gap = float(np.linalg.norm(a.pos(tc) - b.pos(tc)))
     sig = float(np.hypot(a.vel_sigma(), b.vel_sigma()))
     gap_sig = float(np.hypot(a.pos_sigma(tc), b.pos_sigma(tc)))
     return Contact(tc, 0.5 * (a.pos(tc) + b.pos(tc)), va, vb, kind, gap, gap_sig, sig, i, i + 1)
+
+
+# a ground segment's quadratic across gravity passes exactly through three samples: its slope at
+# the segment's end (where a landing meets it) can then be any speed (12 m/s after a 1.8 m/s fall)
+GROUND_QUADRATIC_MIN_SAMPLES = 5
+
+
+def _steady_ground_velocity(fit: FlightFit, g: Segment, down: np.ndarray) -> np.ndarray:
+    """Mean velocity across gravity of a short ground segment (a straight line through its samples)."""
+    tt, pp = fit.t_s[g.i0 : g.i1 + 1], fit.points[g.i0 : g.i1 + 1]
+    if len(tt) < 2:
+        return np.zeros(fit.points.shape[1])
+    v = np.polyfit(tt - tt.mean(), pp, 1)[0]
+    return v - float(v @ down) * down
 
 
 def _sideways(v: np.ndarray, down: np.ndarray) -> np.ndarray:

@@ -69,3 +69,28 @@ def test_a_tumbling_bodys_centroid_may_jump_at_its_impact_by_a_share_of_its_size
     assert hits[0] == []  # as a point, the two fits do not meet
     assert len(hits[1]) == 1 and abs(hits[1][0].time_s - t_hit) * fps < 0.5
     assert np.linalg.norm(hits[1][0].vel_before) == pytest.approx(np.hypot(3.0, 0.3), rel=0.05)
+
+
+def test_a_landing_on_a_short_rest_takes_the_rests_steady_speed_not_its_quadratics_slope():
+    # a brick falls at 2 m/s (0.2 m/s sideways) and stops on the floor; three resting samples are
+    # seen, their centroids off by 4 mm (partial masks): a quadratic through three points has a
+    # slope of half a metre per second where the landing meets it, the line through them 6 cm/s
+    from pavas_core.physics.flight import FLIGHT, GROUND, FlightFit, fit_segment
+    from pavas_core.physics.impacts import contact_between
+
+    fps, g = 30.0, 9.81
+    t = np.arange(12) / fps
+    t_land = 8.5 / fps
+    v0 = 2.0 - g * t_land  # 2 m/s downward at the landing
+    y = np.where(t < t_land, v0 * t + 0.5 * g * t**2, v0 * t_land + 0.5 * g * t_land**2)
+    x = 0.2 * np.minimum(t, t_land)
+    x[9:] += [0.0, 0.004, -0.004]
+    pts = np.stack([x, y, np.full_like(t, 2.0)], 1)
+    accel = np.array([0.0, g, 0.0])
+    segments = [fit_segment(t, pts, 0, 8, FLIGHT, accel, 0.001), fit_segment(t, pts, 9, 11, GROUND, accel, 0.001)]
+    fit = FlightFit(accel, 0.0, segments, np.ones(len(t), bool), t, pts, 0.001, 9, unit=0.005)
+    c = contact_between(fit, 0, frame_dt=1 / fps)
+    assert c is not None and c.kind == "landing"
+    assert abs(c.time_s - t_land) * fps < 0.1
+    assert np.linalg.norm(c.vel_before) == pytest.approx(np.hypot(2.0, 0.2), rel=0.02)
+    assert np.linalg.norm(c.vel_after) == pytest.approx(0.06, abs=0.01)
