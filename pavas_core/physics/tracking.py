@@ -27,6 +27,10 @@ _INFEASIBLE = 1e6
 # a detection |log(area ratio)| further than this from a track's typical area is another object
 # (×3.3 either way: motion blur and partial masks change a blob's area, not by an order of magnitude)
 AREA_LOG_GATE = 1.2
+# broken tracks are joined only if their blobs are about the same size: ×2 either way (an object
+# that lands under a moving camera turns into background, and the blobs after its landing are
+# half its size)
+LINK_AREA_LOG_GATE = 0.7
 
 
 def _area_log_ratio(area_px: float, typical_px: float) -> float:
@@ -329,7 +333,7 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
                 dcol = float(np.linalg.norm(np.asarray(first.mean_rgb) - a.color())) / 40.0
                 b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
                 darea = abs(np.log(max(b_area, 1.0) / max(a.typical_area(), 1.0)))
-                if not (dcol < 1.5 and darea < 0.5):  # same colour and size
+                if not (dcol < 1.5 and darea < LINK_AREA_LOG_GATE):  # same colour and about the same size
                     continue
                 score = None
                 if gap <= cfg.link_gap_frames:

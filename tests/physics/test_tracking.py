@@ -198,3 +198,23 @@ def test_a_toppling_bar_is_not_cut_in_two_with_the_specks_along_its_resting_edge
     assert not any(p.split or p.shared for tr in tracks for p in tr.points)
     bar = [tr for tr in tracks if tr.last_frame == 39]
     assert len(bar) == 1 and [p.frame for p in bar[0].points if p.frame >= 25] == list(range(25, 40))
+
+
+def test_a_body_that_lands_and_turns_half_background_is_still_one_object():
+    # a disc 24 px across falls for 6 frames; its track breaks where it lands, and the track that
+    # starts there shows only part of it resting (under a moving camera a body at rest becomes
+    # background): blobs 18 px across, 0.56 of its area. The two are joined into one object; a
+    # blob of a quarter of its area starting there is something else
+    from pavas_core.physics.tracking import Track, TrackPoint, _link
+
+    def track(tid, frames, centre_at, r):
+        return Track(tid, [TrackPoint(k, _ball_dets([None] * k + [centre_at(k)], r=r)[k][0]) for k in frames])
+
+    def fall_then_rest(r_rest):
+        fall = track(0, range(6), lambda k: (40.0 + 2.0 * k, 20.0 + 2.0 * k * k), 12.0)
+        rest = track(1, range(6, 12), lambda k: (52.0 + 0.5 * (k - 6), 92.0), r_rest)
+        return _link([fall, rest], TrackerConfig(max_gap_frames=3, link_gap_frames=6))
+
+    joined = fall_then_rest(9.0)
+    assert len(joined) == 1 and [p.frame for p in joined[0].points] == list(range(12))
+    assert len(fall_then_rest(6.0)) == 2
