@@ -122,20 +122,35 @@ def _sideways(v: np.ndarray, down: np.ndarray) -> np.ndarray:
 # at once: the two fits may miss each other by a share of the body's size (a stone slab landing on
 # an edge and falling flat: 3 cm for a slab measured 9 cm across)
 BODY_GAP_SHARE = 0.1
+LANDING_UNCHECKED_WAIT_FRAMES = 4  # a rest seen within this many frames of the landing is not checked for its place
 
 
 def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
                 floor_ref: float | None = None, body_size: float = 0.0) -> bool:
     """A real impact: a clear velocity jump, upward (floor) or reversing sideways motion (wall), the
     fits meet (to within the noise and, for a body of size `body_size`, BODY_GAP_SHARE of it), and a
-    floor contact happens at the floor (`floor_ref`: where the clearest bounces met it)."""
+    floor contact happens at the floor (`floor_ref`: where the clearest bounces met it). A landing:
+    coming down, and the first sample after the fall within reach of where the fall ended."""
     dv = c.vel_after - c.vel_before
     jump = float(np.linalg.norm(dv))
     if jump < max(min_jump, 5.0 * c.dv_sigma):
         return False
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt + BODY_GAP_SHARE * body_size
     if c.kind == "landing":
-        return float(c.vel_before @ down) > 0  # it was coming down
+        # it was coming down; and a rest first seen long after the fall (a track joined across a
+        # gap) must be within reach of where the fall ended, given how fast it slides: such a
+        # "rest" can be another blob a metre away. (Right after a landing the blob is often merged
+        # with what it landed on or half background: no test of its place there)
+        if float(c.vel_before @ down) <= 0:
+            return False
+        fall = fit.segments[c.before]
+        first = min(fall.i1 + 1, len(fit.t_s) - 1)
+        wait = max(float(fit.t_s[first]) - c.time_s, 0.0)
+        if wait <= LANDING_UNCHECKED_WAIT_FRAMES * frame_dt:
+            return True
+        reach = float(np.linalg.norm(fit.points[first] - fall.pos(c.time_s)))
+        return reach <= gap_tol + fit.unit + float(np.linalg.norm(c.vel_after)) * wait
     if c.kind == "floor":
         up_jump = -float(dv @ down)
         # moving down before, and most of the jump is upward
@@ -143,7 +158,6 @@ def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
     else:  # wall: the sideways velocity reverses
         before, after = _sideways(c.vel_before, down), _sideways(c.vel_after, down)
         ok = float(before @ after) < 0 and float(np.linalg.norm(_sideways(dv, down))) > 0.6 * jump
-    gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt + BODY_GAP_SHARE * body_size
     if c.kind == "floor" and floor_ref is not None:
         level_tol = 1.5 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.15 * jump * frame_dt
         ok = ok and abs(float(c.pos @ down) - floor_ref) <= level_tol

@@ -94,3 +94,32 @@ def test_a_landing_on_a_short_rest_takes_the_rests_steady_speed_not_its_quadrati
     assert abs(c.time_s - t_land) * fps < 0.1
     assert np.linalg.norm(c.vel_before) == pytest.approx(np.hypot(2.0, 0.2), rel=0.02)
     assert np.linalg.norm(c.vel_after) == pytest.approx(0.06, abs=0.01)
+
+
+def test_a_rest_far_from_where_the_fall_ended_is_no_landing():
+    # a fall of 9 samples, then three resting samples: right where the fall ends, it is a landing;
+    # 13 frames later and a metre to the side (a track joined across a gap to another blob), the
+    # fall does not reach it and there is no landing
+    from pavas_core.physics.flight import FLIGHT, GROUND, FlightFit, fit_segment
+    from pavas_core.physics.impacts import contact_between, is_physical
+
+    fps, g = 30.0, 9.81
+    accel = np.array([0.0, g, 0.0])
+
+    def landing(rest_frames, rest_shift_m):
+        t_fall = np.arange(9) / fps
+        t_land = 8.5 / fps
+        v0 = 2.0 - g * t_land
+        fall = np.stack([0.2 * t_fall, v0 * t_fall + 0.5 * g * t_fall**2, np.full(9, 2.0)], 1)
+        floor = np.array([0.2 * t_land + rest_shift_m, v0 * t_land + 0.5 * g * t_land**2, 2.0])
+        t = np.concatenate([t_fall, np.asarray(rest_frames, float) / fps])
+        pts = np.concatenate([fall, np.tile(floor, (3, 1))])
+        segments = [fit_segment(t, pts, 0, 8, FLIGHT, accel, 0.001), fit_segment(t, pts, 9, 11, GROUND, accel, 0.001)]
+        fit = FlightFit(accel, 0.0, segments, np.ones(len(t), bool), t, pts, 0.001, 9, unit=0.005)
+        c = contact_between(fit, 0, frame_dt=1 / fps)
+        return c, is_physical(c, fit, frame_dt=1 / fps, min_jump=0.5, body_size=0.1)
+
+    near, near_ok = landing([9, 10, 11], 0.0)
+    assert near.kind == "landing" and near_ok
+    far, far_ok = landing([22, 23, 24], 1.0)
+    assert far.kind == "landing" and not far_ok
