@@ -109,8 +109,7 @@ def _steady_ground_velocity(fit: FlightFit, g: Segment, down: np.ndarray) -> np.
     tt, pp = fit.t_s[g.i0 : g.i1 + 1], fit.points[g.i0 : g.i1 + 1]
     if len(tt) < 2:
         return np.zeros(fit.points.shape[1])
-    v = np.polyfit(tt - tt.mean(), pp, 1)[0]
-    return v - float(v @ down) * down
+    return _sideways(np.polyfit(tt - tt.mean(), pp, 1)[0], down)
 
 
 def _sideways(v: np.ndarray, down: np.ndarray) -> np.ndarray:

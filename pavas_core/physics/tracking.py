@@ -332,8 +332,7 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
                 first = b.points[0].det
                 dcol = float(np.linalg.norm(np.asarray(first.mean_rgb) - a.color())) / 40.0
                 b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
-                darea = abs(np.log(max(b_area, 1.0) / max(a.typical_area(), 1.0)))
-                if not (dcol < 1.5 and darea < LINK_AREA_LOG_GATE):  # same colour and about the same size
+                if not (dcol < 1.5 and _area_log_ratio(b_area, a.typical_area()) < LINK_AREA_LOG_GATE):  # same colour and about the same size
                     continue
                 score = None
                 if gap <= cfg.link_gap_frames:

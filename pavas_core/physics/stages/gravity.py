@@ -165,7 +165,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     # a blob with a hollow or patchy inside (an object over a copy of itself: a slow bounce seen
     # against neighbours in which it is still there) may still show the object's whole outline:
     # when its box is the object's usual box, the box's centre is the object's
-    outline = ~at_edge & ~whole_area & (areas > 0.25 * typical) & (areas < typical) & _box_is_whole(samples, box_w, box_h)
+    outline = ~at_edge & (areas > 0.25 * typical) & (areas <= 0.75 * typical) & _box_is_whole(samples, box_w, box_h)
     for k in np.flatnonzero(outline & clean):
         x0, y0, x1, y1 = samples[k].det.box_xyxy
         uv[k] = (0.5 * (x0 + x1) - shifts[samples[k].frame, 0], 0.5 * (y0 + y1) - shifts[samples[k].frame, 1])
