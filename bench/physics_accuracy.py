@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     scenes = index["scenes"][: args.n]
     rigid = index.get("kind") == "rigid"
     rolling = NoImpactScore()
+    by_action: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # action → [found, true]
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
@@ -113,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         total = total.merge(m)
         r = impacts_on_no_impact_objects(truth, est)
         rolling = rolling.merge(r)
+        if rigid:
+            missed = {(oid, t) for oid, t, _ in m.missed}
+            for o in truth.objects:
+                for im in o.impacts:
+                    if im.extra.get("visible", True) and im.v_before >= 1.0 and not im.extra.get("near_cut"):
+                        by_action[o.action][1] += 1
+                        by_action[o.action][0] += int((o.id, round(im.time_s, 4)) not in missed)
         if args.verbose and rigid:
             print(f"{entry['dir']}: actions {[o.action for o in truth.objects]}, "
                   f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "
@@ -155,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"contact time error: median {s['time_error_frames_median']:.2f} frame")
     print("camera motion (scenes): " + ", ".join(f"{k} {v}" for k, v in sorted(motions.items())))
     if rigid:
+        print("recall by action: " + ", ".join(f"{a} {h}/{n}" for a, (h, n) in sorted(by_action.items())))
         print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}, "
               f"of which sonified: {rolling.sonified}" + (f" {rolling.impacts}" if rolling.impacts else ""))
     print("impacts kept silent: " + (", ".join(f"{v} {k}" for k, v in silent.most_common()) or "none"))

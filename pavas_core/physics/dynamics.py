@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
-from .gating import DRIVEN, DRIVEN_GAIN_SHARE, ImpactCheck, check_contact, energy_gained
+from .gating import DRIVEN, DRIVEN_GAIN_SHARE, ImpactCheck, check_contact, energy_gained, rests_after
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -96,7 +96,10 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
     driven = gained > DRIVEN_GAIN_SHARE * lost
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
-    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") else None for c in contacts]
+    # a landing the object then rests at may be on top of something else (a body that falls onto
+    # another one): its level says nothing about the floor the other contacts are checked against
+    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") and not rests_after(c, fit) else None
+              for c in contacts]
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue

@@ -9,7 +9,8 @@ object's metric trajectory shows what a real impact looks like:
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
-  floor contacts; a first landing that no frame shows (the object vanished coming down, as a body
+  floor contacts, a landing either there or where the object then stays at rest (it is held
+  there: a body that falls onto another one rests on its top); a first landing that no frame shows (the object vanished coming down, as a body
   at rest becomes background) scores UNSEEN_LANDING_SCORE here;
 - a speed change the fit supports (the velocity jump well above its standard error) and a loss of
   speed (v_after < v_before: an "impact" that speeds the object up is not one);
@@ -46,6 +47,7 @@ GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, f
 GRAVITY_REL_ZERO = 0.6
 GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
 JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
+SUPPORTED_REST_SAMPLES = 5  # a landing followed by this many samples at rest lies on a surface (it is held there)
 UNSEEN_LANDING_SCORE = 0.6  # a landing no frame shows (the object vanished coming down): sounds, with less confidence
 PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
 
@@ -98,10 +100,17 @@ def _ramp(x: float, zero: float, full: float) -> float:
     return float(np.clip((x - zero) / (full - zero), 0.0, 1.0))
 
 
+def rests_after(c: Contact, fit: FlightFit) -> bool:
+    """A landing the object stays at (SUPPORTED_REST_SAMPLES or more at rest after it): a surface of its own."""
+    after = fit.segments[c.after] if c.seen and 0 <= c.after < len(fit.segments) else None
+    return c.kind == "landing" and after is not None and after.kind != FLIGHT and after.n >= SUPPORTED_REST_SAMPLES
+
+
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
-    of the object's floor contacts; vertical: the frame's "down" (default +y)."""
+    of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
+    vertical: the frame's "down" (default +y)."""
     check = ImpactCheck()
     v_before = float(np.linalg.norm(c.vel_before))
     v_after = float(np.linalg.norm(c.vel_after))
@@ -133,6 +142,11 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         # inferred from the track's vanishing: its time is known to half a frame, its floor unseen
         check.facts["landing_seen"] = False
         check.scores["surface"] = UNSEEN_LANDING_SCORE
+    elif rests_after(c, fit):
+        # it stays where it landed: something holds it there (the floor, or the top of another
+        # object it fell onto), whatever level its other contacts had
+        check.facts["rest_samples_after"] = int(fit.segments[c.after].n)
+        check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         level = float(c.pos @ (g_vec / (g_norm + 1e-12)))
         others = np.asarray(floor_levels, dtype=np.float64)

@@ -217,3 +217,50 @@ def test_an_unseen_landing_stands_unless_another_track_takes_over_or_the_floor_i
     a = _track(0, fall, [_landing(15, -0.7, seen=True)])
     gating.silence_unseen_landings_without_support(_scene(a, c))
     assert a.impacts[0].sonified
+
+
+def _bounces_onto_a_shelf(*, rest_frames: int, noise_m=0.0008, seed=3) -> np.ndarray:
+    """(n, 3) centroids of a ball dropped 1.2 m onto the floor (y = 0, y down, restitution 0.8) that
+    bounces twice there, then comes down on a shelf 0.3 m higher and stays on it `rest_frames` frames
+    (the track ends then)."""
+    g, e, shelf = 9.81, 0.8, -0.3
+    y, v, t, dt = -1.2, 0.0, 0.0, 1.0 / 1200.0
+    pos, bounces, resting, k_next = [], 0, 0, 0
+    while True:
+        if t >= k_next / FPS - 1e-12:
+            pos.append([0.5 * t, y, 2.0])
+            k_next += 1
+            if resting and (resting := resting + 1) > rest_frames:
+                break
+        if not resting:
+            v += g * dt
+            y += v * dt
+            floor = 0.0 if bounces < 2 else shelf
+            if y >= floor and v > 0:
+                y = floor
+                if bounces < 2:
+                    v, bounces = -e * v, bounces + 1
+                else:
+                    v, resting = 0.0, 1
+        t += dt
+    pos = np.asarray(pos, dtype=np.float64)
+    pos[len(pos) - rest_frames - 1:, 0] = pos[len(pos) - rest_frames - 1, 0]  # it stays where it landed
+    return pos + np.random.default_rng(seed).normal(0, noise_m, size=pos.shape)
+
+
+def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_level():
+    """A body that falls onto another one (or a shelf) lands above the floor of its earlier bounces:
+    staying there shows something holds it; a landing off the floor level that it leaves at once does not."""
+    dyn = _dynamics(_bounces_onto_a_shelf(rest_frames=12))
+    landing = [im for im in dyn.impacts if im.surface == "landing"]
+    floors = [im for im in dyn.impacts if im.surface == "floor"]
+    assert len(floors) == 2 and len(landing) == 1
+    im = landing[0]
+    assert abs(im.position_m[1] - (-0.3)) < 0.05  # on the shelf, 0.3 m above the floor bounces
+    assert im.check.scores["surface"] == 1.0 and im.check.facts["rest_samples_after"] >= gating.SUPPORTED_REST_SAMPLES
+    assert im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert abs(im.v_before - np.sqrt(2 * 9.81 * (0.64 ** 2 * 1.2 - 0.3))) < 0.15
+    # its level is not the floor's, and does not count against the two floor bounces (which, with
+    # a single other floor contact each, have too few to be checked against)
+    for im in floors:
+        assert im.check.scores.get("surface", 1.0) == 1.0 and im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
