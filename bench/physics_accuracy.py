@@ -15,7 +15,9 @@ measured in this run) and against the clip's duration (real-time factor), plus o
 30 fps clip.
 
 With rigid-body scenes (`--rigid`, or a DIR made by `synth-dataset --rigid`) it also prints the
-impacts reported on objects that only roll or slide (each one invented), and skips the timing clip.
+recall by action, the misses by their usual cause (a toppling body; a contact within 3 frames of the
+previous one; found on its object but 1-4.5 frames off; a first contact; other), the impacts
+reported on objects that only roll or slide (each one invented), and skips the timing clip.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
 from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
+from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects, owner_of_impact  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
@@ -58,6 +60,27 @@ def timed_estimate(video: Path, max_objects: int | None = None) -> tuple[Physics
     t2 = time.perf_counter()
     c2 = time.process_time()
     return est, t1 - t0, t2 - t1, c2 - c1, clip.duration_s
+
+
+MISS_NEAR_FRAMES = 4.5  # an estimate on the same object this close in time: found, but off in time
+
+
+def rigid_miss_kind(truth: PhysicsTracks, obj, impact, estimate: PhysicsTracks) -> str:
+    """Why true impact `impact` of `obj` (rigid-body scene) was missed, in a few words (the usual causes)."""
+    if obj.action == "toppling":
+        return "toppling (pivots on an edge: no free fall)"
+    earlier = [im.time_s for im in obj.impacts if im.time_s < impact.time_s - 1e-9]
+    if earlier and (impact.time_s - earlier[-1]) * truth.fps < MIN_FLIGHT_SAMPLES:
+        return f"within {MIN_FLIGHT_SAMPLES} frames of the previous contact (no flight between)"
+    for est in estimate.objects:
+        for im in est.impacts:
+            if im.sonified and abs(im.time_s - impact.time_s) * truth.fps <= MISS_NEAR_FRAMES:
+                owner = owner_of_impact(truth, est, im.frame)
+                if owner is not None and owner.id == obj.id:
+                    return f"found on its object, 1-{MISS_NEAR_FRAMES:g} frames off"
+    if not earlier:
+        return "first contact"
+    return "other"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     rigid = index.get("kind") == "rigid"
     rolling = NoImpactScore()
     by_action: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # action → [found, true]
+    miss_kinds: collections.Counter = collections.Counter()
 
     total = ImpactMatch()
     sources: collections.Counter = collections.Counter()
@@ -121,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                     if im.extra.get("visible", True) and im.v_before >= 1.0 and not im.extra.get("near_cut"):
                         by_action[o.action][1] += 1
                         by_action[o.action][0] += int((o.id, round(im.time_s, 4)) not in missed)
+                        if (o.id, round(im.time_s, 4)) in missed:
+                            miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
         if args.verbose and rigid:
             print(f"{entry['dir']}: actions {[o.action for o in truth.objects]}, "
                   f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "
@@ -164,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     print("camera motion (scenes): " + ", ".join(f"{k} {v}" for k, v in sorted(motions.items())))
     if rigid:
         print("recall by action: " + ", ".join(f"{a} {h}/{n}" for a, (h, n) in sorted(by_action.items())))
+        print("misses: " + (", ".join(f"{v} {k}" for k, v in miss_kinds.most_common()) or "none"))
         print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}, "
               f"of which sonified: {rolling.sonified}" + (f" {rolling.impacts}" if rolling.impacts else ""))
     print("impacts kept silent: " + (", ".join(f"{v} {k}" for k, v in silent.most_common()) or "none"))

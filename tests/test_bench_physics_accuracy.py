@@ -1,0 +1,40 @@
+"""bench/physics_accuracy.py: a missed rigid-body impact is put down to its usual cause."""
+
+from bench_modules import load_bench
+from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
+
+FPS = 30.0
+
+
+def _impact(t: float, *, sonified: bool = True) -> Impact:
+    return Impact(frame=int(round(t * FPS)), time_s=t, v_before=2.0, v_after=0.5, delta_ke_j=1.0, sonified=sonified)
+
+
+def _object(oid: int, action: str, impacts: list[Impact], box: list[float]) -> ObjectTrack:
+    n = 60
+    return ObjectTrack(id=oid, name="box", action=action, mass_kg=1.0, mass_source="prior", speed_mps=[1.0] * n,
+                       centroid_m=[[0.0, 0.0, 2.0]] * n, impacts=impacts, box_xyxy_px=[box] * n)
+
+
+def _tracks(*objects: ObjectTrack) -> PhysicsTracks:
+    return PhysicsTracks(fps=FPS, num_frames=60, width=320, height=240, objects=list(objects),
+                         geometry=Geometry(backend="pinhole", metric_scale_source="gravity"))
+
+
+def test_a_missed_rigid_impact_is_put_down_to_its_usual_cause():
+    kind = load_bench("physics_accuracy").rigid_miss_kind
+    left, right = [10.0, 10.0, 60.0, 60.0], [200.0, 10.0, 260.0, 60.0]
+    first, corner, face, late = _impact(0.5), _impact(1.0), _impact(1.06), _impact(1.5)
+    topple = _object(0, "toppling", [_impact(0.8)], left)
+    tumble = _object(1, "tumbling", [first, corner, face, late], right)
+    truth = _tracks(topple, tumble)
+    # an estimate on the tumbling box 3 frames after its last impact; one on the other box at its first
+    estimate = _tracks(_object(0, "", [_impact(1.6)], right), _object(1, "", [_impact(0.5)], left))
+    assert kind(truth, topple, topple.impacts[0], estimate).startswith("toppling")
+    assert kind(truth, tumble, face, estimate).startswith("within 3 frames")  # 1.8 frames after the corner
+    assert kind(truth, tumble, late, estimate).startswith("found on its object")
+    assert kind(truth, tumble, first, estimate) == "first contact"  # the estimate at 0.5 s is on the other box
+    assert kind(truth, tumble, corner, estimate) == "other"
+    # a silent estimate does not count as found
+    quiet = _tracks(_object(0, "", [_impact(1.6, sonified=False)], right))
+    assert kind(truth, tumble, late, quiet) == "other"
