@@ -35,13 +35,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
-from pavas_core.physics.tracks import PhysicsTracks  # noqa: E402
+from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects, owner_of_impact  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
-from pavas_core.scenes.evaluate import ImpactMatch, match_impacts, match_masks, summarize  # noqa: E402
+from pavas_core.scenes.evaluate import ImpactMatch, counts_for_recall, match_impacts, match_masks, summarize  # noqa: E402
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402
@@ -65,7 +65,7 @@ def timed_estimate(video: Path, max_objects: int | None = None) -> tuple[Physics
 MISS_NEAR_FRAMES = 4.5  # an estimate on the same object this close in time: found, but off in time
 
 
-def rigid_miss_kind(truth: PhysicsTracks, obj, impact, estimate: PhysicsTracks) -> str:
+def rigid_miss_kind(truth: PhysicsTracks, obj: ObjectTrack, impact: Impact, estimate: PhysicsTracks) -> str:
     """Why true impact `impact` of `obj` (rigid-body scene) was missed, in a few words (the usual causes)."""
     if obj.action == "toppling":
         return "toppling (pivots on an edge: no free fall)"
@@ -141,12 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         if rigid:
             missed = {(oid, t) for oid, t, _ in m.missed}
             for o in truth.objects:
-                for im in o.impacts:
-                    if im.extra.get("visible", True) and im.v_before >= 1.0 and not im.extra.get("near_cut"):
-                        by_action[o.action][1] += 1
-                        by_action[o.action][0] += int((o.id, round(im.time_s, 4)) not in missed)
-                        if (o.id, round(im.time_s, 4)) in missed:
-                            miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
+                for im in filter(counts_for_recall, o.impacts):
+                    found = (o.id, round(im.time_s, 4)) not in missed  # as match_impacts lists its misses
+                    by_action[o.action][0] += int(found)
+                    by_action[o.action][1] += 1
+                    if not found:
+                        miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
         if args.verbose and rigid:
             print(f"{entry['dir']}: actions {[o.action for o in truth.objects]}, "
                   f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "

@@ -10,8 +10,9 @@ object's metric trajectory shows what a real impact looks like:
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
   floor contacts, a landing either there or where the object then stays at rest (it is held
-  there: a body that falls onto another one rests on its top); a first landing that no frame shows (the object vanished coming down, as a body
-  at rest becomes background) scores UNSEEN_LANDING_SCORE here;
+  there: a body that falls onto another one rests on its top); a first landing that no frame
+  shows (the object vanished coming down, as a body at rest becomes background) scores
+  UNSEEN_LANDING_SCORE here;
 - a speed change the fit supports (the velocity jump well above its standard error) and a loss of
   speed (v_after < v_before: an "impact" that speeds the object up is not one);
 - a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;

@@ -97,7 +97,15 @@ def flight_frames_seen(obj: ObjectTrack, impact: Impact, fps: float) -> int:
     return count
 
 
-def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mps: float = 1.0,
+MIN_RECALL_SPEED_MPS = 1.0  # true impacts slower than this are not counted in recall (nor estimates in precision_fast)
+
+
+def counts_for_recall(impact: Impact, min_speed_mps: float = MIN_RECALL_SPEED_MPS) -> bool:
+    """A true impact that recall counts: its object in view, fast enough, not at a cut."""
+    return impact.extra.get("visible", True) and impact.v_before >= min_speed_mps and not impact.extra.get("near_cut")
+
+
+def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mps: float = MIN_RECALL_SPEED_MPS,
                   tolerance_frames: float = 1.0, min_flight_frames: int = MIN_FLIGHT_SAMPLES) -> ImpactMatch:
     fps = truth.fps
     objects = {o.id: o for o in truth.objects}
@@ -119,7 +127,7 @@ def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mp
     result = ImpactMatch(matched_estimates=len(e_to_t), total_estimates=len(est),
                          matched_fast_estimates=sum(ei in e_to_t for ei in fast), total_fast_estimates=len(fast))
     for ti, (oid, t) in enumerate(true):
-        if not t.extra.get("visible", True) or t.v_before < min_speed_mps or t.extra.get("near_cut"):
+        if not counts_for_recall(t, min_speed_mps):
             continue
         result.recall_total += 1
         observable = flight_frames_seen(objects[oid], t, fps) >= min_flight_frames

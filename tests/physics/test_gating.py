@@ -264,3 +264,7 @@ def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_leve
     # a single other floor contact each, have too few to be checked against)
     for im in floors:
         assert im.check.scores.get("surface", 1.0) == 1.0 and im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    # seen at rest on the shelf for too short a time, the landing is judged against the floor's level: silent
+    short = [im for im in _dynamics(_bounces_onto_a_shelf(rest_frames=3)).impacts if im.surface == "landing"]
+    assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
+    assert short[0].check.scores["surface"] == 0.0 and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
