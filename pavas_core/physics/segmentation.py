@@ -42,16 +42,19 @@ class Detection:
     mask_origin: tuple[int, int] = (0, 0)  # (y0, x0) of `mask` in the frame
     edge_px: float = 1.0  # distance from the frame edge that counts as touching the border
     frame_size: tuple[int, int] = (0, 0)  # (w, h) of the frame
+    rgb: np.ndarray | None = None  # (h, w, 3) uint8: the frame's pixels under `mask`'s box (colour of parts)
 
     def part(self, keep: np.ndarray) -> "Detection | None":
-        """The sub-blob of pixels `keep` (same shape as `mask`), or None if empty."""
+        """The sub-blob of pixels `keep` (same shape as `mask`), or None if empty; its colour is
+        its own pixels' when they are known, else the whole blob's."""
         if self.mask is None:
             return None
         sub = self.mask & keep
         if not sub.any():
             return None
         ys, xs = np.nonzero(sub)
-        return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, sub, self.edge_px, self.frame_size)
+        return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, sub, self.edge_px, self.frame_size,
+                      self.rgb)
 
 
 # each pixel covers a unit square, whose own spread (variance 1/12 along any axis) the covariance of
@@ -61,8 +64,11 @@ PIXEL_VARIANCE = 1.0 / 12.0
 
 
 def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb: tuple[float, float, float],
-           mask: np.ndarray, edge: float, frame_size: tuple[int, int]) -> Detection:
+           mask: np.ndarray, edge: float, frame_size: tuple[int, int], pixels: np.ndarray | None = None) -> Detection:
     y0, x0 = origin
+    if pixels is not None:
+        col = pixels[ys, xs].astype(np.float64).mean(axis=0)
+        rgb = (float(col[0]), float(col[1]), float(col[2]))
     w, h = frame_size
     a = float(xs.size)
     mx, my = xs.mean(), ys.mean()
@@ -83,6 +89,7 @@ def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb:
         mask_origin=origin,
         edge_px=edge,
         frame_size=frame_size,
+        rgb=pixels,
     )
 
 
@@ -699,5 +706,4 @@ def _measure(k: int, diff: np.ndarray, fine: _Thresholds, rgb: np.ndarray, box: 
 
 def _blob(k: int, mask: np.ndarray, y0: int, x0: int, rgb: np.ndarray, margin: int, w: int, h: int) -> Detection:
     ys, xs = np.nonzero(mask)
-    col = rgb[ys, xs].astype(np.float64).mean(axis=0)
-    return _stats(k, ys, xs, (y0, x0), (float(col[0]), float(col[1]), float(col[2])), mask, margin + 1, (w, h))
+    return _stats(k, ys, xs, (y0, x0), (0.0, 0.0, 0.0), mask, margin + 1, (w, h), rgb)

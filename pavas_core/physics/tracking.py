@@ -5,7 +5,10 @@ positions: objects in flight accelerate), and detections are assigned to tracks 
 method on a cost mixing distance (gated by the track's size and speed), colour and area. When two
 objects overlap they make one blob: a track left without a detection whose prediction falls inside
 a blob clearly bigger than its own object shares that blob, and both samples are marked `shared`
-(their centroids are not the objects' own, later fits skip them). Tracks survive short gaps
+(their centroids are not the objects' own, later fits skip them). Such a blob is cut between the
+two objects by their colours when these differ (blob_colour.py), else by its shape (`_split`); a
+track's blob that also holds something of another colour (a body that has just come to rest
+beside it, its shadow) is trimmed to the object's own colour. Tracks survive short gaps
 (occlusion, missed detections) and broken tracks are re-linked when one's extrapolation meets the
 other's start. Tracks that never move (ghosts of the background model, static clutter) and very
 short ones are dropped.
@@ -21,6 +24,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
+from .blob_colour import ColourModel, colour_model, own_pixels, separable, split_pixels
 from .segmentation import Detection
 
 _INFEASIBLE = 1e6
@@ -50,6 +54,7 @@ class TrackPoint:
 class Track:
     id: int
     points: list[TrackPoint] = field(default_factory=list)
+    colour_cache: tuple[tuple[int, int], ColourModel | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def first_frame(self) -> int:
@@ -145,6 +150,8 @@ def _cost_matrix(tracks: list[Track], dets: list[Detection], frame: int, young_g
             merged = d.area_px > 1.3 * area and gap <= 2
             if (dcol > 2.5 and not merged) or darea > AREA_LOG_GATE:
                 continue  # another object: a different colour or a very different size
+            if gap > 2 and _other_hue(tr, d):
+                continue  # seen again after a gap, about the same mean colour, but not the object's hue
             cost[i, j] = (dist / gate) ** 2 + 0.5 * dcol**2 + 0.3 * darea**2
     return cost
 
@@ -175,7 +182,7 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
         matched_tracks = set(matched_det.values())
         preds = {i: tr.predict(frame) for i, tr in enumerate(live)}
         for j, i in matched_det.items():
-            live[i].points.append(TrackPoint(frame, dets[j]))
+            live[i].points.append(_own_part(live[i], dets[j], preds[i]) or TrackPoint(frame, dets[j]))
         # overlapping objects make one blob: a track left without a detection takes its part of a
         # big blob it sits in, whichever of the two tracks the blob was matched to
         for i, tr in enumerate(live):
@@ -193,9 +200,13 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                 # the blob must hold both objects: bigger than the matched one alone by a good part of this one
                 if not d.area_px > other.typical_area() + 0.3 * tr.typical_area():
                     continue
-                parts = _split(d, pred, tr.typical_area(), preds[k_other], other.typical_area())
+                parts = _split_by_colour(d, (tr, pred), (other, preds[k_other]))
+                if parts is None:
+                    parts = _split(d, pred, tr.typical_area(), preds[k_other], other.typical_area())
+                    if parts[0] is not None and parts[1] is not None:
+                        parts = _assign_parts(parts, (tr, pred), (other, preds[k_other]))
                 if parts[0] is not None and parts[1] is not None:
-                    mine, theirs = _assign_parts(parts, (tr, pred), (other, preds[k_other]))
+                    mine, theirs = parts
                     if _area_log_ratio(mine.area_px, tr.typical_area()) > AREA_LOG_GATE:
                         # a part far bigger (or smaller) than the track's object is not that object:
                         # the flicker along a resting body's edge is a chain of one-pixel specks, and
@@ -220,6 +231,71 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
     for i, t in enumerate(kept):
         t.id = i
     return kept
+
+
+COLOUR_MODEL_POINTS = 5  # the object's colour from its last blobs seen alone
+MIN_COLOUR_POINTS = 3
+OVERSIZE_SHARE = 1.0  # a blob bigger than the object may hold something else
+FOREIGN_SHARE = 0.15  # a region of another colour this big (share of the object's area) is something else...
+FOREIGN_MIN_PX = 20.0  # ... and at least this many pixels
+
+
+def _track_colour(track: Track) -> ColourModel | None:
+    """The track's colour model from its last blobs seen alone (cached until one is added)."""
+    alone = [p.det for p in track.points if not p.shared and not p.det.touches_border][-COLOUR_MODEL_POINTS:]
+    if len(alone) < MIN_COLOUR_POINTS:
+        return None
+    key = (len(track.points), alone[-1].frame)
+    if track.colour_cache is None or track.colour_cache[0] != key:
+        track.colour_cache = (key, colour_model(alone))
+    return track.colour_cache[1]
+
+
+def _own_part(track: Track, d: Detection, pred: np.ndarray) -> TrackPoint | None:
+    """The track's object cut out of a blob it was matched to that is bigger than it and also holds
+    something of another colour (a body it passes in front of, one that has just landed next to
+    it, its shadow). None when the blob is the object's size or all its colour, or colour does not
+    tell them apart."""
+    typical = track.typical_area()
+    if d.rgb is None or d.area_px <= OVERSIZE_SHARE * typical:
+        return None  # no bigger than the object: nothing else in it (a face turning another hue to the light is still it)
+    model = _track_colour(track)
+    if model is None:
+        return None
+    least = max(FOREIGN_MIN_PX, FOREIGN_SHARE * typical)
+    part = own_pixels(d, model, pred, min_foreign_px=least)
+    if part is None or d.area_px - part.area_px < least:
+        return None
+    if _area_log_ratio(part.area_px, typical) > LINK_AREA_LOG_GATE:
+        return None  # what is left is not the object's size either: keep the blob as it is
+    return TrackPoint(d.frame, part, shared=True, split=True)
+
+
+def _other_hue(track: Track, d: Detection) -> bool:
+    """Whether most of a blob's pixels are not of the track's object's colour."""
+    model = _track_colour(track) if d.rgb is not None and d.mask is not None else None
+    if model is None:
+        return False
+    return float(np.median(model.distance2(d.rgb[d.mask]))) > model.fit_d2
+
+
+def _colours_differ(a: Track, b: Track) -> bool:
+    """Whether two tracks' objects have clearly different colours (see blob_colour.separable)."""
+    ma = _track_colour(a)
+    mb = colour_model([p.det for p in b.points if not p.shared and not p.det.touches_border][:COLOUR_MODEL_POINTS])
+    return ma is not None and mb is not None and separable(ma, mb)
+
+
+def _split_by_colour(d: Detection, a: tuple[Track, np.ndarray],
+                     b: tuple[Track, np.ndarray]) -> tuple[Detection | None, Detection | None] | None:
+    """(a's part, b's part) of a blob two objects of clearly different colours share, or None when
+    their colours do not tell them apart (then the blob's shape must: see `_split`)."""
+    if d.rgb is None:
+        return None
+    ma, mb = _track_colour(a[0]), _track_colour(b[0])
+    if ma is None or mb is None or not separable(ma, mb):
+        return None
+    return split_pixels(d, (ma, a[1]), (mb, b[1]))
 
 
 def _split(d: Detection, pred_a: np.ndarray, area_a: float, pred_b: np.ndarray,
@@ -334,6 +410,8 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
                 b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
                 if not (dcol < 1.5 and _area_log_ratio(b_area, a.typical_area()) < LINK_AREA_LOG_GATE):  # same colour and about the same size
                     continue
+                if _colours_differ(a, b):
+                    continue  # close in mean colour, but their pixels' hues tell them apart
                 score = None
                 if gap <= cfg.link_gap_frames:
                     pred = a.predict(b.first_frame)
