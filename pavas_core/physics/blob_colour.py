@@ -127,8 +127,8 @@ def own_pixels(det: Detection, model: ColourModel, near_uv: np.ndarray, *,
     if det.mask is None or det.rgb is None:
         return None
     foreign = det.mask & (model.distance2(det.rgb) > model.fit_d2)
-    if foreign.sum() < max(min_foreign_px, 1.0):
-        return None if min_foreign_px > 0 else det.part(det.mask)
+    if min_foreign_px > 0 and foreign.sum() < min_foreign_px:
+        return None
     k = FOREIGN_MIN_THICKNESS_PX
     foreign = ndimage.binary_opening(foreign, structure=np.ones((k, k), bool))
     return _nearest_region(det, det.mask & ~foreign, near_uv)

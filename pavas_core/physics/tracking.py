@@ -242,7 +242,12 @@ FOREIGN_MIN_PX = 20.0  # ... and at least this many pixels
 
 def _track_colour(track: Track) -> ColourModel | None:
     """The track's colour model from its last blobs seen alone (cached until one is added)."""
-    alone = [p.det for p in track.points if not p.shared and not p.det.touches_border][-COLOUR_MODEL_POINTS:]
+    alone: list[Detection] = []
+    for p in reversed(track.points):  # the newest first: the cost stays flat however long the track
+        if not p.shared and not p.det.touches_border:
+            alone.insert(0, p.det)
+            if len(alone) == COLOUR_MODEL_POINTS:
+                break
     if len(alone) < MIN_COLOUR_POINTS:
         return None
     key = (len(track.points), alone[-1].frame)

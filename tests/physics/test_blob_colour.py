@@ -67,8 +67,8 @@ def test_a_darker_side_of_the_same_colour_is_the_same_object():
 def test_separable_colours():
     rng = np.random.default_rng(2)
     orange = colour_model([_det(0, *_scene((50.0, 70.0), 9.0, rng=rng))])
-    dark_orange = colour_model([_det(0, _scene((50.0, 70.0), 9.0, rng=rng)[0],
-                                     (_scene((50.0, 70.0), 9.0, rng=rng)[1] * 0.6).astype(np.uint8))])
+    mask, rgb = _scene((50.0, 70.0), 9.0, rng=rng)
+    dark_orange = colour_model([_det(0, mask, (rgb * 0.6).astype(np.uint8))])  # the same hue, darker
     mask, rgb = _scene((50.0, 70.0), 9.0, box=(60, 40, 90, 100), rng=rng)
     blue_only = mask.copy()
     blue_only[:, :60] = False
