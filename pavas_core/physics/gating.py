@@ -13,7 +13,8 @@ object's metric trajectory shows what a real impact looks like:
   there: a body that falls onto another one rests on its top); a first landing that no frame
   shows (the object vanished coming down, as a body at rest becomes background) scores
   UNSEEN_LANDING_SCORE here;
-- a speed change the fit supports (the velocity jump well above its standard error) and a loss of
+- a speed change the fit supports (the velocity jump well above its standard error, see
+  impacts.Contact.significance) and a loss of
   speed (v_after < v_before: an "impact" that speeds the object up is not one);
 - a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;
 - a passive object (see `energy_gained`): one that regains in the air what its contacts took is
@@ -124,11 +125,10 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
     tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
     g_rel = abs(g_norm - gravity_mps2) / gravity_mps2
-    jump = float(np.linalg.norm(c.vel_after - c.vel_before))
     n_flight = seg.n if seg is not None and seg.kind == FLIGHT else 0
     rough = (seg.rms / max(fit.noise, 1e-12)) if seg is not None else math.inf
     check.facts = {"flight_samples": int(n_flight), "gravity_tilt_deg": round(tilt, 2), "gravity_rel_error": round(g_rel, 4),
-                   "jump_sigmas": round(jump / max(c.dv_sigma, 1e-12), 2), "flight_rms_noise": round(rough, 3)}
+                   "jump_sigmas": round(c.significance(), 2), "flight_rms_noise": round(rough, 3)}
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
     elif n_flight < MIN_FLIGHT_SAMPLES:
@@ -137,7 +137,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.failed = NOT_GRAVITY
     check.scores["flight"] = _ramp(n_flight, 1, FLIGHT_SAMPLES_FULL)
     check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_ZERO, GRAVITY_REL_TOL)
-    check.scores["jump"] = _ramp(jump / max(c.dv_sigma, 1e-12), *JUMP_SIGMAS)
+    check.scores["jump"] = _ramp(c.significance(), *JUMP_SIGMAS)
     check.scores["parabola"] = _ramp(rough, *PARABOLA_RMS)
     if not c.seen:
         # inferred from the track's vanishing: its time is known to half a frame, its floor unseen

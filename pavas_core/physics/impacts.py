@@ -33,6 +33,13 @@ class Contact:
     before: int  # index of the segment before
     after: int
     seen: bool = True  # False: a landing inferred from the track's vanishing (see final_landing)
+    jump_sigmas: float | None = None  # significance of the jump (None: |vel_after − vel_before| / dv_sigma)
+
+    def significance(self) -> float:
+        """How many standard errors the velocity jump stands above zero."""
+        if self.jump_sigmas is not None:
+            return self.jump_sigmas
+        return float(np.linalg.norm(self.vel_after - self.vel_before)) / max(self.dv_sigma, 1e-12)
 
 
 def _meeting(a: Segment, b: Segment, lo: float, hi: float) -> float:
@@ -96,7 +103,50 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     gap = float(np.linalg.norm(a.pos(tc) - b.pos(tc)))
     sig = float(np.hypot(a.vel_sigma(), b.vel_sigma()))
     gap_sig = float(np.hypot(a.pos_sigma(tc), b.pos_sigma(tc)))
-    return Contact(tc, 0.5 * (a.pos(tc) + b.pos(tc)), va, vb, kind, gap, gap_sig, sig, i, i + 1)
+    z = _continuous_jump_sigmas(fit, a, b, tc) if b.kind == FLIGHT else None
+    return Contact(tc, 0.5 * (a.pos(tc) + b.pos(tc)), va, vb, kind, gap, gap_sig, sig, i, i + 1, jump_sigmas=z)
+
+
+def _continuous_jump_sigmas(fit: FlightFit, a: Segment, b: Segment, tc: float) -> float:
+    """Significance of the velocity jump between flights `a` and `b` when both pass through one point at tc.
+
+    Without a jump the two are one parabola, so one place at the contact is part of that hypothesis;
+    fitting both flights with a shared position at tc then measures each velocity over the lever arm
+    from the contact to its samples. Three samples after a bounce (the ball fading into a same-coloured
+    wall) give a free velocity 3-4 times less certain than that: a clear bounce looked like noise.
+    """
+    t, p = fit.t_s, fit.points
+    ta, tb = t[a.i0 : a.i1 + 1] - tc, t[b.i0 : b.i1 + 1] - tc
+    na, nb = len(ta), len(tb)
+    basis = np.zeros((na + nb, 3))
+    basis[:, 0] = 1.0
+    basis[:na, 1] = ta
+    basis[na:, 2] = tb
+    tau = np.concatenate([ta, tb])
+    y = np.concatenate([p[a.i0 : a.i1 + 1], p[b.i0 : b.i1 + 1]]) - 0.5 * fit.accel[None, :] * tau[:, None] ** 2
+    coef, *_ = np.linalg.lstsq(basis, y, rcond=None)
+    cov = np.linalg.pinv(basis.T @ basis)
+    var_axis = float(cov[1, 1] + cov[2, 2] - 2.0 * cov[1, 2]) * _local_noise(fit, basis, coef, y) ** 2
+    dv = coef[2] - coef[1]
+    sigma = np.sqrt(max(var_axis, 0.0) * p.shape[1])
+    return float(np.linalg.norm(dv)) / max(float(sigma), 1e-12)
+
+
+# weight (degrees of freedom) of the track's overall noise against the residuals around one contact
+PRIOR_NOISE_DOF = 6
+
+
+def _local_noise(fit: FlightFit, basis: np.ndarray, coef: np.ndarray, y: np.ndarray) -> float:
+    """Position noise around a contact: the joint fit's residuals, pooled with the track's noise.
+
+    The track's noise comes from all its samples, blurred and half-hidden ones included; the
+    flights on either side of one contact are often much cleaner (a residual a third of it), and a
+    wrong cut shows there as larger residuals."""
+    resid = y - basis @ coef
+    dof = resid.size - coef.size
+    if dof <= 0:
+        return fit.noise
+    return float(np.sqrt((PRIOR_NOISE_DOF * fit.noise**2 + float(np.sum(resid**2))) / (PRIOR_NOISE_DOF + dof)))
 
 
 # a ground segment's quadratic across gravity passes exactly through three samples: its slope at
@@ -132,7 +182,7 @@ def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
     coming down, and the first sample after the fall within reach of where the fall ended."""
     dv = c.vel_after - c.vel_before
     jump = float(np.linalg.norm(dv))
-    if jump < max(min_jump, 5.0 * c.dv_sigma):
+    if jump < min_jump or c.significance() < 5.0:
         return False
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt + BODY_GAP_SHARE * body_size

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from pavas_core.physics.flight import fit_flights
-from pavas_core.physics.impacts import final_landing, find_contacts
+from pavas_core.physics.flight import FLIGHT, FlightFit, fit_flights, fit_segment
+from pavas_core.physics.impacts import contact_between, final_landing, find_contacts
 
 def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bounce_level():
     # a box bounces once, flies, lands at t_land and slides; its first (fast, blurred) bounce
@@ -123,3 +123,61 @@ def test_a_rest_far_from_where_the_fall_ended_is_no_landing():
     assert near.kind == "landing" and near_ok
     far, far_ok = landing([22, 23, 24], 1.0)
     assert far.kind == "landing" and not far_ok
+
+
+def _two_flights(t: np.ndarray, xy: np.ndarray, cut: int, accel: np.ndarray, noise: float) -> FlightFit:
+    """A fit of the samples as two flights, the second starting at sample `cut`."""
+    segs = [fit_segment(t, xy, 0, cut - 1, FLIGHT, accel, noise), fit_segment(t, xy, cut, len(t) - 1, FLIGHT, accel, noise)]
+    return FlightFit(accel=accel, accel_sigma=0.0, segments=segs, inliers=np.ones(len(t), bool), t_s=t, points=xy,
+                     noise=noise, n_flight_samples=len(t))
+
+
+def test_the_jump_significance_of_one_parabola_cut_in_two_is_noise():
+    # no impact: |Δv| over its standard error, in two dimensions, is a chi variable with 2 degrees of
+    # freedom divided by √2 (mean 0.886); the 5-sigma test must never fire
+    fps, noise, accel = 30.0, 0.5, np.array([0.0, 500.0])
+    rng = np.random.default_rng(3)
+    t = np.arange(16) / fps
+    z = []
+    for _ in range(300):
+        xy = np.stack([30 + 80 * t, 100 - 150 * t + 250 * t**2], 1) + rng.normal(0, noise, (len(t), 2))
+        fit = _two_flights(t, xy, int(rng.integers(3, 14)), accel, noise)
+        z.append(contact_between(fit, 0, frame_dt=1 / fps).significance())
+    assert 0.75 < np.mean(z) < 1.1
+    assert max(z) < 5.0
+
+
+def test_a_bounce_seen_for_three_frames_after_is_significant():
+    # a ball hits the floor at 100 px/s and leaves at 50 px/s; the track ends three frames later
+    # (it fades into a wall of its colour). Each flight's own velocity fit leaves the jump at about
+    # 5 standard errors, half the time below; both flights pass through the contact point, and
+    # measured from there the jump stands at 8
+    fps, g, noise = 30.0, 500.0, 1.0
+    t = np.arange(15) / fps
+    t_hit = 11.4 / fps
+    y = np.where(t < t_hit, 200 - 100 * (t_hit - t) + 0.5 * g * (t_hit - t) ** 2,
+                 200 - 50 * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
+    z = []
+    for seed in range(40):
+        xy = np.stack([40 + 20 * t, y], 1) + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
+        c = contact_between(_two_flights(t, xy, 12, np.array([0.0, g]), noise), 0, frame_dt=1 / fps)
+        assert c.kind == "floor" and abs(c.time_s - t_hit) * fps < 1.0
+        z.append(c.significance())
+    assert np.mean(np.asarray(z) >= 5.0) >= 0.95
+    assert np.median(z) > 7.0
+
+
+def test_a_clean_bounce_on_a_track_noisy_elsewhere_is_judged_by_its_own_residuals():
+    # the same short bounce (60 → 30 px/s), its samples 0.4 px off, on a track whose noise
+    # estimate is 1 px (blurred frames elsewhere): judged with 1 px the jump stands at about 5
+    # standard errors; the residuals around the contact say the flights are cleaner than that
+    fps, g, noise = 30.0, 500.0, 0.4
+    t = np.arange(15) / fps
+    t_hit = 11.4 / fps
+    y = np.where(t < t_hit, 200 - 60 * (t_hit - t) + 0.5 * g * (t_hit - t) ** 2,
+                 200 - 30 * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
+    z = []
+    for seed in range(40):
+        xy = np.stack([40 + 20 * t, y], 1) + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
+        z.append(contact_between(_two_flights(t, xy, 12, np.array([0.0, g]), 1.0), 0, frame_dt=1 / fps).significance())
+    assert np.mean(np.asarray(z) >= 5.0) >= 0.95
