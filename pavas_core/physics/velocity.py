@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from .flight import FlightFit, Segment
 from .impacts import Contact
@@ -51,6 +50,10 @@ def piecewise_from_fit(fit: FlightFit, contacts: list[Contact]) -> PiecewiseTraj
 
 def smoothed_states(t_s: np.ndarray, points: np.ndarray, *, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Fallback without a fit: Savitzky–Golay smoothing (≈ 0.2 s window, quadratic) and its derivative."""
+    # imported here: scipy.signal brings scipy.stats, half a second of start-up on a small machine,
+    # and most runs never take this fallback
+    from scipy.signal import savgol_filter
+
     n = len(t_s)
     if n < 3:
         return points.astype(float), np.zeros_like(points, dtype=float)
