@@ -368,14 +368,23 @@ def _is_object(track: Track, cfg: TrackerConfig) -> bool:
     return _moves_smoothly(clean, track.typical_size())
 
 
+JOURNEY_MIN_POINTS = 5  # a journey: at least this many samples away from where the object mostly was
+
+
 def path_extent_px(track: Track) -> float:
     """How far the object went: the diagonal of its path's 10–90 % box (one stray blob linked in
-    does not make a resting place's flicker a journey)."""
+    does not make a resting place's flicker a journey), or, if larger, how far from its median
+    place its JOURNEY_MIN_POINTS-th farthest sample lies (an object that bounces for half a second
+    and then rests for the rest of the clip has its 10–90 % box at its resting place)."""
     uv = track.positions()
     if len(uv) == 0:
         return 0.0
     lo, hi = np.percentile(uv, 10, axis=0), np.percentile(uv, 90, axis=0)
-    return float(np.hypot(*(hi - lo)))
+    box = float(np.hypot(*(hi - lo)))
+    if len(uv) <= JOURNEY_MIN_POINTS:
+        return box
+    far = np.sort(np.hypot(*(uv - np.median(uv, axis=0)).T))[-JOURNEY_MIN_POINTS]
+    return max(box, float(far))
 
 
 SMOOTH_MIN_PX = 3.0  # frame-to-frame change of velocity (px/frame²) tolerated for any object...

@@ -218,3 +218,14 @@ def test_a_body_that_lands_and_turns_half_background_is_still_one_object():
     joined = fall_then_rest(9.0)
     assert len(joined) == 1 and [p.frame for p in joined[0].points] == list(range(12))
     assert len(fall_then_rest(6.0)) == 2
+
+
+def test_an_object_that_bounces_for_half_a_second_then_rests_for_the_rest_of_the_clip_is_an_object():
+    # a small box falls and bounces in frames 0..11, then rests where it landed for 130 frames and is
+    # still seen there (the clip never shows that place empty): 92 % of its samples lie at one place,
+    # so its 10-90 % box is that place, yet it went somewhere
+    centres = [(40.0 + 2.0 * k, 20.0 + 0.6 * k * k) for k in range(9)]
+    centres += [(58.0 + 1.5 * k, 58.4 - 5.0 * k + 0.6 * k * k) for k in range(1, 4)]
+    centres += [(63.0, 50.0)] * 130
+    tracks = track_detections(_ball_dets(centres, r=4.0))
+    assert len(tracks) == 1 and tracks[0].first_frame == 0 and len(tracks[0].points) == len(centres)
