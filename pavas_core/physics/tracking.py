@@ -284,11 +284,16 @@ def _other_hue(track: Track, d: Detection) -> bool:
     return float(np.median(model.distance2(d.rgb[d.mask]))) > model.fit_d2
 
 
-def _colours_differ(a: Track, b: Track) -> bool:
-    """Whether two tracks' objects have clearly different colours (see blob_colour.separable)."""
+def _first_colour(track: Track) -> ColourModel | None:
+    """The colour model of a track's first blobs seen alone (where a later track starts)."""
+    return colour_model([p.det for p in track.points if not p.shared and not p.det.touches_border][:COLOUR_MODEL_POINTS])
+
+
+def _colours_differ(a: Track, b_first: ColourModel | None) -> bool:
+    """Whether the end of track `a` and a track starting with colour `b_first` (see `_first_colour`)
+    are objects of clearly different colours (see blob_colour.separable)."""
     ma = _track_colour(a)
-    mb = colour_model([p.det for p in b.points if not p.shared and not p.det.touches_border][:COLOUR_MODEL_POINTS])
-    return ma is not None and mb is not None and separable(ma, mb)
+    return ma is not None and b_first is not None and separable(ma, b_first)
 
 
 def _split_by_colour(d: Detection, a: tuple[Track, np.ndarray],
@@ -408,6 +413,7 @@ def _moves_smoothly(points: list[TrackPoint], size_px: float) -> bool:
 def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
     """Join a track that ends to one that starts soon after where its extrapolation leads."""
     tracks = list(tracks)
+    first_colours: dict[int, ColourModel | None] = {}  # by id(track): each candidate's colour, fitted once
     changed = True
     while changed:
         changed = False
@@ -424,7 +430,9 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
                 b_area = float(np.median([p.det.area_px for p in b.points[:5]]))
                 if not (dcol < 1.5 and _area_log_ratio(b_area, a.typical_area()) < LINK_AREA_LOG_GATE):  # same colour and about the same size
                     continue
-                if _colours_differ(a, b):
+                if id(b) not in first_colours:
+                    first_colours[id(b)] = _first_colour(b)
+                if _colours_differ(a, first_colours[id(b)]):
                     continue  # close in mean colour, but their pixels' hues tell them apart
                 score = None
                 if gap <= cfg.link_gap_frames:
@@ -445,6 +453,8 @@ def _link(tracks: list[Track], cfg: TrackerConfig) -> list[Track]:
             _, a, b = best
             a.points.extend(b.points)
             tracks.remove(b)
+            first_colours.pop(id(a), None)  # fewer than COLOUR_MODEL_POINTS alone blobs: b's now count too
+            first_colours.pop(id(b), None)
             changed = True
     return tracks
 

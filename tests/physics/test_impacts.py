@@ -147,23 +147,31 @@ def test_the_jump_significance_of_one_parabola_cut_in_two_is_noise():
     assert max(z) < 5.0
 
 
+def _short_bounce_contacts(v_down: float, v_up: float, noise: float, track_noise: float) -> list:
+    """Contacts of a ball hitting the floor (30 fps, 500 px/s²) at `v_down` and leaving at `v_up`
+    px/s at frame 11.4, its track ending three frames later; samples `noise` px off, the track's
+    noise estimate `track_noise`; 40 draws."""
+    fps, g = 30.0, 500.0
+    t = np.arange(15) / fps
+    t_hit = 11.4 / fps
+    y = np.where(t < t_hit, 200 - v_down * (t_hit - t) + 0.5 * g * (t_hit - t) ** 2,
+                 200 - v_up * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
+    out = []
+    for seed in range(40):
+        xy = np.stack([40 + 20 * t, y], 1) + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
+        c = contact_between(_two_flights(t, xy, 12, np.array([0.0, g]), track_noise), 0, frame_dt=1 / fps)
+        assert c.kind == "floor" and abs(c.time_s - t_hit) * fps < 1.0
+        out.append(c)
+    return out
+
+
 def test_a_bounce_seen_for_three_frames_after_is_significant():
     # a ball hits the floor at 100 px/s and leaves at 50 px/s; the track ends three frames later
     # (it fades into a wall of its colour). Each flight's own velocity fit leaves the jump at about
     # 5 standard errors, half the time below; both flights pass through the contact point, and
     # measured from there the jump stands at 8
-    fps, g, noise = 30.0, 500.0, 1.0
-    t = np.arange(15) / fps
-    t_hit = 11.4 / fps
-    y = np.where(t < t_hit, 200 - 100 * (t_hit - t) + 0.5 * g * (t_hit - t) ** 2,
-                 200 - 50 * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
-    z = []
-    for seed in range(40):
-        xy = np.stack([40 + 20 * t, y], 1) + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
-        c = contact_between(_two_flights(t, xy, 12, np.array([0.0, g]), noise), 0, frame_dt=1 / fps)
-        assert c.kind == "floor" and abs(c.time_s - t_hit) * fps < 1.0
-        z.append(c.significance())
-    assert np.mean(np.asarray(z) >= 5.0) >= 0.95
+    z = np.array([c.significance() for c in _short_bounce_contacts(100.0, 50.0, noise=1.0, track_noise=1.0)])
+    assert np.mean(z >= 5.0) >= 0.95
     assert np.median(z) > 7.0
 
 
@@ -171,13 +179,5 @@ def test_a_clean_bounce_on_a_track_noisy_elsewhere_is_judged_by_its_own_residual
     # the same short bounce (60 → 30 px/s), its samples 0.4 px off, on a track whose noise
     # estimate is 1 px (blurred frames elsewhere): judged with 1 px the jump stands at about 5
     # standard errors; the residuals around the contact say the flights are cleaner than that
-    fps, g, noise = 30.0, 500.0, 0.4
-    t = np.arange(15) / fps
-    t_hit = 11.4 / fps
-    y = np.where(t < t_hit, 200 - 60 * (t_hit - t) + 0.5 * g * (t_hit - t) ** 2,
-                 200 - 30 * (t - t_hit) + 0.5 * g * (t - t_hit) ** 2)
-    z = []
-    for seed in range(40):
-        xy = np.stack([40 + 20 * t, y], 1) + np.random.default_rng(seed).normal(0, noise, (len(t), 2))
-        z.append(contact_between(_two_flights(t, xy, 12, np.array([0.0, g]), 1.0), 0, frame_dt=1 / fps).significance())
-    assert np.mean(np.asarray(z) >= 5.0) >= 0.95
+    z = np.array([c.significance() for c in _short_bounce_contacts(60.0, 30.0, noise=0.4, track_noise=1.0)])
+    assert np.mean(z >= 5.0) >= 0.95
