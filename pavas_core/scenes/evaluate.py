@@ -1,7 +1,9 @@
 """Scoring estimated physics against a synthetic scene's ground truth.
 
 Impacts are matched one-to-one, nearest in time first, when their contact times differ by at most
-`tolerance_frames` frame periods. Recall counts the true impacts that can be seen (the object's
+`tolerance_frames` frame periods; pairs on the same object (the boxes overlap at the contact) go
+before pairs across objects, so that one object's slow last hop (not counted) cannot take the
+estimate of another object's bounce a frame away. Recall counts the true impacts that can be seen (the object's
 centre is in the picture one frame before, at and one frame after the contact; see
 scene.ground_truth_tracks) and are at least `min_speed_mps` fast. An estimate that lands on any
 true impact (of any speed, seen or not) is not a false alarm; `precision` counts every estimated
@@ -105,22 +107,35 @@ def counts_for_recall(impact: Impact, min_speed_mps: float = MIN_RECALL_SPEED_MP
     return impact.extra.get("visible", True) and impact.v_before >= min_speed_mps and not impact.extra.get("near_cut")
 
 
+def _same_object(true_obj: ObjectTrack, est_obj: ObjectTrack, frame: float, scale: float) -> bool:
+    """Do the two objects' boxes overlap around `frame` (the contact)? scale: truth px per estimate px."""
+    tb, eb = true_obj.box_xyxy_px or [], est_obj.box_xyxy_px or []
+    for k in (int(np.floor(frame)), int(np.ceil(frame)), int(np.floor(frame)) - 1, int(np.ceil(frame)) + 1):
+        if 0 <= k < min(len(tb), len(eb)) and tb[k] is not None and eb[k] is not None:
+            a, b = tb[k], [v * scale for v in eb[k]]
+            return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+    return False
+
+
 def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mps: float = MIN_RECALL_SPEED_MPS,
                   tolerance_frames: float = 1.0, min_flight_frames: int = MIN_FLIGHT_SAMPLES) -> ImpactMatch:
     fps = truth.fps
     objects = {o.id: o for o in truth.objects}
     true: list[tuple[int, Impact]] = [(o.id, im) for o in truth.objects for im in o.impacts]
     est: list[tuple[int, Impact]] = [(o.id, im) for o in estimate.objects for im in o.impacts if im.sonified]
+    est_objects = {o.id: o for o in estimate.objects}
+    scale = truth.width / estimate.width if truth.width and estimate.width else 1.0
     pairs = []
-    for ti, (_, t) in enumerate(true):
-        for ei, (_, e) in enumerate(est):
+    for ti, (toid, t) in enumerate(true):
+        for ei, (eoid, e) in enumerate(est):
             d = abs(e.time_s - t.time_s) * fps
             if d <= tolerance_frames + 1e-9:
-                pairs.append((d, ti, ei))
+                same = _same_object(objects[toid], est_objects[eoid], t.time_s * fps, scale)
+                pairs.append((not same, d, ti, ei))
     pairs.sort()
     t_to_e: dict[int, int] = {}
     e_to_t: dict[int, int] = {}
-    for d, ti, ei in pairs:
+    for _, d, ti, ei in pairs:
         if ti not in t_to_e and ei not in e_to_t:
             t_to_e[ti], e_to_t[ei] = ei, ti
     fast = [ei for ei, (_, e) in enumerate(est) if e.v_before >= min_speed_mps]

@@ -156,3 +156,31 @@ def test_recall_observable_asks_only_for_impacts_whose_fall_before_contact_can_b
     # an object that drops into the picture at frame 8: the fall before 9|10 is seen for 2 frames
     late = match_impacts(_bouncer([10, 13], visible_from=8), nothing)
     assert (late.recall_total, late.observable_total) == (2, 1)
+
+
+def test_an_estimate_goes_to_the_bounce_of_its_own_object_before_another_objects_nearer_hop():
+    # object 0 bounces at 2.0 m/s at t = 1.000 s; object 1, across the picture, makes a slow last
+    # hop (0.4 m/s, not counted) at 0.985 s. The estimate of object 0's bounce at 0.980 s is 0.15
+    # frame from the hop and 0.6 frame from its own bounce: nearest in time alone gave it to the
+    # hop and counted object 0's bounce as missed.
+    from pavas_core.physics.tracks import Impact
+    from pavas_core.scenes.evaluate import match_impacts
+
+    fps, n = 30.0, 40
+
+    def obj(oid, x0, impacts):
+        return ObjectTrack(id=oid, name="ball", action="bouncing", mass_kg=1.0, mass_source="prior",
+                           speed_mps=[2.0] * n, centroid_m=[[0.0, 0.0, 2.0]] * n, impacts=impacts,
+                           box_xyxy_px=[[x0, 20.0, x0 + 10.0, 30.0]] * n)
+
+    def im(t, v):
+        return Impact(frame=int(round(t * fps)), time_s=t, v_before=v, v_after=0.5 * v, delta_ke_j=1.0)
+
+    truth = PhysicsTracks(fps=fps, num_frames=n, width=W, height=H,
+                          objects=[obj(0, 5.0, [im(1.0, 2.0)]), obj(1, 50.0, [im(0.985, 0.4)])],
+                          geometry=Geometry("pinhole", "user")).validate()
+    est = PhysicsTracks(fps=fps, num_frames=n, width=W, height=H, objects=[obj(7, 6.0, [im(0.98, 1.9)])],
+                        geometry=Geometry("pinhole", "user")).validate()
+    m = match_impacts(truth, est)
+    assert (m.recall_hits, m.recall_total, m.matched_estimates) == (1, 1, 1)
+    assert m.v_before_rel_errors == pytest.approx([0.05])
