@@ -56,6 +56,17 @@ class Detection:
         return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, sub, self.edge_px, self.frame_size,
                       self.rgb)
 
+    def joined(self, other: "Detection") -> "Detection | None":
+        """The blob of this part and `other`, another part cut from the same blob (same box and
+        origin), or None when they are not parts of one blob."""
+        if (self.mask is None or other.mask is None or self.mask.shape != other.mask.shape
+                or self.mask_origin != other.mask_origin):
+            return None
+        union = self.mask | other.mask
+        ys, xs = np.nonzero(union)
+        return _stats(self.frame, ys, xs, self.mask_origin, self.mean_rgb, union, self.edge_px, self.frame_size,
+                      self.rgb)
+
 
 # each pixel covers a unit square, whose own spread (variance 1/12 along any axis) the covariance of
 # the pixel centres leaves out: without it a blob one pixel wide measures 0 px across (and a size

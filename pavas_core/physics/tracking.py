@@ -226,7 +226,9 @@ def track_detections(detections: list[list[Detection]], *, config: TrackerConfig
                 next_id += 1
     done.extend(live)
     tracks = _link(sorted(done, key=lambda t: t.first_frame), cfg)
-    kept = [t for t in tracks if _is_object(t, cfg)]
+    slices = _slices_of_bigger_bodies(tracks)
+    _give_back_slices(tracks, slices)
+    kept = [piece for i, t in enumerate(tracks) if i not in slices for piece in _smooth_pieces(t, cfg)]
     kept.sort(key=lambda t: (t.first_frame, t.points[0].det.u_px))
     for i, t in enumerate(kept):
         t.id = i
@@ -364,6 +366,75 @@ def _assign_parts(parts: tuple[Detection, Detection], a: tuple[Track, np.ndarray
     return (p, q) if straight <= crossed else (q, p)
 
 
+OWN_SHARE_MIN = 1 / 3  # share of an object's samples that are blobs of its own (not shared with another track)
+SLICE_AREA_RATIO = 2.0  # the body whose blob a slice shares is at least this much bigger (area)
+SLICE_OFFSET_SHARE = 1.0  # ... and the slice keeps its place on it within this share of its size
+
+
+def _slices_of_bigger_bodies(tracks: list[Track]) -> set[int]:
+    """Indices of the tracks that are hardly ever a blob of their own, but a slice of a bigger body's.
+
+    A speck beside a body (a rim, a sliver of its shadow) can start a track that then takes a slice
+    of the body's blob in every frame, bending with its outline (a rolling tin's slice, 7 blobs of
+    its own out of 26, made two loud "bounces"). Such a track has blobs of its own for less than
+    OWN_SHARE_MIN of its samples, most of its shared ones are shared with a track of
+    SLICE_AREA_RATIO times its area or more, and it keeps its place on that body (the 10-90 % range
+    of its offset from the body's centroid is at most SLICE_OFFSET_SHARE of the body's size: 0.3
+    to 0.8 for a tin's rim and shadow; a small ball that passes in front of a glider crosses it,
+    2.8). The body keeps its track: two bodies of about one
+    size overlapping for long are judged as before."""
+    sharing: dict[int, list[tuple[int, TrackPoint]]] = {}
+    for i, t in enumerate(tracks):
+        for p in t.points:
+            if p.shared:
+                sharing.setdefault(p.frame, []).append((i, p))
+    areas = [t.typical_area() for t in tracks]
+    out = set()
+    for i, t in enumerate(tracks):
+        shared = [p for p in t.points if p.shared]
+        if len(t.points) - len(shared) >= OWN_SHARE_MIN * len(t.points):
+            continue
+        offsets: dict[int, list[tuple[float, float]]] = {}  # per bigger partner: where the slice sits on it
+        for p in shared:
+            for j, q in sharing[p.frame]:
+                if j != i and areas[j] >= SLICE_AREA_RATIO * areas[i]:
+                    offsets.setdefault(j, []).append((p.det.u_px - q.det.u_px, p.det.v_px - q.det.v_px))
+        if not offsets:
+            continue
+        j, off = max(offsets.items(), key=lambda kv: len(kv[1]))
+        # a slice rides on its body; a small ball passing in front of a big box crosses it
+        spread = np.percentile(off, 90, axis=0) - np.percentile(off, 10, axis=0)
+        if len(off) > 0.5 * len(shared) and float(np.hypot(*spread)) <= SLICE_OFFSET_SHARE * tracks[j].typical_size():
+            out.add(i)
+    return out
+
+
+def _give_back_slices(tracks: list[Track], slices: set[int]) -> None:
+    """Each slice's part of a blob goes back to the body it was cut from (in place).
+
+    A blob cut between a body and a slice of it (its shadow, a rim) leaves the body's centroid on
+    its own part, which changes from frame to frame with the cut: a rolling tin's path bent into
+    "bounces". Where the body and the slice hold the two parts of one blob in a frame (and nothing
+    else shares it), the body gets the whole blob back."""
+    by_frame: dict[int, list[tuple[int, int]]] = {}
+    for i, t in enumerate(tracks):
+        for k, p in enumerate(t.points):
+            if p.shared:
+                by_frame.setdefault(p.frame, []).append((i, k))
+    for i in slices:
+        for p in tracks[i].points:
+            holders = by_frame.get(p.frame, [])
+            if not p.split or len(holders) != 2:
+                continue
+            j, k = next((j, k) for j, k in holders if j != i)
+            body = tracks[j].points[k]
+            whole = body.det.joined(p.det) if body.split and j not in slices else None
+            if whole is not None:
+                tracks[j].points[k] = TrackPoint(p.frame, whole)
+    for t in tracks:
+        t.colour_cache = None
+
+
 def _is_object(track: Track, cfg: TrackerConfig) -> bool:
     clean = track.clean_points()
     if len(clean) < cfg.min_points:
@@ -390,6 +461,32 @@ def path_extent_px(track: Track) -> float:
         return box
     far = np.sort(np.hypot(*(uv - np.median(uv, axis=0)).T))[-JOURNEY_MIN_POINTS]
     return max(box, float(far))
+
+
+MAX_SPLIT_DEPTH = 3  # a track that jumps about is cut at most this deep (at most 2**depth pieces)
+
+
+def _smooth_pieces(track: Track, cfg: TrackerConfig, depth: int = 0) -> list[Track]:
+    """The track if it is an object; else, if it jumps about, the pieces of it that are objects.
+
+    The tracker's gate is wide after a fast object's last sample (a bounce may have reversed it):
+    a ball lost in front of a bigger body for two frames took a slice of that body and then a
+    blob 100 px away, and the whole track, its clean fall and bounce included, failed the
+    smoothness test. Cut at the sample where the velocity changes most, each side judged again."""
+    if _is_object(track, cfg):
+        return [track]
+    clean = track.clean_points()
+    if depth >= MAX_SPLIT_DEPTH or len(clean) < 2 * cfg.min_points or _moves_smoothly(clean, track.typical_size()):
+        return []  # too short to hold two objects' worth, or dropped for a reason a cut does not mend
+    f = np.array([p.frame for p in clean], dtype=np.float64)
+    uv = np.array([(p.det.u_px, p.det.v_px) for p in clean], dtype=np.float64)
+    vel = np.diff(uv, axis=0) / np.diff(f)[:, None]
+    cut = clean[int(np.argmax(np.hypot(*np.diff(vel, axis=0).T))) + 1].frame
+    pieces = []
+    for part in ([p for p in track.points if p.frame < cut], [p for p in track.points if p.frame > cut]):
+        if part:
+            pieces += _smooth_pieces(Track(track.id, part), cfg, depth + 1)
+    return pieces
 
 
 SMOOTH_MIN_PX = 3.0  # frame-to-frame change of velocity (px/frame²) tolerated for any object...

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from pavas_core.physics.tracking import TrackerConfig, track_detections
 
@@ -229,3 +230,75 @@ def test_an_object_that_bounces_for_half_a_second_then_rests_for_the_rest_of_the
     centres += [(63.0, 50.0)] * 130
     tracks = track_detections(_ball_dets(centres, r=4.0))
     assert len(tracks) == 1 and tracks[0].first_frame == 0 and len(tracks[0].points) == len(centres)
+
+
+def test_a_track_that_lives_on_slices_of_a_bigger_bodys_blob_is_no_object():
+    # a speck beside a rolling tin (a sliver of its rim) is a blob of its own for a few frames; then
+    # the tin's blob holds it, and the speck's track takes a slice of that blob in every frame,
+    # bending with the tin's outline: a "flight" that gave two loud bounces. Seven blobs of its own
+    # out of 26 is no object, the tin stays one; two bodies of one size that overlap as long
+    # (the tin and a second tin) both stay, and so does a slice with half its blobs its own.
+    from pavas_core.physics.tracking import Track, TrackPoint, _slices_of_bigger_bodies
+
+    n = 26
+    tin = _ball_dets([(40.0 + 3.0 * k, 60.0) for k in range(n)], r=12.0)
+    speck = _ball_dets([(40.0 + 3.0 * k, 50.0 + 0.02 * k * k) for k in range(n)], r=3.0)
+
+    def track(tid, dets, n_shared):
+        return Track(tid, [TrackPoint(k, dets[k][0], shared=2 <= k < 2 + n_shared, split=2 <= k < 2 + n_shared)
+                           for k in range(n)])
+
+    assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, speck, 19)]) == {1}
+    assert _slices_of_bigger_bodies([track(0, tin, 13), track(1, speck, 13)]) == set()
+    twin = _ball_dets([(40.0 + 3.0 * k, 50.0) for k in range(n)], r=12.0)
+    assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, twin, 19)]) == set()
+    # a small ball that passes in front of the tin, going the other way, crosses it: no slice
+    ball = _ball_dets([(110.0 - 3.0 * k, 58.0) for k in range(n)], r=3.0)
+    assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, ball, 19)]) == set()
+
+
+def test_a_slice_gives_its_part_of_the_blob_back_to_the_body_it_was_cut_from():
+    # the tin's blob cut in two in frames 2..20 (the slice takes its top fifth, a cut that wanders
+    # by a pixel from frame to frame): the tin's centroid followed its own part and bobbed by
+    # pixels; with the slice's part given back it is the whole blob's, on the tin's straight path
+    from pavas_core.physics.tracking import Track, TrackPoint, _give_back_slices
+
+    n = 26
+    centres = [(40.0 + 3.0 * k, 60.0) for k in range(n)]
+    whole = [d[0] for d in _ball_dets(centres, r=12.0)]
+    body, piece = [], []
+    for k, d in enumerate(whole):
+        if 2 <= k <= 20:
+            rows = np.arange(d.mask.shape[0])[:, None] + d.mask_origin[0] + 0.5
+            top = np.broadcast_to(rows < 52.0 + (k % 3), d.mask.shape)
+            body.append(TrackPoint(k, d.part(~top), shared=True, split=True))
+            piece.append(TrackPoint(k, d.part(top), shared=True, split=True))
+        else:
+            body.append(TrackPoint(k, d))
+    tracks = [Track(0, body), Track(1, piece)]
+    assert max(abs(p.det.v_px - 60.0) for p in body) > 1.0  # the cut moved the tin's centroid
+    _give_back_slices(tracks, {1})
+    for p, d in zip(tracks[0].points, whole):
+        assert not p.shared
+        assert (p.det.u_px, p.det.v_px, p.det.area_px) == pytest.approx((d.u_px, d.v_px, d.area_px))
+
+
+def test_a_fast_ball_whose_track_ends_in_blobs_far_away_keeps_its_fall(monkeypatch):
+    # a ball falls fast (25-33 px per frame) for six frames, bounces, is lost in front of a bigger
+    # body, and the wide gate after its last sample then links blobs 100 px away: the whole track
+    # jumps about and was dropped, its fall included. Cut where it jumps, the fall is an object.
+    from pavas_core.physics.tracking import Track, TrackPoint, _smooth_pieces
+    import pavas_core.physics.tracking as tracking
+
+    path = {k: (134.0 + 1.5 * (k - 11), 16.0 + 24.0 * (k - 11) + 1.5 * (k - 11) ** 2) for k in range(11, 17)}
+    path[17] = (143.0, 137.0)
+    path.update({18: (162.0, 123.0), 21: (62.0, 126.0), 23: (71.0, 161.0), 24: (30.0, 100.0), 26: (95.0, 40.0)})
+    dets = _ball_dets([path.get(k) for k in range(27)], r=6.0, w=200, h=200)
+    track = Track(0, [TrackPoint(k, dets[k][0]) for k in sorted(path)])
+    cfg = TrackerConfig()
+    assert not tracking._moves_smoothly(track.clean_points(), track.typical_size())
+    pieces = _smooth_pieces(track, cfg)
+    assert len(pieces) == 1 and [p.frame for p in pieces[0].points][:6] == list(range(11, 17))
+    assert all(abs(p.det.u_px - path[p.frame][0]) < 1.0 for p in pieces[0].points)
+    monkeypatch.setattr(tracking, "MAX_SPLIT_DEPTH", 0)
+    assert _smooth_pieces(track, cfg) == []  # uncut, the whole track was lost
