@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
 from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects, owner_of_impact  # noqa: E402
+from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
-from pavas_core.scenes.evaluate import ImpactMatch, counts_for_recall, match_impacts, match_masks, summarize  # noqa: E402
+from pavas_core.scenes.evaluate import ImpactMatch, counts_for_recall, match_impacts, match_masks, owner_of_impact, summarize  # noqa: E402
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402

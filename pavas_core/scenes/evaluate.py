@@ -1,8 +1,8 @@
 """Scoring estimated physics against a synthetic scene's ground truth.
 
 Impacts are matched one-to-one, nearest in time first, when their contact times differ by at most
-`tolerance_frames` frame periods; pairs on the same object (the boxes overlap at the contact) go
-before pairs across objects, so that one object's slow last hop (not counted) cannot take the
+`tolerance_frames` frame periods; pairs on the same object (`owner_of_impact`: the true box that
+holds the estimate's box centre at the contact) go before pairs across objects, so that one object's slow last hop (not counted) cannot take the
 estimate of another object's bounce a frame away. Recall counts the true impacts that can be seen (the object's
 centre is in the picture one frame before, at and one frame after the contact; see
 scene.ground_truth_tracks) and are at least `min_speed_mps` fast. An estimate that lands on any
@@ -107,14 +107,36 @@ def counts_for_recall(impact: Impact, min_speed_mps: float = MIN_RECALL_SPEED_MP
     return impact.extra.get("visible", True) and impact.v_before >= min_speed_mps and not impact.extra.get("near_cut")
 
 
-def _same_object(true_obj: ObjectTrack, est_obj: ObjectTrack, frame: float, scale: float) -> bool:
-    """Do the two objects' boxes overlap around `frame` (the contact)? scale: truth px per estimate px."""
-    tb, eb = true_obj.box_xyxy_px or [], est_obj.box_xyxy_px or []
-    for k in (int(np.floor(frame)), int(np.ceil(frame)), int(np.floor(frame)) - 1, int(np.ceil(frame)) + 1):
-        if 0 <= k < min(len(tb), len(eb)) and tb[k] is not None and eb[k] is not None:
-            a, b = tb[k], [v * scale for v in eb[k]]
-            return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-    return False
+_NEAREST_BOX_FRAMES = 3
+
+
+def _box_at(track: ObjectTrack, frame: int) -> list[float] | None:
+    """The object's box at `frame`, or at the nearest frame within _NEAREST_BOX_FRAMES that has one."""
+    boxes = track.box_xyxy_px or []
+    for d in range(_NEAREST_BOX_FRAMES + 1):
+        for k in (frame - d, frame + d):
+            if 0 <= k < len(boxes) and boxes[k] is not None:
+                return list(boxes[k])
+    return None
+
+
+def owner_of_impact(truth: PhysicsTracks, estimate_track: ObjectTrack, frame: int) -> ObjectTrack | None:
+    """The true object the estimated object is on at `frame`: the one whose true box holds the
+    estimate's box centre (the nearest true box centre when several do); None when no true box
+    holds it or the estimate has no box near that frame."""
+    box = _box_at(estimate_track, frame)
+    if box is None:
+        return None
+    u, v = 0.5 * (box[0] + box[2]), 0.5 * (box[1] + box[3])
+    best, best_d = None, float("inf")
+    for obj in truth.objects:
+        tb = _box_at(obj, frame)
+        if tb is None or not (tb[0] <= u <= tb[2] and tb[1] <= v <= tb[3]):
+            continue
+        d = (u - 0.5 * (tb[0] + tb[2])) ** 2 + (v - 0.5 * (tb[1] + tb[3])) ** 2
+        if d < best_d:
+            best, best_d = obj, d
+    return best
 
 
 def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mps: float = MIN_RECALL_SPEED_MPS,
@@ -124,14 +146,13 @@ def match_impacts(truth: PhysicsTracks, estimate: PhysicsTracks, *, min_speed_mp
     true: list[tuple[int, Impact]] = [(o.id, im) for o in truth.objects for im in o.impacts]
     est: list[tuple[int, Impact]] = [(o.id, im) for o in estimate.objects for im in o.impacts if im.sonified]
     est_objects = {o.id: o for o in estimate.objects}
-    scale = truth.width / estimate.width if truth.width and estimate.width else 1.0
+    owners = [owner_of_impact(truth, est_objects[eoid], e.frame) for eoid, e in est]
     pairs = []
     for ti, (toid, t) in enumerate(true):
         for ei, (eoid, e) in enumerate(est):
             d = abs(e.time_s - t.time_s) * fps
             if d <= tolerance_frames + 1e-9:
-                same = _same_object(objects[toid], est_objects[eoid], t.time_s * fps, scale)
-                pairs.append((not same, d, ti, ei))
+                pairs.append((owners[ei] is None or owners[ei].id != toid, d, ti, ei))
     pairs.sort()
     t_to_e: dict[int, int] = {}
     e_to_t: dict[int, int] = {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
-from pavas_core.scenes.rigid_evaluate import impacts_on_no_impact_objects, owner_of_impact
+from pavas_core.scenes.evaluate import owner_of_impact
+from pavas_core.scenes.rigid_evaluate import impacts_on_no_impact_objects
 
 
 def _track(i: int, action: str, boxes, impacts=()) -> ObjectTrack:
