@@ -620,7 +620,8 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     # a frame or two below the bar long before anything moves (0.84-0.89 in frames 8-57 of a drop
     # whose box arrives at frame 62; counted from frame 8 its calm ring made it "leave")
     off = match < 0.9
-    gone = np.flatnonzero([off[k : k + LEAVE_RUN_FRAMES].all() for k in range(t - LEAVE_RUN_FRAMES + 1)])
+    run = min(LEAVE_RUN_FRAMES, t)
+    gone = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(off, run).all(axis=1))
     if gone.size == 0 or gone[0] < 4:
         return False  # never leaves, or moves from the start (no rest seen)
     k_leave = int(gone[0])
