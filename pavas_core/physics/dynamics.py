@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
-from .gating import DRIVEN, DRIVEN_GAIN_SHARE, ImpactCheck, check_contact, energy_gained, rests_after
+from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, energy_gained,
+                     flight_samples_before, rests_after)
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -67,7 +68,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         return ObjectDynamics(speeds, centroids, [], "moving", {"track_samples": 0})
     t = times_s[seen]
     pos = geo.centroid_m[seen]
-    use = geo.usable[seen]
+    use = geo.usable[seen] & ~_stray_tail(seen, geo.usable[seen])
     fit = None
     contacts = []
     if use.sum() >= 5:
@@ -97,8 +98,11 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     driven = gained > DRIVEN_GAIN_SHARE * lost
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
     # a landing the object then rests at may be on top of something else (a body that falls onto
-    # another one): its level says nothing about the floor the other contacts are checked against
-    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") and not rests_after(c, fit) else None
+    # another one): its level says nothing about the floor the other contacts are checked against;
+    # nor does a "contact" with no free fall before it (a crate tipping over a ledge's edge: its
+    # kink, high above the floor, made both of the crate's real bounces "not at a consistent surface")
+    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") and not rests_after(c, fit)
+              and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES else None
               for c in contacts]
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
@@ -123,6 +127,26 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
     speed_arr = np.array([s for s in speeds if s is not None])
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
+
+
+# a track's last few samples, seen again only after a long gap, may be another blob the tracker
+# took (it waits 0.25 s): a box that landed hidden behind a glider "bounced" off three samples of
+# it 13 frames later, at 3.4 m/s from 1.6, and its landing was lost as "no speed loss"
+STRAY_TAIL_MAX_SAMPLES = 3
+STRAY_TAIL_GAP_FRAMES = 6
+
+
+def _stray_tail(frames: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Mask of the usable samples after the track's last gap of more than STRAY_TAIL_GAP_FRAMES
+    frames, when they are STRAY_TAIL_MAX_SAMPLES or fewer (too few to tell a flight by)."""
+    out = np.zeros(len(frames), dtype=bool)
+    idx = np.flatnonzero(usable)
+    if idx.size <= STRAY_TAIL_MAX_SAMPLES + 4:
+        return out
+    gaps = np.flatnonzero(np.diff(frames[idx]) > STRAY_TAIL_GAP_FRAMES)
+    if gaps.size and idx.size - (gaps[-1] + 1) <= STRAY_TAIL_MAX_SAMPLES:
+        out[idx[gaps[-1] + 1:]] = True
+    return out
 
 
 def _action(fit: FlightFit | None, contacts: list, t: np.ndarray, speeds: np.ndarray) -> str:

@@ -108,6 +108,12 @@ def rests_after(c: Contact, fit: FlightFit) -> bool:
     return c.kind == "landing" and after is not None and after.kind != FLIGHT and after.n >= SUPPORTED_REST_SAMPLES
 
 
+def flight_samples_before(c: Contact, fit: FlightFit) -> int:
+    """Samples of free flight in the segment that ends at contact `c` (0: none)."""
+    seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
+    return seg.n if seg is not None and seg.kind == FLIGHT else 0
+
+
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
@@ -125,7 +131,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
     tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
     g_rel = abs(g_norm - gravity_mps2) / gravity_mps2
-    n_flight = seg.n if seg is not None and seg.kind == FLIGHT else 0
+    n_flight = flight_samples_before(c, fit)
     rough = (seg.rms / max(fit.noise, 1e-12)) if seg is not None else math.inf
     check.facts = {"flight_samples": int(n_flight), "gravity_tilt_deg": round(tilt, 2), "gravity_rel_error": round(g_rel, 4),
                    "jump_sigmas": round(c.significance(), 2), "flight_rms_noise": round(rough, 3)}

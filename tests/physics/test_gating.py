@@ -268,3 +268,39 @@ def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_leve
     short = [im for im in _dynamics(_bounces_onto_a_shelf(rest_frames=3)).impacts if im.surface == "landing"]
     assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
     assert short[0].check.scores["surface"] == 0.0 and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
+
+
+def test_a_kink_with_no_fall_before_it_sets_no_floor_level_for_the_real_bounces():
+    """A crate tipping over a ledge's edge: its outline centroid drops fast for two frames, then it
+    falls freely from the ledge's height 0.8 m onto the floor, bounces once and lands (the track ends
+    four frames later: at rest, it is background). The kink at the ledge is a "contact" with no free
+    fall before it, far above the floor: taken as a floor level, it put each real contact off the
+    median of the other two and silenced both."""
+    pos = _bounces(9.81, e=0.3, n=26)
+    tip = pos[0] + np.array([[-0.01, -2 * 1.9 / FPS, 0.0], [-0.005, -1.9 / FPS, 0.0]])  # dropping at 1.9 m/s
+    dyn = _dynamics(np.concatenate([tip, pos]))
+    kinks = [im for im in dyn.impacts if im.time_s < 3 / FPS]
+    assert len(kinks) == 1 and kinks[0].check.failed == gating.NO_FLIGHT
+    real = [im for im in dyn.impacts if im.time_s > 0.3]
+    assert [im.surface for im in real] == ["floor", "landing"]
+    assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None for im in real)
+    assert abs(real[0].v_before - np.sqrt(2 * 9.81 * 0.8)) < 0.05 * np.sqrt(2 * 9.81 * 0.8)
+
+
+def test_a_few_stray_samples_long_after_a_track_ends_do_not_make_its_contacts():
+    """A ball bounces twice and vanishes as it lands a third time (hidden behind something); 13 frames
+    later the tracker hands it three samples of another blob 0.3 m away. Those samples made a
+    "bounce" of their own and put every contact off a consistent floor; without them the landing
+    is inferred where the fall meets the floor of the two bounces, and all three sound."""
+    pos = _bounces(9.81, e=0.6, n=60)
+    centroids = np.full((70, 3), np.nan)
+    centroids[:35] = pos[:35]  # the third contact is at frame 35.4
+    centroids[48:51] = pos[35] + np.array([[0.3, -0.25, 0.0], [0.33, -0.25, 0.0], [0.36, -0.26, 0.0]])
+    t = np.arange(70) / FPS
+    dyn = object_dynamics(_geometry(centroids), t, FPS, penalty=120.0, gravity_mps2=9.81)
+    v1 = np.sqrt(2 * 9.81 * 0.8)
+    assert [im.surface for im in dyn.impacts] == ["floor", "floor", "landing"]
+    for im, v in zip(dyn.impacts, (v1, 0.6 * v1, 0.36 * v1)):
+        assert im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+        assert abs(im.v_before - v) < 0.05 * v
+    assert abs(dyn.impacts[-1].time_s * FPS - 35.4) < 0.5
