@@ -255,6 +255,11 @@ def test_a_track_that_lives_on_slices_of_a_bigger_bodys_blob_is_no_object():
     # a small ball that passes in front of the tin, going the other way, crosses it: no slice
     ball = _ball_dets([(110.0 - 3.0 * k, 58.0) for k in range(n)], r=3.0)
     assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, ball, 19)]) == set()
+    # the half of a slab that turns over as it falls swings round the body's centre (on rigid
+    # scenes up to 1.45 of the body's size): still a slice, unlike the ball that crosses it
+    turn = np.linspace(0.0, np.pi, n)
+    swing = _ball_dets([(40.0 + 3.0 * k + 20.0 * np.cos(turn[k]), 60.0 - 20.0 * np.sin(turn[k])) for k in range(n)], r=3.0)
+    assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, swing, 19)]) == {1}
 
 
 def test_a_slice_gives_its_part_of_the_blob_back_to_the_body_it_was_cut_from():
@@ -281,6 +286,70 @@ def test_a_slice_gives_its_part_of_the_blob_back_to_the_body_it_was_cut_from():
     for p, d in zip(tracks[0].points, whole):
         assert not p.shared
         assert (p.det.u_px, p.det.v_px, p.det.area_px) == pytest.approx((d.u_px, d.v_px, d.area_px))
+
+
+def _cut_track(tid, whole, keep_top, frames):
+    """Two tracks of one body's blobs cut in `frames`: the body's part below the cut and a slice above it."""
+    from pavas_core.physics.tracking import Track, TrackPoint
+
+    body, piece = [], []
+    for k, d in enumerate(whole):
+        if k in frames:
+            rows = np.arange(d.mask.shape[0])[:, None] + d.mask_origin[0] + 0.5
+            top = np.broadcast_to(rows < keep_top(k, d), d.mask.shape)
+            body.append(TrackPoint(k, d.part(~top), shared=True, split=True))
+            piece.append(TrackPoint(k, d.part(top), shared=True, split=True))
+        else:
+            body.append(TrackPoint(k, d))
+    return Track(tid, body), Track(tid + 1, piece)
+
+
+def test_slices_on_two_bodies_in_one_frame_each_go_back_to_their_own_body():
+    # two tins, each with a slice riding on it in frames 2..20: each frame has four sharers, but
+    # each blob only two parts; both tins get their whole blobs back
+    from pavas_core.physics.tracking import _give_back_slices
+
+    n = 26
+    frames = set(range(2, 21))
+    whole_a = [d[0] for d in _ball_dets([(40.0 + 3.0 * k, 60.0) for k in range(n)], r=12.0)]
+    whole_b = [d[0] for d in _ball_dets([(40.0 + 3.0 * k, 120.0) for k in range(n)], r=12.0)]
+    a, a_slice = _cut_track(0, whole_a, lambda k, d: 52.0 + (k % 3), frames)
+    b, b_slice = _cut_track(2, whole_b, lambda k, d: 112.0 + (k % 3), frames)
+    tracks = [a, a_slice, b, b_slice]
+    _give_back_slices(tracks, {1, 3})
+    for body, whole in ((tracks[0], whole_a), (tracks[2], whole_b)):
+        for p, d in zip(body.points, whole):
+            assert not p.shared and (p.det.u_px, p.det.v_px) == pytest.approx((d.u_px, d.v_px))
+
+
+def test_a_slice_that_makes_the_body_rougher_is_not_given_back():
+    # a body falls on a clean parabola; a shadow joins its blob in frames 4..20 as a slab below it
+    # whose size flickers from frame to frame (where the shadow test cut it): the body's own part
+    # is smooth, the whole blob's centroid jumps with the flicker. The body keeps its own part.
+    from pavas_core.physics.segmentation import _stats
+    from pavas_core.physics.tracking import Track, TrackPoint, _give_back_slices
+
+    n = 26
+    body, shadow = [], []
+    for k in range(n):
+        u, v = 40.0 + 3.0 * k, 15.0 + 0.15 * k * k
+        disc = disc_mask([((u, v), 8.0)], 0, 0, 150, 200)
+        if 4 <= k <= 20:
+            yy, xx = np.mgrid[0:150, 0:200] + 0.5
+            depth = 3.0 + 4.0 * (k % 2)
+            slab = (np.abs(xx - u) <= 12.0) & (yy > v + 7.0) & (yy <= v + 7.0 + depth)
+            union = disc | slab
+            ys, xs = np.nonzero(union)
+            whole = _stats(k, ys, xs, (0, 0), (200.0, 60.0, 40.0), union, 1, (200, 150))
+            body.append(TrackPoint(k, whole.part(disc & ~slab), shared=True, split=True))
+            shadow.append(TrackPoint(k, whole.part(slab), shared=True, split=True))
+        else:
+            ys, xs = np.nonzero(disc)
+            body.append(TrackPoint(k, _stats(k, ys, xs, (0, 0), (200.0, 60.0, 40.0), disc, 1, (200, 150))))
+    before = [(p.det.u_px, p.det.v_px) for p in body]
+    tracks = [Track(0, body), Track(1, shadow)]
+    _give_back_slices(tracks, {1})
+    assert [(p.det.u_px, p.det.v_px) for p in tracks[0].points] == before
 
 
 def test_a_fast_ball_whose_track_ends_in_blobs_far_away_keeps_its_fall(monkeypatch):
