@@ -81,7 +81,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             # a first landing no frame shows is inferred only from a fall whose gravity the scale
             # did not assume: with a guessed size, any downward motion can pass for a fall
             # (and only from a track that ends on a clean sample: a merged or cut blob is no vanishing)
-            vanished = float(t[-1]) if geo.scale_source not in GUESSED_SCALES and use[-1] else None
+            ends_clean = use[-1] or _last_blob_on_its_fall(fit, t, pos, use, float(geo.size_m or 0.0))
+            vanished = float(t[-1]) if geo.scale_source not in GUESSED_SCALES and ends_clean else None
             landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]),
                                     vanished_at_s=vanished)
             if landing is not None:
@@ -127,6 +128,19 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
     speed_arr = np.array([s for s in speeds if s is not None])
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
+
+
+def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:
+    """Whether a track whose last blob was left out of the fit (cut or merged: a tin landing on a
+    brick, its lower part over the brick's edge) still ends where its fall leads: only that one
+    blob is left out, right after the fall's last sample, and its centroid is within half the
+    object's size of the fall's parabola (a blob merged into another body's is farther off)."""
+    if use[-1] or len(use) < 2 or not use[-2] or size_m <= 0 or not fit.segments:
+        return False
+    seg = fit.segments[-1]
+    if seg.kind != FLIGHT:
+        return False
+    return float(np.linalg.norm(pos[-1] - seg.pos(float(t[-1])))) <= 0.5 * size_m
 
 
 # a track's last few samples, seen again only after a long gap, may be another blob the tracker

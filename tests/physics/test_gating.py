@@ -167,6 +167,29 @@ def test_no_unseen_landing_from_a_guessed_scale_or_a_track_that_ends_going_up():
     assert dyn.impacts == []
 
 
+def test_a_fall_whose_last_blob_is_cut_still_vanishes_on_landing_unless_that_blob_is_elsewhere():
+    """A tin falls onto a brick: its last blob, over the brick's edge, is cut and left out of the fit.
+    On its fall's parabola (a few cm off) the landing is still inferred; a last blob a body's size
+    away from it (merged into another body's) is no vanishing."""
+    pos = _bounces(9.81, n=60)
+    t_land = float(np.sqrt(2 * 0.8 / 9.81))
+    last = int(np.floor(t_land * FPS))
+    pos[last + 1 :] = np.nan
+    t = np.arange(60) / FPS
+    for shift, lands in ((0.04, True), (0.2, False)):
+        cut = pos.copy()
+        cut[last, 1] -= shift  # the blob's lower part is hidden: its centroid is higher
+        usable = np.isfinite(cut).all(axis=1)
+        usable[last] = False
+        geo = dataclasses.replace(_geometry(cut), usable=usable)
+        dyn = object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81)
+        landings = [im for im in dyn.impacts if im.surface == "landing"]
+        assert len(landings) == int(lands)
+        if lands:
+            assert abs(landings[0].time_s - t_land) * FPS <= 1.0
+            assert abs(landings[0].v_before - 9.81 * t_land) < 0.06 * 9.81 * t_land
+
+
 def _track(oid: int, boxes: dict[int, list[float]], impacts: list, size_m: float = 0.2, n: int = 40):
     from pavas_core.physics.tracks import ObjectTrack
 
