@@ -4,8 +4,9 @@ An impact found by the trajectory fit (impacts.py) is a candidate. It is *sonifi
 object's metric trajectory shows what a real impact looks like:
 
 - free flight before the contact: the segment before it is a flight (acceleration = the fit's
-  gravity), long enough (FLIGHT_SAMPLES_FULL samples give full confidence) and following its
-  parabola to within the noise;
+  gravity), long enough (FLIGHT_SAMPLES_FULL samples give full confidence; MIN_FLIGHT_SAMPLES at
+  least, one fewer for a contact right on the floor the object's other bounces met) and following
+  its parabola to within the noise;
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
@@ -162,6 +163,13 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         off = abs(level - ref)
         check.facts["surface_offset_m"] = round(off, 5)
         check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
+        if check.failed == NO_FLIGHT and n_flight == MIN_FLIGHT_SAMPLES - 1 and check.scores["surface"] >= 1.0:
+            # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for
+            # the last two frames before its first bounce) cannot show gravity, but a contact right
+            # on the floor that the object's other bounces met, with a speed loss, is one of them
+            check.failed = NOT_GRAVITY if tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX else None
+            check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)
+            check.facts["short_flight_on_known_floor"] = True
     return check
 
 

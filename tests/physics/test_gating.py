@@ -327,3 +327,22 @@ def test_a_few_stray_samples_long_after_a_track_ends_do_not_make_its_contacts():
         assert im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
         assert abs(im.v_before - v) < 0.05 * v
     assert abs(dyn.impacts[-1].time_s * FPS - 35.4) < 0.5
+
+
+def test_two_samples_of_fall_are_enough_for_a_contact_on_the_floor_of_the_other_bounces():
+    """A ball comes into view two frames before its first bounce (thrown in from above the picture):
+    two samples cannot show gravity, but the contact lies on the floor its three later bounces met,
+    with a speed loss: it sounds. With no floor known from other bounces it does not."""
+    pos = _bounces(9.81, n=75)
+    seen = pos.copy()
+    seen[:11] = np.nan  # the first contact is at frame 12.1: frames 11 and 12 show the fall
+    dyn = _dynamics(seen)
+    first = dyn.impacts[0]
+    v_hit = np.sqrt(2 * 9.81 * 0.8)
+    assert first.check.facts["flight_samples"] == 2 and first.check.facts.get("short_flight_on_known_floor")
+    assert abs(first.time_s * FPS - 12.12) < 0.5 and abs(first.v_before - v_hit) < 0.05 * v_hit
+    assert first.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert sum(im.surface == "floor" and im.check.failed is None for im in dyn.impacts) >= 3
+    # with one later bounce only, no floor is known to check it against: silent
+    dyn = _dynamics(seen[:36])
+    assert dyn.impacts[0].check.failed == gating.NO_FLIGHT and abs(dyn.impacts[0].time_s * FPS - 12.12) < 0.5
