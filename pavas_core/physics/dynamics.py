@@ -29,6 +29,7 @@ from .velocity import piecewise_from_fit, smoothed_states
 MIN_JUMP_FRACTION_OF_G = 0.05
 # metric scales that come from a guess rather than from the object's own fall (or the user)
 GUESSED_SCALES = ("size_prior",)
+MIN_FIT_SAMPLES = 5  # fewer usable samples: no flight fit (speeds from smoothed differences)
 
 
 @dataclass
@@ -71,7 +72,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     use = geo.usable[seen] & ~_stray_tail(seen, geo.usable[seen])
     fit = None
     contacts = []
-    if use.sum() >= 5:
+    if use.sum() >= MIN_FIT_SAMPLES:
         fit = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m)
     if fit is not None:
         g = float(np.linalg.norm(fit.accel))
@@ -133,7 +134,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
 def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:
     """Whether a track whose last blob was left out of the fit (cut or merged: a tin landing on a
     brick, its lower part over the brick's edge) still ends where its fall leads: only that one
-    blob is left out, right after the fall's last sample, and its centroid is within half the
+    blob is left out (the sample before it is fitted, and the fit ends in a flight), and its centroid is within half the
     object's size of the fall's parabola (a blob merged into another body's is farther off)."""
     if use[-1] or len(use) < 2 or not use[-2] or size_m <= 0 or not fit.segments:
         return False
@@ -155,11 +156,13 @@ def _stray_tail(frames: np.ndarray, usable: np.ndarray) -> np.ndarray:
     frames, when they are STRAY_TAIL_MAX_SAMPLES or fewer (too few to tell a flight by)."""
     out = np.zeros(len(frames), dtype=bool)
     idx = np.flatnonzero(usable)
-    if idx.size <= STRAY_TAIL_MAX_SAMPLES + 4:
-        return out
     gaps = np.flatnonzero(np.diff(frames[idx]) > STRAY_TAIL_GAP_FRAMES)
-    if gaps.size and idx.size - (gaps[-1] + 1) <= STRAY_TAIL_MAX_SAMPLES:
-        out[idx[gaps[-1] + 1:]] = True
+    if gaps.size == 0:
+        return out
+    start = gaps[-1] + 1  # the tail's first usable sample
+    # only a short tail after enough of a track to fit without it
+    if idx.size - start <= STRAY_TAIL_MAX_SAMPLES and start >= MIN_FIT_SAMPLES:
+        out[idx[start:]] = True
     return out
 
 

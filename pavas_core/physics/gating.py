@@ -136,12 +136,6 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     rough = (seg.rms / max(fit.noise, 1e-12)) if seg is not None else math.inf
     check.facts = {"flight_samples": int(n_flight), "gravity_tilt_deg": round(tilt, 2), "gravity_rel_error": round(g_rel, 4),
                    "jump_sigmas": round(c.significance(), 2), "flight_rms_noise": round(rough, 3)}
-    if v_after >= v_before:
-        check.failed = NO_SPEED_LOSS
-    elif n_flight < MIN_FLIGHT_SAMPLES:
-        check.failed = NO_FLIGHT
-    elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
-        check.failed = NOT_GRAVITY
     check.scores["flight"] = _ramp(n_flight, 1, FLIGHT_SAMPLES_FULL)
     check.scores["gravity"] = _ramp(g_rel, GRAVITY_REL_ZERO, GRAVITY_REL_TOL)
     check.scores["jump"] = _ramp(c.significance(), *JUMP_SIGMAS)
@@ -163,13 +157,20 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         off = abs(level - ref)
         check.facts["surface_offset_m"] = round(off, 5)
         check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
-        if check.failed == NO_FLIGHT and n_flight == MIN_FLIGHT_SAMPLES - 1 and check.scores["surface"] >= 1.0:
-            # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for
-            # the last two frames before its first bounce) cannot show gravity, but a contact right
-            # on the floor that the object's other bounces met, with a speed loss, is one of them
-            check.failed = NOT_GRAVITY if tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX else None
-            check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)
-            check.facts["short_flight_on_known_floor"] = True
+    # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for the last two
+    # frames before its first bounce) cannot show gravity, but a contact right on the floor that
+    # the object's other bounces met is one of them
+    on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
+    short_ok = n_flight == MIN_FLIGHT_SAMPLES - 1 and on_known_floor
+    if v_after >= v_before:
+        check.failed = NO_SPEED_LOSS
+    elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
+        check.failed = NO_FLIGHT
+    elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
+        check.failed = NOT_GRAVITY
+    if short_ok:
+        check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)
+        check.facts["short_flight_on_known_floor"] = True
     return check
 
 

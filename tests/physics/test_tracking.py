@@ -262,32 +262,6 @@ def test_a_track_that_lives_on_slices_of_a_bigger_bodys_blob_is_no_object():
     assert _slices_of_bigger_bodies([track(0, tin, 19), track(1, swing, 19)]) == {1}
 
 
-def test_a_slice_gives_its_part_of_the_blob_back_to_the_body_it_was_cut_from():
-    # the tin's blob cut in two in frames 2..20 (the slice takes its top fifth, a cut that wanders
-    # by a pixel from frame to frame): the tin's centroid followed its own part and bobbed by
-    # pixels; with the slice's part given back it is the whole blob's, on the tin's straight path
-    from pavas_core.physics.tracking import Track, TrackPoint, _give_back_slices
-
-    n = 26
-    centres = [(40.0 + 3.0 * k, 60.0) for k in range(n)]
-    whole = [d[0] for d in _ball_dets(centres, r=12.0)]
-    body, piece = [], []
-    for k, d in enumerate(whole):
-        if 2 <= k <= 20:
-            rows = np.arange(d.mask.shape[0])[:, None] + d.mask_origin[0] + 0.5
-            top = np.broadcast_to(rows < 52.0 + (k % 3), d.mask.shape)
-            body.append(TrackPoint(k, d.part(~top), shared=True, split=True))
-            piece.append(TrackPoint(k, d.part(top), shared=True, split=True))
-        else:
-            body.append(TrackPoint(k, d))
-    tracks = [Track(0, body), Track(1, piece)]
-    assert max(abs(p.det.v_px - 60.0) for p in body) > 1.0  # the cut moved the tin's centroid
-    _give_back_slices(tracks, {1})
-    for p, d in zip(tracks[0].points, whole):
-        assert not p.shared
-        assert (p.det.u_px, p.det.v_px, p.det.area_px) == pytest.approx((d.u_px, d.v_px, d.area_px))
-
-
 def _cut_track(tid, whole, keep_top, frames):
     """Two tracks of one body's blobs cut in `frames`: the body's part below the cut and a slice above it."""
     from pavas_core.physics.tracking import Track, TrackPoint
@@ -302,6 +276,23 @@ def _cut_track(tid, whole, keep_top, frames):
         else:
             body.append(TrackPoint(k, d))
     return Track(tid, body), Track(tid + 1, piece)
+
+
+def test_a_slice_gives_its_part_of_the_blob_back_to_the_body_it_was_cut_from():
+    # the tin's blob cut in two in frames 2..20 (the slice takes its top fifth, a cut that wanders
+    # by a pixel from frame to frame): the tin's centroid followed its own part and bobbed by
+    # pixels; with the slice's part given back it is the whole blob's, on the tin's straight path
+    from pavas_core.physics.tracking import _give_back_slices
+
+    n = 26
+    whole = [d[0] for d in _ball_dets([(40.0 + 3.0 * k, 60.0) for k in range(n)], r=12.0)]
+    body, piece = _cut_track(0, whole, lambda k, d: 52.0 + (k % 3), set(range(2, 21)))
+    tracks = [body, piece]
+    assert max(abs(p.det.v_px - 60.0) for p in body.points) > 1.0  # the cut moved the tin's centroid
+    _give_back_slices(tracks, {1})
+    for p, d in zip(tracks[0].points, whole):
+        assert not p.shared
+        assert (p.det.u_px, p.det.v_px, p.det.area_px) == pytest.approx((d.u_px, d.v_px, d.area_px))
 
 
 def test_slices_on_two_bodies_in_one_frame_each_go_back_to_their_own_body():
