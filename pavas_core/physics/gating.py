@@ -5,8 +5,8 @@ object's metric trajectory shows what a real impact looks like:
 
 - free flight before the contact: the segment before it is a flight (acceleration = the fit's
   gravity), long enough (FLIGHT_SAMPLES_FULL samples give full confidence; MIN_FLIGHT_SAMPLES at
-  least, one fewer for a contact right on the floor the object's other bounces met) and following
-  its parabola to within the noise;
+  least, one fewer for a contact right on the floor the object's other bounces met, or at the end
+  of a hop off the floor that a real fall met) and following its parabola to within the noise;
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
@@ -116,10 +116,13 @@ def flight_samples_before(c: Contact, fit: FlightFit) -> int:
 
 
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
-                  vertical: np.ndarray | None = None) -> ImpactCheck:
+                  vertical: np.ndarray | None = None, launch_level: float | None = None,
+                  body_size: float = 0.0) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
-    vertical: the frame's "down" (default +y)."""
+    vertical: the frame's "down" (default +y); launch_level: the level of the floor contact the
+    flight before `c` started from, when that contact had a free fall of its own before it;
+    body_size: the object's size (a block's centre lies lower on its face than on its edge)."""
     check = ImpactCheck()
     v_before = float(np.linalg.norm(c.vel_before))
     v_after = float(np.linalg.norm(c.vel_after))
@@ -150,17 +153,20 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.facts["rest_samples_after"] = int(fit.segments[c.after].n)
         check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
-        level = float(c.pos @ (g_vec / (g_norm + 1e-12)))
-        others = np.asarray(floor_levels, dtype=np.float64)
-        ref = float(np.median(others))
-        tol = 2.0 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma
-        off = abs(level - ref)
+        off = abs(_level(c, g_vec) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
         check.facts["surface_offset_m"] = round(off, 5)
-        check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
+        check.scores["surface"] = _ramp(off, 3.5 * _level_tol(c, fit), 1.5 * _level_tol(c, fit))
     # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for the last two
     # frames before its first bounce) cannot show gravity, but a contact right on the floor that
-    # the object's other bounces met is one of them
+    # the object's other bounces met is one of them; so is the end of a short hop that left a floor
+    # after a real fall and came back to that same floor (a block's rebound after it slid off a
+    # ledge: 4 frames at 24 fps, 2 of them in the air; it landed on an edge and comes back on a
+    # face, its centre 8 cm lower: the same floor within half the body's size)
     on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
+    if (not on_known_floor and launch_level is not None and c.kind in ("floor", "landing")
+            and abs(_level(c, g_vec) - launch_level) <= 1.5 * _level_tol(c, fit) + 0.5 * body_size):
+        on_known_floor = True
+        check.facts["hop_offset_m"] = round(abs(_level(c, g_vec) - launch_level), 5)
     short_ok = n_flight == MIN_FLIGHT_SAMPLES - 1 and on_known_floor
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
@@ -172,6 +178,17 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)
         check.facts["short_flight_on_known_floor"] = True
     return check
+
+
+def _level(c: Contact, g_vec: np.ndarray) -> float:
+    """Where contact `c` lies along gravity (trajectory units)."""
+    return float(c.pos @ (g_vec / (np.linalg.norm(g_vec) + 1e-12)))
+
+
+def _level_tol(c: Contact, fit: FlightFit) -> float:
+    """How far apart two contacts on the same surface can lie: a pixel or two of the metric scale,
+    the fit's noise and the contact's own uncertainty."""
+    return 2.0 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma
 
 
 DRIVEN_GAIN_SHARE = 1.0  # energy gained after the first contact, as a share of the energy the contacts took (a passive object: none)

@@ -346,3 +346,41 @@ def test_two_samples_of_fall_are_enough_for_a_contact_on_the_floor_of_the_other_
     # with one later bounce only, no floor is known to check it against: silent
     dyn = _dynamics(seen[:36])
     assert dyn.impacts[0].check.failed == gating.NO_FLIGHT and abs(dyn.impacts[0].time_s * FPS - 12.12) < 0.5
+
+
+
+def _fall_and_hop(fps: float, *, v_up: float, drop_m: float, size_m: float, n: int = 14, noise_m: float = 0.0004):
+    """A block dropped from rest lands just after frame 9, leaves the floor at v_up (m/s, upward),
+    comes down drop_m lower (its centre lower on a face than on the edge it landed on) two frames
+    later, slides on at 0.3 m/s, and the track ends (at rest, it turns into background).
+    → (dynamics, second contact time s, that contact's true speed)."""
+    g = 9.81
+    t1 = 9.05 / fps
+    hop = (v_up + np.sqrt(v_up**2 + 2 * g * drop_m)) / g
+    t = np.arange(n) / fps
+    y = np.where(t < t1, -0.5 * g * (t1**2 - t**2), drop_m)  # y down, the floor at 0
+    in_hop = (t > t1) & (t < t1 + hop)
+    y[in_hop] = -v_up * (t[in_hop] - t1) + 0.5 * g * (t[in_hop] - t1) ** 2
+    x = np.where(t < t1 + hop, t, t1 + hop + 0.3 * (t - t1 - hop))  # 1 m/s sideways until then
+    pos = np.stack([x, y, np.full(n, 2.0)], axis=1) + np.random.default_rng(0).normal(0, noise_m, (n, 3))
+    geo = dataclasses.replace(_geometry(pos), size_m=size_m)
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    return dyn, t1 + hop, float(np.hypot(1.0, g * hop - v_up))
+
+
+def test_the_short_hop_after_a_real_fall_sounds_when_it_comes_back_to_that_floor():
+    """A block slides off a ledge, lands after a fall of 9 frames at 24 fps, hops off the floor for
+    two frames and comes down again (303/0007: 1.29 m/s, two samples in the air). Two samples cannot
+    show gravity, but the hop leaves the floor the fall met and comes back to it: it sounds. Landing
+    on a face after the edge, its centre comes down 6 cm lower: the same floor for a 0.2 m block,
+    not for a 2 cm one."""
+    fps = 24.0
+    for v_up, drop, size in ((0.6, 0.0, 0.2), (0.6, 0.0, 0.02), (0.0, 0.06, 0.2)):
+        dyn, t2, v2 = _fall_and_hop(fps, v_up=v_up, drop_m=drop, size_m=size)
+        assert len(dyn.impacts) == 2 and dyn.impacts[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+        hop = dyn.impacts[1]
+        assert abs(hop.time_s - t2) * fps < 0.5 and abs(hop.v_before - v2) < 0.1 * v2
+        assert hop.check.facts["flight_samples"] == 2 and "hop_offset_m" in hop.check.facts
+        assert hop.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    dyn, t2, _ = _fall_and_hop(fps, v_up=0.0, drop_m=0.06, size_m=0.02)
+    assert abs(dyn.impacts[1].time_s - t2) * fps < 0.5 and dyn.impacts[1].check.failed == gating.NO_FLIGHT
