@@ -103,10 +103,22 @@ def _ramp(x: float, zero: float, full: float) -> float:
     return float(np.clip((x - zero) / (full - zero), 0.0, 1.0))
 
 
+def rest_samples_after(c: Contact, fit: FlightFit) -> int:
+    """Samples the object spends on a support right after contact `c`: the run of non-flight segments
+    that follows it (a body rocking on the box it fell onto is fitted as several short pieces)."""
+    if not c.seen:
+        return 0
+    n = 0
+    for seg in fit.segments[max(c.after, 0):]:
+        if seg.kind == FLIGHT:
+            break
+        n += int(seg.n)
+    return n
+
+
 def rests_after(c: Contact, fit: FlightFit) -> bool:
     """A landing the object stays at (SUPPORTED_REST_SAMPLES or more at rest after it): a surface of its own."""
-    after = fit.segments[c.after] if c.seen and 0 <= c.after < len(fit.segments) else None
-    return c.kind == "landing" and after is not None and after.kind != FLIGHT and after.n >= SUPPORTED_REST_SAMPLES
+    return c.kind == "landing" and 0 <= c.after < len(fit.segments) and rest_samples_after(c, fit) >= SUPPORTED_REST_SAMPLES
 
 
 def flight_samples_before(c: Contact, fit: FlightFit) -> int:
@@ -150,7 +162,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     elif rests_after(c, fit):
         # it stays where it landed: something holds it there (the floor, or the top of another
         # object it fell onto), whatever level its other contacts had
-        check.facts["rest_samples_after"] = int(fit.segments[c.after].n)
+        check.facts["rest_samples_after"] = rest_samples_after(c, fit)
         check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         off = abs(_level(c, g_vec) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))

@@ -293,6 +293,21 @@ def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_leve
     assert short[0].check.scores["surface"] == 0.0 and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
 
 
+
+def test_a_body_rocking_where_it_landed_still_rests_there():
+    """A tube falls onto a block and rocks on it (2144/0002): the fit cuts its time there into short
+    ground pieces of 3 samples each. Held there for 12 samples in all, the landing is on a surface
+    of its own; judged against the floor instead it was silent ("not at a consistent surface"), and
+    its level, taken for the floor's, silenced the two real floor bounces as well."""
+    pos = _bounces_onto_a_shelf(rest_frames=12)
+    pos[-13:, 0] += 0.02 * np.array([0, 1, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1, 0], float)  # rocking, 2 cm
+    dyn = _dynamics(pos)
+    assert [im.surface for im in dyn.impacts] == ["floor", "floor", "landing"]
+    landing = dyn.impacts[-1]
+    assert landing.check.facts["rest_samples_after"] >= 12
+    assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None for im in dyn.impacts)
+
+
 def test_a_kink_with_no_fall_before_it_sets_no_floor_level_for_the_real_bounces():
     """A crate tipping over a ledge's edge: its outline centroid drops fast for two frames, then it
     falls freely from the ledge's height 0.8 m onto the floor, bounces once and lands (the track ends
