@@ -175,7 +175,8 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # ledge: 4 frames at 24 fps, 2 of them in the air; it landed on an edge and comes back on a
     # face, its centre 8 cm lower: the same floor within half the body's size)
     on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
-    if (not on_known_floor and launch_level is not None and c.kind in ("floor", "landing")
+    if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None
+            and c.kind in ("floor", "landing")
             and abs(_level(c, g_vec) - launch_level) <= 1.5 * _level_tol(c, fit) + 0.5 * body_size):
         on_known_floor = True
         check.facts["hop_offset_m"] = round(abs(_level(c, g_vec) - launch_level), 5)
