@@ -135,6 +135,31 @@ def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
     return size, size
 
 
+AREA_WINDOW = 21  # blobs in the median window of the usual area
+STILL_PX_PER_FRAME = 0.5  # a blob whose centroid moves less than this is at rest
+
+
+def _typical_area(areas: np.ndarray, frames: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """(N,) the usual area of the object's blob around each sample: a running median.
+
+    A body at rest fades into the background, so its blobs then show part of it. Where it rested
+    long (a block that fell onto a crate: 170 frames at half its area after 7 frames of fall) those
+    blobs outvoted the whole ones of its fall, which then passed for merged ("larger than usual")
+    and were left out. A moving blob's usual area is therefore the median of the moving blobs
+    around it; a still one's, of all blobs around it.
+    """
+    size = min(AREA_WINDOW, len(areas))
+    # mirrored ends: with "nearest" the first (last) blob would outvote its neighbours at the track's ends
+    typical = ndimage.median_filter(areas, size=size, mode="mirror")
+    if len(areas) < 3:
+        return typical
+    step = np.gradient(uv, frames.astype(np.float64), axis=0)
+    moving = np.linalg.norm(step, axis=1) >= STILL_PX_PER_FRAME
+    if moving.sum() >= 3:
+        typical[moving] = ndimage.median_filter(areas[moving], size=min(size, int(moving.sum())), mode="mirror")
+    return typical
+
+
 def _samples(ctx: StageContext, obs: ObjectObservation, edge_px: float) -> list[_Sample]:
     out = []
     for k, f in enumerate(obs.masks.frames):
@@ -158,8 +183,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     # a blob much smaller or larger than usual is partly hidden, partly camouflaged or merged with
     # something: its centroid is not the object's (blobs cut by the picture's edge were handled above)
     areas = np.array([p.det.area_px for p in samples])
-    # mirrored ends: with "nearest" the first (last) blob would outvote its neighbours at the track's ends
-    typical = ndimage.median_filter(areas, size=min(21, len(areas)), mode="mirror")
+    typical = _typical_area(areas, frames, uv)
     at_edge = np.array([p.det.touches_border for p in samples])
     whole_area = (areas > 0.75 * typical) & (areas < 1.5 * typical)
     # a blob with a hollow or patchy inside (an object over a copy of itself: a slow bounce seen
