@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
-from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, energy_gained,
-                     flight_samples_before, rests_after)
+from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
+                     energy_gained, flight_samples_before, rests_after)
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -98,12 +98,11 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     impacts = []
     gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
     driven = gained > DRIVEN_GAIN_SHARE * lost
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12) if fit is not None else None
     # a landing the object then rests at may be on top of something else (a body that falls onto
     # another one): its level says nothing about the floor the other contacts are checked against;
     # nor does a "contact" with no free fall before it (a crate tipping over a ledge's edge: its
     # kink, high above the floor, made both of the crate's real bounces "not at a consistent surface")
-    levels = [float(c.pos @ down) if c.kind in ("floor", "landing") and not rests_after(c, fit)
+    levels = [contact_level(c, fit) if c.kind in ("floor", "landing") and not rests_after(c, fit)
               and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES else None
               for c in contacts]
     for k, c in enumerate(contacts):

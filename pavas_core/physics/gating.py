@@ -106,10 +106,10 @@ def _ramp(x: float, zero: float, full: float) -> float:
 def rest_samples_after(c: Contact, fit: FlightFit) -> int:
     """Samples the object spends on a support right after contact `c`: the run of non-flight segments
     that follows it (a body rocking on the box it fell onto is fitted as several short pieces)."""
-    if not c.seen:
+    if not (c.seen and 0 <= c.after < len(fit.segments)):
         return 0
     n = 0
-    for seg in fit.segments[max(c.after, 0):]:
+    for seg in fit.segments[c.after:]:
         if seg.kind == FLIGHT:
             break
         n += int(seg.n)
@@ -118,7 +118,7 @@ def rest_samples_after(c: Contact, fit: FlightFit) -> int:
 
 def rests_after(c: Contact, fit: FlightFit) -> bool:
     """A landing the object stays at (SUPPORTED_REST_SAMPLES or more at rest after it): a surface of its own."""
-    return c.kind == "landing" and 0 <= c.after < len(fit.segments) and rest_samples_after(c, fit) >= SUPPORTED_REST_SAMPLES
+    return c.kind == "landing" and rest_samples_after(c, fit) >= SUPPORTED_REST_SAMPLES
 
 
 def flight_samples_before(c: Contact, fit: FlightFit) -> int:
@@ -165,7 +165,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.facts["rest_samples_after"] = rest_samples_after(c, fit)
         check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
-        off = abs(_level(c, g_vec) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
+        off = abs(contact_level(c, fit) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
         check.facts["surface_offset_m"] = round(off, 5)
         check.scores["surface"] = _ramp(off, 3.5 * _level_tol(c, fit), 1.5 * _level_tol(c, fit))
     # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for the last two
@@ -176,10 +176,11 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # face, its centre 8 cm lower: the same floor within half the body's size)
     on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
     if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None
-            and c.kind in ("floor", "landing")
-            and abs(_level(c, g_vec) - launch_level) <= 1.5 * _level_tol(c, fit) + 0.5 * body_size):
-        on_known_floor = True
-        check.facts["hop_offset_m"] = round(abs(_level(c, g_vec) - launch_level), 5)
+            and c.kind in ("floor", "landing")):
+        hop_offset = abs(contact_level(c, fit) - launch_level)
+        if hop_offset <= 1.5 * _level_tol(c, fit) + 0.5 * body_size:
+            on_known_floor = True
+            check.facts["hop_offset_m"] = round(hop_offset, 5)
     short_ok = n_flight == MIN_FLIGHT_SAMPLES - 1 and on_known_floor
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
@@ -193,9 +194,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     return check
 
 
-def _level(c: Contact, g_vec: np.ndarray) -> float:
-    """Where contact `c` lies along gravity (trajectory units)."""
-    return float(c.pos @ (g_vec / (np.linalg.norm(g_vec) + 1e-12)))
+def contact_level(c: Contact, fit: FlightFit) -> float:
+    """Where contact `c` lies along the fit's gravity (trajectory units)."""
+    return float(c.pos @ (fit.accel / (np.linalg.norm(fit.accel) + 1e-12)))
 
 
 def _level_tol(c: Contact, fit: FlightFit) -> float:

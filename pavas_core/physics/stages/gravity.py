@@ -143,7 +143,7 @@ def _typical_area(areas: np.ndarray, frames: np.ndarray, uv: np.ndarray) -> np.n
     """(N,) the usual area of the object's blob around each sample: a running median.
 
     A body at rest fades into the background, so its blobs then show part of it. Where it rested
-    long (a block that fell onto a crate: 170 frames at half its area after 7 frames of fall) those
+    long (a roller that fell onto a crate: 170 frames at half its area after 7 frames of fall) those
     blobs outvoted the whole ones of its fall, which then passed for merged ("larger than usual")
     and were left out. A moving blob's usual area is therefore the median of the moving blobs
     around it; a still one's, of all blobs around it.
