@@ -25,6 +25,7 @@ measurement's resolution. Times are seconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -398,11 +399,12 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
 
 def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
                 noise: float | None = None, iterations: int = 4, unit: float = 1.0,
-                ground_drift: bool = False) -> FlightFit | None:
+                ground_drift: bool = False, start: np.ndarray | None = None) -> FlightFit | None:
     """Segment and fit one trajectory. t: (N,) s, xy: (N, D) points. None if no gravity can be seen.
 
     noise: the position noise if known (else estimated); unit: see the module docstring;
-    ground_drift: ground segments may drift along gravity (a picture's trajectory, see above).
+    ground_drift: ground segments may drift along gravity (a picture's trajectory, see above);
+    start: the gravity to start from (default: the best of `gravity_candidates`).
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
     are dropped as outliers and the segmentation is redone.
@@ -413,7 +415,8 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     noise = noise if noise is not None else estimate_noise(t, xy, unit=unit)
     if iterations < 1:
         raise ValueError("fit_flights needs at least one iteration")
-    candidates = gravity_candidates(t, xy, noise, fps=fps, unit=unit)
+    candidates = [np.asarray(start, dtype=np.float64)] if start is not None else \
+        gravity_candidates(t, xy, noise, fps=fps, unit=unit)
     if not candidates:
         return None
     accel = candidates[0] if len(candidates) == 1 else \
@@ -449,3 +452,18 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
     return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost, unit,
                      ground_drift)
+
+
+def better_start(fit: FlightFit, t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float,
+                 accept: Callable[[FlightFit], bool]) -> FlightFit:
+    """`fit` (of samples t, xy), or the first refit from another of `gravity_candidates` that the
+    caller accepts and that explains the track at least as well (cost ≤ `fit`'s).
+
+    `fit_flights` starts from the candidate whose first segmentation explains the track best, but a
+    few windows of odd motion can win that vote while, once refined, another start fits better."""
+    for start in gravity_candidates(t, xy, fit.noise, fps=fps, unit=fit.unit):
+        alt = fit_flights(t, xy, fps=fps, penalty=penalty, noise=fit.noise, unit=fit.unit,
+                          ground_drift=fit.ground_drift, start=start)
+        if alt is not None and alt.cost <= fit.cost and accept(alt):
+            return alt
+    return fit

@@ -139,14 +139,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     v_before = float(np.linalg.norm(c.vel_before))
     v_after = float(np.linalg.norm(c.vel_after))
     seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
-    g_vec = np.asarray(fit.accel, dtype=np.float64)
-    g_norm = float(np.linalg.norm(g_vec))
-    down = np.zeros_like(g_vec)
-    down[1] = 1.0
-    if vertical is not None:
-        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
-    tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
-    g_rel = abs(g_norm - gravity_mps2) / gravity_mps2
+    tilt, g_rel = gravity_deviation(fit.accel, gravity_mps2, vertical)
     n_flight = flight_samples_before(c, fit)
     rough = (seg.rms / max(fit.noise, 1e-12)) if seg is not None else math.inf
     check.facts = {"flight_samples": int(n_flight), "gravity_tilt_deg": round(tilt, 2), "gravity_rel_error": round(g_rel, 4),
@@ -192,6 +185,27 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)
         check.facts["short_flight_on_known_floor"] = True
     return check
+
+
+def gravity_deviation(accel: np.ndarray, gravity_mps2: float, vertical: np.ndarray | None = None
+                      ) -> tuple[float, float]:
+    """(tilt from the frame's "down" in degrees, relative error of the size) of a fitted gravity
+    `accel` (m/s²); vertical: the frame's "down" (default +y)."""
+    g_vec = np.asarray(accel, dtype=np.float64)
+    g_norm = float(np.linalg.norm(g_vec))
+    down = np.zeros_like(g_vec)
+    down[1] = 1.0
+    if vertical is not None:
+        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
+    tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
+    return tilt, abs(g_norm - gravity_mps2) / gravity_mps2
+
+
+def is_gravity(accel: np.ndarray, gravity_mps2: float) -> bool:
+    """A fitted acceleration (m/s², y down) that passes as gravity: not tilted beyond
+    MAX_GRAVITY_TILT_DEG and its size within GRAVITY_REL_MAX of `gravity_mps2`."""
+    tilt, g_rel = gravity_deviation(accel, gravity_mps2)
+    return tilt <= MAX_GRAVITY_TILT_DEG and g_rel <= GRAVITY_REL_MAX
 
 
 def contact_level(c: Contact, fit: FlightFit) -> float:

@@ -399,3 +399,30 @@ def test_the_short_hop_after_a_real_fall_sounds_when_it_comes_back_to_that_floor
         assert hop.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
     dyn, t2, _ = _fall_and_hop(fps, v_up=0.0, drop_m=0.06, size_m=0.02)
     assert abs(dyn.impacts[1].time_s - t2) * fps < 0.5 and dyn.impacts[1].check.failed == gating.NO_FLIGHT
+
+
+def test_the_fit_starts_from_the_gravity_the_picture_found_when_its_own_vote_misses_it():
+    """A crate slides off a ledge (a generated rigid scene, 30 fps): its tip over the edge and its
+    tumble on the floor fit, in metres, a "gravity" of 4.1 m/s² better than its short fall fits
+    9.8, so every contact failed "not gravity" though the picture's fit had found gravity (±2.5 %)
+    and set the scale from it. Starting from that gravity the landing sounds: truth 0.377 s
+    (frame 11.3), 2.80 m/s."""
+    from pathlib import Path
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+                      / "tip_over_ledge_then_tumble_30fps_metric.txt")
+    n = int(rows[-1, 0]) + 1
+    pos = np.full((n, 3), np.nan)
+    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
+    usable = np.zeros(n, bool)
+    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.005443, noise_m=0.002769, size_m=0.255,
+                         size_source="gravity", scale_source="gravity")
+    t = np.arange(n) / FPS
+    plain = object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81)
+    assert not gating.is_gravity(np.array([0.0, plain.extra["implied_gravity_mps2"], 0.0]), 9.81)  # the case
+    hinted = object_dynamics(dataclasses.replace(geo, gravity_m=np.array([-0.647, 9.789, 0.0])), t, FPS,
+                             penalty=120.0, gravity_mps2=9.81)
+    assert abs(hinted.extra["implied_gravity_mps2"] - 9.81) < 0.15 * 9.81  # a 7-frame fall: about ±10 %
+    landing = min(hinted.impacts, key=lambda im: abs(im.time_s - 0.377))
+    assert abs(landing.time_s - 0.377) * FPS < 1.0 and abs(landing.v_before - 2.80) < 0.15 * 2.80
+    assert landing.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None

@@ -272,6 +272,9 @@ class ObjectGeometry:
     scale_source: str  # metric_scale_source vocabulary
     scale_detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # backend facts written into the object's extra
+    # gravity (m/s², this geometry's frame) as the object's own fall showed it, when its scale came
+    # from that fall: the trajectory fit starts from it instead of voting again between candidates
+    gravity_m: np.ndarray | None = None
 
 
 @dataclass
