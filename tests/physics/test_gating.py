@@ -426,3 +426,37 @@ def test_the_fit_starts_from_the_gravity_the_picture_found_when_its_own_vote_mis
     landing = min(hinted.impacts, key=lambda im: abs(im.time_s - 0.377))
     assert abs(landing.time_s - 0.377) * FPS < 1.0 and abs(landing.v_before - 2.80) < 0.15 * 2.80
     assert landing.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+
+
+def _bridged_contact(between_offset_m: float):
+    """A fall (frames 0-5 at 24 fps) and a bounce (frames 9-11) fitted as two flights that meet at
+    frame 8.5, and frames 6-8 in between, `between_offset_m` above where the fall would have them.
+    → (fit, the contact between the two flights)."""
+    from pavas_core.physics.flight import FLIGHT as F_KIND, FlightFit, fit_segment
+    from pavas_core.physics.impacts import contact_between
+    fps, g = 24.0, 9.81
+    t = np.arange(12) / fps
+    tc = 8.5 / fps
+    v_hit = g * tc
+    y = np.where(t < tc, 0.5 * g * t**2, 0.5 * g * tc**2 - 0.6 * v_hit * (t - tc) + 0.5 * g * (t - tc) ** 2)
+    y[6:9] -= between_offset_m  # y down: seen higher than the fall would have it
+    pts = np.stack([0.5 * t, y, np.full(12, 2.0)], axis=1)
+    accel = np.array([0.0, g, 0.0])
+    segs = [fit_segment(t, pts, 0, 5, F_KIND, accel, 0.001), fit_segment(t, pts, 9, 11, F_KIND, accel, 0.001)]
+    fit = FlightFit(accel, 0.05, segs, np.ones(12, bool), t, pts, 0.001, 9, unit=0.004)
+    return fit, contact_between(fit, 0, frame_dt=1 / fps)
+
+
+def test_a_flight_is_not_extrapolated_past_frames_that_show_the_body_elsewhere():
+    """A slab lands, tumbles on the floor, and the contact search drops the short pieces of that
+    tumble: the flight before is then extrapolated over frames that show the slab elsewhere, and
+    "hits" 4 frames later at twice the speed (a generated scene: 1.93 m/s for a true 1.06, 2 frames
+    off). Frames a body's size away from the flight fail the contact; a blurred frame's centroid,
+    off by a fraction of that size, does not."""
+    fit, c = _bridged_contact(0.3)
+    assert abs(c.time_s * 24.0 - 8.5) < 0.3
+    check = gating.check_contact(c, fit, gravity_mps2=9.81, floor_levels=[], body_size=0.1)
+    assert check.failed == gating.OFF_FLIGHT and check.facts["samples_off_flight"] == 3
+    fit, c = _bridged_contact(0.03)
+    check = gating.check_contact(c, fit, gravity_mps2=9.81, floor_levels=[], body_size=0.1)
+    assert check.failed is None and "samples_off_flight" not in check.facts
