@@ -53,8 +53,10 @@ def _meeting(a: Segment, b: Segment, lo: float, hi: float) -> float:
     return float(np.clip(t, lo, hi))
 
 
-def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float) -> float:
-    """Time in [lo, hi] where flight `a` reaches the floor `level` (position along `down`)."""
+def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float, *, exact: bool = False
+             ) -> float | None:
+    """Time in [lo, hi] where flight `a` reaches the floor `level` (position along `down`); where it
+    does not reach it there, the time it comes closest (None with `exact`)."""
     # (c0 + c1 τ + c2 τ²)·down = level, τ = t − t0
     c2, c1, c0 = float(a.c2 @ down), float(a.c1 @ down), float(a.c0 @ down) - level
     roots = np.roots([c2, c1, c0]) if abs(c2) > 1e-12 else np.array([-c0 / c1]) if abs(c1) > 1e-12 else np.array([])
@@ -62,6 +64,8 @@ def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float) -
     cands = [t for t in cands if lo - 1e-9 <= t <= hi + 1e-9]
     if cands:
         return min(cands)
+    if exact:
+        return None
     grid = np.linspace(lo, hi, 21)
     return float(grid[int(np.argmin(np.abs((a.pos(grid) @ down) - level)))])
 
@@ -92,8 +96,12 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     elif a.kind == FLIGHT and b.kind == GROUND:
         # where it came to rest, once that is well measured: the level of earlier bounces is
         # extrapolated from fast, often motion-blurred flights and can be off by a pixel or two
-        level = _ground_level(fit, b, down) if floor_level is None or b.n >= 5 else floor_level
-        tc = _landing(a, level, down, lo, hi)
+        own = _ground_level(fit, b, down)
+        tc = None if floor_level is None or b.n >= 5 else _landing(a, floor_level, down, lo, hi, exact=True)
+        if tc is None:
+            # the earlier bounces' floor is not where this flight ends (a block sliding along a
+            # ledge "bounced" on it before it fell to the floor below): it lands where it then rests
+            tc = _landing(a, own, down, lo, hi)
         kind = "landing"
     else:
         return None

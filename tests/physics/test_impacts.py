@@ -181,3 +181,32 @@ def test_a_clean_bounce_on_a_track_noisy_elsewhere_is_judged_by_its_own_residual
     # standard errors; the residuals around the contact say the flights are cleaner than that
     z = np.array([c.significance() for c in _short_bounce_contacts(60.0, 30.0, noise=0.4, track_noise=1.0)])
     assert np.mean(z >= 5.0) >= 0.95
+
+
+def test_a_fall_from_a_ledge_lands_on_the_floor_it_then_rests_on_not_on_the_ledges_level():
+    # a brick slides along a ledge, "bounces" there (a kink as it tips over the edge, 0.3 m above
+    # the floor), falls and rests on the floor below, seen for four samples after a gap of two
+    # frames. Timed at the ledge's level, which the fall never comes back to, its landing was put
+    # at the last sample of the fall (1.2 frames early, 3.17 m/s for 3.43); it lands where it rests
+    from pavas_core.physics.flight import GROUND
+    from pavas_core.physics.impacts import Contact
+
+    fps, g = 30.0, 9.81
+    t = np.arange(18) / fps
+    t_land = 12.4 / fps
+    v0 = 3.4 - g * t_land  # 3.4 m/s downward at the landing
+    floor = v0 * t_land + 0.5 * g * t_land**2
+    y = np.where(t < t_land, v0 * t + 0.5 * g * t**2, floor)
+    x = 0.5 * np.minimum(t, t_land)
+    pts = np.stack([x, y, np.full_like(t, 2.0)], 1)
+    keep = np.r_[0:12, 14:18]  # frames 12 and 13 unseen
+    t, pts = t[keep], pts[keep]
+    accel = np.array([0.0, g, 0.0])
+    segments = [fit_segment(t, pts, 0, 11, FLIGHT, accel, 0.001), fit_segment(t, pts, 12, 15, GROUND, accel, 0.001)]
+    fit = FlightFit(accel, 0.0, segments, np.ones(len(t), bool), t, pts, 0.001, 12, unit=0.005)
+    ledge = floor - 0.3
+    earlier = [Contact(0.05, np.array([0.0, ledge, 2.0]), np.zeros(3), np.zeros(3), "floor", 0.0, 0.0, 0.0, 0, 1)]
+    c = contact_between(fit, 0, frame_dt=1 / fps, floor_level=float(np.median([e.pos[1] for e in earlier])))
+    assert c is not None and c.kind == "landing"
+    assert abs(c.time_s - t_land) * fps < 0.2
+    assert np.linalg.norm(c.vel_before) == pytest.approx(np.hypot(3.4, 0.5), rel=0.02)
