@@ -20,7 +20,7 @@ import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
-                     energy_gained, flight_samples_before, is_gravity, rests_after)
+                     energy_gained, flight_samples_before, is_gravity, rest_start_level, rests_after)
 from .impacts import final_landing, find_contacts
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -121,7 +121,9 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         # the floor contact (after a real fall) that the flight before this one started from
         launch = [lv for j, lv in enumerate(levels) if lv is not None and contacts[j].after == c.before]
         check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others,
-                              launch_level=launch[0] if launch else None, body_size=float(geo.size_m or 0.0))
+                              launch_level=launch[0] if launch else None, body_size=float(geo.size_m or 0.0),
+                              rest_level=rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])),
+                              extent=float(geo.extent_m or 0.0))
         if lost > 0:  # with no loss at all every contact already fails "no speed loss"
             check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:

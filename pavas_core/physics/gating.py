@@ -7,7 +7,9 @@ object's metric trajectory shows what a real impact looks like:
   gravity), long enough (FLIGHT_SAMPLES_FULL samples give full confidence; MIN_FLIGHT_SAMPLES at
   least, one fewer for a contact right on the floor the object's other bounces met, or at the end
   of a hop off the floor that a real fall met) and following its parabola to within the noise; no
-  frame between that flight and the contact shows the body more than its size away from it;
+  frame between that flight and the contact shows the body more than its size away from it; a
+  flight that starts from rest ends more than half the body's longest extent lower (else the body
+  tipped over about an edge: a pivot, not a free fall);
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
@@ -24,7 +26,7 @@ object's metric trajectory shows what a real impact looks like:
 - enough trajectory on both sides: not within shots.IMPACT_GUARD_S of a cut or fade.
 
 Each graded test gives a score in 0..1; the impact's confidence is the smallest. A failed hard test
-(no flight before, seen away from it, no speed loss, not gravity, driven, non-rigid, near a cut) or a confidence below
+(no flight before, seen away from it, tipped over from rest, no speed loss, not gravity, driven, non-rigid, near a cut) or a confidence below
 `EstimateOptions.min_impact_confidence` leaves the impact in physics.json with `sonified: false` and
 the reason in plain words.
 """
@@ -61,6 +63,7 @@ SHORT_FLIGHT = "too little free fall before contact"
 NOT_GRAVITY = "the motion before contact does not accelerate like gravity"
 NO_SPEED_LOSS = "no speed loss (v_after >= v_before)"
 OFF_FLIGHT = "the object was seen away from its free fall before contact"
+TIPPED = "it tipped over from rest (a pivot, not a free fall): its speed is not measured"
 WEAK_JUMP = "the speed change is not supported by the trajectory fit"
 SURFACE = "contact not at a consistent surface"
 ROUGH_FLIGHT = "the flight before contact does not follow a parabola"
@@ -145,14 +148,48 @@ def samples_off_flight(c: Contact, fit: FlightFit, body_size: float) -> int:
     return int(np.sum(off > body_size))
 
 
+REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the body was at rest there
+TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture slower than this: it starts from rest
+TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
+
+
+def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> float | None:
+    """Where (along gravity) the flights before contact `c` started from rest, or None when they did
+    not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at the
+    track's first sample mid-picture (an object at rest is background until it moves, so a body
+    that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS)."""
+    seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
+    if seg is None or seg.kind != FLIGHT:
+        return None
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    # back through the flights before it to where they started (an arc is often cut into two
+    # flights; after a real fall from a support and a bounce, every contact lies as low as the fall's)
+    j = c.before
+    while j >= 1 and fit.segments[j - 1].kind == FLIGHT:
+        j -= 1
+    seg = fit.segments[j]
+    if j >= 1:
+        prev = fit.segments[j - 1]
+        t_end = float(fit.t_s[prev.i1])
+        if float(np.linalg.norm(prev.vel(t_end))) >= REST_SPEED_MPS:
+            return None
+        return float(prev.pos(t_end) @ down)
+    t0 = float(fit.t_s[seg.i0])
+    if track_starts_at_edge or float(np.linalg.norm(seg.vel(t0))) >= TRACK_START_REST_SPEED_MPS:
+        return None
+    return float(seg.pos(t0) @ down)
+
+
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
-                  body_size: float = 0.0) -> ImpactCheck:
+                  body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
     vertical: the frame's "down" (default +y); launch_level: the level of the floor contact the
     flight before `c` started from, when that contact had a free fall of its own before it;
-    body_size: the object's size (a block's centre lies lower on its face than on its edge)."""
+    body_size: the object's size (a block's centre lies lower on its face than on its edge);
+    rest_level: where the flight before `c` started from rest (`rest_start_level`), if it did;
+    extent: the object's longest extent (0: unknown)."""
     check = ImpactCheck()
     v_before = float(np.linalg.norm(c.vel_before))
     v_after = float(np.linalg.norm(c.vel_after))
@@ -196,12 +233,20 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     off_flight = samples_off_flight(c, fit, body_size)
     if off_flight:
         check.facts["samples_off_flight"] = off_flight
+    # a body at rest that meets a surface less than half its length lower has tipped over about an
+    # edge (toppled): its centre swung on an arc that a short parabola fits, under a "gravity"
+    # that set a wrong scale (landings 50-97 % too fast in generated scenes)
+    tipped = rest_level is not None and extent > 0 and contact_level(c, fit) - rest_level < TIP_DROP_SHARE * extent
+    if rest_level is not None and extent > 0:
+        check.facts["drop_from_rest_m"] = round(contact_level(c, fit) - rest_level, 4)
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
     elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
         check.failed = NO_FLIGHT
     elif off_flight:
         check.failed = OFF_FLIGHT
+    elif tipped:
+        check.failed = TIPPED
     elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
         check.failed = NOT_GRAVITY
     if short_ok:

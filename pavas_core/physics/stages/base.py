@@ -275,6 +275,9 @@ class ObjectGeometry:
     # gravity (m/s², this geometry's frame) as the object's own fall showed it, when its scale came
     # from that fall: the trajectory fit starts from it instead of voting again between candidates
     gravity_m: np.ndarray | None = None
+    # the object's longest extent (m) in the picture, when the geometry measures it: a body tipping
+    # over from rest drops its centre by less than half of it (gating.py)
+    extent_m: float | None = None
 
 
 @dataclass

@@ -64,6 +64,7 @@ class _ImageTrack:
     gravity_ok: bool
     gravity_note: str
     gravity_short: bool = False  # a short flight that still pins gravity (WEAK_GRAVITY_*): the last resort
+    extent_px: float = 0.0  # the object's longest side as its whole blob's box shows it (0: unknown)
 
 
 def _border_centroid(det: Detection, box_w: float, box_h: float) -> tuple[float, float, bool]:
@@ -245,7 +246,8 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
     size_ref = (weighted_median((sizes * s)[whole_clean], areas[whole_clean]) if whole_clean.any()
                 else weighted_median(sizes, areas))
     noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
-    return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note, short)
+    return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note, short,
+                       max(box_w, box_h))
 
 
 def _known_size_m(obj, user_size: float | None) -> tuple[float | None, str]:
@@ -380,7 +382,8 @@ class GravityGeometry:
             objects.append(ObjectGeometry(centroid, usable, at_edge, pixel_size_m=mpp, noise_m=tr.noise_px * mpp,
                                           size_m=size_m, size_source=size_source, scale_source=scale.source,
                                           scale_detail=scale.detail, extra=extra,
-                                          gravity_m=np.array([*(tr.fit.accel * mpp), 0.0]) if own_fall else None))
+                                          gravity_m=np.array([*(tr.fit.accel * mpp), 0.0]) if own_fall else None,
+                                          extent_m=tr.extent_px * mpp if tr.extent_px > 0 else None))
         if user_mpp is not None:
             overall = "user"
         elif sources and all(src == "gravity" for src in sources):
