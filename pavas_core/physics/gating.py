@@ -148,6 +148,7 @@ def samples_off_flight(c: Contact, fit: FlightFit, body_size: float) -> int:
     return int(np.sum(off > body_size))
 
 
+HOP_MIN_FRAMES = 2.0  # a hop between two floor contacts lasts at least this many frame periods
 REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the body was at rest there
 TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture slower than this: it starts from rest
 TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
@@ -182,10 +183,11 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
 
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
+                  launch_time_s: float | None = None,
                   body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
-    vertical: the frame's "down" (default +y); launch_level: the level of the floor contact the
+    vertical: the frame's "down" (default +y); launch_level, launch_time_s: the level and time of the floor contact the
     flight before `c` started from, when that contact had a free fall of its own before it;
     body_size: the object's size (a block's centre lies lower on its face than on its edge);
     rest_level: where the flight before `c` started from rest (`rest_start_level`), if it did;
@@ -223,7 +225,10 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # ledge: 4 frames at 24 fps, 2 of them in the air; it landed on an edge and comes back on a
     # face, its centre 8 cm lower: the same floor within half the body's size)
     on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
-    if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None
+    # (a "hop" of less than two frames is the body's second contact as it turns onto a face, no flight)
+    frame_dt = float(np.median(np.diff(fit.t_s))) if len(fit.t_s) >= 2 else 0.0
+    long_enough = launch_time_s is None or c.time_s - launch_time_s >= HOP_MIN_FRAMES * frame_dt
+    if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None and long_enough
             and c.kind in ("floor", "landing")):
         hop_offset = abs(contact_level(c, fit) - launch_level)
         if hop_offset <= 1.5 * _level_tol(c, fit) + 0.5 * body_size:

@@ -364,13 +364,14 @@ def test_two_samples_of_fall_are_enough_for_a_contact_on_the_floor_of_the_other_
 
 
 
-def _fall_and_hop(fps: float, *, v_up: float, drop_m: float, size_m: float, n: int = 14, noise_m: float = 0.0004):
+def _fall_and_hop(fps: float, *, v_up: float, drop_m: float, size_m: float, n: int = 14, noise_m: float = 0.0004,
+                  t1_frames: float = 9.05):
     """A block dropped from rest lands just after frame 9, leaves the floor at v_up (m/s, upward),
     comes down drop_m lower (its centre lower on a face than on the edge it landed on) two frames
     later, slides on at 0.3 m/s, and the track ends (at rest, it turns into background).
     → (dynamics, second contact time s, that contact's true speed)."""
     g = 9.81
-    t1 = 9.05 / fps
+    t1 = t1_frames / fps
     hop = (v_up + np.sqrt(v_up**2 + 2 * g * drop_m)) / g
     t = np.arange(n) / fps
     y = np.where(t < t1, -0.5 * g * (t1**2 - t**2), drop_m)  # y down, the floor at 0
@@ -514,3 +515,17 @@ def test_a_body_that_tips_over_from_rest_makes_no_sound_of_a_free_fall():
     landing = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
     assert len(landing) == 1 and abs(landing[0].v_before - np.sqrt(2 * g * 0.5)) < 0.1 * np.sqrt(2 * g * 0.5)
     assert landing[0].check.facts["drop_from_rest_m"] == pytest.approx(0.5, abs=0.03)
+
+
+def test_a_hop_shorter_than_two_frames_is_a_second_contact_not_a_hop():
+    """A tube lands on a crate and turns onto its side at once: a second contact 1.1 frames after
+    the first, with the two samples between them "in the air". A hop that short lifts nothing off
+    the floor (1.6 mm at its top); the exemption for two samples of flight is for a real hop (two
+    frames or more between the contacts)."""
+    fps = 24.0
+    dyn, t2, _ = _fall_and_hop(fps, v_up=0.25, drop_m=0.01, size_m=0.2, t1_frames=9.85)
+    assert abs(dyn.impacts[0].time_s * fps - 9.85) < 0.5
+    assert (t2 - 9.85 / fps) * fps < 2.0
+    second = min(dyn.impacts[1:], key=lambda im: abs(im.time_s - t2))
+    assert second.check.facts["flight_samples"] == 2 and "hop_offset_m" not in second.check.facts
+    assert second.check.failed == gating.NO_FLIGHT
