@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="rigid-body scenes instead: boxes and cylinders that tumble, topple, slide off a ledge, "
                              "stack, roll and slide (needs the pybullet simulator: pip install pybullet); "
                              "default picture sizes 320x240 480x270 640x360")
+    parser.add_argument("--actions", default=None, metavar="A[,A...]",
+                        help="with --rigid: only scenes whose main action is one of these (tumbling, toppling, "
+                             "sliding_off, stacking); scene i is the i-th such draw of the seeds (seed, 0), (seed, 1), ...")
     parser.add_argument("--kinds", default="bounce", metavar="K[,K...]",
                         help="scene kinds, taken in turn: bounce (objects dropped, thrown, bouncing; the default), "
                              "glider (plus a box gliding along the floor at constant speed: no impact), "
@@ -56,7 +59,9 @@ def main(args: argparse.Namespace) -> int:
                             sample_rate_hz=args.sample_rate, camera_motion=args.camera_motion,
                             progress=ConsoleProgress("synth-dataset"),
                             kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
-                            workers=args.workers)
+                            workers=args.workers,
+                            rigid_actions=None if args.actions is None else
+                            tuple(a.strip() for a in args.actions.split(",") if a.strip()))
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

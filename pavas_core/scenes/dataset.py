@@ -132,6 +132,7 @@ class _SceneJob:
     camera_motion: str
     rigid: bool
     kinds: tuple[str, ...]
+    scene_seeds: tuple[int, ...] | None = None  # scene i's seed when not the one derived from (seed, i)
 
     def write(self, i: int) -> dict:
         from .kinds import DEFAULT_KINDS, glider_scene, write_cuts_scene
@@ -140,7 +141,8 @@ class _SceneJob:
         if self.rigid:
             from .rigid import sample_rigid_scene, write_rigid_scene
 
-            scene = sample_rigid_scene(scene_seed(self.seed, i), scene_id=scene_id, fps_choices=self.fps_choices,
+            seed_i = self.scene_seeds[i] if self.scene_seeds is not None else scene_seed(self.seed, i)
+            scene = sample_rigid_scene(seed_i, scene_id=scene_id, fps_choices=self.fps_choices,
                                        resolutions=self.resolutions, duration_range_s=self.duration_range_s)
             return write_rigid_scene(self.out / scene_id, scene, sample_rate_hz=self.sample_rate_hz)
         kind = self.kinds[i % len(self.kinds)]
@@ -172,7 +174,8 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   resolutions: tuple[tuple[int, int], ...] = RESOLUTIONS,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
                   camera_motion: str = "static", progress: ProgressCallback | None = None,
-                  rigid: bool = False, kinds: tuple[str, ...] = ("bounce",), workers: int = 1) -> list[dict]:
+                  rigid: bool = False, kinds: tuple[str, ...] = ("bounce",), workers: int = 1,
+                  rigid_actions: tuple[str, ...] | None = None) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
     camera_motion: "static" (default: cameras stand or shake), "dolly" (the same scenes seen from a
@@ -183,7 +186,10 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     instead of the point-mass impact scenes; the same seed gives different scenes in the two kinds.
     kinds: the scene kinds (kinds.py) taken in turn, scene i of kind kinds[i % len(kinds)]; the
     default ("bounce",) gives the same scenes as before kinds existed.
-    workers: scenes rendered side by side in that many processes (the files are the same)."""
+    workers: scenes rendered side by side in that many processes (the files are the same).
+    rigid_actions: rigid scenes whose main action is one of these only (a development set of one
+    kind of motion); scene i is then the i-th such draw among the seeds derived from (seed, 0),
+    (seed, 1), ... (a draw that is not rendered costs microseconds)."""
     from .kinds import DEFAULT_KINDS, check_kinds
 
     kinds = check_kinds(kinds)
@@ -221,6 +227,23 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
             f"{most_frames * frame_bytes / 1024**3:.1f} GiB of frames (limit {MAX_DECODED_BYTES / 1024**3:.0f} GiB); "
             "ask for shorter, smaller or slower scenes"
         )
+    scene_seeds = None
+    if rigid_actions is not None:
+        from .rigid import PRIMARY_ACTIONS, sample_rigid_scene
+
+        unknown = sorted(set(rigid_actions) - set(PRIMARY_ACTIONS))
+        if not rigid or not rigid_actions or unknown:
+            raise BadInputError(f"synth-dataset: --actions is for --rigid scenes, one or more of "
+                                f"{', '.join(PRIMARY_ACTIONS)}; got {list(rigid_actions)}")
+        picked, i = [], 0
+        while len(picked) < n and i < 1000 * n:  # each action is drawn about once in four scenes
+            s_i = scene_seed(int(seed), i)
+            spec = sample_rigid_scene(s_i, fps_choices=tuple(fps_choices), resolutions=tuple(resolutions),
+                                      duration_range_s=tuple(duration_range_s))
+            if any(b.action in rigid_actions for b in spec.bodies):
+                picked.append(s_i)
+            i += 1
+        scene_seeds = tuple(picked)
     if rigid:
         from .rigid import _pybullet
 
@@ -233,7 +256,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     with atomic_directory(out_dir, "synth-dataset output folder") as out:
         job = _SceneJob(out=out, seed=int(seed), fps_choices=tuple(fps_choices), resolutions=tuple(resolutions),
                         duration_range_s=tuple(duration_range_s), sample_rate_hz=int(sample_rate_hz),
-                        camera_motion=camera_motion, rigid=rigid, kinds=tuple(kinds))
+                        camera_motion=camera_motion, rigid=rigid, kinds=tuple(kinds), scene_seeds=scene_seeds)
         entries: list[dict] = [{} for _ in range(n)]
         if workers <= 1 or n == 1:
             for i in range(n):
@@ -255,6 +278,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                     raise
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  **({"kind": "rigid"} if rigid else {}),
+                 **({"actions": list(rigid_actions)} if rigid_actions is not None else {}),
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
                  **({"camera_motion": camera_motion} if camera_motion != "static" else {}),

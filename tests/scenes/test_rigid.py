@@ -166,3 +166,18 @@ def test_a_block_dropped_on_a_resting_one_makes_the_only_impact():
     hit = contacts[1][0]
     assert hit.surface == "object 0"
     assert hit.v_before == pytest.approx(math.sqrt(2 * GRAVITY_MPS2 * drop), rel=0.01)
+
+
+def test_a_rigid_dataset_of_one_action_takes_the_seeds_draws_of_that_action_in_order(tmp_path):
+    from pavas_core.errors import BadInputError
+    from pavas_core.scenes.dataset import scene_seed, synth_dataset
+
+    kw = dict(fps_choices=(24.0,), resolutions=((64, 48),), duration_range_s=(0.5, 0.5))
+    entries = synth_dataset(tmp_path / "topple", n=2, seed=7, rigid=True, rigid_actions=("toppling",), **kw)
+    expected = [s for s in (scene_seed(7, i) for i in range(200))
+                if any(b.action == "toppling" for b in sample_rigid_scene(s, **kw).bodies)][:2]
+    assert [e["seed"] for e in entries] == expected
+    assert all(any(o["action"] == "toppling" for o in e["objects"]) for e in entries)
+    for bad in (dict(rigid=True, rigid_actions=("rolling",)), dict(rigid=False, rigid_actions=("toppling",))):
+        with pytest.raises(BadInputError, match="--actions"):
+            synth_dataset(tmp_path / "bad", n=1, seed=7, **bad)
