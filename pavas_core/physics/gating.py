@@ -26,9 +26,9 @@ object's metric trajectory shows what a real impact looks like:
 - enough trajectory on both sides: not within shots.IMPACT_GUARD_S of a cut or fade.
 
 Each graded test gives a score in 0..1; the impact's confidence is the smallest. A failed hard test
-(no flight before, seen away from it, tipped over from rest, no speed loss, not gravity, driven, non-rigid, near a cut) or a confidence below
-`EstimateOptions.min_impact_confidence` leaves the impact in physics.json with `sonified: false` and
-the reason in plain words.
+(no flight before, seen away from it, tipped over from rest, no speed loss, not gravity, driven,
+non-rigid, near a cut) or a confidence below `EstimateOptions.min_impact_confidence` leaves the
+impact in physics.json with `sonified: false` and the reason in plain words.
 """
 
 from __future__ import annotations
@@ -187,8 +187,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
                   body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
-    vertical: the frame's "down" (default +y); launch_level, launch_time_s: the level and time of the floor contact the
-    flight before `c` started from, when that contact had a free fall of its own before it;
+    vertical: the frame's "down" (default +y); launch_level, launch_time_s: the level and time of
+    the floor contact the flight before `c` started from, when that contact had a free fall of its
+    own before it;
     body_size: the object's size (a block's centre lies lower on its face than on its edge);
     rest_level: where the flight before `c` started from rest (`rest_start_level`), if it did;
     extent: the object's longest extent (0: unknown)."""
@@ -241,9 +242,11 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # a body at rest that meets a surface less than half its length lower has tipped over about an
     # edge (toppled): its centre swung on an arc that a short parabola fits, under a "gravity"
     # that set a wrong scale (landings 50-97 % too fast in generated scenes)
-    tipped = rest_level is not None and extent > 0 and contact_level(c, fit) - rest_level < TIP_DROP_SHARE * extent
+    tipped = False
     if rest_level is not None and extent > 0:
-        check.facts["drop_from_rest_m"] = round(contact_level(c, fit) - rest_level, 4)
+        drop = contact_level(c, fit) - rest_level
+        check.facts["drop_from_rest_m"] = round(drop, 4)
+        tipped = drop < TIP_DROP_SHARE * extent
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
     elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
