@@ -123,7 +123,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
                   if lv is not None and contacts[j].after == c.before]
         check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others,
                               launch_level=launch[0][0] if launch else None,
-                              launch_time_s=launch[0][1] if launch else None, body_size=float(geo.size_m or 0.0),
+                              launch_time_s=launch[0][1] if launch else None, frame_dt=1.0 / fps,
+                              body_size=float(geo.size_m or 0.0),
                               rest_level=rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])),
                               extent=float(geo.extent_m or 0.0))
         if lost > 0:  # with no loss at all every contact already fails "no speed loss"

@@ -183,16 +183,18 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
 
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
-                  launch_time_s: float | None = None,
+                  launch_time_s: float | None = None, frame_dt: float | None = None,
                   body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
     vertical: the frame's "down" (default +y); launch_level, launch_time_s: the level and time of
     the floor contact the flight before `c` started from, when that contact had a free fall of its
-    own before it;
+    own before it (with launch_time_s, frame_dt: the clip's frame period, s);
     body_size: the object's size (a block's centre lies lower on its face than on its edge);
     rest_level: where the flight before `c` started from rest (`rest_start_level`), if it did;
     extent: the object's longest extent (0: unknown)."""
+    if launch_time_s is not None and frame_dt is None:
+        raise ValueError("check_contact: launch_time_s needs frame_dt")
     check = ImpactCheck()
     v_before = float(np.linalg.norm(c.vel_before))
     v_after = float(np.linalg.norm(c.vel_after))
@@ -217,8 +219,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         off = abs(contact_level(c, fit) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
+        tol = _level_tol(c, fit)
         check.facts["surface_offset_m"] = round(off, 5)
-        check.scores["surface"] = _ramp(off, 3.5 * _level_tol(c, fit), 1.5 * _level_tol(c, fit))
+        check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
     # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for the last two
     # frames before its first bounce) cannot show gravity, but a contact right on the floor that
     # the object's other bounces met is one of them; so is the end of a short hop that left a floor
@@ -227,8 +230,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # face, its centre 8 cm lower: the same floor within half the body's size)
     on_known_floor = "surface_offset_m" in check.facts and check.scores["surface"] >= 1.0
     # (a "hop" of less than two frames is the body's second contact as it turns onto a face, no flight)
-    frame_dt = float(np.median(np.diff(fit.t_s))) if len(fit.t_s) >= 2 else 0.0
-    long_enough = launch_time_s is None or c.time_s - launch_time_s >= HOP_MIN_FRAMES * frame_dt
+    long_enough = launch_time_s is None or c.time_s - launch_time_s >= HOP_MIN_FRAMES * float(frame_dt)
     if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None and long_enough
             and c.kind in ("floor", "landing")):
         hop_offset = abs(contact_level(c, fit) - launch_level)

@@ -243,6 +243,9 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
             if any(b.action in rigid_actions for b in spec.bodies):
                 picked.append(s_i)
             i += 1
+        if len(picked) < n:
+            raise BadInputError(f"synth-dataset: only {len(picked)} scenes of {list(rigid_actions)} among "
+                                f"{i} draws; ask for fewer")
         scene_seeds = tuple(picked)
     if rigid:
         from .rigid import _pybullet

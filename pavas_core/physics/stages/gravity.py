@@ -327,8 +327,7 @@ class GravityGeometry:
                 continue
             user_size = options.per_object("object_size_m", i)
             known_size, known_from = _known_size_m(obj, user_size)
-            own_fall = tr.gravity_ok or (tr.gravity_short and user_mpp is None and known_size is None
-                                         and not gravity_mpps)  # the scale comes from its own fall
+            own_fall = tr.gravity_ok  # the picture's fit pinned this object's gravity (or it set the scale)
             if user_mpp is not None:
                 scale = MetricScale(user_mpp, "user", "given")
             elif tr.gravity_ok:
@@ -343,6 +342,7 @@ class GravityGeometry:
                                 "borrowed from the other objects (same depth assumed)")
             elif tr.gravity_short:
                 # a few frames of fall measure gravity to ±15 %: far closer than a generic size
+                own_fall = True
                 scale = MetricScale(g / float(np.linalg.norm(tr.fit.accel)), "gravity",
                                     f"short flight: {tr.gravity_note}")
                 warnings.append(f"object {i} ({label}): gravity from a short flight only ({tr.gravity_note}); "
