@@ -48,6 +48,7 @@ class TrackPoint:
     det: Detection
     shared: bool = False  # blob shared with another track (objects overlapping)
     split: bool = False  # shared, but cut into this object's part (centroid usable with care)
+    held: bool = False  # found by its colour after its motion track ended (rest_hold.py)
 
 
 @dataclass

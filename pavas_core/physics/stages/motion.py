@@ -18,6 +18,7 @@ import numpy as np
 from ...progress import ProgressCallback
 from ..masks import ObjectMasks
 from ..moving_background import segment_moving_camera
+from ..rest_hold import hold_to_rest
 from ..segmentation import segment_motion
 from ..tracking import Track, TrackerConfig, path_extent_px, track_detections
 from .base import (
@@ -49,7 +50,10 @@ def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -
         gap = max(3, int(round(0.25 * fps)))
         cfg = TrackerConfig(max_gap_frames=gap, link_gap_frames=2 * gap, arc_link_gap_frames=int(round(1.0 * fps)),
                             min_points=max(5, int(round(0.15 * fps))))
-        return track_detections(seg.detections, config=cfg)
+        tracks = track_detections(seg.detections, config=cfg)
+        if ctx.global_motion().kind == "moving":  # an object about to rest stops being "moving" early
+            hold_to_rest(tracks, ctx.frames, ctx.global_motion(), fps=fps)
+        return tracks
 
     return ctx.cached("motion_tracks", compute)
 
@@ -223,7 +227,11 @@ class MotionObserver:
                 masks.with_frame(p.frame, d.mask_origin[0], d.mask_origin[1], d.mask)
                 reliable[p.frame] = not p.shared or p.split
                 overlap[p.frame] = p.shared
-        return ObjectObservation(masks, reliable, overlap, extra={"track_samples": len(track.points) if track else 0})
+        extra = {"track_samples": len(track.points) if track else 0}
+        held = sum(p.held for p in track.points) if track else 0
+        if held:
+            extra["held_samples"] = held  # followed by its colour to rest after its motion ended (rest_hold.py)
+        return ObjectObservation(masks, reliable, overlap, extra=extra)
 
 
 register_backend("discover", "motion", MotionDiscoverer, default=True,
