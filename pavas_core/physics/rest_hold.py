@@ -9,9 +9,11 @@ last contact, and that contact is never found.
 A track that ends in view is followed on by its colours (a Gaussian in RGB of its last blobs seen
 alone): in each next frame, the pixels of the object's colours near where it was, carried by the
 background's motion (an object at rest moves with the room), make its blob, as long as that blob
-is the object's size, lies inside the search window and clear of other tracks' blobs, and the room
-around the object does not share its colours. The hold stops once the object has been at rest for
-REST_S (its landing can then be timed, its rest level seen), or after HOLD_S.
+is the object's size and lies inside the search window, and the room around the object does not
+share its colours. Where the blob touches another tracked object's blob, the colours still cut
+the object out of it; the sample is marked shared and split, as the tracker marks a blob it cuts
+by colour. The hold stops once the object has been at rest for REST_S (its landing can then be
+timed, its rest level seen), or after HOLD_S.
 
 Only for a travelling camera: against a static or shaking one, the background model keeps an
 object that has come to rest in the foreground for a while (segmentation.py).
@@ -210,12 +212,14 @@ def hold_to_rest(tracks: list[Track], frames_u8: np.ndarray, motion: GlobalMotio
         for k in range(last.frame + 1, min(t, last.frame + 1 + hold)):
             carried = uv + room_motion(k, uv)
             det = _blob_near(model, frames_u8[k], k, carried + own, half + float(np.hypot(*own)), typical, edge_px)
-            if det is None or det.touches_border or any(j != i and _touches(det, o) for j, o in others.get(k, [])):
-                break  # lost, leaving the picture, or meeting another object (its blob is not its own alone)
+            if det is None or det.touches_border:
+                break  # lost, or leaving the picture
+            # beside another object its colours still cut it out of what it touches
+            touching = any(j != i and _touches(det, o) for j, o in others.get(k, []))
             own = np.array([det.u_px, det.v_px]) - carried
             at_rest = at_rest + 1 if float(np.hypot(*own)) < REST_PX else 0
             uv = np.array([det.u_px, det.v_px])
-            tr.points.append(TrackPoint(k, det, held=True))
+            tr.points.append(TrackPoint(k, det, shared=touching, split=touching, held=True))
             n_added += 1
             if at_rest >= rest_need:
                 break
