@@ -220,6 +220,7 @@ def hold_to_rest(tracks: list[Track], frames_u8: np.ndarray, motion: GlobalMotio
             at_rest = at_rest + 1 if float(np.hypot(*own)) < REST_PX else 0
             uv = np.array([det.u_px, det.v_px])
             tr.points.append(TrackPoint(k, det, shared=touching, split=touching, held=True))
+            others.setdefault(k, []).append((i, det))  # where the next tracks' holds meet it
             n_added += 1
             if at_rest >= rest_need:
                 break
