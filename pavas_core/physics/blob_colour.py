@@ -97,10 +97,10 @@ def split_pixels(det: Detection, a: tuple[ColourModel, np.ndarray], b: tuple[Col
     if det.mask is None or det.rgb is None:
         return None, None
     to_a = det.mask & (a[0].distance2(det.rgb) / a[0].fit_d2 <= b[0].distance2(det.rgb) / b[0].fit_d2)
-    return _nearest_region(det, to_a, a[1]), _nearest_region(det, det.mask & ~to_a, b[1])
+    return nearest_region(det, to_a, a[1]), nearest_region(det, det.mask & ~to_a, b[1])
 
 
-def _nearest_region(det: Detection, keep: np.ndarray, near_uv: np.ndarray) -> Detection | None:
+def nearest_region(det: Detection, keep: np.ndarray, near_uv: np.ndarray) -> Detection | None:
     """The connected region of `keep` nearest `near_uv`, in units of its own radius (a big part
     slightly further off beats a speck right on the prediction), holes filled."""
     labels, n = ndimage.label(keep, structure=np.ones((3, 3), bool))
@@ -131,4 +131,4 @@ def own_pixels(det: Detection, model: ColourModel, near_uv: np.ndarray, *,
         return None
     k = FOREIGN_MIN_THICKNESS_PX
     foreign = ndimage.binary_opening(foreign, structure=np.ones((k, k), bool))
-    return _nearest_region(det, det.mask & ~foreign, near_uv)
+    return nearest_region(det, det.mask & ~foreign, near_uv)

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from .blob_colour import nearest_region
 from .global_motion import GlobalMotion
+from .moving_background import EDGE_MARGIN_PX
 from .segmentation import Detection, detection_from_mask
 from .tracking import LINK_AREA_LOG_GATE, Track, TrackPoint
 
@@ -63,7 +65,7 @@ class _Look:
 
 def _look(dets: list[Detection]) -> _Look | None:
     parts = []
-    for d in dets:
+    for d in (d for d in dets if d.mask is not None and d.rgb is not None):
         inner = ndimage.binary_erosion(d.mask, structure=np.ones((3, 3), bool))
         parts.append(d.rgb[inner if inner.sum() >= MIN_LOOK_PIXELS else d.mask])
     px = np.concatenate(parts).astype(np.float64) if parts else np.zeros((0, 3))
@@ -79,16 +81,6 @@ def _look(dets: list[Detection]) -> _Look | None:
     d = core - mean
     own = np.einsum("ni,ij,nj->n", d, inv, d)
     return _Look(mean, inv, max(MIN_FIT_D2, FIT_MARGIN * float(np.quantile(own, FIT_QUANTILE))))
-
-
-def _last_alone(track: Track, n: int) -> list[Detection]:
-    out: list[Detection] = []
-    for p in reversed(track.points):
-        if not p.shared and not p.det.touches_border and p.det.mask is not None and p.det.rgb is not None:
-            out.insert(0, p.det)
-            if len(out) == n:
-                break
-    return out
 
 
 def _window(u: float, v: float, half: float, w: int, h: int) -> tuple[int, int, int, int]:
@@ -138,63 +130,49 @@ def _lookalike_share(model: _Look, frame_u8: np.ndarray, det: Detection, half: f
 
 def _blob_near(model: _Look, frame_u8: np.ndarray, k: int, centre: np.ndarray, reach: float, typical_px: float,
                edge_px: float) -> Detection | None:
-    """The region of the object's colours nearest `centre` (in units of its own radius) in the
-    window of half-size `reach` around it, holes filled; None when there is none, when it is not
-    the object's size (×2 either way) or when it runs into the window's edge (it joins something
-    else of the object's colours)."""
+    """The region of the object's colours nearest `centre` (blob_colour.nearest_region) in the window
+    of half-size `reach` around it, holes filled; None when there is none, when it is not the
+    object's size (×2 either way) or when it runs into the window's edge (it joins something else
+    of the object's colours)."""
     h, w = frame_u8.shape[:2]
     y0, y1, x0, x1 = _window(float(centre[0]), float(centre[1]), reach, w, h)
     crop = frame_u8[y0:y1, x0:x1]
     fits = model.fits(crop)
-    labels, n = ndimage.label(fits, structure=np.ones((3, 3), bool))
-    if n == 0:
+    if not fits.any():
         return None
-    idx = np.arange(1, n + 1)
-    sizes = ndimage.sum(fits, labels, index=idx)
-    centres = ndimage.center_of_mass(fits, labels, index=idx)
-    cost = [np.hypot(x0 + cx + 0.5 - centre[0], y0 + cy + 0.5 - centre[1]) / np.sqrt(max(a, 1.0) / np.pi)
-            for (cy, cx), a in zip(centres, sizes)]
-    blob = ndimage.binary_fill_holes(labels == 1 + int(np.argmin(cost)))
-    ys, xs = np.nonzero(blob)
-    if abs(np.log(max(float(blob.sum()), 1.0) / max(typical_px, 1.0))) > LINK_AREA_LOG_GATE:
+    window = detection_from_mask(k, y0, x0, np.ones(fits.shape, bool), edge_px=edge_px, frame_size=(w, h))
+    window.rgb = crop
+    blob = nearest_region(window, fits, centre)
+    if blob is None or abs(np.log(max(blob.area_px, 1.0) / max(typical_px, 1.0))) > LINK_AREA_LOG_GATE:
         return None
-    if ys.min() == 0 or xs.min() == 0 or ys.max() == blob.shape[0] - 1 or xs.max() == blob.shape[1] - 1:
+    ys, xs = np.nonzero(blob.mask)
+    if ys.min() == 0 or xs.min() == 0 or ys.max() == fits.shape[0] - 1 or xs.max() == fits.shape[1] - 1:
         return None
-    det = detection_from_mask(k, y0, x0, blob, edge_px=edge_px, frame_size=(w, h))
-    det.rgb = crop.copy()
-    col = crop[blob].astype(np.float64).mean(axis=0)
-    det.mean_rgb = (float(col[0]), float(col[1]), float(col[2]))
-    return det
+    return blob
 
 
 def hold_to_rest(tracks: list[Track], frames_u8: np.ndarray, motion: GlobalMotion, *, fps: float,
-                 edge_px: float = 2.0) -> dict[int, int]:
+                 edge_px: float = EDGE_MARGIN_PX) -> dict[int, int]:
     """Extend, in place, each track of `tracks` that ends in view by following its object's colours
     until it rests (see the module docstring); the points added are marked `held`.
     frames_u8: (T, H, W, 3) the frames the tracks were found in; motion: the background's motion.
     Returns {track id: points added} for the tracks extended."""
-    t, h, w = frames_u8.shape[:3]
+    t = frames_u8.shape[0]
     hold = max(2, int(round(HOLD_S * fps)))
     rest_need = max(2, int(round(REST_S * fps)))
     others = _blobs_by_frame(tracks)
-    dense_cache: dict[int, np.ndarray] = {}
 
-    def room_motion(k: int, uv: np.ndarray) -> np.ndarray:
-        """How far the background at `uv` of frame k − 1 moved by frame k (px)."""
-        for j in (k - 1, k):
-            if j not in dense_cache:
-                dense_cache[j] = motion.dense(j, h, w)
-        for j in [j for j in dense_cache if j not in (k - 1, k)][:-6]:  # a few fields at a time
-            del dense_cache[j]
-        r, c = int(np.clip(uv[1], 0, h - 1)), int(np.clip(uv[0], 0, w - 1))
-        return (dense_cache[k][r, c] - dense_cache[k - 1][r, c]).astype(np.float64)
+    def room_shift(k0: int, k1: int, uv: np.ndarray) -> np.ndarray:
+        """How far the background at `uv` of frame k0 moved by frame k1 (px)."""
+        moved = motion.at(np.array([k0, k1]), np.full(2, uv[0]), np.full(2, uv[1]))
+        return np.asarray(moved[1] - moved[0], dtype=np.float64)
 
     added: dict[int, int] = {}
     for i, tr in enumerate(tracks):
         last = tr.points[-1]
         if len(tr.points) < MIN_HOLD_POINTS or tr.last_frame >= t - 1 or last.det.touches_border or last.shared:
             continue
-        alone = _last_alone(tr, HOLD_COLOUR_POINTS)
+        alone = tr.seen_alone(HOLD_COLOUR_POINTS)
         model = _look(alone) if len(alone) >= MIN_HOLD_BLOBS else None
         typical = tr.typical_area()
         size = max(tr.typical_size(), float(np.sqrt(typical)))
@@ -204,13 +182,11 @@ def hold_to_rest(tracks: list[Track], frames_u8: np.ndarray, motion: GlobalMotio
         uv = np.array([last.det.u_px, last.det.v_px])
         prev = tr.points[-2]
         # its own motion against the room at the track's end (px/frame) centres the first window
-        own = np.zeros(2)
-        for k in range(prev.frame + 1, last.frame + 1):
-            own -= room_motion(k, uv)
-        own = (own + uv - np.array([prev.det.u_px, prev.det.v_px])) / max(last.frame - prev.frame, 1)
+        own = (uv - np.array([prev.det.u_px, prev.det.v_px]) - room_shift(prev.frame, last.frame, uv)) \
+            / max(last.frame - prev.frame, 1)
         at_rest, n_added = 0, 0
         for k in range(last.frame + 1, min(t, last.frame + 1 + hold)):
-            carried = uv + room_motion(k, uv)
+            carried = uv + room_shift(k - 1, k, uv)
             det = _blob_near(model, frames_u8[k], k, carried + own, half + float(np.hypot(*own)), typical, edge_px)
             if det is None or det.touches_border:
                 break  # lost, or leaving the picture

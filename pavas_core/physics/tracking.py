@@ -76,6 +76,16 @@ class Track:
         pts = [p for p in self.points if not p.shared or p.split] or self.points
         return pts[-n:]
 
+    def seen_alone(self, n: int) -> list[Detection]:
+        """The blobs of its last n points seen alone (not shared, not cut by the border), oldest first."""
+        alone: list[Detection] = []
+        for p in reversed(self.points):  # the newest first: the cost stays flat however long the track
+            if not p.shared and not p.det.touches_border:
+                alone.insert(0, p.det)
+                if len(alone) == n:
+                    break
+        return alone
+
     def predict(self, frame: int) -> np.ndarray:
         """Expected centroid (u, v) at `frame` from the most recent positions."""
         pts = self.recent_points(6)
@@ -245,12 +255,7 @@ FOREIGN_MIN_PX = 20.0  # ... and at least this many pixels
 
 def _track_colour(track: Track) -> ColourModel | None:
     """The track's colour model from its last blobs seen alone (cached until one is added)."""
-    alone: list[Detection] = []
-    for p in reversed(track.points):  # the newest first: the cost stays flat however long the track
-        if not p.shared and not p.det.touches_border:
-            alone.insert(0, p.det)
-            if len(alone) == COLOUR_MODEL_POINTS:
-                break
+    alone = track.seen_alone(COLOUR_MODEL_POINTS)
     if len(alone) < MIN_COLOUR_POINTS:
         return None
     key = (len(track.points), alone[-1].frame)
