@@ -13,7 +13,8 @@ object's metric trajectory shows what a real impact looks like:
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
-  floor contacts, a landing either there or where the object then stays at rest (it is held
+  floor contacts (give or take BODY_LEVEL_SHARE of the body's size: a block's centre is higher when
+  it meets the floor on an edge than on a face), a landing either there or where the object then stays at rest (it is held
   there: a body that falls onto another one rests on its top); a first landing that no frame
   shows (the object vanished coming down, as a body at rest becomes background) scores
   UNSEEN_LANDING_SCORE here;
@@ -151,6 +152,7 @@ def samples_off_flight(c: Contact, fit: FlightFit, body_size: float) -> int:
 HOP_MIN_FRAMES = 2.0  # a hop between two floor contacts lasts at least this many frame periods
 REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the body was at rest there
 TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture slower than this: it starts from rest
+BODY_LEVEL_SHARE = 0.5  # a body's centre at contact lies up to this share of its size above its lowest (edge vs face)
 TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
 
 
@@ -219,9 +221,13 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.scores["surface"] = 1.0
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         off = abs(contact_level(c, fit) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
+        # a block meets the floor on an edge or on a face: its centre then lies at levels up to
+        # BODY_LEVEL_SHARE of its size apart (a tumbling slab's bounces were "not at a consistent
+        # surface" by 4-5 cm, and silent)
         tol = _level_tol(c, fit)
+        body = BODY_LEVEL_SHARE * body_size
         check.facts["surface_offset_m"] = round(off, 5)
-        check.scores["surface"] = _ramp(off, 3.5 * tol, 1.5 * tol)
+        check.scores["surface"] = _ramp(off, 3.5 * tol + body, 1.5 * tol + body)
     # two samples of flight (a ball thrown in from above the picture at 4 m/s, seen for the last two
     # frames before its first bounce) cannot show gravity, but a contact right on the floor that
     # the object's other bounces met is one of them; so is the end of a short hop that left a floor
@@ -234,7 +240,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     if (not on_known_floor and n_flight == MIN_FLIGHT_SAMPLES - 1 and launch_level is not None and long_enough
             and c.kind in ("floor", "landing")):
         hop_offset = abs(contact_level(c, fit) - launch_level)
-        if hop_offset <= 1.5 * _level_tol(c, fit) + 0.5 * body_size:
+        if hop_offset <= 1.5 * _level_tol(c, fit) + BODY_LEVEL_SHARE * body_size:
             on_known_floor = True
             check.facts["hop_offset_m"] = round(hop_offset, 5)
     short_ok = n_flight == MIN_FLIGHT_SAMPLES - 1 and on_known_floor

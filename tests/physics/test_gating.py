@@ -271,6 +271,29 @@ def _bounces_onto_a_shelf(*, rest_frames: int, noise_m=0.0008, seed=3) -> np.nda
     return pos + np.random.default_rng(seed).normal(0, noise_m, size=pos.shape)
 
 
+def test_a_block_meets_the_floor_on_an_edge_or_a_face_within_half_its_size():
+    """A tumbling block's centre is higher when it meets the floor on an edge than on a face (a
+    20 x 12 cm slab: 6 cm flat, 11.7 cm on an edge). A bounce 5.5 cm above the level of its other
+    bounces is on the same floor for a 15 cm body; not for a point, nor 13 cm off for that body."""
+    from pavas_core.physics.flight import fit_flights
+    from pavas_core.physics.impacts import find_contacts
+
+    pos = _bounces(9.81)
+    t = np.arange(len(pos)) / FPS
+    fit = fit_flights(t, pos, fps=FPS, penalty=120.0, noise=0.0008, unit=PIXEL_M)
+    c = next(c for c in find_contacts(fit, frame_dt=1 / FPS, min_jump=0.5) if c.kind == "floor")
+    level = gating.contact_level(c, fit)
+
+    def surface(offset_m: float, body_size: float) -> float:
+        check = gating.check_contact(c, fit, gravity_mps2=9.81, floor_levels=[level + offset_m] * 2,
+                                     body_size=body_size)
+        return check.scores["surface"]
+
+    assert surface(0.055, 0.15) == 1.0
+    assert surface(0.055, 0.0) == 0.0
+    assert surface(0.13, 0.15) == 0.0
+
+
 def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_level():
     """A body that falls onto another one (or a shelf) lands above the floor of its earlier bounces:
     staying there shows something holds it; a landing off the floor level that it leaves at once does not."""
