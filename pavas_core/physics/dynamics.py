@@ -21,7 +21,7 @@ import numpy as np
 from .flight import FLIGHT, FlightFit, fit_flights
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
                      energy_gained, flight_samples_before, is_gravity, rest_start_level, rests_after)
-from .impacts import final_landing, find_contacts
+from .impacts import final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
 
@@ -93,7 +93,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             ends_clean = use[-1] or _last_blob_on_its_fall(fit, t, pos, use, float(geo.size_m or 0.0))
             vanished = float(t[-1]) if geo.scale_source not in GUESSED_SCALES and ends_clean else None
             landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]),
-                                    vanished_at_s=vanished)
+                                    vanished_at_s=vanished, vanished_pos=pos[-1])
             if landing is not None:
                 contacts.append(landing)
         p_fit, v_fit = piecewise_from_fit(fit, contacts).states(t)
@@ -150,13 +150,27 @@ def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: 
     """Whether a track whose last blob was left out of the fit (cut or merged: a tin landing on a
     brick, its lower part over the brick's edge) still ends where its fall leads: only that one
     blob is left out (the sample before it is fitted, and the fit ends in a flight), and its centroid is within half the
-    object's size of the fall's parabola (a blob merged into another body's is farther off)."""
+    object's size of the fall's parabola (a blob merged into another body's is farther off), or it
+    shows the object already landed: on a level the fall reached after its last fitted sample,
+    within half the object's size of where the fall was then (a blob half gone into the background
+    as the object settles)."""
     if use[-1] or len(use) < 2 or not use[-2] or size_m <= 0 or not fit.segments:
         return False
     seg = fit.segments[-1]
     if seg.kind != FLIGHT:
         return False
-    return float(np.linalg.norm(pos[-1] - seg.pos(float(t[-1])))) <= 0.5 * size_m
+    if float(np.linalg.norm(pos[-1] - seg.pos(float(t[-1])))) <= 0.5 * size_m:
+        return True
+    # or it had already landed: seen at rest on the level its fall reached after the last fitted
+    # sample, beside where the fall then was (a fall at 4 m/s goes 13 cm in a frame at 30 fps)
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    q = float(pos[-1] @ down)
+    t_fit_end = float(fit.t_s[seg.i1])
+    tc = landing_time(seg, q, down, t_fit_end, float(t[-1]))
+    if tc is None:
+        return False
+    gap = pos[-1] - seg.pos(tc)
+    return float(np.linalg.norm(gap - float(gap @ down) * down)) <= 0.5 * size_m
 
 
 # a track's last few samples, seen again only after a long gap, may be another blob the tracker

@@ -70,6 +70,11 @@ def _landing(a: Segment, level: float, down: np.ndarray, lo: float, hi: float, *
     return float(grid[int(np.argmin(np.abs((a.pos(grid) @ down) - level)))])
 
 
+def landing_time(a: Segment, level: float, down: np.ndarray, lo: float, hi: float) -> float | None:
+    """Time in [lo, hi] where flight `a` reaches `level` (along `down`), or None where it does not."""
+    return _landing(a, level, down, lo, hi, exact=True)
+
+
 def _ground_level(fit: FlightFit, g: Segment, down: np.ndarray) -> float:
     """Floor level of a ground segment: its lowest positions (it may still hop a little)."""
     q = fit.points[g.i0 : g.i1 + 1] @ down
@@ -329,7 +334,7 @@ def _best_merge(fit: FlightFit, a: Segment, b: Segment) -> Segment | None:
 
 
 def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t_end_s: float,
-                  vanished_at_s: float | None = None) -> Contact | None:
+                  vanished_at_s: float | None = None, vanished_pos: np.ndarray | None = None) -> Contact | None:
     """The landing that ends a track: the object vanished on reaching the floor.
 
     A resting object becomes background, so the frames after its last landing may show nothing to
@@ -337,16 +342,24 @@ def final_landing(fit: FlightFit, contacts: list[Contact], *, frame_dt: float, t
     bounces within a couple of frames after its last sample, that landing is reported, with the
     speed after it taken as zero (unknown, and small: the object stopped there).
 
-    vanished_at_s: the time of the track's last sample, when the caller allows a first landing
-    nobody saw (see `_vanished_landing`); None: only landings on a floor seen in earlier bounces.
+    vanished_at_s, vanished_pos: the time and place of the track's last sample (fitted or not), when
+    the caller allows a landing nobody saw (see `_vanished_landing`): a first one, or one after
+    earlier contacts whose floor is not where this fall ends (a block bounces on an edge, then lands
+    flat: its centre lower); None: only landings on a floor seen in earlier bounces.
     """
     if not fit.segments:
         return None
     level = _floor_level(contacts, fit)
-    if level is None:
-        if vanished_at_s is None or contacts:
-            return None
-        return _vanished_landing(fit, frame_dt=frame_dt, t_end_s=t_end_s, t_last_s=vanished_at_s)
+    landing = _landing_on_floor(fit, level, frame_dt=frame_dt, t_end_s=t_end_s) if level is not None else None
+    if landing is not None or vanished_at_s is None:
+        return landing
+    return _vanished_landing(fit, frame_dt=frame_dt, t_end_s=t_end_s, t_last_s=vanished_at_s,
+                             last_pos=vanished_pos, after=contacts[-1].after if contacts else 0)
+
+
+def _landing_on_floor(fit: FlightFit, level: float, *, frame_dt: float, t_end_s: float) -> Contact | None:
+    """The last flight's landing on the floor `level` of earlier bounces, within a couple of frames
+    after its last sample (see `final_landing`)."""
     if fit.segments[-1].kind != FLIGHT or fit.segments[-1].n < 3:
         return None
     seg = fit.segments[-1]
@@ -407,18 +420,27 @@ VANISHED_LANDING_MIN_FLIGHT = 5
 VANISHED_LANDING_MAX_TAIL = 3
 
 
-def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last_s: float) -> Contact | None:
-    """A first landing that no frame shows: the object fell, then vanished from one frame to the next.
+def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last_s: float,
+                      last_pos: np.ndarray | None = None, after: int = 0) -> Contact | None:
+    """A landing that no frame shows: the object fell, then vanished from one frame to the next.
 
     An object at rest is background (under a moving camera at once, as it moves with the room), so
     a fall that ends in a landing can leave nothing after its last flight sample, and no earlier
     bounce tells where the floor is. The contact is then between the track's last sample and the
     next frame; it is put half a frame after that sample (off by half a frame at most), with the
-    fall's speed there. Only a fall of VANISHED_LANDING_MIN_FLIGHT samples or more qualifies, and
-    what the track shows after it must be brief (VANISHED_LANDING_MAX_TAIL samples, never above
-    the fall's parabola: the object was not on its way back up). The landing is marked unseen.
+    fall's speed there. Only a fall of VANISHED_LANDING_MIN_FLIGHT samples or more after segment
+    `after` (the object's last contact) qualifies, and what the track shows after it must be brief
+    (VANISHED_LANDING_MAX_TAIL samples, never above the fall's parabola: the object was not on its
+    way back up). The landing is marked unseen.
+
+    last_pos: the track's last sample, fitted or not (a blob half gone into the background as the
+    object settles is not fitted): seen above the fall's parabola, the object had already landed
+    there, and the contact is where the fall reaches that level (a slab seen flat on the floor one
+    frame after its last fall sample: its landing, put half a frame after that sample, came out 1.3
+    frames late).
     """
-    falls = [k for k, sg in enumerate(fit.segments) if sg.kind == FLIGHT and sg.n >= VANISHED_LANDING_MIN_FLIGHT]
+    falls = [k for k, sg in enumerate(fit.segments)
+             if k >= after and sg.kind == FLIGHT and sg.n >= VANISHED_LANDING_MIN_FLIGHT]
     if not falls:
         return None
     k = falls[-1]
@@ -437,6 +459,10 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
     if rise.size and float(rise.max()) > 3.0 * fit.noise + fit.unit:
         return None  # it came back up: a bounce, not a landing
     tc = t_last_s + 0.5 * frame_dt
+    if last_pos is not None and t_last_s > t_fit_end:
+        q_last = float(np.asarray(last_pos) @ down)
+        if float(seg.pos(t_last_s) @ down) - q_last > 3.0 * fit.noise + fit.unit:
+            tc = _landing(seg, q_last, down, t_fit_end, t_last_s)  # stopped before its last sample
     v = seg.vel(tc)
     if float(v @ down) <= 0.5 * float(np.linalg.norm(v)):
         return None  # not coming down steeply: it left the picture or the track, it did not land

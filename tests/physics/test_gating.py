@@ -190,6 +190,49 @@ def test_a_fall_whose_last_blob_is_cut_still_vanishes_on_landing_unless_that_blo
             assert abs(landings[0].v_before - 9.81 * t_land) < 0.06 * 9.81 * t_land
 
 
+def test_a_last_fall_to_a_lower_rest_after_a_bounce_vanishes_on_landing_too():
+    """A block dropped from 0.8 m bounces once on an edge, then lands flat, its centre 6 cm lower
+    than at the bounce, and is background from then on. The earlier bounce's floor is not where the
+    last fall ends; the landing is inferred from the vanishing as for a first one."""
+    g, fps, n = 9.81, FPS, 60
+    t = np.arange(n) / fps
+    t1 = float(np.sqrt(2 * 0.8 / g))
+    v1 = g * t1
+    up = 0.5 * v1
+    lower = 0.06
+    t2 = t1 + (up + np.sqrt(up**2 + 2 * g * lower)) / g  # from y = 0 going up at `up` to y = lower
+    y = np.where(t < t1, -0.8 + 0.5 * g * t**2, -up * (t - t1) + 0.5 * g * (t - t1) ** 2)
+    pos = np.stack([0.3 * t, y, np.full(n, 2.0)], axis=1)
+    pos += np.random.default_rng(3).normal(0, 0.0008, size=pos.shape)
+    pos[int(np.floor(t2 * fps)) + 1 :] = np.nan
+    dyn = object_dynamics(_geometry(pos), t, fps, penalty=120.0, gravity_mps2=g)
+    assert [im.surface for im in dyn.impacts] == ["floor", "landing"]
+    landing = dyn.impacts[1]
+    assert landing.check.facts["landing_seen"] is False
+    assert abs(landing.time_s - t2) * fps <= 1.0
+    v2 = float(np.hypot(0.3, -up + g * (t2 - t1)))
+    assert abs(landing.v_before - v2) < 0.06 * v2
+
+
+def test_a_last_blob_seen_at_rest_puts_the_unseen_landing_before_it():
+    """A slab falls and is seen once more, flat on the floor and half gone into the background (not
+    fitted), before it vanishes: it had landed before that frame, where its fall reaches that level
+    (half a frame after the blob would be 1.4 frames late)."""
+    g, n = 9.81, 60
+    t = np.arange(n) / FPS
+    t_land = float(np.sqrt(2 * 0.8 / g))
+    last = int(np.floor(t_land * FPS)) + 1  # the first frame after the landing
+    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
+    pos += np.random.default_rng(4).normal(0, 0.0008, size=pos.shape)
+    pos[last + 1 :] = np.nan
+    usable = np.isfinite(pos).all(axis=1)
+    usable[last] = False
+    dyn = object_dynamics(dataclasses.replace(_geometry(pos), usable=usable), t, FPS, penalty=120.0, gravity_mps2=g)
+    assert len(dyn.impacts) == 1 and dyn.impacts[0].surface == "landing"
+    assert abs(dyn.impacts[0].time_s - t_land) * FPS < 0.3
+    assert abs(dyn.impacts[0].v_before - g * t_land) < 0.05 * g * t_land
+
+
 def _track(oid: int, boxes: dict[int, list[float]], impacts: list, size_m: float = 0.2, n: int = 40):
     from pavas_core.physics.tracks import ObjectTrack
 
