@@ -331,6 +331,10 @@ def segment_motion(
         early, unsteady = _start_state(start, background, noise=sigma * np.sqrt(3.0),
                                        slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
         calm = ndimage.binary_erosion(~unsteady, iterations=2)  # keep clear of whatever moved there
+        # ... unless what the first frames show there is gone by the end: an object in its place at
+        # the start that moves off from the first frame on (a block dropped or sliding from t = 0)
+        # left its start state there as a "ghost" blob, a second track beside the falling one
+        calm &= ~_gone_by_the_end(early, end, background, noise=sigma * np.sqrt(3.0))
         background = np.where(calm[..., None], early, background).astype(np.float32)
         changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
                                  min_area_px=min_area_px, slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
@@ -528,6 +532,21 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, sla
     take = ndimage.binary_dilation(use[labels], iterations=2) & unsteady & ~unsteady3
     early = np.where(take[..., None], early3, early)
     return early, unsteady & ~take
+
+
+def _gone_by_the_end(early: np.ndarray, end: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
+    """(H, W) bool: where the start state is what neither the last frames nor the median show.
+
+    early: the start state; end: (3, H, W, 3) the last frames, aligned on frame 0; background: the
+    temporal median. Where the last frames agree among themselves and with the median, and the start
+    differs from both, something was there at the start only (the median is right there; where
+    instead the start and the last frames agree, a lingering object filled the median)."""
+    late = np.median(end, axis=0)
+    thr = max(6.0 * noise, 25.0)
+    steady = max(4.0 * noise, 20.0)
+    late_steady = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0)) < steady
+    return (late_steady & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
+            & (np.sqrt(np.sum((late - background) ** 2, axis=-1)) < steady))
 
 
 def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, background: np.ndarray, *,

@@ -97,6 +97,25 @@ def test_a_large_object_leaving_its_start_slowly_is_not_taken_for_the_empty_scen
 
 
 
+def test_an_object_that_falls_from_rest_at_the_first_frame_leaves_no_ghost():
+    """A block held still until the clip starts falls from its first frame on, slowly at first (its
+    first frames agree inside it, as a 13 cm block's do over the 2 cm it falls in 4 frames at 60
+    fps), and rests far below. Its start place holds it in the first frames only: once it has
+    fallen clear, that place is the empty scene, not a second "moving" blob."""
+    bg = textured(seed=7)[20:-20, 20:-20]
+    yy, xx = np.mgrid[0:120, 0:160] + 0.5
+    rng = np.random.default_rng(8)
+    path = [(80.0, min(20.0 + 0.25 * k * k, 100.0)) for k in range(40)]
+    frames = []
+    for u, v in path:
+        box = ((np.abs(xx - u) <= 10) & (np.abs(yy - v) <= 15))[..., None]
+        frames.append(np.clip(np.where(box, np.float32([200, 60, 40]), bg) + rng.normal(0, 2, bg.shape), 0, 255))
+    seg = segment_motion(np.stack(frames).astype(np.uint8))
+    for k in range(12, 15):  # clear of its start place, still falling (and clear of its resting place)
+        (det,) = seg.detections[k]
+        assert det.u_px == pytest.approx(path[k][0], abs=1.0) and det.v_px == pytest.approx(path[k][1], abs=1.0)
+
+
 def _resting_then_sliding_box(wobble: bool) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """A 16×24 px box that stands still for 20 frames, then slides right at 3 px/frame."""
     big = textured(seed=5)
