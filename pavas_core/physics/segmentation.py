@@ -334,10 +334,10 @@ def segment_motion(
         # ... unless what the first frames show there is gone by the end: an object in its place at
         # the start that moves off from the first frame on (a block dropped or sliding from t = 0)
         # left its start state there as a "ghost" blob, a second track beside the falling one
-        calm &= ~_gone_by_the_end(early, end, background, noise=sigma * np.sqrt(3.0))
+        last_state = _end_state(end, noise=sigma * np.sqrt(3.0), slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
+        calm &= ~_gone_by_the_end(early, last_state, background)
         background = np.where(calm[..., None], early, background).astype(np.float32)
-        changes = _scene_changes(early, unsteady, end, background, noise=sigma * np.sqrt(3.0),
-                                 min_area_px=min_area_px, slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
+        changes = _scene_changes(early, unsteady, last_state, background, min_area_px=min_area_px)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
     margin = border_margin_px(shifts, static)
     alt = None
@@ -534,27 +534,49 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, sla
     return early, unsteady & ~take
 
 
-def _gone_by_the_end(early: np.ndarray, end: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
+@dataclass
+class _EndState:
+    """The scene as the last frames show it, and the bars the start state is held to against it."""
+
+    late: np.ndarray  # (H, W, 3) the last frames' median
+    steady: np.ndarray | float  # a state's frames agree within this (per pixel along a shaken camera's edges)
+    late_steady: np.ndarray  # (H, W) bool: the last frames agree there
+    differ: float  # two states differ beyond this
+
+
+def _end_state(end: np.ndarray, *, noise: float, slack_px: float = 0.0) -> _EndState:
+    """end: (3, H, W, 3) the last frames, aligned on frame 0."""
+    late = np.median(end, axis=0)
+    # each state must be steady over its frames: an object merely passing by in the first or
+    # last frames is not a change of the background
+    steady: np.ndarray | float = max(4.0 * noise, 20.0)
+    if slack_px > 0:
+        # a shaken camera: the edges of the object now at rest shimmer after alignment (as in
+        # _start_state); without the slack its outline stays out of the region and keeps showing
+        # as motion, hiding the object's own last bounces across it
+        gy, gx = np.gradient(_gray(late.clip(0, 255)))
+        steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
+    spread = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
+    return _EndState(late, steady, spread < steady, max(6.0 * noise, 25.0))
+
+
+def _gone_by_the_end(early: np.ndarray, ends: _EndState, background: np.ndarray) -> np.ndarray:
     """(H, W) bool: where the start state is what neither the last frames nor the median show.
 
-    early: the start state; end: (3, H, W, 3) the last frames, aligned on frame 0; background: the
-    temporal median. Where the last frames agree among themselves and with the median, and the start
-    differs from both, something was there at the start only (the median is right there; where
-    instead the start and the last frames agree, a lingering object filled the median)."""
-    late = np.median(end, axis=0)
-    thr = max(6.0 * noise, 25.0)
-    steady = max(4.0 * noise, 20.0)
-    late_steady = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0)) < steady
-    return (late_steady & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
-            & (np.sqrt(np.sum((late - background) ** 2, axis=-1)) < steady))
+    early: the start state; background: the temporal median. Where the last frames agree among
+    themselves and with the median, and the start differs from both, something was there at the
+    start only (the median is right there; where instead the start and the last frames agree, a
+    lingering object filled the median)."""
+    return (ends.late_steady & (np.sqrt(np.sum((early - ends.late) ** 2, axis=-1)) > ends.differ)
+            & (np.sqrt(np.sum((ends.late - background) ** 2, axis=-1)) < ends.steady))
 
 
-def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, background: np.ndarray, *,
-                   noise: float, min_area_px: int, slack_px: float = 0.0) -> list[_Change]:
+def _scene_changes(early: np.ndarray, unsteady: np.ndarray, ends: _EndState, background: np.ndarray, *,
+                   min_area_px: int) -> list[_Change]:
     """Regions whose background is not the same all through the clip.
 
-    early, unsteady: the start state and where there is none (see _start_state); end: (3, H, W, 3)
-    the last frames, aligned on frame 0; background: the temporal median. The median keeps an
+    early, unsteady: the start state and where there is none (see _start_state); ends: the last
+    frames' state; background: the temporal median. The median keeps an
     object that rests (or lingers, rolling slowly) for much of the clip, and its empty place would
     then look like a moving "ghost" before it arrives.
     Where the first frames agree among themselves but differ from the median (or from the last
@@ -562,19 +584,8 @@ def _scene_changes(early: np.ndarray, unsteady: np.ndarray, end: np.ndarray, bac
     (last frames, or the median); after the object has settled a pixel there counts as moving
     only if it matches neither.
     """
-    late = np.median(end, axis=0)
-    thr = max(6.0 * noise, 25.0)
-    # each state must be steady over its frames: an object merely passing by in the first or
-    # last frames is not a change of the background
-    steady = max(4.0 * noise, 20.0)
-    if slack_px > 0:
-        # a shaken camera: the edges of the object now at rest shimmer after alignment (as in
-        # _start_state); without the slack its outline stays out of the region and keeps showing
-        # as motion, hiding the object's own last bounces across it
-        gy, gx = np.gradient(_gray(late.clip(0, 255)))
-        steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
-    spread_l = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
-    to_late = (spread_l < steady) & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
+    late, thr = ends.late, ends.differ
+    to_late = ends.late_steady & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
     to_median = np.sqrt(np.sum((early - background) ** 2, axis=-1)) > thr
     after = np.where(to_late[..., None], late, background)
     cand = ndimage.binary_opening((to_late | to_median) & ~unsteady, structure=np.ones((3, 3), bool))

@@ -41,8 +41,9 @@ def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -
 
     def compute() -> list[Track]:
         fps = ctx.fps
-        if ctx.global_motion().kind == "moving":  # dolly, pan, zoom: each frame against its warped neighbours
-            seg = segment_moving_camera(ctx.frames, ctx.global_motion(), fps=fps, progress=progress)
+        motion = ctx.global_motion()
+        if motion.kind == "moving":  # dolly, pan, zoom: each frame against its warped neighbours
+            seg = segment_moving_camera(ctx.frames, motion, fps=fps, progress=progress)
         else:
             seg = segment_motion(ctx.frames, min_settle_frames=max(5, int(round(0.3 * fps))),
                                  shake=ctx.camera_shake(), progress=progress)
@@ -51,8 +52,8 @@ def motion_tracks(ctx: StageContext, progress: ProgressCallback | None = None) -
         cfg = TrackerConfig(max_gap_frames=gap, link_gap_frames=2 * gap, arc_link_gap_frames=int(round(1.0 * fps)),
                             min_points=max(5, int(round(0.15 * fps))))
         tracks = track_detections(seg.detections, config=cfg)
-        if ctx.global_motion().kind == "moving":  # an object about to rest stops being "moving" early
-            hold_to_rest(tracks, ctx.frames, ctx.global_motion(), fps=fps)
+        if motion.kind == "moving":  # an object about to rest stops being "moving" early
+            hold_to_rest(tracks, ctx.frames, motion, fps=fps)
         return tracks
 
     return ctx.cached("motion_tracks", compute)
