@@ -102,6 +102,28 @@ def test_a_short_curve_tilted_off_the_vertical_is_not_gravity():
     assert not track.gravity_ok and not track.gravity_short
 
 
+@pytest.mark.parametrize("tilt_deg, trusted", [(8.0, True), (20.0, False)])
+def test_a_long_curve_tilted_20_degrees_is_no_fall_but_a_camera_rolled_8_is(tilt_deg, trusted):
+    # twenty frames of a clean parabola (30 fps, 600 px/s²): a camera rolled by a few degrees tilts
+    # gravity in the picture that much and its fall still scales the object; a curve bent 20° off
+    # the picture's "down" is a slow roll or a pivot across the floor (a tube rolling on the floor
+    # read that way came out 14 m long, its "impacts" at 35 m/s)
+    from types import SimpleNamespace
+
+    from pavas_core.physics.options import EstimateOptions
+    from pavas_core.physics.stages.gravity import _image_track
+
+    fps, g_px, n = 30.0, 600.0, 20
+    t = np.arange(n) / fps
+    tilt = np.radians(tilt_deg)
+    a = g_px * np.array([np.sin(tilt), np.cos(tilt)])
+    centres = np.array([60.0, 20.0]) + np.array([40.0, -60.0]) * t[:, None] + 0.5 * a * t[:, None] ** 2
+    ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    assert np.degrees(np.arctan2(track.fit.accel[0], track.fit.accel[1])) == pytest.approx(tilt_deg, abs=2.0)
+    assert track.gravity_ok is trusted and track.gravity_short is trusted
+
+
 def test_a_blob_hollowed_inside_but_whole_in_outline_is_centred_on_its_box():
     # a disc 20 px across falls (30 fps, 400 px/s²); in every third frame only its outline and its
     # left half are seen (a slow bounce over a copy of itself leaves the inside undetected): its
