@@ -151,7 +151,7 @@ def samples_off_flight(c: Contact, fit: FlightFit, body_size: float) -> int:
 
 HOP_MIN_FRAMES = 2.0  # a hop between two floor contacts lasts at least this many frame periods
 REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the body was at rest there
-TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture slower than this: it starts from rest
+TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture moving down (or up) slower than this: from rest
 BODY_LEVEL_SHARE = 0.5  # a body's centre at contact lies up to this share of its size above its lowest (edge vs face)
 TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
 
@@ -160,7 +160,8 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     """Where (along gravity) the flights before contact `c` started from rest, or None when they did
     not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at the
     track's first sample mid-picture (an object at rest is background until it moves, so a body
-    that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS)."""
+    that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS along gravity, whatever
+    it slides sideways)."""
     seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
     if seg is None or seg.kind != FLIGHT:
         return None
@@ -178,7 +179,10 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
             return None
         return float(prev.pos(t_end) @ down)
     t0 = float(fit.t_s[seg.i0])
-    if track_starts_at_edge or float(np.linalg.norm(seg.vel(t0))) >= TRACK_START_REST_SPEED_MPS:
+    # at rest along gravity: a block sliding along a ledge as the clip starts is held up by it, and
+    # when it starts to tip over the edge the fit's first short "flight" (its slide, bent by
+    # gravity) meets the tip's and "hit" at its sliding speed (1.7 m/s, 4 frames into a 60 fps clip)
+    if track_starts_at_edge or abs(float(seg.vel(t0) @ down)) >= TRACK_START_REST_SPEED_MPS:
         return None
     return float(seg.pos(t0) @ down)
 

@@ -583,6 +583,39 @@ def test_a_body_that_tips_over_from_rest_makes_no_sound_of_a_free_fall():
     assert landing[0].check.facts["drop_from_rest_m"] == pytest.approx(0.5, abs=0.03)
 
 
+def test_a_block_sliding_off_a_ledge_as_the_clip_starts_makes_no_sound_where_it_tips():
+    """A block slides along a ledge at 1.7 m/s when the clip (60 fps) starts; 2.5 frames in it starts
+    to tip over the edge: its centre's downward acceleration grows to g over 3 frames while its
+    sideways speed drops to 1.2 m/s, then it falls 0.3 m to the floor. The fit bends its first
+    three samples of slide into a "flight" that meets the tip's: a 1.75 m/s "impact" 3 frames in.
+    It started at rest along gravity (the ledge held it up, whatever it slid sideways) and came
+    down less than half its length: silent. The landing sounds."""
+    fps, g, n = 60.0, 9.81, 60
+    t = np.arange(n) / fps
+    t_tip, ramp, drop = 2.5 / fps, 3.0 / fps, 0.3
+    tau = np.clip(t - t_tip, 0.0, None)
+    y_ramp, v_ramp = g * ramp**2 / 6, g * ramp / 2
+    s = np.clip(tau - ramp, 0.0, None)
+    y = np.where(tau <= ramp, g * tau**3 / (6 * ramp), y_ramp + v_ramp * s + 0.5 * g * s**2)
+    t_land = t_tip + ramp + (-v_ramp + np.sqrt(v_ramp**2 + 2 * g * (drop - y_ramp))) / g
+    # sideways: 1.7 m/s, slowing linearly to 1.2 m/s over the tip, stopped by the landing
+    te = np.minimum(t, t_land)
+    u = np.clip((te - t_tip) / ramp, 0.0, 1.0)
+    x = 1.7 * te - 0.5 * np.where(te > t_tip, ramp * u**2 / 2 + np.clip(te - t_tip - ramp, 0.0, None), 0.0)
+    clean = np.stack([x, np.minimum(y, drop), np.full(n, 2.0)], 1)
+    tips = 0
+    for seed in range(5):  # the noise decides whether the fit cuts the slide from the tip at all
+        pos = clean + np.random.default_rng(seed).normal(0, 0.0008, clean.shape)
+        geo = dataclasses.replace(_geometry(pos), size_m=0.12, extent_m=0.16)
+        dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=g)
+        tip = [im for im in dyn.impacts if im.time_s < t_tip + ramp]
+        assert all(im.check.failed == gating.TIPPED for im in tip)
+        tips += len(tip)
+        sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+        assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * fps < 0.5
+    assert tips >= 1
+
+
 def test_a_hop_shorter_than_two_frames_is_a_second_contact_not_a_hop():
     """A tube lands on a crate and turns onto its side at once: a second contact 1.1 frames after
     the first, with the two samples between them "in the air". A hop that short lifts nothing off
