@@ -20,8 +20,9 @@ import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
-                     energy_gained, flight_samples_before, is_gravity, rest_start_level, rests_after)
-from .impacts import final_landing, find_contacts, landing_time
+                     energy_gained, flight_samples_before, is_gravity, rest_start_level, rests_after,
+                     tipped_over)
+from .impacts import Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
 
@@ -106,13 +107,9 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     impacts = []
     gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
     driven = gained > DRIVEN_GAIN_SHARE * lost
-    # a landing the object then rests at may be on top of something else (a body that falls onto
-    # another one): its level says nothing about the floor the other contacts are checked against;
-    # nor does a "contact" with no free fall before it (a crate tipping over a ledge's edge: its
-    # kink, high above the floor, made both of the crate's real bounces "not at a consistent surface")
-    levels = [contact_level(c, fit) if c.kind in ("floor", "landing") and not rests_after(c, fit)
-              and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES else None
-              for c in contacts]
+    extent = float(geo.extent_m or 0.0)
+    rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
+    levels = floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent)
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue
@@ -124,9 +121,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         check = check_contact(c, fit, gravity_mps2=gravity_mps2, floor_levels=others,
                               launch_level=launch[0][0] if launch else None,
                               launch_time_s=launch[0][1] if launch else None, frame_dt=1.0 / fps,
-                              body_size=float(geo.size_m or 0.0),
-                              rest_level=rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])),
-                              extent=float(geo.extent_m or 0.0))
+                              body_size=float(geo.size_m or 0.0), rest_level=rest_levels[k], extent=extent)
         if lost > 0:  # with no loss at all every contact already fails "no speed loss"
             check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:
@@ -144,6 +139,23 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
     speed_arr = np.array([s for s in speeds if s is not None])
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
+
+
+def floor_levels(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[float | None],
+                 extent: float) -> list[float | None]:
+    """Each contact's level along gravity where it tells where the floor is (the level the object's
+    other contacts are checked against), else None. rest_levels: `gating.rest_start_level` of each;
+    extent: the object's longest extent (0: unknown).
+
+    A landing the object then rests at may be on top of something else (a body that falls onto
+    another one); a "contact" with no free fall before it is a kink (a crate tipping over a ledge's
+    edge: high above the floor, it made both of the crate's real bounces "not at a consistent
+    surface"); so is the end of a tip from rest (a block sliding off a ledge, cut where it tips: 0.27 m
+    above the floor, its real 3.4 m/s landing was "not at a consistent surface")."""
+    return [contact_level(c, fit) if c.kind in ("floor", "landing") and not rests_after(c, fit)
+            and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES
+            and not tipped_over(c, fit, rest_level=rl, extent=extent)[0] else None
+            for c, rl in zip(contacts, rest_levels)]
 
 
 def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:

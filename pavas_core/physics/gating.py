@@ -187,6 +187,17 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     return float(seg.pos(t0) @ down)
 
 
+def tipped_over(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> tuple[bool, float | None]:
+    """(whether contact `c` ends a tip over an edge, its drop from rest along gravity or None).
+
+    A body that started from rest (`rest_start_level`) and meets a surface less than TIP_DROP_SHARE
+    of its longest extent lower has pivoted about an edge: no free fall."""
+    if rest_level is None or extent <= 0:
+        return False, None
+    drop = contact_level(c, fit) - rest_level
+    return drop < TIP_DROP_SHARE * extent, drop
+
+
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
                   launch_time_s: float | None = None, frame_dt: float | None = None,
@@ -254,11 +265,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # a body at rest that meets a surface less than half its length lower has tipped over about an
     # edge (toppled): its centre swung on an arc that a short parabola fits, under a "gravity"
     # that set a wrong scale (landings 50-97 % too fast in generated scenes)
-    tipped = False
-    if rest_level is not None and extent > 0:
-        drop = contact_level(c, fit) - rest_level
+    tipped, drop = tipped_over(c, fit, rest_level=rest_level, extent=extent)
+    if drop is not None:
         check.facts["drop_from_rest_m"] = round(drop, 4)
-        tipped = drop < TIP_DROP_SHARE * extent
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
     elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
