@@ -583,14 +583,10 @@ def test_a_body_that_tips_over_from_rest_makes_no_sound_of_a_free_fall():
     assert landing[0].check.facts["drop_from_rest_m"] == pytest.approx(0.5, abs=0.03)
 
 
-def test_a_block_sliding_off_a_ledge_as_the_clip_starts_makes_no_sound_where_it_tips():
-    """A block slides along a ledge at 1.7 m/s when the clip (60 fps) starts; 2.5 frames in it starts
-    to tip over the edge: its centre's downward acceleration grows to g over 3 frames while its
-    sideways speed drops to 1.2 m/s, then it falls 0.3 m to the floor. The fit bends its first
-    three samples of slide into a "flight" that meets the tip's: a 1.75 m/s "impact" 3 frames in.
-    It started at rest along gravity (the ledge held it up, whatever it slid sideways) and came
-    down less than half its length: silent. The landing sounds."""
-    fps, g, n = 60.0, 9.81, 60
+def _slide_off_ledge(fps: float, g: float, n: int = 60):
+    """A block sliding along a ledge at 1.7 m/s as the clip starts; 2.5 frames in it tips over the
+    edge (its centre's downward acceleration grows to g over 3 frames, its sideways speed drops to
+    1.2 m/s) and falls 0.3 m to the floor, where it stays. → (t, exact centres, t_tip, ramp, t_land)."""
     t = np.arange(n) / fps
     t_tip, ramp, drop = 2.5 / fps, 3.0 / fps, 0.3
     tau = np.clip(t - t_tip, 0.0, None)
@@ -598,11 +594,19 @@ def test_a_block_sliding_off_a_ledge_as_the_clip_starts_makes_no_sound_where_it_
     s = np.clip(tau - ramp, 0.0, None)
     y = np.where(tau <= ramp, g * tau**3 / (6 * ramp), y_ramp + v_ramp * s + 0.5 * g * s**2)
     t_land = t_tip + ramp + (-v_ramp + np.sqrt(v_ramp**2 + 2 * g * (drop - y_ramp))) / g
-    # sideways: 1.7 m/s, slowing linearly to 1.2 m/s over the tip, stopped by the landing
     te = np.minimum(t, t_land)
     u = np.clip((te - t_tip) / ramp, 0.0, 1.0)
     x = 1.7 * te - 0.5 * np.where(te > t_tip, ramp * u**2 / 2 + np.clip(te - t_tip - ramp, 0.0, None), 0.0)
-    clean = np.stack([x, np.minimum(y, drop), np.full(n, 2.0)], 1)
+    return t, np.stack([x, np.minimum(y, drop), np.full(n, 2.0)], 1), t_tip, ramp, t_land
+
+
+def test_a_block_sliding_off_a_ledge_as_the_clip_starts_makes_no_sound_where_it_tips():
+    """A block slides off a ledge as the clip (60 fps) starts (`_slide_off_ledge`). The fit bends its
+    first three samples of slide into a "flight" that meets the tip's: a 1.75 m/s "impact" 3 frames
+    in. It started at rest along gravity (the ledge held it up, whatever it slid sideways) and came
+    down less than half its length: silent. The landing sounds."""
+    fps, g = 60.0, 9.81
+    t, clean, t_tip, ramp, t_land = _slide_off_ledge(fps, g)
     tips = 0
     for seed in range(5):  # the noise decides whether the fit cuts the slide from the tip at all
         pos = clean + np.random.default_rng(seed).normal(0, 0.0008, clean.shape)
@@ -617,7 +621,7 @@ def test_a_block_sliding_off_a_ledge_as_the_clip_starts_makes_no_sound_where_it_
 
 
 def test_the_kink_where_a_block_tips_off_a_ledge_tells_nothing_of_the_floor():
-    """The same block sliding off a ledge (noise seed 0: its fit cuts the slide from the tip). The
+    """The block sliding off a ledge (noise seed 0: its fit cuts the slide from the tip). The
     kink, 0.3 m above the floor and silent as a tip, gave a floor level all the same; two such kinks
     outvoted the one real floor contact of a 60 fps block and its 3.4 m/s landing was "not at a
     consistent surface". A tip's level is where the support was, not the floor."""
@@ -625,18 +629,9 @@ def test_the_kink_where_a_block_tips_off_a_ledge_tells_nothing_of_the_floor():
     from pavas_core.physics.flight import fit_flights
     from pavas_core.physics.impacts import find_contacts
 
-    fps, g, n = 60.0, 9.81, 60
-    t = np.arange(n) / fps
-    t_tip, ramp, drop = 2.5 / fps, 3.0 / fps, 0.3
-    tau = np.clip(t - t_tip, 0.0, None)
-    y_ramp, v_ramp = g * ramp**2 / 6, g * ramp / 2
-    s = np.clip(tau - ramp, 0.0, None)
-    y = np.where(tau <= ramp, g * tau**3 / (6 * ramp), y_ramp + v_ramp * s + 0.5 * g * s**2)
-    t_land = t_tip + ramp + (-v_ramp + np.sqrt(v_ramp**2 + 2 * g * (drop - y_ramp))) / g
-    te = np.minimum(t, t_land)
-    u = np.clip((te - t_tip) / ramp, 0.0, 1.0)
-    x = 1.7 * te - 0.5 * np.where(te > t_tip, ramp * u**2 / 2 + np.clip(te - t_tip - ramp, 0.0, None), 0.0)
-    pos = np.stack([x, np.minimum(y, drop), np.full(n, 2.0)], 1) + np.random.default_rng(0).normal(0, 0.0008, (n, 3))
+    fps, g = 60.0, 9.81
+    t, clean, t_tip, ramp, _ = _slide_off_ledge(fps, g)
+    pos = clean + np.random.default_rng(0).normal(0, 0.0008, clean.shape)
     fit = fit_flights(t, pos, fps=fps, penalty=120.0, noise=0.0008, unit=PIXEL_M)
     contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=0.05 * g, body_size=0.12)
     rest = [gating.rest_start_level(c, fit, track_starts_at_edge=False) for c in contacts]
