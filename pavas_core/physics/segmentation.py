@@ -334,8 +334,8 @@ def segment_motion(
         # ... unless what the first frames show there is gone by the end: an object in its place at
         # the start that moves off from the first frame on (a block dropped or sliding from t = 0)
         # left its start state there as a "ghost" blob, a second track beside the falling one
-        last_state = _end_state(end, noise=sigma * np.sqrt(3.0), slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
-        calm &= ~_gone_by_the_end(early, last_state, background)
+        last_state = _end_state(end, early, noise=sigma * np.sqrt(3.0), slack_px=0.0 if static else SHAKE_EDGE_SLACK_PX)
+        calm &= ~_gone_by_the_end(last_state, background)
         background = np.where(calm[..., None], early, background).astype(np.float32)
         changes = _scene_changes(early, unsteady, last_state, background, min_area_px=min_area_px)
     slack = 0.3 if not static else 0.15  # px of misregistration tolerated on edges
@@ -536,16 +536,16 @@ def _start_state(start: np.ndarray, background: np.ndarray, *, noise: float, sla
 
 @dataclass
 class _EndState:
-    """The scene as the last frames show it, and the bars the start state is held to against it."""
+    """The scene as the last frames show it, and where the start state differs from it."""
 
     late: np.ndarray  # (H, W, 3) the last frames' median
     steady: np.ndarray | float  # a state's frames agree within this (per pixel along a shaken camera's edges)
-    late_steady: np.ndarray  # (H, W) bool: the last frames agree there
     differ: float  # two states differ beyond this
+    changed: np.ndarray  # (H, W) bool: the last frames agree there, on a state other than the start's
 
 
-def _end_state(end: np.ndarray, *, noise: float, slack_px: float = 0.0) -> _EndState:
-    """end: (3, H, W, 3) the last frames, aligned on frame 0."""
+def _end_state(end: np.ndarray, early: np.ndarray, *, noise: float, slack_px: float = 0.0) -> _EndState:
+    """end: (3, H, W, 3) the last frames, aligned on frame 0; early: the start state (_start_state)."""
     late = np.median(end, axis=0)
     # each state must be steady over its frames: an object merely passing by in the first or
     # last frames is not a change of the background
@@ -557,18 +557,19 @@ def _end_state(end: np.ndarray, *, noise: float, slack_px: float = 0.0) -> _EndS
         gy, gx = np.gradient(_gray(late.clip(0, 255)))
         steady = steady + slack_px * ndimage.maximum_filter(np.sqrt(gx**2 + gy**2), size=3)
     spread = np.sqrt(np.max(np.sum((end - late) ** 2, axis=-1), axis=0))
-    return _EndState(late, steady, spread < steady, max(6.0 * noise, 25.0))
+    differ = max(6.0 * noise, 25.0)
+    changed = (spread < steady) & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > differ)
+    return _EndState(late, steady, differ, changed)
 
 
-def _gone_by_the_end(early: np.ndarray, ends: _EndState, background: np.ndarray) -> np.ndarray:
+def _gone_by_the_end(ends: _EndState, background: np.ndarray) -> np.ndarray:
     """(H, W) bool: where the start state is what neither the last frames nor the median show.
 
-    early: the start state; background: the temporal median. Where the last frames agree among
+    background: the temporal median. Where the last frames agree among
     themselves and with the median, and the start differs from both, something was there at the
     start only (the median is right there; where instead the start and the last frames agree, a
     lingering object filled the median)."""
-    return (ends.late_steady & (np.sqrt(np.sum((early - ends.late) ** 2, axis=-1)) > ends.differ)
-            & (np.sqrt(np.sum((ends.late - background) ** 2, axis=-1)) < ends.steady))
+    return ends.changed & (np.sqrt(np.sum((ends.late - background) ** 2, axis=-1)) < ends.steady)
 
 
 def _scene_changes(early: np.ndarray, unsteady: np.ndarray, ends: _EndState, background: np.ndarray, *,
@@ -584,8 +585,7 @@ def _scene_changes(early: np.ndarray, unsteady: np.ndarray, ends: _EndState, bac
     (last frames, or the median); after the object has settled a pixel there counts as moving
     only if it matches neither.
     """
-    late, thr = ends.late, ends.differ
-    to_late = ends.late_steady & (np.sqrt(np.sum((early - late) ** 2, axis=-1)) > thr)
+    late, thr, to_late = ends.late, ends.differ, ends.changed
     to_median = np.sqrt(np.sum((early - background) ** 2, axis=-1)) > thr
     after = np.where(to_late[..., None], late, background)
     cand = ndimage.binary_opening((to_late | to_median) & ~unsteady, structure=np.ones((3, 3), bool))
