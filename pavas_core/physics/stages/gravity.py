@@ -27,6 +27,7 @@ from scipy import ndimage
 
 from ...progress import ProgressCallback, report
 from ..flight import FLIGHT, FlightFit, better_start, estimate_noise, fit_flights, weighted_median
+from ..gating import TIP_DROP_SHARE
 from ..geometry import DepthModel, MetricScale, fit_depth_model, focal_from_fov
 from ..priors import mass_prior
 from ..segmentation import Detection, border_margin_px, detection_from_mask
@@ -68,7 +69,7 @@ class _ImageTrack:
     gravity_ok: bool
     gravity_note: str
     gravity_short: bool = False  # a short flight that still pins gravity (WEAK_GRAVITY_*): the last resort
-    extent_px: float = 0.0  # the object's longest side as its whole blob's box shows it (0: unknown)
+    extent_px: float = 0.0  # the object's length: its whole blobs' longest side (_longest_side; 0: unknown)
 
 
 def _border_centroid(det: Detection, box_w: float, box_h: float) -> tuple[float, float, bool]:
@@ -138,6 +139,15 @@ def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
         return 0.0, 0.0
     size = float(np.percentile(across, 20))
     return size, size
+
+
+def _longest_side(samples: list[_Sample]) -> float:
+    """The object's length (px): the longer side of its whole blobs' boxes, at their 90th percentile
+    (a post that topples away from the camera is seen end-on once it lies, a short blob, for most
+    of its track; one stray blob must not set it)."""
+    sides = [max(p.det.box_xyxy[2] - p.det.box_xyxy[0], p.det.box_xyxy[3] - p.det.box_xyxy[1])
+             for p in samples if not p.det.touches_border and not p.overlap]
+    return float(np.percentile(sides, 90)) if len(sides) >= 3 else 0.0
 
 
 AREA_WINDOW = 21  # blobs in the median window of the usual area
@@ -244,6 +254,12 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
         depth = flat
     s = depth.scale(t)
     xy = centre + (uv - centre) * s[:, None]
+    length = _longest_side(samples)
+    if (ok or short) and length > 0 and np.ptp(uv[clean, 1]) < TIP_DROP_SHARE * length:
+        # a body whose whole track goes down less than half its length toppled over (or rocked):
+        # its centre swung on an arc under less than gravity, and as a "fall" it made a bottle 1.1 m
+        # long and its landing 3.9 m/s for 1.3
+        ok, short, note = False, False, note + "; it falls less than half its length (a topple, not a fall)"
     whole_clean = clean & ~at_edge & ~outline
     # the object's size as a whole: each blob weighs by its area (a sliver of a resting object's
     # edge, or a half-hidden view, says less about the whole than its full view)
@@ -251,7 +267,7 @@ def _image_track(ctx: StageContext, samples: list[_Sample], shifts: np.ndarray, 
                 else weighted_median(sizes, areas))
     noise = fit.noise if fit is not None else (estimate_noise(t[clean], xy[clean]) if clean.any() else 0.3)
     return _ImageTrack(samples, frames, t, xy, clean, at_edge, size_ref, depth, fit, noise, ok, note, short,
-                       max(box_w, box_h))
+                       length)
 
 
 def _known_size_m(obj, user_size: float | None) -> tuple[float | None, str]:
