@@ -9,7 +9,10 @@ object's metric trajectory shows what a real impact looks like:
   of a hop off the floor that a real fall met) and following its parabola to within the noise; no
   frame between that flight and the contact shows the body more than its size away from it; a
   flight that starts from rest ends more than half the body's longest extent lower (else the body
-  tipped over about an edge: a pivot, not a free fall);
+  tipped over about an edge: a pivot, not a free fall) — except where it lands after toppling onto
+  its side (the first contact since it left rest at least TOPPLE_MIN_DROP_SHARE of its extent
+  lower, after which it goes no lower): that landing sounds, at the speed its drop gives a body
+  turning about an edge (`pivot_landing_speed`), and no gravity or parabola is asked of its arc;
 - that gravity is gravity: downward (within MAX_GRAVITY_TILT_DEG of the frame's "down") and of
   the expected size in m/s² (a geometry whose scale does not come from gravity can show otherwise);
 - a contact with a consistent surface: a floor contact lies at the level of the object's other
@@ -154,12 +157,16 @@ REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the bod
 TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture moving down (or up) slower than this: from rest
 BODY_LEVEL_SHARE = 0.5  # a body's centre at contact lies up to this share of its size above its lowest (edge vs face)
 TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
+# a rigid body turning about a fixed edge from rest: m·g·d = ½·(I_cm + m·r²)·ω², v = ω·r, so
+# v² = 2·g·d·r²/(r² + k²); a box or a rod (k² = r²/3) gives 3/4, an upright cylinder about the same
+PIVOT_ENERGY_SHARE = 0.75
+TOPPLE_MIN_DROP_SHARE = 0.15  # a body that topples onto its side lowers its centre by at least this share of its longest extent
 
 
-def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> float | None:
-    """Where (along gravity) the flights before contact `c` started from rest, or None when they did
-    not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at the
-    track's first sample mid-picture (an object at rest is background until it moves, so a body
+def rest_start_point(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> np.ndarray | None:
+    """Where the flights before contact `c` started from rest (the fitted centre), or None when they
+    did not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at
+    the track's first sample mid-picture (an object at rest is background until it moves, so a body
     that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS along gravity, whatever
     it slides sideways)."""
     seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
@@ -177,14 +184,20 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
         t_end = float(fit.t_s[prev.i1])
         if float(np.linalg.norm(prev.vel(t_end))) >= REST_SPEED_MPS:
             return None
-        return float(prev.pos(t_end) @ down)
+        return prev.pos(t_end)
     t0 = float(fit.t_s[seg.i0])
     # at rest along gravity: a block sliding along a ledge as the clip starts is held up by it, and
     # when it starts to tip over the edge the fit's first short "flight" (its slide, bent by
     # gravity) meets the tip's and "hit" at its sliding speed (1.7 m/s, 4 frames into a 60 fps clip)
     if track_starts_at_edge or abs(float(seg.vel(t0) @ down)) >= TRACK_START_REST_SPEED_MPS:
         return None
-    return float(seg.pos(t0) @ down)
+    return seg.pos(t0)
+
+
+def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> float | None:
+    """`rest_start_point` along the fit's gravity (trajectory units), or None."""
+    p = rest_start_point(c, fit, track_starts_at_edge=track_starts_at_edge)
+    return None if p is None else float(p @ (fit.accel / (np.linalg.norm(fit.accel) + 1e-12)))
 
 
 def tipped_over(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> tuple[bool, float | None]:
@@ -198,10 +211,34 @@ def tipped_over(c: Contact, fit: FlightFit, *, rest_level: float | None, extent:
     return drop < TIP_DROP_SHARE * extent, drop
 
 
+def pivot_landing_speed(drop: float, gravity_mps2: float) -> float:
+    """Speed (m/s) of a body's centre as it lands after toppling over from rest about an edge, its
+    centre `drop` metres lower (PIVOT_ENERGY_SHARE of the energy the drop frees goes into the
+    centre's motion, the rest into the turn about it)."""
+    return math.sqrt(2.0 * PIVOT_ENERGY_SHARE * gravity_mps2 * max(drop, 0.0))
+
+
+def topple_drop(c: Contact, fit: FlightFit, *, rest_point: np.ndarray | None, extent: float,
+                vertical: np.ndarray | None = None) -> float | None:
+    """How far the centre came down (along the frame's `vertical`, default +y: not the fit's
+    gravity, which a pivot's arc tilts) from where the body left rest (`rest_start_point`) to contact
+    `c`, when that is a topple's size: at least TOPPLE_MIN_DROP_SHARE of the body's longest `extent`
+    and above the contact's level uncertainty; else None."""
+    if rest_point is None or extent <= 0 or not c.seen:
+        return None
+    down = np.zeros(len(c.pos))
+    down[1] = 1.0
+    if vertical is not None:
+        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
+    drop = float((c.pos - rest_point) @ down)
+    return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
+
+
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
                   launch_time_s: float | None = None, frame_dt: float | None = None,
-                  body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0) -> ImpactCheck:
+                  body_size: float = 0.0, rest_level: float | None = None, extent: float = 0.0,
+                  topple_drop_m: float | None = None) -> ImpactCheck:
     """The tests of contact `c` of `fit` (metric trajectory). floor_levels: the levels (along gravity)
     of the object's other floor contacts (not those of landings it rests at: see `rests_after`);
     vertical: the frame's "down" (default +y); launch_level, launch_time_s: the level and time of
@@ -209,7 +246,10 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     own before it (with launch_time_s, frame_dt: the clip's frame period, s);
     body_size: the object's size (a block's centre lies lower on its face than on its edge);
     rest_level: where the flight before `c` started from rest (`rest_start_level`), if it did;
-    extent: the object's longest extent (0: unknown)."""
+    extent: the object's longest extent (0: unknown); topple_drop_m: when `c` is where the body
+    landed after toppling over from rest (`dynamics.topple_landings`), how far its centre came down
+    (`topple_drop`): if it tipped over, its landing sounds at the speed that drop gives
+    (facts["pivot_speed_mps"])."""
     if launch_time_s is not None and frame_dt is None:
         raise ValueError("check_contact: launch_time_s needs frame_dt")
     check = ImpactCheck()
@@ -268,6 +308,16 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     tipped, drop = tipped_over(c, fit, rest_level=rest_level, extent=extent)
     if drop is not None:
         check.facts["drop_from_rest_m"] = round(drop, 4)
+    # ... but where it lands after toppling over, the drop itself says how fast: the fit's parabola
+    # says nothing of a pivot, and the body's energy does (toppling posts and bottles: landings at
+    # 1.3-1.5 m/s, all silent before)
+    pivot = tipped and topple_drop_m is not None
+    if pivot:
+        v_before = pivot_landing_speed(topple_drop_m, gravity_mps2)
+        check.facts["topple_drop_m"] = round(topple_drop_m, 4)
+        check.facts["pivot_speed_mps"] = round(v_before, 4)
+        del check.scores["gravity"], check.scores["parabola"]  # no free fall to judge
+        tipped = False
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
     elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
@@ -276,7 +326,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         check.failed = OFF_FLIGHT
     elif tipped:
         check.failed = TIPPED
-    elif tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX:
+    elif not pivot and (tilt > MAX_GRAVITY_TILT_DEG or g_rel > GRAVITY_REL_MAX):
         check.failed = NOT_GRAVITY
     if short_ok:
         check.scores["flight"] = _ramp(MIN_FLIGHT_SAMPLES, 1, FLIGHT_SAMPLES_FULL)

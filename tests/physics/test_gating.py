@@ -554,33 +554,66 @@ def _topple(h: float, w: float, *, fps: float = 30.0, rest_frames: int = 10, n: 
     return out, rest_frames / fps + t_fall, om * r
 
 
-def test_a_body_that_tips_over_from_rest_makes_no_sound_of_a_free_fall():
-    """A post 0.4 m tall and 0.1 m wide tips over: its centre swings on an arc that a short parabola
-    fits, and its landing 'fell' faster than it hit (generated scenes: 50-97 % too fast). Its
-    centre comes down 0.15 m, less than half its length: silent, with the reason. The same body
-    dropped from rest 0.5 m (a real fall) still sounds."""
-    pos, t_land, _ = _topple(0.4, 0.1)
+def test_a_body_that_topples_over_from_rest_lands_at_the_speed_its_drop_gives():
+    """A post 0.4 m tall and 0.1 m wide topples over from rest (`_topple`, exact rigid-body motion
+    about its edge). Its centre swings on an arc that no free fall fits (the fit cuts it, and its
+    kinks on the way are silent, tipped over), and the parabolas' speed at the landing means
+    nothing. The landing sounds at the speed its centre's drop gives a body turning about an edge:
+    the exact speed, to the noise; under a scale k times too large (the picture's fit of the arc
+    takes its curvature for gravity) √k times it, not k times."""
+    pos, t_land, v_land = _topple(0.4, 0.1)
     t = np.arange(len(pos)) / FPS
+    drop = 0.5 * np.hypot(0.4, 0.1) * np.cos(0.05) - 0.05  # the centre's height on its edge, lying
     arc = object_dynamics(dataclasses.replace(_geometry(pos), size_m=0.1, extent_m=0.4), t, FPS, penalty=120.0,
                           gravity_mps2=9.81)
-    # the picture's fit takes the arc's curvature for gravity and scales the track by it
     k = 9.81 / arc.extra["implied_gravity_mps2"]
-    assert k > 1.5
-    geo = dataclasses.replace(_geometry(pos * k), size_m=0.1 * k, extent_m=0.4 * k)
-    dyn = object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81)
-    landing = min(dyn.impacts, key=lambda im: abs(im.time_s - t_land))
-    assert abs(landing.time_s - t_land) * FPS < 1.0
-    assert landing.check.failed == gating.TIPPED and landing.check.facts["drop_from_rest_m"] < 0.5 * 0.4 * k
-    # a real fall from rest: at rest on a support for 10 frames, released, falls 0.5 m, lands, rests
+    assert k > 1.5  # the case: the arc passes for a fall under much less than gravity
+    for scale in (1.0, k):
+        geo = dataclasses.replace(_geometry(pos * scale), size_m=0.1 * scale, extent_m=0.4 * scale)
+        dyn = object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81)
+        sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+        assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * FPS < 1.0
+        landing = sounding[0]
+        assert landing.check.facts["topple_drop_m"] == pytest.approx(drop * scale, rel=0.03)
+        assert landing.v_before == pytest.approx(v_land * np.sqrt(scale), rel=0.03)
+        assert landing.check.facts["pivot_speed_mps"] == pytest.approx(landing.v_before, abs=1e-3)
+        assert all(im.check.failed == gating.TIPPED for im in dyn.impacts if im.time_s < t_land - 1.0 / FPS)
+    # its extent unknown, nothing tells a topple from a fall: the arc is judged as one (no gravity)
+    dyn = object_dynamics(_geometry(pos), t, FPS, penalty=120.0, gravity_mps2=9.81)
+    assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
+
+
+def test_a_real_fall_from_rest_is_a_fall_not_a_topple():
+    """The post of the test above, dropped from rest 0.5 m onto the floor instead: a free fall, its
+    landing at the fall's speed (not a pivot's)."""
     n, g = 40, 9.81
-    tau = np.clip(t[:n] - 10 / FPS, 0.0, np.sqrt(2 * 0.5 / g))
+    t = np.arange(n) / FPS
+    tau = np.clip(t - 10 / FPS, 0.0, np.sqrt(2 * 0.5 / g))
     y = 0.5 * g * tau**2
     fall = np.stack([np.zeros(n), y, np.full(n, 2.0)], axis=1) + np.random.default_rng(3).normal(0, 0.0005, (n, 3))
-    dyn = object_dynamics(dataclasses.replace(_geometry(fall), size_m=0.1, extent_m=0.4), t[:n], FPS,
-                          penalty=120.0, gravity_mps2=9.81)
+    dyn = object_dynamics(dataclasses.replace(_geometry(fall), size_m=0.1, extent_m=0.4), t, FPS,
+                          penalty=120.0, gravity_mps2=g)
     landing = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
     assert len(landing) == 1 and abs(landing[0].v_before - np.sqrt(2 * g * 0.5)) < 0.1 * np.sqrt(2 * g * 0.5)
     assert landing[0].check.facts["drop_from_rest_m"] == pytest.approx(0.5, abs=0.03)
+    assert "pivot_speed_mps" not in landing[0].check.facts
+
+
+def test_the_pivot_speed_is_the_energy_a_box_turning_about_its_edge_gains():
+    """Independent of the formula: integrate a box (h × w) turning about its edge from just past
+    balance, with its inertia about that edge, m·(h² + w²)/3, to where it lies; its centre's speed
+    there is `pivot_landing_speed` of its centre's drop, for any proportions."""
+    g = 9.81
+    for h, w in ((0.3, 0.08), (0.28, 0.08), (0.2, 0.15)):
+        r = 0.5 * np.hypot(h, w)
+        inertia = (h**2 + w**2) / 3.0  # per unit mass, about the edge
+        theta, omega, dt = 1e-3, 0.0, 1e-5  # the pivot-to-centre line's angle from the vertical
+        lying = 0.5 * np.pi - np.arctan2(w, h)
+        while theta < lying:
+            omega += g * r * np.sin(theta) / inertia * dt
+            theta += omega * dt
+        drop = r * np.cos(1e-3) - r * np.cos(lying)
+        assert gating.pivot_landing_speed(drop, g) == pytest.approx(omega * r, rel=2e-3)
 
 
 def _slide_off_ledge(fps: float, g: float, n: int = 60):
