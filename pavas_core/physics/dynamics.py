@@ -20,8 +20,8 @@ import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
-                     energy_gained, flight_samples_before, is_gravity, rest_start_point, rests_after,
-                     tipped_over, topple_drop)
+                     energy_gained, flight_samples_before, height_level, is_gravity, rest_start_level,
+                     rests_after, tipped_over, topple_drop)
 from .impacts import Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -108,10 +108,9 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     gained, lost = energy_gained(fit, contacts) if fit is not None else (0.0, 0.0)
     driven = gained > DRIVEN_GAIN_SHARE * lost
     extent = float(geo.extent_m or 0.0)
-    rest_points = [rest_start_point(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
-    rest_levels = [None if p is None else float(p @ _down(fit)) for p in rest_points]
+    rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
     levels = floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent)
-    topples = topple_landings(contacts, fit, rest_points=rest_points, extent=extent)
+    topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent)
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue
@@ -146,32 +145,28 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
 
 
-def _down(fit: FlightFit) -> np.ndarray:
-    return fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
-
-
-def topple_landings(contacts: list[Contact], fit: FlightFit, *, rest_points: list[np.ndarray | None],
+def topple_landings(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[float | None],
                     extent: float) -> list[float | None]:
     """Per contact: where the body landed after toppling over from rest, its centre's drop
-    (`gating.topple_drop`), else None. rest_points: `gating.rest_start_point` of each (the contacts
+    (`gating.topple_drop`), else None. rest_levels: `gating.rest_start_level` of each (the contacts
     after one rest share it); extent: the object's longest extent (0: unknown).
 
     It is the first contact since the body left rest that came down a topple's size (the fit may cut
     the arc with a kink or two on the way), after which the body goes no lower than half its extent
     (a block tipping over a ledge's edge falls on to the floor far below: that kink is no landing)."""
     out: list[float | None] = [None] * len(contacts)
-    done: list[np.ndarray] = []  # rest points whose topple landing is found
+    done: set[float] = set()  # the rests whose topple landing is found
     for k in sorted(range(len(contacts)), key=lambda j: contacts[j].time_s):
-        c, rest = contacts[k], rest_points[k]
-        if rest is None or any(np.array_equal(rest, p) for p in done):
+        c, rest = contacts[k], rest_levels[k]
+        if rest is None or rest in done:
             continue
-        drop = topple_drop(c, fit, rest_point=rest, extent=extent)
+        drop = topple_drop(c, fit, rest_level=rest, extent=extent)
         if drop is None:
             continue
-        later = fit.points[fit.t_s > c.time_s] @ _down(fit)
-        if later.size == 0 or later.max() - contact_level(c, fit) <= 0.5 * extent:
+        later = fit.points[fit.t_s > c.time_s, 1]  # height levels (gating.height_level)
+        if later.size == 0 or later.max() - height_level(c.pos) <= 0.5 * extent:
             out[k] = drop
-        done.append(rest)
+        done.add(rest)
     return out
 
 

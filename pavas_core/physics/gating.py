@@ -163,8 +163,15 @@ PIVOT_ENERGY_SHARE = 0.75
 TOPPLE_MIN_DROP_SHARE = 0.15  # a body that topples onto its side lowers its centre by at least this share of its longest extent
 
 
-def rest_start_point(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> np.ndarray | None:
-    """Where the flights before contact `c` started from rest (the fitted centre), or None when they
+def height_level(p: np.ndarray) -> float:
+    """Where point `p` lies along the geometry frame's vertical (its y axis points down), in
+    trajectory units. Whether a body tipped or toppled over is judged along it, not along the fit's
+    gravity: a pivot's arc tilts that by up to 50°, and its sideways travel then counted as drop."""
+    return float(p[1])
+
+
+def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> float | None:
+    """Where (`height_level`) the flights before contact `c` started from rest, or None when they
     did not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at
     the track's first sample mid-picture (an object at rest is background until it moves, so a body
     that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS along gravity, whatever
@@ -184,30 +191,24 @@ def rest_start_point(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
         t_end = float(fit.t_s[prev.i1])
         if float(np.linalg.norm(prev.vel(t_end))) >= REST_SPEED_MPS:
             return None
-        return prev.pos(t_end)
+        return height_level(prev.pos(t_end))
     t0 = float(fit.t_s[seg.i0])
     # at rest along gravity: a block sliding along a ledge as the clip starts is held up by it, and
     # when it starts to tip over the edge the fit's first short "flight" (its slide, bent by
     # gravity) meets the tip's and "hit" at its sliding speed (1.7 m/s, 4 frames into a 60 fps clip)
     if track_starts_at_edge or abs(float(seg.vel(t0) @ down)) >= TRACK_START_REST_SPEED_MPS:
         return None
-    return seg.pos(t0)
-
-
-def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) -> float | None:
-    """`rest_start_point` along the fit's gravity (trajectory units), or None."""
-    p = rest_start_point(c, fit, track_starts_at_edge=track_starts_at_edge)
-    return None if p is None else float(p @ (fit.accel / (np.linalg.norm(fit.accel) + 1e-12)))
+    return height_level(seg.pos(t0))
 
 
 def tipped_over(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> tuple[bool, float | None]:
-    """(whether contact `c` ends a tip over an edge, its drop from rest along gravity or None).
+    """(whether contact `c` ends a tip over an edge, its centre's drop from rest or None).
 
     A body that started from rest (`rest_start_level`) and meets a surface less than TIP_DROP_SHARE
-    of its longest extent lower has pivoted about an edge: no free fall."""
+    of its longest extent lower (`height_level`) has pivoted about an edge: no free fall."""
     if rest_level is None or extent <= 0:
         return False, None
-    drop = contact_level(c, fit) - rest_level
+    drop = height_level(c.pos) - rest_level
     return drop < TIP_DROP_SHARE * extent, drop
 
 
@@ -218,19 +219,13 @@ def pivot_landing_speed(drop: float, gravity_mps2: float) -> float:
     return math.sqrt(2.0 * PIVOT_ENERGY_SHARE * gravity_mps2 * max(drop, 0.0))
 
 
-def topple_drop(c: Contact, fit: FlightFit, *, rest_point: np.ndarray | None, extent: float,
-                vertical: np.ndarray | None = None) -> float | None:
-    """How far the centre came down (along the frame's `vertical`, default +y: not the fit's
-    gravity, which a pivot's arc tilts) from where the body left rest (`rest_start_point`) to contact
+def topple_drop(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> float | None:
+    """How far the centre came down from where the body left rest (`rest_start_level`) to contact
     `c`, when that is a topple's size: at least TOPPLE_MIN_DROP_SHARE of the body's longest `extent`
     and above the contact's level uncertainty; else None."""
-    if rest_point is None or extent <= 0 or not c.seen:
+    if rest_level is None or extent <= 0 or not c.seen:
         return None
-    down = np.zeros(len(c.pos))
-    down[1] = 1.0
-    if vertical is not None:
-        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
-    drop = float((c.pos - rest_point) @ down)
+    drop = height_level(c.pos) - rest_level
     return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
 
 
@@ -314,7 +309,6 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     pivot = tipped and topple_drop_m is not None
     if pivot:
         v_before = pivot_landing_speed(topple_drop_m, gravity_mps2)
-        check.facts["topple_drop_m"] = round(topple_drop_m, 4)
         check.facts["pivot_speed_mps"] = round(v_before, 4)
         del check.scores["gravity"], check.scores["parabola"]  # no free fall to judge
         tipped = False
