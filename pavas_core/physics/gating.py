@@ -223,9 +223,9 @@ def topple_drop(c: Contact, fit: FlightFit, *, rest_level: float | None, extent:
     """How far the centre came down from where the body left rest (`rest_start_level`) to contact
     `c`, when that is a topple's size: at least TOPPLE_MIN_DROP_SHARE of the body's longest `extent`
     and above the contact's level uncertainty; else None."""
-    if rest_level is None or extent <= 0 or not c.seen:
+    _, drop = tipped_over(c, fit, rest_level=rest_level, extent=extent)
+    if drop is None or not c.seen:
         return None
-    drop = height_level(c.pos) - rest_level
     return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
 
 

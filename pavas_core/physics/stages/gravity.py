@@ -114,6 +114,11 @@ def _box_is_whole(samples: list[_Sample], box_w: float, box_h: float) -> np.ndar
     return (np.abs(w / box_w - 1.0) <= BOX_WHOLE_TOL) & (np.abs(h / box_h - 1.0) <= BOX_WHOLE_TOL)
 
 
+def _whole_blobs(samples: list[_Sample]) -> list[Detection]:
+    """The blobs that show the object whole: clear of the picture's edge and of other objects."""
+    return [p.det for p in samples if not p.det.touches_border and not p.overlap]
+
+
 def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
     """Usual width and height (px) of the object's blob when it is whole.
 
@@ -121,7 +126,7 @@ def _object_extent(samples: list[_Sample]) -> tuple[float, float]:
     along it) is measured across the edge it touches (a ball or a box is about as wide as high;
     the low percentile avoids the stretch of motion blur).
     """
-    whole = [p.det for p in samples if not p.det.touches_border and not p.overlap]
+    whole = _whole_blobs(samples)
     if len(whole) >= 3:
         return (float(np.median([d.box_xyxy[2] - d.box_xyxy[0] for d in whole])),
                 float(np.median([d.box_xyxy[3] - d.box_xyxy[1] for d in whole])))
@@ -145,8 +150,7 @@ def _longest_side(samples: list[_Sample]) -> float:
     """The object's length (px): the longer side of its whole blobs' boxes, at their 90th percentile
     (a post that topples away from the camera is seen end-on once it lies, a short blob, for most
     of its track; one stray blob must not set it)."""
-    sides = [max(p.det.box_xyxy[2] - p.det.box_xyxy[0], p.det.box_xyxy[3] - p.det.box_xyxy[1])
-             for p in samples if not p.det.touches_border and not p.overlap]
+    sides = [max(d.box_xyxy[2] - d.box_xyxy[0], d.box_xyxy[3] - d.box_xyxy[1]) for d in _whole_blobs(samples)]
     return float(np.percentile(sides, 90)) if len(sides) >= 3 else 0.0
 
 
