@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .flight import FLIGHT, FlightFit, fit_flights
-from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, ImpactCheck, check_contact, contact_level,
-                     energy_gained, flight_samples_before, height_level, is_gravity, rest_start_level,
-                     rests_after, tipped_over, topple_drop)
+from .flight import FLIGHT, FlightFit, fit_flights, points_down
+from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, TOPPLE_MIN_ACCEL_SHARE, ImpactCheck,
+                     check_contact, contact_level, energy_gained, flight_samples_before, height_level, is_gravity,
+                     rest_start_level, rests_after, tipped_over, topple_drop)
 from .impacts import Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -72,6 +72,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     pos = geo.centroid_m[seen]
     use = geo.usable[seen] & ~_stray_tail(seen, geo.usable[seen])
     fit = None
+    imposed = False  # the fit's gravity is the frame's vertical, not seen in the object's own motion
     contacts = []
     if use.sum() >= MIN_FIT_SAMPLES:
         fit = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m)
@@ -83,6 +84,10 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
                               start=geo.gravity_m)
             if alt is not None and is_gravity(alt.accel, gravity_mps2):
                 fit = alt
+        if fit is None:
+            fit = _fit_under_the_vertical(t[use], pos[use], fps=fps, penalty=penalty, geo=geo,
+                                          gravity_mps2=gravity_mps2)
+            imposed = fit is not None
     if fit is not None:
         g = float(np.linalg.norm(fit.accel))
         contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g,
@@ -110,7 +115,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     extent = float(geo.extent_m or 0.0)
     rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
     levels = floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent)
-    topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent)
+    topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue
@@ -128,6 +133,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:
             check.failed = DRIVEN
+        if imposed and topples[k] is None and check.failed is None:
+            check.failed = NO_OWN_FALL  # its "flights" are the imposed gravity's, not a fall seen
         conf = check.confidence
         # a topple's landing speed comes from its drop (gating.pivot_landing_speed), not the fit
         v_before = check.facts.get("pivot_speed_mps", float(np.linalg.norm(c.vel_before)))
@@ -139,22 +146,44 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             check=check,
         ))
     extra: dict[str, Any] = {"track_samples": int(seen.size)}
-    if fit is not None:
+    if imposed:
+        extra["fit_gravity"] = "frame_vertical"
+    elif fit is not None:
         extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
     speed_arr = np.array([s for s in speeds if s is not None])
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
 
 
-def topple_landings(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[float | None],
-                    extent: float) -> list[float | None]:
+def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penalty: float, geo: ObjectGeometry,
+                            gravity_mps2: float) -> FlightFit | None:
+    """The flights of a track that shows no gravity of its own, segmented under the frame's vertical.
+
+    A body that topples over from rest is first seen already turning (it was background while it
+    stood), and its centre swings on an arc: with a few noisy samples before the landing no window
+    of it passes for a free fall, and without a fit its landing was never looked for. Started from
+    gravity along the frame's "down" and refined as usual, the fit cuts the arc where it lands;
+    only a topple's landing (its speed from its drop, `topple_landings`) may sound from it. A
+    refinement that turns the acceleration sideways (a slide's deceleration) is no fall at all."""
+    down = np.zeros(pos.shape[1])
+    down[1] = gravity_mps2
+    fit = fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down)
+    return fit if fit is not None and bool(points_down(fit.accel)) else None
+
+
+def topple_landings(contacts: list[Contact], fit: FlightFit | None, *, rest_levels: list[float | None],
+                    extent: float, gravity_mps2: float) -> list[float | None]:
     """Per contact: where the body landed after toppling over from rest, its centre's drop
     (`gating.topple_drop`), else None. rest_levels: `gating.rest_start_level` of each (the contacts
-    after one rest share it); extent: the object's longest extent (0: unknown).
+    after one rest share it); extent: the object's longest extent (0: unknown); fit: None only
+    when there are no contacts. None at all when the fit's acceleration is below
+    TOPPLE_MIN_ACCEL_SHARE of gravity (nothing turned it over).
 
     It is the first contact since the body left rest that came down a topple's size (the fit may cut
     the arc with a kink or two on the way), after which the body goes no lower than half its extent
     (a block tipping over a ledge's edge falls on to the floor far below: that kink is no landing)."""
     out: list[float | None] = [None] * len(contacts)
+    if not contacts or float(np.linalg.norm(fit.accel)) < TOPPLE_MIN_ACCEL_SHARE * gravity_mps2:
+        return out
     done: set[float] = set()  # the rests whose topple landing is found
     for k in sorted(range(len(contacts)), key=lambda j: contacts[j].time_s):
         c, rest = contacts[k], rest_levels[k]

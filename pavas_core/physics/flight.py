@@ -160,10 +160,8 @@ def gravity_candidates(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: floa
     if not accs:
         return []
     accs, weights = np.array(accs), np.array(weights)
-    # gravity points down the picture (a camera tilted by less than ~35°); this also rules out a
-    # rolling or sliding object's sideways deceleration
-    sideways = np.linalg.norm(np.delete(accs, 1, axis=1), axis=1)
-    down = accs[:, 1] > 1.4 * sideways
+    # this also rules out a rolling or sliding object's sideways deceleration
+    down = points_down(accs)
     accs, weights = accs[down], weights[down]
     if not len(accs):
         return []
@@ -175,6 +173,13 @@ def gravity_candidates(t: np.ndarray, xy: np.ndarray, noise: float, *, fps: floa
     if np.linalg.norm(other - found[0]) >= 0.15 * np.linalg.norm(found[0]):
         found.append(other)
     return found
+
+
+def points_down(accel: np.ndarray) -> np.ndarray:
+    """Whether each acceleration (..., D), axis 1 down the picture, can be gravity: it points down
+    the picture, within ~35° (a camera is not expected to be tilted further)."""
+    accel = np.asarray(accel, dtype=np.float64)
+    return accel[..., 1] > 1.4 * np.linalg.norm(np.delete(accel, 1, axis=-1), axis=-1)
 
 
 def _cluster(accs: np.ndarray, weights: np.ndarray) -> np.ndarray:

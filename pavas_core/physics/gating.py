@@ -74,6 +74,7 @@ ROUGH_FLIGHT = "the flight before contact does not follow a parabola"
 NEAR_CUT = "too close to a cut (less than 0.25 s of the shot on one side)"
 NON_RIGID = "non-rigid motion (the object's outline changes as it moves)"
 DRIVEN = "the object gains energy after its contacts (driven motion, not a free fall)"
+NO_OWN_FALL = "its track shows no free fall of its own (only a topple's landing can sound)"
 LOW_CONFIDENCE = "confidence below the threshold"
 HANDED_OVER = "the object did not vanish: another track takes over where it was last seen (no landing seen)"
 NO_FLOOR_THERE = "the object vanished far above the floor the other objects met (no landing seen)"
@@ -161,6 +162,10 @@ TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half i
 # v² = 2·g·d·r²/(r² + k²); a box or a rod (k² = r²/3) gives 3/4, an upright cylinder about the same
 PIVOT_ENERGY_SHARE = 0.75
 TOPPLE_MIN_DROP_SHARE = 0.15  # a body that topples onto its side lowers its centre by at least this share of its longest extent
+# gravity turns a toppling body: its centre's tangential acceleration alone, ¾·g·sin φ, passes g/2
+# before it lands, and a fit of its arc finds a few tenths of g even under a size prior 2-3× off.
+# An "arc" that accelerates less than this share of g is a glide's or a slide's kinks, no topple
+TOPPLE_MIN_ACCEL_SHARE = 0.1
 
 
 def height_level(p: np.ndarray) -> float:

@@ -9,6 +9,7 @@ import pytest
 
 from pavas_core.physics import gating
 from pavas_core.physics.dynamics import object_dynamics
+from pavas_core.physics.flight import fit_flights
 from pavas_core.physics.stages.base import ObjectGeometry
 
 FPS = 30.0
@@ -595,6 +596,74 @@ def test_toppling_bodies_of_other_proportions_land_at_their_exact_speed(h, w, fp
     sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
     assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * fps < 1.0
     assert sounding[0].v_before == pytest.approx(v_land, rel=0.04)
+
+
+@pytest.mark.parametrize("h, w, fps, noise_m", [(0.4, 0.1, 30.0, 0.006), (0.3, 0.1, 30.0, 0.006),
+                                                (0.3, 0.12, 24.0, 0.004)])
+def test_a_body_first_seen_already_toppling_lands_at_the_speed_its_seen_drop_gives(h, w, fps, noise_m):
+    """A standing body is background until it moves: the track of a topple starts with the body
+    already turning, 70 % of its fall time in, at 1.2-1.5 px of noise (5 mm pixels), and ends a
+    few frames after it lies. No window of that arc passes for a free fall (the object's own fit
+    finds no gravity), yet its landing sounds: the fit made under the frame's vertical finds it,
+    at the speed its drop since the first sample gives (the part of the drop no frame showed is
+    missing from it, so it is below the true speed by that much and never above it)."""
+    pos, t_land, v_land = _topple(h, w, fps=fps, rest_frames=0, n=200, noise_m=noise_m)
+    clean, _, _ = _topple(h, w, fps=fps, rest_frames=0, n=200, noise_m=0.0)
+    t = np.arange(len(pos)) / fps
+    k0, k1 = int(0.7 * t_land * fps), int(np.ceil(t_land * fps)) + 7
+    pos, t = pos[k0:k1], t[k0:k1]
+    n = len(pos)
+    geo = ObjectGeometry(pos, np.ones(n, bool), np.zeros(n, bool), pixel_size_m=0.005, noise_m=noise_m, size_m=w,
+                         size_source="prior", scale_source="size_prior", extent_m=h)
+    assert fit_flights(t, pos, fps=fps, penalty=120.0, noise=noise_m, unit=0.005) is None  # the case
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * fps < 1.0
+    seen_drop = clean[-1, 1] - clean[k0, 1]
+    v_seen = gating.pivot_landing_speed(seen_drop, 9.81)
+    # the drop's ends are fitted positions: a few noise sigmas of drop at most
+    tol = gating.pivot_landing_speed(seen_drop + 3 * noise_m, 9.81) - v_seen
+    assert sounding[0].v_before == pytest.approx(v_seen, abs=tol)
+    assert 0.85 * v_land < sounding[0].v_before < v_land
+    assert dyn.extra["fit_gravity"] == "frame_vertical" and "implied_gravity_mps2" not in dyn.extra
+
+
+def test_under_the_imposed_vertical_only_a_topples_landing_sounds():
+    """A ball seen for 3 frames of its fall (2.5 m/s at the floor, 6 mm of noise), then at rest:
+    no window of the track shows gravity, so the fit is made under the frame's vertical, and that
+    fit's short "flight" meets the floor at the fall's speed. It stays silent, as when no fit was
+    made: the fall was imposed on the track, not seen in it, and it was no topple from rest."""
+    fps, g, nf = 30.0, 9.81, 3
+    t = np.arange(nf + 8) / fps
+    t_land = (nf - 0.5) / fps
+    y = np.where(t < t_land, -(2.5 * (t_land - t) - 0.5 * g * (t_land - t) ** 2), 0.0)
+    for seed in range(3):
+        pos = np.stack([0.3 * t, y, np.full(len(t), 2.0)], 1) + np.random.default_rng(seed).normal(0, 0.006, (len(t), 3))
+        geo = ObjectGeometry(pos, np.ones(len(t), bool), np.zeros(len(t), bool), pixel_size_m=0.005, noise_m=0.006,
+                             size_m=0.1, size_source="prior", scale_source="size_prior", extent_m=0.12)
+        assert fit_flights(t, pos, fps=fps, penalty=120.0, noise=0.006, unit=0.005) is None  # the case
+        dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=g)
+        assert dyn.extra["fit_gravity"] == "frame_vertical"
+        landing = [im for im in dyn.impacts if abs(im.time_s - t_land) * fps < 1.0]
+        assert len(landing) == 1 and landing[0].v_before == pytest.approx(2.5, rel=0.15)
+        assert landing[0].check.failed == gating.NO_OWN_FALL
+        assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
+
+
+@pytest.mark.parametrize("slower", [3, 4])
+def test_an_arc_gravity_did_not_drive_is_no_topple(slower):
+    """The topple's path followed 3 or 4 times slower (a glide's drift, something lowered by hand):
+    its accelerations are 9-16 times smaller than gravity gives. Its drop would give its landing
+    the true topple's speed, whatever the time it took; the arc's acceleration tells it was no
+    topple, and it stays silent."""
+    pos, t_land, _ = _topple(0.4, 0.1, fps=FPS * slower, rest_frames=10 * slower, n=60 * slower)
+    t = np.arange(len(pos)) / FPS
+    dyn = object_dynamics(dataclasses.replace(_geometry(pos), size_m=0.1, extent_m=0.4), t, FPS, penalty=120.0,
+                          gravity_mps2=9.81)
+    assert dyn.extra["implied_gravity_mps2"] < gating.TOPPLE_MIN_ACCEL_SHARE * 9.81
+    landing = [im for im in dyn.impacts if abs(im.time_s - t_land * slower) * FPS < 1.0]
+    assert len(landing) == 1 and "pivot_speed_mps" not in landing[0].check.facts
+    assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
 
 
 def test_a_real_fall_from_rest_is_a_fall_not_a_topple():
