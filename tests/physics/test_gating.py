@@ -638,7 +638,8 @@ def test_under_the_imposed_vertical_only_a_topples_landing_sounds():
     t_land = (nf - 0.5) / fps
     y = np.where(t < t_land, -(2.5 * (t_land - t) - 0.5 * g * (t_land - t) ** 2), 0.0)
     for seed in range(3):
-        pos = np.stack([0.3 * t, y, np.full(len(t), 2.0)], 1) + np.random.default_rng(seed).normal(0, 0.006, (len(t), 3))
+        noise = np.random.default_rng(seed).normal(0, 0.006, (len(t), 3))
+        pos = np.stack([0.3 * t, y, np.full(len(t), 2.0)], 1) + noise
         geo = ObjectGeometry(pos, np.ones(len(t), bool), np.zeros(len(t), bool), pixel_size_m=0.005, noise_m=0.006,
                              size_m=0.1, size_source="prior", scale_source="size_prior", extent_m=0.12)
         assert fit_flights(t, pos, fps=fps, penalty=120.0, noise=0.006, unit=0.005) is None  # the case
