@@ -212,7 +212,7 @@ def floor_levels(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[f
     above the floor, its real 3.4 m/s landing was "not at a consistent surface")."""
     return [contact_level(c, fit) if c.kind in ("floor", "landing") and not rests_after(c, fit)
             and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES
-            and not tipped_over(c, fit, rest_level=rl, extent=extent)[0] else None
+            and not tipped_over(c, rest_level=rl, extent=extent)[0] else None
             for c, rl in zip(contacts, rest_levels)]
 
 

@@ -206,7 +206,7 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     return height_level(seg.pos(t0))
 
 
-def tipped_over(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> tuple[bool, float | None]:
+def tipped_over(c: Contact, *, rest_level: float | None, extent: float) -> tuple[bool, float | None]:
     """(whether contact `c` ends a tip over an edge, its centre's drop from rest or None).
 
     A body that started from rest (`rest_start_level`) and meets a surface less than TIP_DROP_SHARE
@@ -228,7 +228,7 @@ def topple_drop(c: Contact, fit: FlightFit, *, rest_level: float | None, extent:
     """How far the centre came down from where the body left rest (`rest_start_level`) to contact
     `c`, when that is a topple's size: at least TOPPLE_MIN_DROP_SHARE of the body's longest `extent`
     and above the contact's level uncertainty; else None."""
-    _, drop = tipped_over(c, fit, rest_level=rest_level, extent=extent)
+    _, drop = tipped_over(c, rest_level=rest_level, extent=extent)
     if drop is None or not c.seen:
         return None
     return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
@@ -305,7 +305,7 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     # a body at rest that meets a surface less than half its length lower has tipped over about an
     # edge (toppled): its centre swung on an arc that a short parabola fits, under a "gravity"
     # that set a wrong scale (landings 50-97 % too fast in generated scenes)
-    tipped, drop = tipped_over(c, fit, rest_level=rest_level, extent=extent)
+    tipped, drop = tipped_over(c, rest_level=rest_level, extent=extent)
     if drop is not None:
         check.facts["drop_from_rest_m"] = round(drop, 4)
     # ... but where it lands after toppling over, the drop itself says how fast: the fit's parabola
