@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights, points_down
-from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, TOPPLE_MIN_ACCEL_SHARE, ImpactCheck,
-                     check_contact, contact_level, energy_gained, flight_samples_before, height_level, is_gravity,
-                     rest_start_level, rests_after, tipped_over, topple_drop)
+from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, TIP_DROP_SHARE, TOPPLE_MIN_ACCEL_SHARE,
+                     TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level, energy_gained,
+                     flight_samples_before, height_level, is_gravity, pivot_landing_speed, rest_start_level,
+                     rests_after, tipped_over, topple_drop)
 from .impacts import Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -145,6 +146,13 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             confidence=round(conf, 3), surface=c.kind, position_m=[round(float(x), 4) for x in c.pos],
             check=check,
         ))
+    # the last contact's impact, when it is the track's last (its tests passed: it may sound)
+    if (fit is not None and contacts and impacts and impacts[-1].time_s == round(float(contacts[-1].time_s), 5)
+            and not geo.at_edge[seen[-1]]):
+        tip = _tip_at_vanishing(contacts[-1], impacts[-1], t, pos, times_s=times_s, fps=fps, geo=geo,
+                                gravity_mps2=gravity_mps2)
+        if tip is not None:
+            impacts.append(tip)
     extra: dict[str, Any] = {"track_samples": int(seen.size)}
     if imposed:
         extra["fit_gravity"] = "frame_vertical"
@@ -214,6 +222,63 @@ def floor_levels(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[f
             and flight_samples_before(c, fit) >= MIN_FLIGHT_SAMPLES
             and not tipped_over(c, rest_level=rl, extent=extent)[0] else None
             for c, rl in zip(contacts, rest_levels)]
+
+
+TIP_MAX_SAMPLES_AFTER = 3  # the body tipped flat this few samples before its track ends (it settled: background)
+
+
+def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: np.ndarray, *, times_s: np.ndarray,
+                      fps: float, geo: ObjectGeometry, gravity_mps2: float) -> ImpactEstimate | None:
+    """A body's last contact as it tips flat after its landing, just before its track ends.
+
+    A block or slab that lands on an edge after a real fall (`landed`, contact `c0`: it sounds) often
+    tips over onto a face a few frames later, and that second blow (1-1.5 m/s in generated scenes)
+    is the last: the body is at rest at once, so it becomes background and its track ends within a
+    frame or two, and no fit sees a segment after the contact. What the track shows is its centre
+    coming down by a tip's size (between TOPPLE_MIN_DROP_SHARE and TIP_DROP_SHARE of its extent)
+    from the highest point after the landing to the level of its last samples, reached at most
+    TIP_MAX_SAMPLES_AFTER samples before the end. The contact is where that descent reaches the
+    final level. Its speed comes from energy: the speed the body kept from its landing, plus what
+    the drop frees into the centre's motion (`gating.pivot_landing_speed`); the blob of a turning
+    block moves unlike its centre (its speed there came out 30 % low). It is only as sure as the
+    landing."""
+    if landed.check is None or landed.check.failed is not None or c0.kind not in ("floor", "landing"):
+        return None
+    if geo.scale_source in GUESSED_SCALES:
+        return None  # a drop in a guessed scale says nothing of a speed
+    extent = float(geo.extent_m or 0.0)
+    if extent <= 0 or float(t[-1]) + 1.5 / fps > float(times_s[-1]):
+        return None  # unknown size, or the clip ends: nothing to say about a vanishing
+    after = t > c0.time_s + 0.5 / fps
+    if after.sum() < 4:
+        return None
+    ta, h = t[after], pos[after, 1]  # height levels (gating.height_level: y points down)
+    final = float(np.median(h[-2:]))
+    tol = 2.0 * float(geo.pixel_size_m or 0.0) + 3.0 * float(geo.noise_m or 0.0)
+    if abs(float(h[-1] - h[-2])) > tol:
+        return None  # still moving when the track ends
+    above = np.flatnonzero(h < final - tol)
+    if above.size == 0:
+        return None
+    k = int(above[-1])  # the descent's last sample above the final level
+    top = int(np.argmin(h[: k + 1]))
+    drop = final - float(h[top])
+    if not (max(TOPPLE_MIN_DROP_SHARE * extent, tol) <= drop <= TIP_DROP_SHARE * extent):
+        return None
+    if k < 1 or k == top or len(h) - 1 - k > TIP_MAX_SAMPLES_AFTER:
+        return None
+    rate = float(h[k] - h[k - 1]) / float(ta[k] - ta[k - 1])
+    if rate <= 0:
+        return None  # not coming down into the final level
+    tc = float(ta[k]) + min((final - float(h[k])) / rate, float(ta[k + 1] - ta[k]))
+    # the energy the drop frees, on top of what the body kept from its landing
+    v = float(np.hypot(pivot_landing_speed(drop, gravity_mps2), landed.v_after))
+    check = ImpactCheck(scores={"landing": landed.confidence})
+    check.facts.update({"tip_after_landing": True, "tip_drop_m": round(drop, 4)})
+    n = len(times_s)
+    return ImpactEstimate(frame=int(min(np.searchsorted(times_s, tc - 1e-6), n - 1)), time_s=round(tc, 5),
+                          v_before=round(v, 5), v_after=0.0, confidence=round(check.confidence, 3), surface="landing",
+                          position_m=[round(float(x), 4) for x in pos[after][k]], check=check)
 
 
 def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:

@@ -78,9 +78,10 @@ NO_OWN_FALL = "its track shows no free fall of its own (only a topple's landing 
 LOW_CONFIDENCE = "confidence below the threshold"
 HANDED_OVER = "the object did not vanish: another track takes over where it was last seen (no landing seen)"
 NO_FLOOR_THERE = "the object vanished far above the floor the other objects met (no landing seen)"
+UNSURE_LANDING = "the landing it tipped over after is not sure enough"
 
 _SCORE_REASONS = {"flight": SHORT_FLIGHT, "gravity": NOT_GRAVITY, "jump": WEAK_JUMP, "surface": SURFACE,
-                  "parabola": ROUGH_FLIGHT}
+                  "parabola": ROUGH_FLIGHT, "landing": UNSURE_LANDING}
 
 
 @dataclass
