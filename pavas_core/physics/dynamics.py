@@ -149,7 +149,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     # the last contact's impact, when it is the track's last (its tests passed: it may sound)
     if (fit is not None and contacts and impacts and impacts[-1].time_s == round(float(contacts[-1].time_s), 5)
             and not geo.at_edge[seen[-1]]):
-        tip = _tip_at_vanishing(contacts[-1], impacts[-1], t, pos, times_s=times_s, fps=fps, geo=geo,
+        tip = _tip_at_vanishing(contacts[-1], impacts[-1], t, pos, use, times_s=times_s, fps=fps, geo=geo,
                                 gravity_mps2=gravity_mps2)
         if tip is not None:
             impacts.append(tip)
@@ -227,8 +227,9 @@ def floor_levels(contacts: list[Contact], fit: FlightFit, *, rest_levels: list[f
 TIP_MAX_SAMPLES_AFTER = 3  # the body tipped flat this few samples before its track ends (it settled: background)
 
 
-def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: np.ndarray, *, times_s: np.ndarray,
-                      fps: float, geo: ObjectGeometry, gravity_mps2: float) -> ImpactEstimate | None:
+def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: np.ndarray, use: np.ndarray, *,
+                      times_s: np.ndarray, fps: float, geo: ObjectGeometry,
+                      gravity_mps2: float) -> ImpactEstimate | None:
     """A body's last contact as it tips flat after its landing, just before its track ends.
 
     A block or slab that lands on an edge after a real fall (`landed`, contact `c0`: it sounds) often
@@ -236,12 +237,13 @@ def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: n
     is the last: the body is at rest at once, so it becomes background and its track ends within a
     frame or two, and no fit sees a segment after the contact. What the track shows is its centre
     coming down by a tip's size (between TOPPLE_MIN_DROP_SHARE and TIP_DROP_SHARE of its extent)
-    from the highest point after the landing to the level of its last samples, reached at most
+    from its highest fitted sample after the landing (a merged blob's centroid is not the body's) to
+    the level of its last samples (seen at rest, often merged with its resting place), reached at most
     TIP_MAX_SAMPLES_AFTER samples before the end. The contact is where that descent reaches the
     final level. Its speed comes from energy: the speed the body kept from its landing, plus what
     the drop frees into the centre's motion (`gating.pivot_landing_speed`); the blob of a turning
     block moves unlike its centre (its speed there came out 30 % low). It is only as sure as the
-    landing."""
+    landing. t, pos, use: the track's seen samples' times and positions, and which the fit may use."""
     if landed.check is None or landed.check.failed is not None or c0.kind not in ("floor", "landing"):
         return None
     if geo.scale_source in GUESSED_SCALES:
@@ -261,7 +263,10 @@ def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: n
     if above.size == 0:
         return None
     k = int(above[-1])  # the descent's last sample above the final level
-    top = int(np.argmin(h[: k + 1]))
+    fitted = np.flatnonzero(use[after][: k + 1])
+    if fitted.size == 0:
+        return None
+    top = int(fitted[np.argmin(h[fitted])])
     drop = final - float(h[top])
     if not (max(TOPPLE_MIN_DROP_SHARE * extent, tol) <= drop <= TIP_DROP_SHARE * extent):
         return None

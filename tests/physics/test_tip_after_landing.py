@@ -16,13 +16,14 @@ G = 9.81
 
 def _edge_landing_then_tip(h: float, w: float, phi0: float, *, fps: float, rest_samples: int = 2, clip_s: float = 2.0,
                            noise_m: float = 0.0005, scale_source: str = "gravity", extent_m: float | None = None,
-                           fall_accel: float = G):
+                           fall_accel: float = G, merged_rise_m: float = 0.0):
     """A box h long and w thick falls from rest and lands on an edge just after 0.31 s, its centre
     at phi0 (rad) from the vertical above the edge, stopped; it then tips over about that edge from
     rest (θ'' = (3g/4R)·sin θ) and lies flat, at rest for `rest_samples` frames before its track ends
     (at rest, it turned into background) while the clip goes on. While it turns, its blob is not
     fitted (merged with its shadow): those samples are seen, not usable. fall_accel: the fall's
-    acceleration (m/s², gravity's unless a test says otherwise).
+    acceleration (m/s², gravity's unless a test says otherwise); merged_rise_m: how far above the
+    body the first of those merged blobs' centroids lies.
     → (dynamics, flat landing time s, the centre's speed then m/s, drop of the centre m)."""
     r = 0.5 * np.hypot(h, w)
     lying = 0.5 * np.pi - np.arctan2(w, h)
@@ -47,7 +48,9 @@ def _edge_landing_then_tip(h: float, w: float, phi0: float, *, fps: float, rest_
             a, fall = (float(np.interp(tk - t1, path[:, 0], path[:, 1])) if tk < t2 else lying), 0.0
         pos[k] = [r * np.sin(a), -r * np.cos(a) - fall, 2.0]  # y down, the floor at 0
     pos[:n_track] += np.random.default_rng(0).normal(0, noise_m, (n_track, 3))
-    usable = np.isfinite(pos).all(axis=1) & ~((times > t1 + 2.0 / fps) & (times < t2))
+    turning = (times > t1 + 2.0 / fps) & (times < t2)
+    usable = np.isfinite(pos).all(axis=1) & ~turning
+    pos[np.flatnonzero(turning)[0], 1] -= merged_rise_m
     geo = ObjectGeometry(pos, usable, np.zeros(len(times), bool), pixel_size_m=0.004, noise_m=0.0008, size_m=w,
                          size_source="gravity", scale_source=scale_source)
     geo = dataclasses.replace(geo, extent_m=h if extent_m is None else extent_m)
@@ -117,3 +120,14 @@ def test_no_tip_after_a_landing_that_is_no_impact():
     dyn, _, _, _ = _edge_landing_then_tip(h, w, phi0, fps=fps, fall_accel=4.0)
     assert dyn.impacts and dyn.impacts[0].check.failed == gating.NOT_GRAVITY
     assert not any(im.check.facts.get("tip_after_landing") for im in dyn.impacts)
+
+
+def test_the_tips_drop_is_measured_from_the_bodys_own_blobs():
+    """A merged blob's centroid 3 cm above the body while it turns (its shadow, another object) is
+    not where the body was: the drop and the speed stay the body's."""
+    h, w, phi0, fps = CASES[0]
+    dyn, t2, v2, drop = _edge_landing_then_tip(h, w, phi0, fps=fps, merged_rise_m=0.03)
+    tip = _sounding(dyn)[-1]
+    assert tip.check.facts["tip_after_landing"] is True and abs(tip.time_s - t2) * fps < 0.5
+    assert tip.check.facts["tip_drop_m"] == pytest.approx(drop, abs=3 * 0.0005 + 0.001)
+    assert tip.v_before == pytest.approx(v2, rel=0.05)
