@@ -256,6 +256,7 @@ def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: n
         return None
     ta, h = t[after], pos[after, 1]  # height levels (gating.height_level: y points down)
     final = float(np.median(h[-2:]))
+    # levels this close are one (gating's level tolerance: two pixels of the scale, three noises)
     tol = 2.0 * float(geo.pixel_size_m or 0.0) + 3.0 * float(geo.noise_m or 0.0)
     if abs(float(h[-1] - h[-2])) > tol:
         return None  # still moving when the track ends
