@@ -21,8 +21,8 @@ import numpy as np
 from .flight import FLIGHT, FlightFit, fit_flights, points_down
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, TIP_DROP_SHARE, TOPPLE_MIN_ACCEL_SHARE,
                      TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level, energy_gained,
-                     flight_samples_before, height_level, is_gravity, pivot_landing_speed, rest_start_level,
-                     rests_after, tipped_over, topple_drop)
+                     flight_samples_before, height_level, is_gravity, level_tolerance, pivot_landing_speed,
+                     rest_start_level, rests_after, tipped_over, topple_drop)
 from .impacts import Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
@@ -117,10 +117,11 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
     levels = floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent)
     topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
+    last_contact_impact = None  # the impact of the track's last contact, when it is within the clip
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
             continue
-        frame = int(min(np.searchsorted(times_s, c.time_s - 1e-6), n - 1))
+        frame = _frame_of(times_s, c.time_s)
         others = [lv for j, lv in enumerate(levels) if j != k and lv is not None]
         # the floor contact (after a real fall) that the flight before this one started from
         launch = [(lv, contacts[j].time_s) for j, lv in enumerate(levels)
@@ -146,10 +147,10 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             confidence=round(conf, 3), surface=c.kind, position_m=[round(float(x), 4) for x in c.pos],
             check=check,
         ))
-    # the last contact's impact, when it is the track's last (its tests passed: it may sound)
-    if (fit is not None and contacts and impacts and impacts[-1].time_s == round(float(contacts[-1].time_s), 5)
-            and not geo.at_edge[seen[-1]]):
-        tip = _tip_at_vanishing(contacts[-1], impacts[-1], t, pos, use, times_s=times_s, fps=fps, geo=geo,
+        if k == len(contacts) - 1:
+            last_contact_impact = impacts[-1]
+    if last_contact_impact is not None and not geo.at_edge[seen[-1]]:
+        tip = _tip_at_vanishing(contacts[-1], last_contact_impact, t, pos, use, times_s=times_s, fps=fps, geo=geo,
                                 gravity_mps2=gravity_mps2)
         if tip is not None:
             impacts.append(tip)
@@ -256,8 +257,7 @@ def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: n
         return None
     ta, h = t[after], pos[after, 1]  # height levels (gating.height_level: y points down)
     final = float(np.median(h[-2:]))
-    # levels this close are one (gating's level tolerance: two pixels of the scale, three noises)
-    tol = 2.0 * float(geo.pixel_size_m or 0.0) + 3.0 * float(geo.noise_m or 0.0)
+    tol = level_tolerance(float(geo.pixel_size_m or 0.0), float(geo.noise_m or 0.0))  # levels this close are one
     if abs(float(h[-1] - h[-2])) > tol:
         return None  # still moving when the track ends
     above = np.flatnonzero(h < final - tol)
@@ -281,10 +281,14 @@ def _tip_at_vanishing(c0: Contact, landed: ImpactEstimate, t: np.ndarray, pos: n
     v = float(np.hypot(pivot_landing_speed(drop, gravity_mps2), landed.v_after))
     check = ImpactCheck(scores={"landing": landed.confidence})
     check.facts.update({"tip_after_landing": True, "tip_drop_m": round(drop, 4)})
-    n = len(times_s)
-    return ImpactEstimate(frame=int(min(np.searchsorted(times_s, tc - 1e-6), n - 1)), time_s=round(tc, 5),
+    return ImpactEstimate(frame=_frame_of(times_s, tc), time_s=round(tc, 5),
                           v_before=round(v, 5), v_after=0.0, confidence=round(check.confidence, 3), surface="landing",
                           position_m=[round(float(x), 4) for x in pos[after][k]], check=check)
+
+
+def _frame_of(times_s: np.ndarray, time_s: float) -> int:
+    """The frame an event at `time_s` falls in (the first frame at or after it, the clip's last at most)."""
+    return int(min(np.searchsorted(times_s, time_s - 1e-6), len(times_s) - 1))
 
 
 def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:

@@ -361,9 +361,15 @@ def contact_level(c: Contact, fit: FlightFit) -> float:
 
 
 def _level_tol(c: Contact, fit: FlightFit) -> float:
-    """How far apart two contacts on the same surface can lie: a pixel or two of the metric scale,
-    the fit's noise and the contact's own uncertainty."""
-    return 2.0 * fit.unit + 3.0 * fit.noise + 3.0 * c.gap_sigma
+    """How far apart two contacts on the same surface can lie (`level_tolerance`), the contact's
+    own uncertainty included."""
+    return level_tolerance(fit.unit, fit.noise, c.gap_sigma)
+
+
+def level_tolerance(unit: float, noise: float, gap_sigma: float = 0.0) -> float:
+    """How far apart two levels of one surface can lie: a pixel or two of the metric scale (`unit`,
+    metres per pixel), the track's noise and a contact's own uncertainty (`gap_sigma`)."""
+    return 2.0 * unit + 3.0 * noise + 3.0 * gap_sigma
 
 
 DRIVEN_GAIN_SHARE = 1.0  # energy gained after the first contact, as a share of the energy the contacts took (a passive object: none)
