@@ -184,3 +184,31 @@ def test_an_estimate_goes_to_the_bounce_of_its_own_object_before_another_objects
     m = match_impacts(truth, est)
     assert (m.recall_hits, m.recall_total, m.matched_estimates) == (1, 1, 1)
     assert m.v_before_rel_errors == pytest.approx([0.05])
+
+
+def test_an_estimate_goes_to_the_impact_recall_counts_before_a_nearer_one_it_ignores():
+    # a box lands on an edge at 2.6 m/s (t = 0.3625 s, 24 fps) and slaps onto its face at 0.8 m/s
+    # (not counted) 1.7 frames later; the estimate of the landing at 0.400 s is 0.9 frame from the
+    # landing and 0.8 frame from the slap: nearest in time alone gave it to the slap
+    from pavas_core.physics.tracks import Impact
+    from pavas_core.scenes.evaluate import match_impacts
+
+    fps, n = 24.0, 30
+
+    def track(impacts):
+        obj = ObjectTrack(id=0, name="box", action="sliding_off", mass_kg=1.0, mass_source="prior",
+                          speed_mps=[2.0] * n, centroid_m=[[0.0, 0.0, 2.0]] * n, impacts=impacts,
+                          box_xyxy_px=[[5.0, 20.0, 15.0, 30.0]] * n)
+        return PhysicsTracks(fps=fps, num_frames=n, width=W, height=H, objects=[obj],
+                             geometry=Geometry("pinhole", "user")).validate()
+
+    def im(t, v):
+        return Impact(frame=int(round(t * fps)), time_s=t, v_before=v, v_after=0.3 * v, delta_ke_j=1.0)
+
+    truth = track([im(0.3625, 2.63), im(0.4333, 0.79)])
+    m = match_impacts(truth, track([im(0.400, 3.31)]))
+    assert (m.recall_hits, m.recall_total, m.matched_estimates) == (1, 1, 1)
+    assert m.v_before_rel_errors == pytest.approx([abs(3.31 - 2.63) / 2.63])
+    # with only the slap there, the estimate is still a real impact (no false alarm), just not a counted hit
+    slap_only = match_impacts(track([im(0.4333, 0.79)]), track([im(0.400, 3.31)]))
+    assert (slap_only.recall_total, slap_only.matched_estimates, slap_only.false_alarms) == (0, 1, [])
