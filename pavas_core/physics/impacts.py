@@ -431,7 +431,9 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
     fall's speed there. Only a fall of VANISHED_LANDING_MIN_FLIGHT samples or more after segment
     `after` (the object's last contact) qualifies, and what the track shows after it must be brief
     (VANISHED_LANDING_MAX_TAIL samples, never above the fall's parabola: the object was not on its
-    way back up). The landing is marked unseen.
+    way back up; they may make a short flight of their own: a blob merging with its shadow near the
+    floor is pulled down faster than the fall, and a 3-sample tail split off that way left a box's
+    3 m/s landing unreported). The landing is marked unseen, with the speed of the fall itself.
 
     last_pos: the track's last sample, fitted or not (a blob half gone into the background as the
     object settles is not fitted): seen above the fall's parabola, the object had already landed
@@ -446,7 +448,7 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
     k = falls[-1]
     seg = fit.segments[k]
     tail = fit.segments[k + 1 :]
-    if sum(sg.n for sg in tail) > VANISHED_LANDING_MAX_TAIL or any(sg.n > 2 for sg in tail):
+    if sum(sg.n for sg in tail) > VANISHED_LANDING_MAX_TAIL:
         return None
     t_fit_end = float(fit.t_s[seg.i1])
     if t_last_s - t_fit_end > (VANISHED_LANDING_MAX_TAIL + 0.5) * frame_dt:

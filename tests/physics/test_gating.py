@@ -773,3 +773,23 @@ def test_a_hop_shorter_than_two_frames_is_a_second_contact_not_a_hop():
     second = min(dyn.impacts[1:], key=lambda im: abs(im.time_s - t2))
     assert second.check.facts["flight_samples"] == 2 and "hop_offset_m" not in second.check.facts
     assert second.check.failed == gating.NO_FLIGHT
+
+
+def test_a_fall_whose_last_blobs_merge_with_its_shadow_still_vanishes_on_landing_at_the_falls_speed():
+    """Near the floor the falling body's blob merges with its shadow below it: its last three
+    centroids are pulled down, faster than the fall, and the fit splits them off as a short flight
+    of their own. They are the fall's last samples: the landing is still inferred from the vanishing,
+    at the speed of the fall (a generated box's split-off flight was 15 % fast)."""
+    pos = _bounces(9.81, n=60)
+    t_land = float(np.sqrt(2 * 0.8 / 9.81))
+    last = int(np.floor(t_land * FPS))
+    pos[last + 1 :] = np.nan
+    pos[last - 2 : last + 1, 1] += [0.01, 0.025, 0.045]  # pulled toward the shadow, more as it nears
+    t = np.arange(60) / FPS
+    dyn = object_dynamics(_geometry(pos), t, FPS, penalty=120.0, gravity_mps2=9.81)
+    assert [im.surface for im in dyn.impacts] == ["landing"]
+    im = dyn.impacts[0]
+    assert im.check.facts["landing_seen"] is False
+    assert abs(im.time_s - t_land) * FPS <= 1.0
+    assert abs(im.v_before - 9.81 * t_land) < 0.06 * 9.81 * t_land
+    assert im.silent_reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
