@@ -228,9 +228,11 @@ def pivot_landing_speed(drop: float, gravity_mps2: float) -> float:
 def topple_drop(c: Contact, fit: FlightFit, *, rest_level: float | None, extent: float) -> float | None:
     """How far the centre came down from where the body left rest (`rest_start_level`) to contact
     `c`, when that is a topple's size: at least TOPPLE_MIN_DROP_SHARE of the body's longest `extent`
-    and above the contact's level uncertainty; else None."""
+    and above the contact's level uncertainty; else None. `c` may be a landing inferred from the
+    track's vanishing (`impacts.final_landing`): a body that topples and lies still at once becomes
+    background as it lands, and its drop is then measured to where the arc leads at the vanishing."""
     _, drop = tipped_over(c, rest_level=rest_level, extent=extent)
-    if drop is None or not c.seen:
+    if drop is None:
         return None
     return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
 

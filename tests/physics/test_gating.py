@@ -658,6 +658,24 @@ def test_a_topple_seen_in_two_frames_of_its_fall_still_lands_at_its_drops_speed(
     assert 0.75 * v_land < sounding[0].v_before < v_land
 
 
+@pytest.mark.parametrize("h, w, fps", [(0.4, 0.1, 30.0), (0.3, 0.12, 60.0)])
+def test_a_topple_whose_track_ends_as_it_lands_sounds_at_its_drops_speed(h, w, fps):
+    """A body that topples over from rest and lies still at once becomes background: its track ends
+    with the last frame before the landing, and the landing is inferred from the vanishing (unseen).
+    Its drop from rest to there is a topple's, and the landing sounds at that drop's speed (exact to
+    the noise and the half frame the vanishing leaves open), not at the arc's parabola speed."""
+    pos, t_land, v_land = _topple(h, w, fps=fps, rest_frames=10, n=int(3 * fps), noise_m=0.0008)
+    t = np.arange(len(pos)) / fps
+    pos[int(np.floor(t_land * fps)) + 1:] = np.nan
+    geo = dataclasses.replace(_geometry(pos), usable=np.isfinite(pos).all(axis=1), size_m=w, extent_m=h)
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * fps < 1.0
+    assert sounding[0].check.facts["landing_seen"] is False
+    assert sounding[0].check.facts["pivot_speed_mps"] == pytest.approx(sounding[0].v_before, abs=1e-3)
+    assert sounding[0].v_before == pytest.approx(v_land, rel=0.08)
+
+
 def test_under_the_imposed_vertical_only_a_topples_landing_sounds():
     """A ball seen for 3 frames of its fall (2.5 m/s at the floor, 6 mm of noise), then at rest:
     no window of the track shows gravity, so the fit is made under the frame's vertical, and that
