@@ -318,14 +318,11 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
     if pivot:
         v_before = pivot_landing_speed(topple_drop_m, gravity_mps2)
         check.facts["pivot_speed_mps"] = round(v_before, 4)
-        # no free fall to judge, nor a flight's length: the speed is the drop's (its ends the rest
-        # level and this contact), and two samples on the way down show it (a toppling post's blob
-        # is often only its moving part, and most of its samples fail the whole-area test)
-        del check.scores["gravity"], check.scores["parabola"], check.scores["flight"]
+        del check.scores["gravity"], check.scores["parabola"]  # no free fall to judge
         tipped = False
     if v_after >= v_before:
         check.failed = NO_SPEED_LOSS
-    elif n_flight < (MIN_FLIGHT_SAMPLES - 1 if pivot else MIN_FLIGHT_SAMPLES) and not short_ok:
+    elif n_flight < MIN_FLIGHT_SAMPLES and not short_ok:
         check.failed = NO_FLIGHT
     elif off_flight:
         check.failed = OFF_FLIGHT
