@@ -208,6 +208,36 @@ def summarize(match: ImpactMatch) -> dict:
     }
 
 
+def scene_bootstrap_interval(per_scene: list[ImpactMatch], ratio: str = "recall", *, level: float = 0.95,
+                             n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of a pooled ratio ("recall" or "precision_fast") over scenes.
+
+    The impacts of one scene are not independent draws (one object's misses come together: a
+    tumbling block whose later contacts all go unseen), so the scenes, not the impacts, are
+    resampled with replacement; the pooled ratio of each resample gives the interval. With a
+    few dozen scenes it is wide (±0.1 at 24 scenes and recall 0.7): the spread between two seeds of
+    the same generator. (nan, nan) when no resample has a denominator."""
+    fields = {"recall": ("recall_hits", "recall_total"),
+              "precision_fast": ("matched_fast_estimates", "total_fast_estimates")}
+    if ratio not in fields:
+        raise ValueError(f"scene_bootstrap_interval: ratio must be one of {sorted(fields)}, got {ratio!r}")
+    if not per_scene:
+        return float("nan"), float("nan")
+    num_f, den_f = fields[ratio]
+    num = np.array([getattr(m, num_f) for m in per_scene], dtype=np.float64)
+    den = np.array([getattr(m, den_f) for m in per_scene], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(per_scene), size=(n_resamples, len(per_scene)))
+    n_sum, d_sum = num[idx].sum(axis=1), den[idx].sum(axis=1)
+    ok = d_sum > 0
+    if not ok.any():
+        return float("nan"), float("nan")
+    ratios = n_sum[ok] / d_sum[ok]
+    tail = 50.0 * (1.0 - level)
+    lo, hi = np.percentile(ratios, [tail, 100.0 - tail])
+    return float(lo), float(hi)
+
+
 # --- masks ------------------------------------------------------------------------------------------
 
 @dataclass

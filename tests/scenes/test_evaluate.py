@@ -7,7 +7,7 @@ from scipy import ndimage
 from pavas_core.errors import BadInputError
 from pavas_core.physics.masks import FrameMask, ObjectMasks
 from pavas_core.physics.tracks import Geometry, ObjectTrack, PhysicsTracks
-from pavas_core.scenes.evaluate import frame_iou, match_masks
+from pavas_core.scenes.evaluate import ImpactMatch, frame_iou, match_masks, scene_bootstrap_interval
 from pavas_core.scenes.scene import ground_truth_tracks, with_overrides
 
 W, H, T = 64, 48, 4
@@ -212,3 +212,23 @@ def test_an_estimate_goes_to_the_impact_recall_counts_before_a_nearer_one_it_ign
     # with only the slap there, the estimate is still a real impact (no false alarm), just not a counted hit
     slap_only = match_impacts(track([im(0.4333, 0.79)]), track([im(0.400, 3.31)]))
     assert (slap_only.recall_total, slap_only.matched_estimates, slap_only.false_alarms) == (0, 1, [])
+
+
+def test_the_scene_bootstrap_resamples_scenes_not_impacts():
+    """100 scenes of 4 impacts each, half of them all found and half all missed: recall 0.5. The
+    scenes are the independent draws, so the pooled recall of a resample is Binomial(100, ½)/100 and
+    its 95 % interval [0.40, 0.60] (±1.96·0.05); resampling the 400 impacts as if independent would
+    give half that width. Scenes of one same ratio leave nothing to resample: the interval is that
+    ratio. Precision is resampled the same way."""
+    scenes = [ImpactMatch(recall_hits=4 * (k % 2), recall_total=4, matched_fast_estimates=k % 3,
+                          total_fast_estimates=2) for k in range(100)]
+    lo, hi = scene_bootstrap_interval(scenes, "recall")
+    assert lo == pytest.approx(0.40, abs=0.015) and hi == pytest.approx(0.60, abs=0.015)
+    assert scene_bootstrap_interval(scenes, "recall") == (lo, hi)  # seeded: the same interval each run
+    same = [ImpactMatch(recall_hits=3, recall_total=4, matched_fast_estimates=1, total_fast_estimates=2)] * 24
+    assert scene_bootstrap_interval(same, "recall") == pytest.approx((0.75, 0.75))
+    assert scene_bootstrap_interval(same, "precision_fast") == pytest.approx((0.5, 0.5))
+    plo, phi = scene_bootstrap_interval(scenes, "precision_fast")
+    assert plo < sum(k % 3 for k in range(100)) / 200 < phi
+    with pytest.raises(ValueError):
+        scene_bootstrap_interval(scenes, "f1")
