@@ -215,7 +215,7 @@ def scene_bootstrap_interval(per_scene: list[ImpactMatch], ratio: str = "recall"
     The impacts of one scene are not independent draws (one object's misses come together: a
     tumbling block whose later contacts all go unseen), so the scenes, not the impacts, are
     resampled with replacement; the pooled ratio of each resample gives the interval. With a
-    few dozen scenes it is wide (±0.1 at 24 scenes and recall 0.7): the spread between two seeds of
+    few dozen scenes it is wide (±0.13 at 24 rigid scenes and recall 0.6-0.77): the spread between seeds of
     the same generator. (nan, nan) when no resample has a denominator."""
     fields = {"recall": ("recall_hits", "recall_total"),
               "precision_fast": ("matched_fast_estimates", "total_fast_estimates")}
