@@ -38,3 +38,20 @@ def test_a_missed_rigid_impact_is_put_down_to_its_usual_cause():
     # a silent estimate does not count as found
     quiet = _tracks(_object(0, "", [_impact(1.6, sonified=False)], right))
     assert kind(truth, tumble, late, quiet) == "other"
+
+
+def test_a_miss_after_no_free_flight_is_put_down_to_it_when_the_truth_says_so():
+    kind = load_bench("physics_accuracy").rigid_miss_kind
+    box = [10.0, 10.0, 60.0, 60.0]
+    slap, hop = _impact(1.0), _impact(1.5)
+    slap.extra["free_flight_s"], hop.extra["free_flight_s"] = 0.0, 0.2  # 0 and 6 frames of free flight
+    landing = _impact(0.8)
+    landing.extra["free_flight_s"] = 0.5
+    truth = _tracks(_object(0, "tumbling", [slap, hop], box),
+                    _object(1, "toppling", [landing], [200.0, 10.0, 260.0, 60.0]))
+    nothing = _tracks()
+    tumble, topple = truth.objects
+    assert kind(truth, tumble, slap, nothing).startswith("under 3 frames of free flight")
+    assert kind(truth, tumble, hop, nothing) == "other"  # 15 frames after the slap, after a 6-frame hop
+    # a toppling body's impact after a real fall is not put down to the topple
+    assert kind(truth, topple, landing, nothing) == "first contact"

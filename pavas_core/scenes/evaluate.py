@@ -13,9 +13,11 @@ nothing); a true impact marked `near_cut` (within 0.25 s of a hard cut: too litt
 one side) is not asked for, though an estimate that lands on it is not a false alarm either.
 `recall_observable` asks only for the impacts whose free flight before the contact can be seen:
 at least `min_flight_frames` frames (gating.MIN_FLIGHT_SAMPLES) with the object in the picture and
-moving, after its previous contact (or the clip's start) and before this one. An estimator that
-keeps an impact with no visible fall silent (the rule of gating.py) cannot report the others: an
-object that bounces in the clip's first frame, or drops into the picture a frame before it lands.
+moving, after its previous contact (or the clip's start) and before this one, and, where the truth
+says how long the object was in free flight (a rigid scene's `free_flight_s`: no contact force at
+all), within that flight. An estimator that keeps an impact with no visible fall silent (the rule
+of gating.py) cannot report the others: an object that bounces in the clip's first frame, drops
+into the picture a frame before it lands, or pivots over an edge and slaps onto a face.
 
 Masks (`match_masks`) are compared in one pixel grid, the coarsest of the masks involved (an
 estimate made at analysis resolution cannot be asked for finer pixels; the finer masks are resized
@@ -88,10 +90,15 @@ class ImpactMatch:
 
 
 def flight_frames_seen(obj: ObjectTrack, impact: Impact, fps: float) -> int:
-    """Frames before `impact` (after the object's previous contact) with the object in view and moving."""
+    """Frames before `impact` (after the object's previous contact) with the object in view and moving,
+    and in free flight where the truth says how long that lasted (`free_flight_s` of a rigid scene's
+    impact: a body pivoting onto a face, toppling or sliding moves, but nothing shows a fall)."""
     visible = obj.extra.get("visible")
     times = np.arange(len(obj.speed_mps)) / fps
     prev = max((im.time_s for im in obj.impacts if im.time_s < impact.time_s), default=-np.inf)
+    free_flight_s = impact.extra.get("free_flight_s")
+    if free_flight_s is not None:
+        prev = max(prev, impact.time_s - float(free_flight_s) - 1e-9)
     count = 0
     for k in np.flatnonzero((times > prev) & (times < impact.time_s)):
         seen = visible is None or (k < len(visible) and bool(visible[k]))
@@ -211,8 +218,8 @@ def summarize(match: ImpactMatch) -> dict:
 
 def scene_bootstrap_interval(per_scene: list[ImpactMatch], ratio: str = "recall", *, level: float = 0.95,
                              n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval (scipy.stats.bootstrap) of a pooled ratio ("recall" or
-    "precision_fast") over scenes.
+    """Percentile bootstrap interval (scipy.stats.bootstrap) of a pooled ratio ("recall",
+    "recall_observable" or "precision_fast") over scenes.
 
     The impacts of one scene are not independent draws (one object's misses come together: a
     tumbling block whose later contacts all go unseen), so the scenes, not the impacts, are
@@ -220,7 +227,7 @@ def scene_bootstrap_interval(per_scene: list[ImpactMatch], ratio: str = "recall"
     each resample gives the interval. With a few dozen scenes it is wide (±0.13 at 24 rigid scenes
     and recall 0.6-0.77): the spread between seeds of the same generator. (nan, nan) when the
     scenes have no denominator at all (or a resample drew none: only scenes without one)."""
-    fields = {"recall": ("recall_hits", "recall_total"),
+    fields = {"recall": ("recall_hits", "recall_total"), "recall_observable": ("observable_hits", "observable_total"),
               "precision_fast": ("matched_fast_estimates", "total_fast_estimates")}
     if ratio not in fields:
         raise ValueError(f"scene_bootstrap_interval: ratio must be one of {sorted(fields)}, got {ratio!r}")

@@ -22,10 +22,14 @@ rolling or sliding contact exerts, which is at most (1 + μ)·m·g) starts a con
 together than one frame period are one impact (no camera can tell them apart); the impact counts
 when its centre-of-mass velocity change is at least MIN_IMPACT_DV_MPS and the body moved at
 MIN_IMPACT_SPEED_MPS or more before it (a body at rest that another one lands on is pushed, it
-makes no impact of its own). v_before / v_after are the
-3D speeds of the centre of mass just before the first and just after the last impulsive step, so
-the motion along the line of sight is in them. Rolling and sliding make no impact by construction,
-and the objects that only roll or slide say so (`action`, `extra.no_impact_expected`).
+makes no impact of its own). v_before / v_after are the 3D speeds of the centre of mass just before
+the first and just after the last impulsive step, so the motion along the line of sight is in them.
+Each impact also says how long the body was in free flight right before it (`free_flight_s`: steps
+with no contact force at all, |Δv/dt − g| < FREE_FLIGHT_ACCEL_G·g): a fall or a hop has one; the
+slap that ends a turn about an edge, a topple's landing or a bump while sliding has none, and the
+scoring's `recall_observable` (evaluate.py) does not ask for those. Rolling and sliding make no
+impact by construction, and the objects that only roll or slide say so (`action`,
+`extra.no_impact_expected`).
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ RIGID_FPS_CHOICES = (24.0, 30.0, 60.0)
 RIGID_RESOLUTIONS = ((320, 240), (480, 270), (640, 360))
 RIGID_DURATION_RANGE_S = (3.0, 5.0)
 IMPULSE_ACCEL_G = 6.0
+FREE_FLIGHT_ACCEL_G = 0.05  # a step whose velocity change is gravity's to within this share of g has no contact force
+CONTACT_ONSET_STEPS = 2  # engine steps of soft contact allowed between a free flight and the impulsive step
 MIN_IMPACT_DV_MPS = 0.2
 MIN_IMPACT_SPEED_MPS = 0.15
 PRIMARY_ACTIONS = ("tumbling", "toppling", "sliding_off", "stacking")
@@ -219,6 +225,9 @@ class RigidContact:
     velocity_after_mps: np.ndarray
     position_m: np.ndarray
     surface: str  # floor | platform | object <i>
+    # how long the body was in free flight (no contact force at all) right before this contact: a
+    # fall or a hop; 0 for the slap that ends a pivot, a topple's landing or a bump while sliding
+    free_flight_s: float = 0.0
 
     @property
     def v_before(self) -> float:
@@ -355,6 +364,7 @@ def _impacts(tr: RigidTrajectory, partner: list[str | None], fps: float, mass_kg
     g = np.array([0.0, GRAVITY_MPS2, 0.0])
     a_contact = np.linalg.norm(np.diff(tr.velocity_mps, axis=0) / dt - g[None, :], axis=1)  # step n → n+1
     hot = (a_contact > IMPULSE_ACCEL_G * GRAVITY_MPS2) & ~pushed
+    free = (a_contact < FREE_FLIGHT_ACCEL_G * GRAVITY_MPS2) & ~pushed
     steps = np.nonzero(hot)[0]
     groups: list[list[int]] = []
     gap = int(round(SIM_RATE_HZ / fps))
@@ -371,8 +381,21 @@ def _impacts(tr: RigidTrajectory, partner: list[str | None], fps: float, mass_kg
             continue  # too slight, or a body at rest that something else hit (the sound is the hitter's)
         who = next((partner[n] for n in range(first + 1, last + 1) if partner[n]), "floor")
         out.append(RigidContact(float(tr.times_s[first] + dt), vb.copy(), va.copy(), tr.position_m[first + 1].copy(),
-                                who))
+                                who, _free_flight_before(free, first) * dt))
     return out
+
+
+def _free_flight_before(free: np.ndarray, first: int) -> int:
+    """Engine steps of free flight that end at step `first` (a contact's first impulsive step),
+    allowing CONTACT_ONSET_STEPS steps of soft contact just before it."""
+    k = first - 1
+    onset = 0
+    while k >= 0 and not free[k] and onset < CONTACT_ONSET_STEPS:
+        k, onset = k - 1, onset + 1
+    run = 0
+    while k >= 0 and free[k]:
+        k, run = k - 1, run + 1
+    return run
 
 
 # --- sampling -------------------------------------------------------------------------------------
@@ -612,7 +635,7 @@ def rigid_ground_truth(scene: RigidSceneSpec, trajectories: list[RigidTrajectory
                        "position_m": [float(x) for x in c.position_m],
                        "velocity_before_mps": [float(x) for x in c.velocity_before_mps],
                        "velocity_after_mps": [float(x) for x in c.velocity_after_mps],
-                       "visible": bool(visible)}))
+                       "free_flight_s": round(c.free_flight_s, 5), "visible": bool(visible)}))
         objects.append(ObjectTrack(
             id=i, name=b.kind.name, action=b.action, mass_kg=b.kind.mass_kg, mass_source="prior",
             speed_mps=[float(s) if v else None for s, v in zip(speed, vis)],

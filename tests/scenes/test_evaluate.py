@@ -158,6 +158,24 @@ def test_recall_observable_asks_only_for_impacts_whose_fall_before_contact_can_b
     assert (late.recall_total, late.observable_total) == (2, 1)
 
 
+def test_recall_observable_counts_only_the_free_flight_the_truth_reports():
+    from pavas_core.scenes.evaluate import match_impacts
+
+    # contacts at 9|10 and 12|13 (eight and three frames of motion since the last contact); a rigid
+    # truth says how long the body was in free flight before each: the first came after a turn about
+    # an edge (0.05 s of flight, under two frames), the second after a 0.1 s hop (three frames seen)
+    truth = _bouncer([10, 13])
+    first, second = truth.objects[0].impacts
+    first.extra["free_flight_s"], second.extra["free_flight_s"] = 0.05, 0.1
+    m = match_impacts(truth, _bouncer([]))
+    assert (m.recall_total, m.observable_total) == (2, 1)
+    both = match_impacts(truth, _bouncer([10, 13]))
+    assert both.observable_hits == 1 and both.recall_observable == 1.0
+    # without the field every moving frame since the last contact counts, as before
+    del first.extra["free_flight_s"]
+    assert match_impacts(truth, _bouncer([])).observable_total == 2
+
+
 def test_an_estimate_goes_to_the_bounce_of_its_own_object_before_another_objects_nearer_hop():
     # object 0 bounces at 2.0 m/s at t = 1.000 s; object 1, across the picture, makes a slow last
     # hop (0.4 m/s, not counted) at 0.985 s. The estimate of object 0's bounce at 0.980 s is 0.15
@@ -225,8 +243,10 @@ def test_the_scene_bootstrap_resamples_scenes_not_impacts():
     lo, hi = scene_bootstrap_interval(scenes, "recall")
     assert lo == pytest.approx(0.40, abs=0.015) and hi == pytest.approx(0.60, abs=0.015)
     assert scene_bootstrap_interval(scenes, "recall") == (lo, hi)  # seeded: the same interval each run
-    same = [ImpactMatch(recall_hits=3, recall_total=4, matched_fast_estimates=1, total_fast_estimates=2)] * 24
+    same = [ImpactMatch(recall_hits=3, recall_total=4, matched_fast_estimates=1, total_fast_estimates=2,
+                        observable_hits=1, observable_total=3)] * 24
     assert scene_bootstrap_interval(same, "recall") == pytest.approx((0.75, 0.75))
+    assert scene_bootstrap_interval(same, "recall_observable") == pytest.approx((1 / 3, 1 / 3))
     assert scene_bootstrap_interval(same, "precision_fast") == pytest.approx((0.5, 0.5))
     plo, phi = scene_bootstrap_interval(scenes, "precision_fast")
     assert plo < sum(k % 3 for k in range(100)) / 200 < phi

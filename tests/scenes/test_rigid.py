@@ -43,6 +43,8 @@ def test_a_flat_drop_hits_at_the_free_fall_speed():
     assert first.surface == "floor"
     assert abs(first.time_s - math.sqrt(2 * drop / GRAVITY_MPS2)) <= 2.0 / SIM_RATE_HZ
     assert first.v_before == pytest.approx(expected, rel=0.01)
+    # the whole fall is free flight: from the release to the contact, to the engine's step
+    assert first.free_flight_s == pytest.approx(math.sqrt(2 * drop / GRAVITY_MPS2), abs=2.0 / SIM_RATE_HZ)
     # restitution (the floor's is 1, so the block's own): Bullet resolves a face landing as four corner
     # contacts, which keep a little less than e of the speed (0.88·e here); never more
     ratio = first.v_after / first.v_before
@@ -104,6 +106,28 @@ def test_an_object_at_rest_that_is_pushed_topples_with_an_impact():
     # the centre falls from half the height to half the width: at most that much speed
     drop = post.half_extents_m[1] - post.half_extents_m[0]
     assert 0.5 < hit.v_before < math.sqrt(2 * GRAVITY_MPS2 * drop) * 1.15
+    # it turned about its edge on the floor all the way down: no free fall a camera could see
+    assert hit.free_flight_s < 1.0 / 30.0
+
+
+def test_a_block_that_lands_on_an_edge_and_slaps_flat_has_no_free_flight_before_the_slap():
+    block = _kind("wooden block")
+    drop = 0.35  # from the lowest edge to the floor
+    tilt = math.radians(30.0)  # about the z axis (the line of sight): it lands on one long edge
+    rot = rotation_matrix(np.array([0.0, 0.0, math.sin(tilt / 2), math.cos(tilt / 2)]))
+    corners = np.array([[sx, sy, 0.0] for sx in (-1, 1) for sy in (-1, 1)]) * np.array(block.half_extents_m)
+    lowest = float((corners @ rot.T)[:, 1].max())  # y points down
+    body = RigidBody(block, "tumbling", (0.0, CAM.floor_y_m - lowest - drop, 2.5),
+                     (0.0, 0.0, math.sin(tilt / 2), math.cos(tilt / 2)), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0),
+                     block.color_rgb)
+    _, contacts = simulate_rigid(_scene(body))
+    edge, *later = contacts[0]
+    assert edge.free_flight_s == pytest.approx(math.sqrt(2 * drop / GRAVITY_MPS2), abs=2.0 / SIM_RATE_HZ)
+    assert edge.v_before == pytest.approx(math.sqrt(2 * GRAVITY_MPS2 * drop), rel=0.01)
+    # each later contact's free flight starts after the contact before it (a hop off the edge), and
+    # the block's turns about an edge on the floor end in slaps with no free flight at all
+    assert all(b.free_flight_s <= b.time_s - a.time_s for a, b in zip(contacts[0], later))
+    assert any(c.free_flight_s == 0.0 and c.v_before > 0.5 for c in later)
 
 
 def test_the_renderer_draws_a_box_where_it_projects_and_a_shadow_that_keeps_the_floor_chroma():
@@ -140,6 +164,7 @@ def test_ground_truth_of_a_sampled_scene_is_consistent():
         for im in obj.impacts:
             v = np.linalg.norm(im.extra["velocity_before_mps"])
             assert im.v_before == pytest.approx(v)
+            assert 0.0 <= im.extra["free_flight_s"] <= im.time_s
     # same seed, same frames
     again, _ = render_rigid(scene, simulate_rigid(scene)[0])
     assert np.array_equal(frames, again)
