@@ -176,6 +176,29 @@ def test_recall_observable_counts_only_the_free_flight_the_truth_reports():
     assert match_impacts(truth, _bouncer([])).observable_total == 2
 
 
+def test_an_estimate_between_an_edge_landing_and_a_face_slap_goes_to_the_one_whose_speed_it_gives():
+    from pavas_core.physics.tracks import Impact
+    from pavas_core.scenes.evaluate import match_impacts
+
+    fps = 30.0
+    truth = _bouncer([])
+    landing = Impact(frame=10, time_s=10.0 / fps, v_before=3.2, v_after=1.6, delta_ke_j=3.8)
+    slap = Impact(frame=12, time_s=11.5 / fps, v_before=1.6, v_after=1.0, delta_ke_j=0.8)  # both counted
+    truth.objects[0].impacts = [landing, slap]
+    est = _bouncer([])
+    est.objects[0].impacts = [Impact(frame=11, time_s=11.0 / fps, v_before=3.6, v_after=1.2, delta_ke_j=5.8)]
+    m = match_impacts(truth, est)
+    # 1.0 frame from the landing and 0.5 from the slap, but 3.6 m/s is the landing (ln 1.125 against ln 2.25)
+    assert (m.recall_hits, m.recall_total) == (1, 2)
+    assert m.missed == [(0, round(slap.time_s, 4), 1.6)]
+    assert m.v_before_rel_errors == pytest.approx([0.4 / 3.2])
+    # of the same speed as both, the nearer in time takes it
+    est.objects[0].impacts[0].v_before = 2.0
+    truth.objects[0].impacts[1].v_before = 2.0
+    truth.objects[0].impacts[0].v_before = 2.0
+    assert match_impacts(truth, est).missed == [(0, round(landing.time_s, 4), 2.0)]
+
+
 def test_an_estimate_goes_to_the_bounce_of_its_own_object_before_another_objects_nearer_hop():
     # object 0 bounces at 2.0 m/s at t = 1.000 s; object 1, across the picture, makes a slow last
     # hop (0.4 m/s, not counted) at 0.985 s. The estimate of object 0's bounce at 0.980 s is 0.15
