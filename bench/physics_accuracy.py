@@ -42,8 +42,8 @@ from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
-from pavas_core.scenes.evaluate import (ImpactMatch, counts_for_recall, match_impacts, match_masks,  # noqa: E402
-                                       owner_of_impact, scene_bootstrap_interval, summarize)
+from pavas_core.scenes.evaluate import (ImpactMatch, counts_for_recall, flight_frames_seen, match_impacts,  # noqa: E402
+                                       match_masks, owner_of_impact, scene_bootstrap_interval, summarize)
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import read_video  # noqa: E402
@@ -70,10 +70,9 @@ MISS_NEAR_FRAMES = 4.5  # an estimate on the same object this close in time: fou
 def rigid_miss_kind(truth: PhysicsTracks, obj: ObjectTrack, impact: Impact, estimate: PhysicsTracks) -> str:
     """Why true impact `impact` of `obj` (rigid-body scene) was missed, in a few words (the usual causes)."""
     earlier = [im.time_s for im in obj.impacts if im.time_s < impact.time_s - 1e-9]
-    free_flight_s = impact.extra.get("free_flight_s")  # the engine's (truth made before it lacks it)
-    if free_flight_s is not None:
-        if free_flight_s * truth.fps < MIN_FLIGHT_SAMPLES:
-            return (f"under {MIN_FLIGHT_SAMPLES} frames of free flight before it (a topple, a turn about an edge, "
+    if "free_flight_s" in impact.extra:  # the engine's (truth made before it lacks it); as recall_observable counts
+        if flight_frames_seen(obj, impact, truth.fps) < MIN_FLIGHT_SAMPLES:
+            return (f"under {MIN_FLIGHT_SAMPLES} frames of free flight seen before it (a topple, a turn about an edge, "
                     "a bump while sliding)")
     elif obj.action == "toppling":
         return "toppling (pivots on an edge: no free fall)"

@@ -51,7 +51,10 @@ def test_a_miss_after_no_free_flight_is_put_down_to_it_when_the_truth_says_so():
                     _object(1, "toppling", [landing], [200.0, 10.0, 260.0, 60.0]))
     nothing = _tracks()
     tumble, topple = truth.objects
-    assert kind(truth, tumble, slap, nothing).startswith("under 3 frames of free flight")
+    assert kind(truth, tumble, slap, nothing).startswith("under 3 frames of free flight seen")
     assert kind(truth, tumble, hop, nothing) == "other"  # 15 frames after the slap, after a 6-frame hop
+    # the same hop with the box out of the picture for all but its last frame: its fall was not seen
+    tumble.extra["visible"] = [not 1.25 < k / FPS < 1.45 for k in range(60)]
+    assert kind(truth, tumble, hop, nothing).startswith("under 3 frames of free flight seen")
     # a toppling body's impact after a real fall is not put down to the topple
     assert kind(truth, topple, landing, nothing) == "first contact"
