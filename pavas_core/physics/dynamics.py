@@ -23,7 +23,7 @@ from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL,
                      TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level, energy_gained,
                      flight_samples_before, height_level, is_gravity, level_tolerance, pivot_landing_speed,
                      rest_start_level, rests_after, tipped_over, topple_drop)
-from .impacts import Contact, final_landing, find_contacts, landing_time
+from .impacts import VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
 
@@ -97,7 +97,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             # a first landing no frame shows is inferred only from a fall whose gravity the scale
             # did not assume: with a guessed size, any downward motion can pass for a fall
             # (and only from a track that ends on a clean sample: a merged or cut blob is no vanishing)
-            ends_clean = use[-1] or _last_blob_on_its_fall(fit, t, pos, use, float(geo.size_m or 0.0))
+            ends_clean = use[-1] or _left_out_blobs_on_their_fall(fit, t, pos, use, float(geo.size_m or 0.0))
             vanished = float(t[-1]) if geo.scale_source not in GUESSED_SCALES and ends_clean else None
             landing = final_landing(fit, contacts, frame_dt=1.0 / fps, t_end_s=float(times_s[-1]),
                                     vanished_at_s=vanished, vanished_pos=pos[-1])
@@ -291,31 +291,43 @@ def _frame_of(times_s: np.ndarray, time_s: float) -> int:
     return int(min(np.searchsorted(times_s, time_s - 1e-6), len(times_s) - 1))
 
 
-def _last_blob_on_its_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:
-    """Whether a track whose last blob was left out of the fit (cut or merged: a tin landing on a
-    brick, its lower part over the brick's edge) still ends where its fall leads: only that one
-    blob is left out (the sample before it is fitted, and the fit ends in a flight), and its centroid is within half the
-    object's size of the fall's parabola (a blob merged into another body's is farther off), or it
-    shows the object already landed: on a level the fall reached after its last fitted sample,
-    within half the object's size of where the fall was then (a blob half gone into the background
-    as the object settles)."""
-    if use[-1] or len(use) < 2 or not use[-2] or size_m <= 0 or not fit.segments:
+def _left_out_blobs_on_their_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:
+    """Whether a track whose last blobs were left out of the fit (cut or merged: a tin landing on a
+    brick, its lower part over the brick's edge) still ends where its fall leads: at most
+    VANISHED_LANDING_MAX_TAIL blobs are left out after the fit's last sample, the fit ends in a flight,
+    and each left-out centroid is within half the object's size of the fall's parabola (a blob merged
+    into another body's is farther off), or shows the object already landed: on a level the fall
+    reached after its last fitted sample, within half the object's size of where the fall was then
+    (a blob half gone into the background as the object settles); once landed, the blobs after stay
+    there (a slab seen at rest, merged with its shadow, for three frames after its 3.2 m/s landing)."""
+    left_out = len(use) - 1 - int(np.flatnonzero(use)[-1]) if use.any() else len(use)
+    if left_out in (0, len(use)) or left_out > VANISHED_LANDING_MAX_TAIL or size_m <= 0 or not fit.segments:
         return False
     seg = fit.segments[-1]
     if seg.kind != FLIGHT:
         return False
-    if float(np.linalg.norm(pos[-1] - seg.pos(float(t[-1])))) <= 0.5 * size_m:
-        return True
-    # or it had already landed: seen at rest on the level its fall reached after the last fitted
-    # sample, beside where the fall then was (a fall at 4 m/s goes 13 cm in a frame at 30 fps)
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
-    q = float(pos[-1] @ down)
     t_fit_end = float(fit.t_s[seg.i1])
-    tc = landing_time(seg, q, down, t_fit_end, float(t[-1]))
-    if tc is None:
-        return False
-    gap = pos[-1] - seg.pos(tc)
-    return float(np.linalg.norm(gap - float(gap @ down) * down)) <= 0.5 * size_m
+    landed_at = None  # the level the blobs rest on, once one shows the object landed
+    for k in range(len(use) - left_out, len(use)):
+        q = float(pos[k] @ down)
+        if landed_at is not None:
+            if abs(q - landed_at) > 0.25 * size_m:
+                return False  # not at rest where it landed
+        elif float(np.linalg.norm(pos[k] - seg.pos(float(t[k])))) > 0.5 * size_m:
+            # off the parabola: it had already landed, seen at rest on a level its fall reached after
+            # the last fitted sample, beside where the fall then was (a fall at 4 m/s goes 13 cm in a
+            # frame at 30 fps)
+            tc = landing_time(seg, q, down, t_fit_end, float(t[k]))
+            if tc is None:
+                return False
+            gap = pos[k] - seg.pos(tc)
+            if float(np.linalg.norm(gap - float(gap @ down) * down)) > 0.5 * size_m:
+                return False
+            landed_at = q
+    # a lone left-out blob may just be on its way down; more of them must show where it landed
+    # (two cut blobs of a ball still falling toward a landing 5 frames after the track's end)
+    return left_out == 1 or landed_at is not None
 
 
 # a track's last few samples, seen again only after a long gap, may be another blob the tracker

@@ -451,8 +451,8 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
     if sum(sg.n for sg in tail) > VANISHED_LANDING_MAX_TAIL:
         return None
     t_fit_end = float(fit.t_s[seg.i1])
-    if t_last_s - t_fit_end > (VANISHED_LANDING_MAX_TAIL + 0.5) * frame_dt:
-        return None  # the track went on long after the fall: not a vanishing
+    if t_last_s - t_fit_end > (VANISHED_LANDING_MAX_TAIL + 1.5) * frame_dt:
+        return None  # the track went on long after the fall (one frame may lack a blob): not a vanishing
     if t_last_s + 1.5 * frame_dt > t_end_s:
         return None  # the clip ends: nothing to say about a vanishing
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)

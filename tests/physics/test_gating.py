@@ -234,6 +234,61 @@ def test_a_last_blob_seen_at_rest_puts_the_unseen_landing_before_it():
     assert abs(dyn.impacts[0].v_before - g * t_land) < 0.05 * g * t_land
 
 
+
+@pytest.mark.parametrize("gap", [False, True])
+def test_a_fall_seen_at_rest_in_a_few_unfitted_blobs_lands_where_its_fall_reaches_them(gap):
+    """A slab lands and is seen at rest for three more frames, merged with its shadow (none of those
+    blobs fitted), before it becomes background: its landing is where its fall reaches that level
+    (a generated slab's 3.2 m/s landing was lost this way). With a frame missing among them (the
+    first blob still on its way down) it is the same landing."""
+    g, n = 9.81, 60
+    t = np.arange(n) / FPS
+    t_land = float(np.sqrt(2 * 0.8 / g))
+    first_after = int(np.floor(t_land * FPS)) + 1
+    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
+    pos += np.random.default_rng(5).normal(0, 0.0008, size=pos.shape)
+    unfitted = [first_after - 1, first_after + 1, first_after + 2] if gap else [first_after, first_after + 1,
+                                                                             first_after + 2]
+    pos[unfitted[-1] + 1 :] = np.nan
+    if gap:
+        pos[first_after] = np.nan
+    pos[unfitted, 1] += 0.01  # the shadow pulls the merged blobs' centroids down
+    usable = np.isfinite(pos).all(axis=1)
+    usable[unfitted] = False
+    dyn = object_dynamics(dataclasses.replace(_geometry(pos), usable=usable), t, FPS, penalty=120.0, gravity_mps2=g)
+    assert [im.surface for im in dyn.impacts] == ["landing"]
+    im = dyn.impacts[0]
+    assert im.check.facts["landing_seen"] is False
+    assert abs(im.time_s - t_land) * FPS <= 0.5
+    assert abs(im.v_before - g * t_land) < 0.06 * g * t_land
+    assert im.silent_reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+
+
+def test_unfitted_blobs_that_are_still_falling_or_do_not_stay_put_show_no_landing():
+    """Two unfitted blobs still on the fall's parabola say nothing of where it lands (a ball whose
+    track ended that way landed 5 frames later); blobs that do not stay at one level after the fall
+    are not a body at rest."""
+    g, n = 9.81, 60
+    t = np.arange(n) / FPS
+    t_land = float(np.sqrt(2 * 0.8 / g))
+    first_after = int(np.floor(t_land * FPS)) + 1
+    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
+    pos += np.random.default_rng(6).normal(0, 0.0008, size=pos.shape)
+    falling = pos.copy()
+    falling[first_after - 2 :] = np.nan
+    usable = np.isfinite(falling).all(axis=1)
+    usable[first_after - 4 : first_after - 2] = False  # the last two blobs, still falling
+    geo = dataclasses.replace(_geometry(falling), usable=usable)
+    assert object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=g).impacts == []
+    wandering = pos.copy()
+    wandering[first_after + 3 :] = np.nan
+    wandering[first_after + 1 : first_after + 3, 1] -= 0.15  # 0.75 of the body's size above the rest
+    usable = np.isfinite(wandering).all(axis=1)
+    usable[first_after : first_after + 3] = False
+    geo = dataclasses.replace(_geometry(wandering), usable=usable)
+    assert object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=g).impacts == []
+
+
 def _track(oid: int, boxes: dict[int, list[float]], impacts: list, size_m: float = 0.2, n: int = 40):
     from pavas_core.physics.tracks import ObjectTrack
 
