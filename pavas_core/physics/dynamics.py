@@ -23,7 +23,8 @@ from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL,
                      TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level, energy_gained,
                      flight_samples_before, height_level, is_gravity, level_tolerance, pivot_landing_speed,
                      rest_start_level, rests_after, tipped_over, topple_drop)
-from .impacts import VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time
+from .impacts import (VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time,
+                      stopped_by_then)
 from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
 
@@ -93,6 +94,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         g = float(np.linalg.norm(fit.accel))
         contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g,
                                  body_size=float(geo.size_m or 0.0))
+        if geo.scale_source not in GUESSED_SCALES and is_gravity(fit.accel, gravity_mps2):
+            contacts = [stopped_by_then(c, fit, body_size=float(geo.size_m or 0.0)) for c in contacts]
         if not geo.at_edge[seen[-1]]:  # a track that ends at the picture's edge left it, it did not land
             # a first landing no frame shows is inferred only from a fall whose gravity the scale
             # did not assume: with a guessed size, any downward motion can pass for a fall

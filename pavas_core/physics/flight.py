@@ -26,7 +26,7 @@ measurement's resolution. Times are seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -89,6 +89,10 @@ class FlightFit:
     cost: float = 0.0  # Σ SSE/σ² + penalty per segment: compares fits of the same samples
     unit: float = 1.0  # length of one analysis pixel in the trajectory's units (see module docstring)
     ground_drift: bool = False  # its ground segments may drift along gravity (fit_flights)
+    # the samples dropped as outliers (times, positions): off every curve, yet still where the
+    # object was seen (a body already stopped by the floor while no fit reaches it yet)
+    outlier_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    outlier_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 # --- noise -------------------------------------------------------------------------------------
@@ -456,7 +460,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     sse = sum(float(np.sum((pi[s.i0 : s.i1 + 1] - s.pos(ti[s.i0 : s.i1 + 1])) ** 2)) for s in segs)
     cost = sse / noise**2 + penalty * len(segs) + 16.0 * float((~inl).sum())  # an outlier costs 4σ²
     return FlightFit(np.asarray(accel, float), sigma_a, segs, inl, ti, pi, noise, n_flight, cost, unit,
-                     ground_drift)
+                     ground_drift, t[~inl], xy[~inl])
 
 
 def better_start(fit: FlightFit, t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float,

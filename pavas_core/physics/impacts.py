@@ -13,6 +13,7 @@ fits actually meet; otherwise the two segments are merged and refitted.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -269,6 +270,56 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
         if c is not None:
             out.append(c)
     return out
+
+
+# a sample that shows a body already stopped is at most this share of its size above where its
+# fits meet (an edge holds a tumbling slab's centre higher than its face does; farther up, the
+# blob is not the body at the floor)
+STOP_LEVEL_SHARE = 0.5
+
+
+def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Contact:
+    """`c`, moved earlier when a sample that no segment's curve explains (an outlier, or left by a
+    dropped sliver), between its fall's last fitted sample and its time, shows the object already
+    stopped: above the fall's parabola by more than the noise and than a tumbling body's outline
+    wobbles (BODY_GAP_SHARE of `body_size`, the object's size in the fit's units), yet near the level
+    where the fits meet (STOP_LEVEL_SHARE of its size). The fall must be one (VANISHED_LANDING_MIN_FLIGHT
+    samples or more: a few samples of a toppling body's arc are not).
+
+    Where the fits meet is late when the body does not rebound at once: a crate landing on an edge
+    and settling 4 cm lower over the next frames had its fall meet its resting level 1.2 frames
+    after the contact, the samples in between outliers of both fits. The first stopped sample
+    bounds the contact: it is where the fall reaches that sample's level (between it and the sample
+    before), with the speeds of both fits there. Only for a fall the caller trusts (its scale and
+    gravity measured): a guessed scale's "parabola" of a toppling post is an arc."""
+    a, b = fit.segments[c.before], fit.segments[c.after]
+    if a.kind != FLIGHT or a.n < VANISHED_LANDING_MIN_FLIGHT or c.kind not in ("floor", "landing"):
+        return c
+    t_end = float(fit.t_s[a.i1])
+    unfitted = np.ones(len(fit.t_s), bool)  # samples no segment's curve explains (a sliver's, dropped)
+    for sg in fit.segments:
+        unfitted[sg.i0 : sg.i1 + 1] = False
+    ts = np.concatenate([fit.t_s[unfitted], fit.outlier_t_s])
+    ps = np.concatenate([fit.points[unfitted], fit.outlier_points.reshape(-1, fit.points.shape[1])])
+    between = np.flatnonzero((ts > t_end + 1e-9) & (ts < c.time_s - 1e-9))
+    if between.size == 0:
+        return c
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    prev = t_end
+    for k in between[np.argsort(ts[between])]:
+        tk = float(ts[k])
+        q = float(ps[k] @ down)
+        stopped = float(a.pos(tk) @ down) - q > max(3.0 * fit.noise + fit.unit, BODY_GAP_SHARE * body_size)
+        if stopped and float(c.pos @ down) - q <= STOP_LEVEL_SHARE * body_size:
+            tc = landing_time(a, q, down, prev, tk)
+            if tc is None:
+                tc = 0.5 * (prev + tk)
+            va = a.vel(tc)
+            vb = b.vel(tc) if b.kind == FLIGHT else c.vel_after
+            return dataclasses.replace(c, time_s=float(tc), pos=0.5 * (a.pos(tc) + b.pos(tc)), vel_before=va,
+                                       vel_after=vb)
+        prev = tk
+    return c
 
 
 def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump: float) -> None:
