@@ -276,6 +276,10 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
 # fits meet (an edge holds a tumbling slab's centre higher than its face does; farther up, the
 # blob is not the body at the floor)
 STOP_LEVEL_SHARE = 0.5
+# ... and only after its centre fell this share of its size in the flight before (a block pushed off
+# its rest by a crate landing on it came down 3 cm, 0.1 of its size, and a blob merged with the crate's
+# "stopped" it a frame after that)
+STOP_MIN_FALL_SHARE = 0.5
 
 
 def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Contact:
@@ -283,8 +287,9 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     dropped sliver), between its fall's last fitted sample and its time, shows the object already
     stopped: above the fall's parabola by more than the noise and than a tumbling body's outline
     wobbles (BODY_GAP_SHARE of `body_size`, the object's size in the fit's units), yet near the level
-    where the fits meet (STOP_LEVEL_SHARE of its size). The fall must be one (VANISHED_LANDING_MIN_FLIGHT
-    samples or more: a few samples of a toppling body's arc are not).
+    where the fits meet (STOP_LEVEL_SHARE of its size). The fall must be one: VANISHED_LANDING_MIN_FLIGHT
+    samples or more (a few samples of a toppling body's arc are not), coming down by STOP_MIN_FALL_SHARE
+    of its size.
 
     Where the fits meet is late when the body does not rebound at once: a crate landing on an edge
     and settling 4 cm lower over the next frames had its fall meet its resting level 1.2 frames
@@ -296,6 +301,10 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     if a.kind != FLIGHT or a.n < VANISHED_LANDING_MIN_FLIGHT or c.kind not in ("floor", "landing"):
         return c
     t_end = float(fit.t_s[a.i1])
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    levels = a.pos(fit.t_s[a.i0 : a.i1 + 1]) @ down
+    if float(levels[-1] - levels.min()) < STOP_MIN_FALL_SHARE * body_size:
+        return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     unfitted = np.ones(len(fit.t_s), bool)  # samples no segment's curve explains (a sliver's, dropped)
     for sg in fit.segments:
         unfitted[sg.i0 : sg.i1 + 1] = False
@@ -304,7 +313,6 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     between = np.flatnonzero((ts > t_end + 1e-9) & (ts < c.time_s - 1e-9))
     if between.size == 0:
         return c
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     prev = t_end
     for k in between[np.argsort(ts[between])]:
         tk = float(ts[k])
