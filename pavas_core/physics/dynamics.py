@@ -294,7 +294,8 @@ def _frame_of(times_s: np.ndarray, time_s: float) -> int:
     return int(min(np.searchsorted(times_s, time_s - 1e-6), len(times_s) - 1))
 
 
-def _left_out_blobs_on_their_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray, size_m: float) -> bool:
+def _left_out_blobs_on_their_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray, use: np.ndarray,
+                                  size_m: float) -> bool:
     """Whether a track whose last blobs were left out of the fit (cut or merged: a tin landing on a
     brick, its lower part over the brick's edge) still ends where its fall leads: at most
     VANISHED_LANDING_MAX_TAIL blobs are left out after the fit's last sample, the fit ends in a flight,

@@ -262,7 +262,8 @@ def test_a_sample_that_shows_the_body_already_stopped_bounds_its_contact(referen
         assert float(a.pos(out.time_s) @ down) == pytest.approx(float(sample @ down), abs=1e-9)
     else:  # it was already higher than the fall's last sample: between the two samples
         assert out.time_s == pytest.approx(0.5 * (t_end + t_k))
-    assert np.allclose(out.vel_before, a.vel(out.time_s)) and float(out.vel_before @ down) < float(late.vel_before @ down)
+    assert np.allclose(out.vel_before, a.vel(out.time_s))
+    assert float(out.vel_before @ down) < float(late.vel_before @ down)
 
 
 def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_frame():
