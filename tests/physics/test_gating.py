@@ -235,18 +235,25 @@ def test_a_last_blob_seen_at_rest_puts_the_unseen_landing_before_it():
 
 
 
+def _fall_to_rest(*, seed: int, n: int = 60):
+    """A body dropped from rest 0.8 m above the floor that lands and rests there (y down, noisy):
+    the times, the landing time, the first frame after it, and the (n, 3) centroids."""
+    g = 9.81
+    t = np.arange(n) / FPS
+    t_land = float(np.sqrt(2 * 0.8 / g))
+    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
+    pos += np.random.default_rng(seed).normal(0, 0.0008, size=pos.shape)
+    return t, t_land, int(np.floor(t_land * FPS)) + 1, pos
+
+
 @pytest.mark.parametrize("gap", [False, True])
 def test_a_fall_seen_at_rest_in_a_few_unfitted_blobs_lands_where_its_fall_reaches_them(gap):
     """A slab lands and is seen at rest for three more frames, merged with its shadow (none of those
     blobs fitted), before it becomes background: its landing is where its fall reaches that level
     (a generated slab's 3.2 m/s landing was lost this way). With a frame missing among them (the
     first blob still on its way down) it is the same landing."""
-    g, n = 9.81, 60
-    t = np.arange(n) / FPS
-    t_land = float(np.sqrt(2 * 0.8 / g))
-    first_after = int(np.floor(t_land * FPS)) + 1
-    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
-    pos += np.random.default_rng(5).normal(0, 0.0008, size=pos.shape)
+    t, t_land, first_after, pos = _fall_to_rest(seed=5)
+    g = 9.81
     unfitted = [first_after - 1, first_after + 1, first_after + 2] if gap else [first_after, first_after + 1,
                                                                              first_after + 2]
     pos[unfitted[-1] + 1 :] = np.nan
@@ -268,12 +275,8 @@ def test_unfitted_blobs_that_are_still_falling_or_do_not_stay_put_show_no_landin
     """Two unfitted blobs still on the fall's parabola say nothing of where it lands (a ball whose
     track ended that way landed 5 frames later); blobs that do not stay at one level after the fall
     are not a body at rest."""
-    g, n = 9.81, 60
-    t = np.arange(n) / FPS
-    t_land = float(np.sqrt(2 * 0.8 / g))
-    first_after = int(np.floor(t_land * FPS)) + 1
-    pos = np.stack([0.3 * np.minimum(t, t_land), np.minimum(-0.8 + 0.5 * g * t**2, 0.0), np.full(n, 2.0)], axis=1)
-    pos += np.random.default_rng(6).normal(0, 0.0008, size=pos.shape)
+    t, _, first_after, pos = _fall_to_rest(seed=6)
+    g = 9.81
     falling = pos.copy()
     falling[first_after - 2 :] = np.nan
     usable = np.isfinite(falling).all(axis=1)
