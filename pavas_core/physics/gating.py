@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .flight import FLIGHT, FlightFit
-from .impacts import Contact
+from .impacts import BODY_LEVEL_SHARE, Contact
 
 if TYPE_CHECKING:
     from .tracks import PhysicsTracks
@@ -157,7 +157,6 @@ def samples_off_flight(c: Contact, fit: FlightFit, body_size: float) -> int:
 HOP_MIN_FRAMES = 2.0  # a hop between two floor contacts lasts at least this many frame periods
 REST_SPEED_MPS = 0.5  # a support's segment slower than this at its end: the body was at rest there
 TRACK_START_REST_SPEED_MPS = 1.5  # a track that starts mid-picture moving down (or up) slower than this: from rest
-BODY_LEVEL_SHARE = 0.5  # a body's centre at contact lies up to this share of its size above its lowest (edge vs face)
 TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half its longest extent
 # a rigid body turning about a fixed edge from rest: m·g·d = ½·(I_cm + m·r²)·ω², v = ω·r, so
 # v² = 2·g·d·r²/(r² + k²); a box or a rod (k² = r²/3) gives 3/4, an upright cylinder about the same

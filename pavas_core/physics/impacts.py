@@ -272,13 +272,13 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
     return out
 
 
-# a sample that shows a body already stopped is at most this share of its size above where its
-# fits meet (an edge holds a tumbling slab's centre higher than its face does; farther up, the
-# blob is not the body at the floor)
-STOP_LEVEL_SHARE = 0.5
-# ... and only after its centre fell this share of its size in the flight before (a block pushed off
-# its rest by a crate landing on it came down 3 cm, 0.1 of its size, and a blob merged with the crate's
-# "stopped" it a frame after that)
+# a body's centre at contact lies up to this share of its size above its lowest (edge vs face): a
+# sample that shows it already stopped is no farther above where its fits meet (gating.py checks
+# floor levels with it too)
+BODY_LEVEL_SHARE = 0.5
+# a stop is looked for only after the centre fell this share of the body's size in the flight before
+# (a block pushed off its rest by a crate landing on it came down 3 cm, 0.1 of its size, and a blob
+# merged with the crate's "stopped" it a frame after that)
 STOP_MIN_FALL_SHARE = 0.5
 
 
@@ -287,7 +287,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     dropped sliver), between its fall's last fitted sample and its time, shows the object already
     stopped: above the fall's parabola by more than the noise and than a tumbling body's outline
     wobbles (BODY_GAP_SHARE of `body_size`, the object's size in the fit's units), yet near the level
-    where the fits meet (STOP_LEVEL_SHARE of its size). The fall must be one: VANISHED_LANDING_MIN_FLIGHT
+    where the fits meet (BODY_LEVEL_SHARE of its size). The fall must be one: VANISHED_LANDING_MIN_FLIGHT
     samples or more (a few samples of a toppling body's arc are not), coming down by STOP_MIN_FALL_SHARE
     of its size.
 
@@ -318,7 +318,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
         tk = float(ts[k])
         q = float(ps[k] @ down)
         stopped = float(a.pos(tk) @ down) - q > max(3.0 * fit.noise + fit.unit, BODY_GAP_SHARE * body_size)
-        if stopped and float(c.pos @ down) - q <= STOP_LEVEL_SHARE * body_size:
+        if stopped and float(c.pos @ down) - q <= BODY_LEVEL_SHARE * body_size:
             tc = landing_time(a, q, down, prev, tk)
             if tc is None:
                 tc = 0.5 * (prev + tk)

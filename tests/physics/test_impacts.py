@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 from pavas_core.physics.flight import FLIGHT, FlightFit, fit_flights, fit_segment
-from pavas_core.physics.impacts import (BODY_GAP_SHARE, STOP_LEVEL_SHARE, contact_between, final_landing, find_contacts,
+from pavas_core.physics.impacts import (BODY_GAP_SHARE, BODY_LEVEL_SHARE, contact_between, final_landing, find_contacts,
                                        stopped_by_then)
 
 def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bounce_level():
@@ -234,7 +234,7 @@ def _fall_then_rest(size: float):
     ("contact", 0.0, True),  # stopped at the contact's level: the contact was before that sample
     ("contact", 0.3, True),  # an edge holds the centre a little higher
     ("parabola", 0.5 * BODY_GAP_SHARE, False),  # within a tumbling outline's wobble: no sign of a stop
-    ("contact", STOP_LEVEL_SHARE + 0.2, False),  # far above where the fits meet: not the body at the floor
+    ("contact", BODY_LEVEL_SHARE + 0.2, False),  # far above where the fits meet: not the body at the floor
 ])
 def test_a_sample_that_shows_the_body_already_stopped_bounds_its_contact(reference, above_share, moves):
     """The fits met 1.3 frames late (a crate landing on an edge and settling: the samples in between
