@@ -390,6 +390,7 @@ def _outline_change(obs: Any, geo: Any) -> tuple[float, dict[str, Any]]:
     areas = np.array([masks.frames[k].area_px for k in keep], dtype=np.float64)
     boxes = np.array([masks.frames[k].box_xyxy() for k in keep], dtype=np.float64)
     aspects = np.maximum(boxes[:, 2] - boxes[:, 0], 1.0) / np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    elongations = np.array([masks.frames[k].elongation() for k in keep], dtype=np.float64)
     t = np.arange(len(masks.frames), dtype=np.float64)[keep]
-    score, facts = rigidity(areas, aspects, t)
+    score, facts = rigidity(areas, aspects, t, elongations)
     return score, {"outline_change": round(score, 4), **facts}

@@ -414,24 +414,39 @@ def energy_gained(fit: FlightFit, contacts: list[Contact]) -> tuple[float, float
     return gained, lost
 
 
-def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray) -> tuple[float, dict[str, float]]:
+def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray,
+             elongations: np.ndarray | None = None) -> tuple[float, dict[str, float]]:
     """How much an object's outline changes beyond what motion in depth explains → (0 rigid .. 1+, facts).
 
-    areas_px, aspects: per visible frame (not at the picture's edge), area and box aspect (w/h).
+    areas_px, aspects: per visible frame (not at the picture's edge), area and box aspect (w/h);
+    elongations: the outline's principal-axis elongation per frame (`FrameMask.elongation`), if known.
     A rigid object's area changes smoothly with depth (a log-linear trend over the clip) and its
     box aspect only with rotation and motion blur; the score is the median deviation of log-area
-    from that trend plus that of the log-aspect from its median.
+    from that trend plus that of the log-aspect from its median. A turn in the picture's plane
+    changes the box's aspect but not the elongation (a post toppling sideways swings its aspect ×3:
+    two topple landings were silenced as "non-rigid"), so with elongations the shape's part is the
+    smaller of the two deviations: a bending or stretching outline changes both.
     """
     if len(areas_px) < 8:
         return 0.0, {"outline_samples": int(len(areas_px))}
     la = np.log(np.maximum(areas_px, 1.0))
     coef = np.polyfit(t_s - t_s.mean(), la, 1)
     area_dev = float(np.median(np.abs(la - np.polyval(coef, t_s - t_s.mean()))))
-    lr = np.log(np.maximum(aspects, 1e-3))
-    aspect_dev = float(np.median(np.abs(lr - np.median(lr))))
-    score = area_dev + aspect_dev
-    return score, {"outline_area_dev": round(area_dev, 4), "outline_aspect_dev": round(aspect_dev, 4),
-                   "outline_samples": int(len(areas_px))}
+    aspect_dev = _median_log_deviation(aspects)
+    facts = {"outline_area_dev": round(area_dev, 4), "outline_aspect_dev": round(aspect_dev, 4),
+             "outline_samples": int(len(areas_px))}
+    shape_dev = aspect_dev
+    if elongations is not None:
+        elongation_dev = _median_log_deviation(elongations)
+        facts["outline_elongation_dev"] = round(elongation_dev, 4)
+        shape_dev = min(aspect_dev, elongation_dev)
+    return area_dev + shape_dev, facts
+
+
+def _median_log_deviation(values: np.ndarray) -> float:
+    """Median |log(value) − median log(value)|."""
+    lv = np.log(np.maximum(np.asarray(values, dtype=np.float64), 1e-3))
+    return float(np.median(np.abs(lv - np.median(lv))))
 
 
 def _about_as_big(b: list[float], side: float) -> bool:

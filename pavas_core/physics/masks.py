@@ -37,6 +37,18 @@ class FrameMask:
         return (self.x0 + int(xs.min()), self.y0 + int(ys.min()), self.x0 + int(xs.max()) + 1,
                 self.y0 + int(ys.max()) + 1)
 
+    def elongation(self) -> float:
+        """√(λ1/λ2) of the pixels' second moments (1: round or square): unlike the box's aspect, the
+        same whichever way the outline is turned in the picture."""
+        ys, xs = np.nonzero(self.crop)
+        if xs.size < 3:
+            return 1.0
+        x, y = xs - xs.mean(), ys - ys.mean()
+        cxx, cyy, cxy = float(np.mean(x * x)), float(np.mean(y * y)), float(np.mean(x * y))
+        half_trace = 0.5 * (cxx + cyy)
+        disc = float(np.sqrt(max(half_trace**2 - (cxx * cyy - cxy * cxy), 0.0)))
+        return float(np.sqrt((half_trace + disc + 1.0 / 12.0) / (half_trace - disc + 1.0 / 12.0)))
+
 
 def _tight(y0: int, x0: int, mask: np.ndarray) -> FrameMask | None:
     """Crop `mask` (placed at y0, x0) to its pixels; None if it has none."""
