@@ -76,6 +76,17 @@ def landing_time(a: Segment, level: float, down: np.ndarray, lo: float, hi: floa
     return _landing(a, level, down, lo, hi, exact=True)
 
 
+def above_fall(a: Segment, t: np.ndarray | float, points: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """How far above flight `a`'s parabola (against `down`) the points seen at times `t` lie: more
+    than `off_fall_tolerance` and the object was no longer falling freely there."""
+    return (a.pos(t) - np.asarray(points)) @ down
+
+
+def off_fall_tolerance(fit: FlightFit) -> float:
+    """How far off a flight's parabola a sample may lie and still be on it: the noise and a pixel."""
+    return 3.0 * fit.noise + fit.unit
+
+
 def _ground_level(fit: FlightFit, g: Segment, down: np.ndarray) -> float:
     """Floor level of a ground segment: its lowest positions (it may still hop a little)."""
     q = fit.points[g.i0 : g.i1 + 1] @ down
@@ -317,7 +328,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     for k in between[np.argsort(ts[between])]:
         tk = float(ts[k])
         q = float(ps[k] @ down)
-        stopped = float(a.pos(tk) @ down) - q > max(3.0 * fit.noise + fit.unit, BODY_GAP_SHARE * body_size)
+        stopped = float(above_fall(a, tk, ps[k], down)) > max(off_fall_tolerance(fit), BODY_GAP_SHARE * body_size)
         if stopped and float(c.pos @ down) - q <= BODY_LEVEL_SHARE * body_size:
             tc = landing_time(a, q, down, prev, tk)
             if tc is None:
@@ -429,7 +440,7 @@ def _landing_on_floor(fit: FlightFit, level: float, *, frame_dt: float, t_end_s:
     hi = t_last + 2.5 * frame_dt
     if hi > t_end_s:
         return None  # the clip ends: nothing to say about a vanishing
-    tol = 1.0 * fit.unit + 3.0 * fit.noise
+    tol = off_fall_tolerance(fit)
     early = _landing_before_last_sample(fit, level, down, tol)
     if early is not None:
         return early
@@ -516,13 +527,13 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
         return None  # the clip ends: nothing to say about a vanishing
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     after = slice(seg.i1 + 1, len(fit.t_s))
-    rise = (seg.pos(fit.t_s[after]) - fit.points[after]) @ down  # > 0: above the parabola
-    if rise.size and float(rise.max()) > 3.0 * fit.noise + fit.unit:
+    rise = above_fall(seg, fit.t_s[after], fit.points[after], down)
+    if rise.size and float(rise.max()) > off_fall_tolerance(fit):
         return None  # it came back up: a bounce, not a landing
     tc = t_last_s + 0.5 * frame_dt
     if last_pos is not None and t_last_s > t_fit_end:
-        q_last = float(np.asarray(last_pos) @ down)
-        if float(seg.pos(t_last_s) @ down) - q_last > 3.0 * fit.noise + fit.unit:
+        if float(above_fall(seg, t_last_s, last_pos, down)) > off_fall_tolerance(fit):
+            q_last = float(np.asarray(last_pos) @ down)
             tc = _landing(seg, q_last, down, t_fit_end, t_last_s)  # stopped before its last sample
     v = seg.vel(tc)
     if float(v @ down) <= 0.5 * float(np.linalg.norm(v)):
