@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights, points_down
-from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, TIP_DROP_SHARE, TOPPLE_MIN_ACCEL_SHARE,
-                     TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level, energy_gained,
-                     flight_samples_before, height_level, is_gravity, level_tolerance, pivot_landing_speed,
-                     rest_start_level, rests_after, tipped_over, topple_drop)
+from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, STEADY, TIP_DROP_SHARE,
+                     TOPPLE_MIN_ACCEL_SHARE, TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level,
+                     energy_gained, flight_samples_before, height_level, is_gravity, level_tolerance,
+                     pivot_landing_speed, rest_start_level, rests_after, steady_runs, tipped_over, topple_drop)
 from .impacts import (VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time,
                       stopped_by_then)
 from .stages.base import ObjectGeometry
@@ -118,7 +118,11 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     driven = gained > DRIVEN_GAIN_SHARE * lost
     extent = float(geo.extent_m or 0.0)
     rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
-    levels = floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent)
+    steady = steady_runs(contacts)
+    # a steady run's contacts are no floor contacts to check the others' levels against (a body rolling
+    # toward the camera seems to come lower at every one)
+    levels = [None if k in steady else lv
+              for k, lv in enumerate(floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent))]
     topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
     last_contact_impact = None  # the impact of the track's last contact, when it is within the clip
     for k, c in enumerate(contacts):
@@ -138,6 +142,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
             check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:
             check.failed = DRIVEN
+        if k in steady and check.failed is None:
+            check.failed = STEADY
         if imposed and topples[k] is None and check.failed is None:
             check.failed = NO_OWN_FALL  # its "flights" are the imposed gravity's, not a fall seen
         conf = check.confidence

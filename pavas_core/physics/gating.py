@@ -27,10 +27,13 @@ object's metric trajectory shows what a real impact looks like:
 - a rigid object (see `rigidity`): a face, a body or cloth changes its outline as it moves;
 - a passive object (see `energy_gained`): one that regains in the air what its contacts took is
   driven (a hand, a motor, an animated figure), and none of its contacts is an impact;
+- bouncing, not moving steadily on (see `steady_runs`): in a run of contacts close together whose
+  flights give back at least half of what the contacts took, the body keeps its speed (a tin
+  rolling on, its outline wobbling), and only the run's first contact may be an impact;
 - enough trajectory on both sides: not within shots.IMPACT_GUARD_S of a cut or fade.
 
 Each graded test gives a score in 0..1; the impact's confidence is the smallest. A failed hard test
-(no flight before, seen away from it, tipped over from rest, no speed loss, not gravity, driven,
+(no flight before, seen away from it, tipped over from rest, no speed loss, not gravity, driven, steady,
 non-rigid, near a cut) or a confidence below `EstimateOptions.min_impact_confidence` leaves the
 impact in physics.json with `sonified: false` and the reason in plain words.
 """
@@ -74,6 +77,7 @@ ROUGH_FLIGHT = "the flight before contact does not follow a parabola"
 NEAR_CUT = "too close to a cut (less than 0.25 s of the shot on one side)"
 NON_RIGID = "non-rigid motion (the object's outline changes as it moves)"
 DRIVEN = "the object gains energy after its contacts (driven motion, not a free fall)"
+STEADY = "its speed does not fall from contact to contact (a body rolling or sliding on, not bouncing)"
 NO_OWN_FALL = "its track shows no free fall of its own (only a topple's landing can sound)"
 LOW_CONFIDENCE = "confidence below the threshold"
 HANDED_OVER = "the object did not vanish: another track takes over where it was last seen (no landing seen)"
@@ -412,6 +416,45 @@ def energy_gained(fit: FlightFit, contacts: list[Contact]) -> tuple[float, float
             gained += d
     lost = sum(max(0.5 * float(c.vel_before @ c.vel_before - c.vel_after @ c.vel_after), 0.0) for c in contacts)
     return gained, lost
+
+
+# a run of this many contacts in a row, each within STEADY_RUN_GAP_S of the next, whose flights give back
+# at least STEADY_REGAIN_SHARE of what the contacts took, is a body moving steadily on, not bouncing (a
+# flight of 0.25 s rises 8 cm: a hop anyone sees; a passive body's flight on one floor gives back nothing)
+STEADY_RUN_CONTACTS = 5
+STEADY_RUN_GAP_S = 0.25
+STEADY_REGAIN_SHARE = 0.5
+
+
+def steady_runs(contacts: list[Contact]) -> set[int]:
+    """Indices (into `contacts`) of the contacts after the first of a run of STEADY_RUN_CONTACTS or more,
+    each within STEADY_RUN_GAP_S of the next, over which the kinetic energy the flights between them
+    give back is at least STEADY_REGAIN_SHARE of what the contacts took.
+
+    A passive body's bounces each take some of its energy and a flight from one floor contact to the
+    next gives none back: the speed it meets the floor with decays from bounce to bounce. A body
+    rolling on meets its "floor" at the same speed again and again: a tin rolling toward the camera
+    after its landings, its centre lower in the picture at every turn and its outline wobbling, made
+    eight "bounces" at 0.74-0.93 m/s four frames apart, and their drifting levels made its real
+    3.9 m/s landing "not at a consistent surface". The run's first contact may be real (the last
+    bounce before it rolls)."""
+    order = sorted(range(len(contacts)), key=lambda k: contacts[k].time_s)
+
+    def speed2(v: np.ndarray) -> float:
+        return float(v @ v)
+
+    out: set[int] = set()
+    for i in range(len(order)):
+        lost = given_back = 0.0
+        for j in range(i + 1, len(order)):
+            a, b = contacts[order[j - 1]], contacts[order[j]]
+            if b.time_s - a.time_s > STEADY_RUN_GAP_S:
+                break
+            lost += max(speed2(a.vel_before) - speed2(a.vel_after), 0.0)
+            given_back += max(speed2(b.vel_before) - speed2(a.vel_after), 0.0)
+            if j - i + 1 >= STEADY_RUN_CONTACTS and given_back >= STEADY_REGAIN_SHARE * lost:
+                out.update(order[i + 1 : j + 1])
+    return out
 
 
 def rigidity(areas_px: np.ndarray, aspects: np.ndarray, t_s: np.ndarray,

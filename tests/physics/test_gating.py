@@ -10,6 +10,7 @@ import pytest
 from pavas_core.physics import gating
 from pavas_core.physics.dynamics import object_dynamics
 from pavas_core.physics.flight import fit_flights
+from pavas_core.physics.impacts import Contact
 from pavas_core.physics.stages.base import ObjectGeometry
 
 FPS = 30.0
@@ -164,6 +165,62 @@ def test_an_object_turning_on_a_circle_gains_energy_in_the_air_and_makes_no_soun
 def test_bouncing_in_free_fall_gains_no_energy_in_the_air():
     dyn = _dynamics(_bounces(9.81))
     assert all(im.check.facts["energy_gained_ratio"] == 0.0 for im in dyn.impacts)
+
+
+def _landing_then_rolling_on(*, fps: float = 60.0, n: int = 150, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """A tin dropped from rest 0.6 m above the floor that lands, rests a moment, then rolls on toward
+    the camera: in the picture its "floor" comes lower at 0.25 m/s, and its outline wobbles in hops of
+    4 frames (7 mm high) as it turns. → (times, (n, 3) centroids, landing time)."""
+    g = 9.81
+    t = np.arange(n) / fps
+    t_land = float(np.sqrt(2 * 0.6 / g))
+    rolls = t_land + 0.3
+    phase = (t - rolls) % (4.0 / fps)
+    y = np.where(t < t_land, -0.6 + 0.5 * g * t**2,
+                 np.where(t < rolls, 0.0, 0.25 * (t - rolls) + 0.5 * g * phase * (phase - 4.0 / fps)))
+    pos = np.stack([0.5 * t, y, np.full(n, 2.0)], axis=1)
+    return t, pos + np.random.default_rng(seed).normal(0, 0.0006, size=pos.shape), t_land
+
+
+def test_a_tin_rolling_on_after_its_landing_keeps_its_speed_and_makes_no_impacts():
+    """Its landing sounds; the wobbles of its roll that the fit cuts into hops meet the "floor" at
+    the same speed again and again (a passive body's bounces decay), and none of them after the
+    first sounds (a generated tin made eight such "bounces" after its real landings)."""
+    t, pos, t_land = _landing_then_rolling_on()
+    n = len(t)
+    geo = ObjectGeometry(pos, np.ones(n, bool), np.zeros(n, bool), pixel_size_m=PIXEL_M, noise_m=0.0006,
+                         size_m=0.1, size_source="gravity", scale_source="gravity", extent_m=0.15)
+    dyn = object_dynamics(geo, t, 60.0, penalty=120.0, gravity_mps2=9.81)
+    landing, *rolling = dyn.impacts
+    assert landing.time_s == pytest.approx(t_land, abs=0.5 / 60.0)
+    assert landing.check.failed is None and landing.v_before == pytest.approx(9.81 * t_land, rel=0.05)
+    steady = [im for im in rolling if im.check.failed == gating.STEADY]
+    assert len(steady) >= 10  # 1.6 s of rolling: a "hop" every 4 frames
+    assert sum(im.check.failed is None for im in rolling) <= 1  # at most the run's first (maybe a last bounce)
+    assert all(im.time_s > rolling[0].time_s for im in steady)
+
+
+def _contact(time_s: float, v_before: float, v_after: float) -> Contact:
+    return Contact(time_s, np.zeros(3), np.array([0.0, v_before, 0.0]), np.array([0.0, -v_after, 0.0]), "floor",
+                   0.0, 0.0, 0.01, 0, 1)
+
+
+def test_bounces_that_decay_are_no_steady_run_and_contacts_that_keep_the_speed_are():
+    # a ball bouncing fast on one floor, restitution 0.9: each flight gives back nothing of what the
+    # contact took (it meets the floor at the speed it left it), however close together its contacts
+    v, bounces = 2.0, []
+    for k in range(8):
+        bounces.append(_contact(0.1 * k, v, 0.9 * v))
+        v *= 0.9
+    assert gating.steady_runs(bounces) == set()
+    # the same contacts, each met at the speed of the first: a body moving steadily on; the run's
+    # first contact may be a real one
+    steady = [_contact(0.1 * k, 2.0, 1.8) for k in range(8)]
+    assert gating.steady_runs(steady) == set(range(1, 8))
+    # too few in a row, or too far apart to be one run
+    assert gating.steady_runs(steady[: gating.STEADY_RUN_CONTACTS - 1]) == set()
+    apart = [_contact(k * (gating.STEADY_RUN_GAP_S + 0.05), 2.0, 1.8) for k in range(8)]
+    assert gating.steady_runs(apart) == set()
 
 
 def _vanishing_fall(scale_source: str, *, up: bool = False) -> tuple:
