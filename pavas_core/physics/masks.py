@@ -38,16 +38,29 @@ class FrameMask:
                 self.y0 + int(ys.max()) + 1)
 
     def elongation(self) -> float:
-        """√(λ1/λ2) of the pixels' second moments (1: round or square): unlike the box's aspect, the
-        same whichever way the outline is turned in the picture."""
+        """√(λ1/λ2) of the pixels' principal spreads (1: round or square): unlike the box's aspect,
+        the same whichever way the outline is turned in the picture."""
         ys, xs = np.nonzero(self.crop)
         if xs.size < 3:
             return 1.0
-        x, y = xs - xs.mean(), ys - ys.mean()
-        cxx, cyy, cxy = float(np.mean(x * x)), float(np.mean(y * y)), float(np.mean(x * y))
-        half_trace = 0.5 * (cxx + cyy)
-        disc = float(np.sqrt(max(half_trace**2 - (cxx * cyy - cxy * cxy), 0.0)))
-        return float(np.sqrt((half_trace + disc + 1.0 / 12.0) / (half_trace - disc + 1.0 / 12.0)))
+        largest, smallest = principal_spreads(ys, xs)
+        return float(np.sqrt(largest / smallest))
+
+
+# each pixel covers a unit square, whose own spread (variance 1/12 along any axis) the covariance of
+# the pixel centres leaves out: without it a blob one pixel wide measures 0 px across (and a size
+# prior then puts it kilometres away)
+PIXEL_VARIANCE = 1.0 / 12.0
+
+
+def principal_spreads(ys: np.ndarray, xs: np.ndarray) -> tuple[float, float]:
+    """(largest, smallest) variance of a set of pixels along its principal axes, px², each pixel's
+    own area included (PIXEL_VARIANCE): never below 1/12."""
+    x, y = xs - xs.mean(), ys - ys.mean()
+    cxx, cyy, cxy = float(np.mean(x * x)), float(np.mean(y * y)), float(np.mean(x * y))
+    half_trace = 0.5 * (cxx + cyy)
+    disc = float(np.sqrt(0.25 * (cxx - cyy) ** 2 + cxy**2))
+    return half_trace + disc + PIXEL_VARIANCE, max(half_trace - disc, 0.0) + PIXEL_VARIANCE
 
 
 def _tight(y0: int, x0: int, mask: np.ndarray) -> FrameMask | None:

@@ -21,6 +21,7 @@ from scipy import fft as sfft
 from scipy import ndimage
 
 from ..progress import ProgressCallback, report
+from .masks import principal_spreads
 
 MAX_BACKGROUND_FRAMES = 21
 STATIC_SHIFT_PX = 0.2
@@ -68,12 +69,6 @@ class Detection:
                       self.rgb)
 
 
-# each pixel covers a unit square, whose own spread (variance 1/12 along any axis) the covariance of
-# the pixel centres leaves out: without it a blob one pixel wide measures 0 px across (and a size
-# prior then puts it kilometres away)
-PIXEL_VARIANCE = 1.0 / 12.0
-
-
 def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb: tuple[float, float, float],
            mask: np.ndarray, edge: float, frame_size: tuple[int, int], pixels: np.ndarray | None = None) -> Detection:
     y0, x0 = origin
@@ -83,8 +78,7 @@ def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb:
     w, h = frame_size
     a = float(xs.size)
     mx, my = xs.mean(), ys.mean()
-    cxx, cyy, cxy = ((xs - mx) ** 2).mean(), ((ys - my) ** 2).mean(), ((xs - mx) * (ys - my)).mean()
-    lam_min = 0.5 * (cxx + cyy) - np.sqrt(0.25 * (cxx - cyy) ** 2 + cxy**2)
+    _, smallest = principal_spreads(ys, xs)
     bx0, by0 = x0 + int(xs.min()), y0 + int(ys.min())
     bx1, by1 = x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1
     return Detection(
@@ -92,7 +86,7 @@ def _stats(k: int, ys: np.ndarray, xs: np.ndarray, origin: tuple[int, int], rgb:
         u_px=float(x0 + mx) + 0.5,  # pixel centres are at +0.5
         v_px=float(y0 + my) + 0.5,
         area_px=a,
-        size_px=float(4.0 * np.sqrt(max(lam_min, 0.0) + PIXEL_VARIANCE)),
+        size_px=float(4.0 * np.sqrt(smallest)),
         box_xyxy=(float(bx0), float(by0), float(bx1), float(by1)),
         touches_border=bool(bx0 <= edge or by0 <= edge or bx1 >= w - edge or by1 >= h - edge),
         mean_rgb=rgb,
