@@ -131,3 +131,49 @@ def test_the_tips_drop_is_measured_from_the_bodys_own_blobs():
     assert tip.check.facts["tip_after_landing"] is True and abs(tip.time_s - t2) * fps < 0.5
     assert tip.check.facts["tip_drop_m"] == pytest.approx(drop, abs=3 * 0.0005 + 0.001)
     assert tip.v_before == pytest.approx(v2, rel=0.05)
+
+
+# --- the track ends on the way down (dynamics._tip_cut_by_vanishing) ------------------------------
+
+CUT_CASES = CASES + [(0.3, 0.1, 0.2, 30.0), (0.2, 0.1, 0.3, 24.0)]
+
+
+@pytest.mark.parametrize("h, w, phi0, fps", CUT_CASES)
+def test_a_tip_whose_track_ends_on_the_way_down_sounds_in_the_frame_after_it(h, w, phi0, fps):
+    """Lying still, the body turned into background at once: its last sample shows it still turning.
+    The blow falls in the frame after that sample; it is taken halfway (within half a frame of the
+    truth by construction), and its speed is what the drop to there frees: the drop over that frame
+    runs on at the last step's rate, within 10 % of the speed at the blow for these tips (a tip
+    from rest: v² = 1.5·g·d exactly, so the fall's speed error is the extrapolation's alone)."""
+    dyn, t2, v2, _ = _edge_landing_then_tip(h, w, phi0, fps=fps, rest_samples=0)
+    assert dyn.speed_mps[int(np.floor(t2 * fps)) + 1] is None  # the track ends before the blow
+    sounding = _sounding(dyn)
+    assert len(sounding) == 2 and sounding[0].v_before > 2.5
+    tip = sounding[1]
+    assert tip.check.facts["tip_after_landing"] is True and tip.check.facts["tip_cut_by_vanishing"] is True
+    assert abs(tip.time_s - t2) * fps <= 0.5 + 1e-6
+    assert tip.v_before == pytest.approx(v2, rel=0.1)
+    assert tip.v_after == 0.0 and tip.confidence == sounding[0].confidence
+
+
+@pytest.mark.parametrize("h, w, phi0, fps", CUT_CASES[:2])
+def test_without_the_cut_tip_rule_that_blow_is_silent(h, w, phi0, fps, monkeypatch):
+    monkeypatch.setattr(dynamics, "_tip_cut_by_vanishing", lambda *a, **k: None)
+    dyn, t2, _, _ = _edge_landing_then_tip(h, w, phi0, fps=fps, rest_samples=0)
+    assert not [im for im in _sounding(dyn) if abs(im.time_s - t2) * fps < 2.0]
+
+
+@pytest.mark.parametrize("extent_m", [0.7, 0.12])
+def test_no_cut_tip_when_the_descent_is_no_tips_size(extent_m):
+    """Against a 0.7 m extent the 9 cm drop is too small for a tip over an edge; against 0.12 m
+    it is more than a tip brings down (a ball whose track breaks off on its way down)."""
+    h, w, phi0, fps = CASES[0]
+    dyn, _, _, _ = _edge_landing_then_tip(h, w, phi0, fps=fps, rest_samples=0, extent_m=extent_m)
+    assert not any(im.check.facts.get("tip_after_landing") for im in dyn.impacts)
+
+
+def test_no_cut_tip_where_the_clip_ends_on_the_way_down():
+    h, w, phi0, fps = CASES[0]
+    dyn, t2, _, _ = _edge_landing_then_tip(h, w, phi0, fps=fps, rest_samples=0, clip_s=34 / fps)
+    assert int(np.floor(t2 * fps)) + 1 == 34 and dyn.speed_mps[-1] is not None  # the track ends with the clip
+    assert not any(im.check.facts.get("tip_after_landing") for im in dyn.impacts)
