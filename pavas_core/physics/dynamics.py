@@ -331,7 +331,10 @@ def _tip_cut_by_vanishing(landed: ImpactEstimate, ta: np.ndarray, h: np.ndarray,
         return None
     imp = _tip_impact(landed, float(ta[-1]) + half_frame, drop, pivot_landing_speed(drop, gravity_mps2), last_pos,
                       times_s=times_s)
-    imp.check.facts["tip_cut_by_vanishing"] = True
+    # its blow is inferred from the vanishing, as an unseen landing's is: a track handed over to
+    # another one, or lost high above the others' floor, did not vanish by lying down
+    # (gating.silence_unseen_landings_without_support)
+    imp.check.facts.update({"tip_cut_by_vanishing": True, "landing_seen": False})
     return imp
 
 

@@ -151,6 +151,8 @@ def test_a_tip_whose_track_ends_on_the_way_down_sounds_in_the_frame_after_it(h, 
     assert len(sounding) == 2 and sounding[0].v_before > 2.5
     tip = sounding[1]
     assert tip.check.facts["tip_after_landing"] is True and tip.check.facts["tip_cut_by_vanishing"] is True
+    # inferred from the vanishing, it is an unseen landing: the shot's other tracks may contradict it
+    assert tip.check.facts["landing_seen"] is False
     assert abs(tip.time_s - t2) * fps <= 0.5 + 1e-6
     assert tip.v_before == pytest.approx(v2, rel=0.1)
     assert tip.v_after == 0.0 and tip.confidence == sounding[0].confidence
