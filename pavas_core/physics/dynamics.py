@@ -306,9 +306,10 @@ def _tip_cut_by_vanishing(landed: ImpactEstimate, ta: np.ndarray, h: np.ndarray,
     lying still it turns into background at once: its track ends on the way down (generated scenes:
     the blow 0.4 frame before to 1.3 frames after the last sample, 0.25 at the median). Seen moving
     at its last sample and gone at the next frame, the body lay down about between the two; the
-    contact is taken halfway, and the drop runs on to it at the last step's rate. The speed is what that drop frees
-    (`gating.pivot_landing_speed`) alone: a body that stood on its edge has spent its landing's speed
-    (adding it made these blows 20 % fast at the median, against 1 % without, on 14 of them). The
+    contact is taken halfway, and the drop runs on to it at the last step's rate. The speed is what
+    that drop frees (`gating.pivot_landing_speed`) alone: a body that stood on its edge has spent its
+    landing's speed (adding it made these blows 20 % fast at the median, against 1 % without, on 14
+    of them). The
     descent must be a tip's size from the highest fitted sample before it (TOPPLE_MIN_DROP_SHARE to
     TIP_DROP_SHARE of the extent): a ball whose track breaks off on its way down falls further.
     ta, h, use: the samples after the landing (times, height levels, fit-usable); last_pos: the
