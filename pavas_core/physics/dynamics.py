@@ -309,9 +309,9 @@ def _tip_cut_by_vanishing(landed: ImpactEstimate, ta: np.ndarray, h: np.ndarray,
     contact is taken halfway, and the drop runs on to it at the last step's rate. The speed is what
     that drop frees (`gating.pivot_landing_speed`) alone: a body that stood on its edge has spent its
     landing's speed (adding it made these blows 20 % fast at the median, against 1 % without, on 14
-    of them). The
-    descent must be a tip's size from the highest fitted sample before it (TOPPLE_MIN_DROP_SHARE to
-    TIP_DROP_SHARE of the extent): a ball whose track breaks off on its way down falls further.
+    of them). The descent must be a tip's size from the highest fitted sample before it
+    (TOPPLE_MIN_DROP_SHARE to TIP_DROP_SHARE of the extent): a ball whose track breaks off on its way
+    down falls further. The half frame is `impacts._vanished_landing`'s, for a fall that vanishes.
     ta, h, use: the samples after the landing (times, height levels, fit-usable); last_pos: the
     track's last position."""
     j = len(h) - 1

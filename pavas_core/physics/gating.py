@@ -439,19 +439,16 @@ def steady_runs(contacts: list[Contact]) -> set[int]:
     3.9 m/s landing "not at a consistent surface". The run's first contact may be real (the last
     bounce before it rolls)."""
     order = sorted(range(len(contacts)), key=lambda k: contacts[k].time_s)
-
-    def speed2(v: np.ndarray) -> float:
-        return float(v @ v)
-
     out: set[int] = set()
     for i in range(len(order)):
-        lost = given_back = 0.0
+        lost = given_back = 0.0  # in speed², per unit of half the mass
         for j in range(i + 1, len(order)):
             a, b = contacts[order[j - 1]], contacts[order[j]]
             if b.time_s - a.time_s > STEADY_RUN_GAP_S:
                 break
-            lost += max(speed2(a.vel_before) - speed2(a.vel_after), 0.0)
-            given_back += max(speed2(b.vel_before) - speed2(a.vel_after), 0.0)
+            after_a = float(a.vel_after @ a.vel_after)
+            lost += max(float(a.vel_before @ a.vel_before) - after_a, 0.0)
+            given_back += max(float(b.vel_before @ b.vel_before) - after_a, 0.0)
             if j - i + 1 >= STEADY_RUN_CONTACTS and given_back >= STEADY_REGAIN_SHARE * lost:
                 out.update(order[i + 1 : j + 1])
     return out
