@@ -464,12 +464,15 @@ def _bounces_onto_a_shelf(*, rest_frames: int, noise_m=0.0008, seed=3) -> np.nda
     return pos + np.random.default_rng(seed).normal(0, noise_m, size=pos.shape)
 
 
-def test_a_block_meets_the_floor_on_an_edge_or_a_face_within_half_its_size():
+def test_a_block_meets_the_floor_on_an_edge_or_a_face_within_half_its_size(monkeypatch):
     """A tumbling block's centre is higher when it meets the floor on an edge than on a face (a
     20 x 12 cm slab: 6 cm flat, 11.7 cm on an edge). A bounce 5.5 cm above the level of its other
-    bounces is on the same floor for a 15 cm body; not for a point, nor 13 cm off for that body."""
+    bounces is on the same floor for a 15 cm body; not for a point, nor 13 cm off for that body.
+    (The first bounce's fall is long enough to need no other level: judged here as a shorter one's.)"""
     from pavas_core.physics.flight import fit_flights
     from pavas_core.physics.impacts import find_contacts
+
+    monkeypatch.setattr(gating, "SELF_EVIDENT_FALL_SAMPLES", 10_000)
 
     pos = _bounces(9.81)
     t = np.arange(len(pos)) / FPS
@@ -485,6 +488,32 @@ def test_a_block_meets_the_floor_on_an_edge_or_a_face_within_half_its_size():
     assert surface(0.055, 0.15) == 1.0
     assert surface(0.055, 0.0) == 0.0
     assert surface(0.13, 0.15) == 0.0
+
+
+def test_a_long_fall_stopped_hard_ends_on_a_surface_whatever_the_other_levels():
+    """The same bounces judged against two other contacts 0.3 m off their floor: a contact after a
+    fall of SELF_EVIDENT_FALL_SAMPLES samples or more, stopped by a strong jump, is not judged by
+    them (a tube rolling toward the camera, seen lower at each later contact, silenced its 3.8 m/s
+    landing); the contacts after shorter flights still are."""
+    from pavas_core.physics.impacts import find_contacts
+
+    pos = _bounces(9.81)
+    t = np.arange(len(pos)) / FPS
+    fit = fit_flights(t, pos, fps=FPS, penalty=120.0, noise=0.0008, unit=PIXEL_M)
+    floors = [c for c in find_contacts(fit, frame_dt=1 / FPS, min_jump=0.5) if c.kind == "floor"]
+    judged = {True: 0, False: 0}
+    for c in floors:
+        check = gating.check_contact(c, fit, gravity_mps2=9.81, floor_levels=[gating.contact_level(c, fit) + 0.3] * 2,
+                                     body_size=0.1)
+        long_fall = (check.facts["flight_samples"] >= gating.SELF_EVIDENT_FALL_SAMPLES
+                     and c.significance() >= gating.SELF_EVIDENT_FALL_JUMP_SIGMAS)
+        judged[long_fall] += 1
+        if long_fall:
+            assert "surface" not in check.scores and check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+        else:
+            assert check.scores["surface"] == 0.0 and check.failed is None
+            assert check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
+    assert judged[True] >= 1 and judged[False] >= 1  # both kinds are in these bounces
 
 
 def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_level():
@@ -503,7 +532,17 @@ def test_a_landing_where_the_object_then_rests_is_on_a_surface_whatever_its_leve
     # a single other floor contact each, have too few to be checked against)
     for im in floors:
         assert im.check.scores.get("surface", 1.0) == 1.0 and im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
-    # seen at rest on the shelf for too short a time, the landing is judged against the floor's level: silent
+
+
+def test_a_short_rest_is_no_surface_but_a_long_fall_stopped_hard_is(monkeypatch):
+    """Seen at rest on the shelf for too short a time, the landing is not held there: its long fall
+    (over 0.5 s) stopped hard says it met a surface all the same, so it sounds; a landing without such
+    a fall (the rule off) is judged against the floor's level, 0.3 m away: silent."""
+    short = [im for im in _dynamics(_bounces_onto_a_shelf(rest_frames=3)).impacts if im.surface == "landing"]
+    assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
+    assert short[0].check.facts["flight_samples"] >= gating.SELF_EVIDENT_FALL_SAMPLES
+    assert "surface" not in short[0].check.scores and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    monkeypatch.setattr(gating, "SELF_EVIDENT_FALL_SAMPLES", 10_000)
     short = [im for im in _dynamics(_bounces_onto_a_shelf(rest_frames=3)).impacts if im.surface == "landing"]
     assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
     assert short[0].check.scores["surface"] == 0.0 and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
