@@ -298,9 +298,9 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     dropped sliver), between its fall's last fitted sample and its time, shows the object already
     stopped: above the fall's parabola by more than the noise and than a tumbling body's outline
     wobbles (BODY_GAP_SHARE of `body_size`, the object's size in the fit's units), yet near the level
-    where the fits meet (BODY_LEVEL_SHARE of its size). The fall must be one: VANISHED_LANDING_MIN_FLIGHT
-    samples or more (a few samples of a toppling body's arc are not), coming down by STOP_MIN_FALL_SHARE
-    of its size.
+    where it stopped (BODY_LEVEL_SHARE of its size; `_stop_level`). The fall must be one:
+    VANISHED_LANDING_MIN_FLIGHT samples or more (a few samples of a toppling body's arc are not),
+    coming down by STOP_MIN_FALL_SHARE of its size.
 
     Where the fits meet is late when the body does not rebound at once: a crate landing on an edge
     and settling 4 cm lower over the next frames had its fall meet its resting level 1.2 frames
@@ -325,11 +325,12 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     if between.size == 0:
         return c
     prev = t_end
+    meet = _stop_level(c, fit, t_end, down)
     for k in between[np.argsort(ts[between])]:
         tk = float(ts[k])
         q = float(ps[k] @ down)
         stopped = float(above_fall(a, tk, ps[k], down)) > max(off_fall_tolerance(fit), BODY_GAP_SHARE * body_size)
-        if stopped and float(c.pos @ down) - q <= BODY_LEVEL_SHARE * body_size:
+        if stopped and meet - q <= BODY_LEVEL_SHARE * body_size:
             tc = landing_time(a, q, down, prev, tk)
             if tc is None:
                 tc = 0.5 * (prev + tk)
@@ -339,6 +340,31 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
                                        vel_after=vb)
         prev = tk
     return c
+
+
+# the frames after a contact in which the body must be seen for its lowest place there to count
+STOP_LEVEL_WINDOW_FRAMES = 2.0
+
+
+def _stop_level(c: Contact, fit: FlightFit, t_end: float, down: np.ndarray) -> float:
+    """Where the body stopped at contact `c` (along `down`): where its fits meet, unless the body was
+    seen within STOP_LEVEL_WINDOW_FRAMES after the contact and never came that low since its fall's
+    last fitted sample (t_end); then the lowest place it was seen there. Two parabolas that meet
+    past the samples, a flight's and its rebound's, can meet below the floor (a crate landing on an
+    edge, then slapping flat: 9 cm below its lowest sample), and a stopped sample then looked too
+    high above that meeting to bound the contact (its fall met the rebound 1 frame late)."""
+    meet = float(c.pos @ down)
+    if len(fit.t_s) < 2:
+        return meet
+    frame_dt = float(np.median(np.diff(fit.t_s)))
+    t_all = np.concatenate([fit.t_s, fit.outlier_t_s])
+    q_all = np.concatenate([fit.points, fit.outlier_points.reshape(-1, fit.points.shape[1])]) @ down
+    window = (t_all > t_end + 1e-9) & (t_all <= c.time_s + STOP_LEVEL_WINDOW_FRAMES * frame_dt)
+    seen_after = window & (t_all > c.time_s)
+    if not seen_after.any():
+        return meet  # nothing seen after the contact (a gap, the track's end): no better level
+    lowest = float(q_all[window].max())
+    return lowest if meet > lowest + off_fall_tolerance(fit) else meet
 
 
 def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump: float) -> None:

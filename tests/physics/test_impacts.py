@@ -290,3 +290,29 @@ def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_fr
     im = dyn.impacts[0]
     assert abs(im.time_s * fps - 19.0) <= 0.6
     assert im.v_before == pytest.approx(3.00, rel=0.05)
+
+
+def test_a_crate_whose_fall_and_rebound_meet_below_the_floor_lands_where_it_was_seen_stopped():
+    """A generated plastic crate (0.28 m long) falls 10 frames at 24 fps, lands on an edge at frame 10.56
+    at 3.48 m/s, settles 5 cm lower as it slaps flat (frame 13.1) and hops. Its measured centroids
+    (mm, the pipeline's geometry of that scene): the fall and the hop's parabola met at frame 11.57,
+    9 cm below the crate's lowest sample, and the sample of frame 11, already stopped, looked too far
+    above that meeting to bound the contact. Against the lowest place it was seen there, it does."""
+    x = [-523.9, -505.2, -483.3, -464.6, -445.0, -426.3, -407.5, -387.0, -369.1, -349.8, -302.5, -287.6, -257.9,
+         -237.7, -216.5, -201.4, -185.5, -174.2, -159.8, -147.9]
+    y = [-317.9, -344.6, -355.7, -349.2, -327.1, -284.9, -227.0, -152.2, -60.1, 47.0, 199.5, 269.2, 293.0, 320.0,
+         312.6, 307.4, 312.3, 320.7, 322.7, 326.1]
+    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics.stages.base import ObjectGeometry
+
+    n, fps = 30, 24.0
+    pos = np.full((n, 3), np.nan)
+    pos[: len(x), 0], pos[: len(y), 1], pos[: len(x), 2] = np.array(x) / 1000, np.array(y) / 1000, 1.958
+    geo = ObjectGeometry(pos, np.isfinite(pos).all(axis=1), np.zeros(n, bool), pixel_size_m=0.00707, noise_m=0.00071,
+                         size_m=0.131, size_source="gravity", scale_source="gravity", extent_m=0.276,
+                         gravity_m=np.array([-0.083, 9.810, 0.0]))
+    dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+    landing = [im for im in dyn.impacts if im.check.failed is None and im.v_before > 2.0]
+    assert len(landing) == 1
+    assert abs(landing[0].time_s * fps - 10.56) <= 0.5
+    assert landing[0].v_before == pytest.approx(3.48, rel=0.05)
