@@ -296,7 +296,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         # object it fell onto), whatever level its other contacts had
         check.facts["rest_samples_after"] = rest_samples_after(c, fit)
         check.scores["surface"] = 1.0
-    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2 and not _self_evident_fall(c, n_flight):
+    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2 and _self_evident_fall(c, n_flight):
+        check.facts["surface_from_fall"] = True  # its long fall, stopped hard, met a surface: no level to match
+    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         off = abs(contact_level(c, fit) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
         # a block meets the floor on an edge or on a face: its centre then lies at levels up to
         # BODY_LEVEL_SHARE of its size apart (a tumbling slab's bounces were "not at a consistent

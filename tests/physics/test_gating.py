@@ -510,6 +510,7 @@ def test_a_long_fall_stopped_hard_ends_on_a_surface_whatever_the_other_levels():
         judged[long_fall] += 1
         if long_fall:
             assert "surface" not in check.scores and check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+            assert check.facts["surface_from_fall"] is True
         else:
             assert check.scores["surface"] == 0.0 and check.failed is None
             assert check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None
@@ -542,6 +543,7 @@ def test_a_short_rest_is_no_surface_but_a_long_fall_stopped_hard_is(monkeypatch)
     assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
     assert short[0].check.facts["flight_samples"] >= gating.SELF_EVIDENT_FALL_SAMPLES
     assert "surface" not in short[0].check.scores and short[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert short[0].check.facts["surface_from_fall"] is True
     monkeypatch.setattr(gating, "SELF_EVIDENT_FALL_SAMPLES", 10_000)
     short = [im for im in _dynamics(_bounces_onto_a_shelf(rest_frames=3)).impacts if im.surface == "landing"]
     assert len(short) == 1 and "rest_samples_after" not in short[0].check.facts
