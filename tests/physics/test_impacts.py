@@ -266,6 +266,22 @@ def test_a_sample_that_shows_the_body_already_stopped_bounds_its_contact(referen
     assert float(out.vel_before @ down) < float(late.vel_before @ down)
 
 
+def _measured_track_dynamics(x_mm: list[float], y_mm: list[float], *, depth_m: float, frames: int, fps: float,
+                             pixel_size_m: float, noise_m: float, size_m: float, extent_m: float,
+                             gravity_m: tuple[float, float, float]):
+    """`object_dynamics` of a track measured by the pipeline (centroids in mm at one depth, seen from
+    the clip's first frame on; the clip runs `frames` frames), its scale from its own fall."""
+    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics.stages.base import ObjectGeometry
+
+    pos = np.full((frames, 3), np.nan)
+    pos[: len(x_mm), 0], pos[: len(y_mm), 1], pos[: len(x_mm), 2] = np.array(x_mm) / 1000, np.array(y_mm) / 1000, depth_m
+    geo = ObjectGeometry(pos, np.isfinite(pos).all(axis=1), np.zeros(frames, bool), pixel_size_m=pixel_size_m,
+                         noise_m=noise_m, size_m=size_m, size_source="gravity", scale_source="gravity",
+                         extent_m=extent_m, gravity_m=np.array(gravity_m))
+    return object_dynamics(geo, np.arange(frames) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+
+
 def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_frame():
     """A generated plastic crate (0.23 m) falls 17 frames at 60 fps and lands on an edge at frame 19.0,
     at 3.00 m/s; its centre settles 4 cm lower over the next frames. Its measured centroids (mm, the
@@ -276,16 +292,9 @@ def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_fr
     y = [-289.2, -290.0, -287.9, -283.1, -273.4, -263.4, -251.3, -237.4, -220.0, -199.1, -175.6, -146.1, -118.2,
          -85.3, -50.9, -14.6, 26.2, 68.6, 135.8, 174.2, 186.9, 192.4, 203.8, 209.9, 224.0, 225.7, 223.9, 221.1,
          219.5, 219.8, 221.4, 223.9, 225.6, 227.7]
-    from pavas_core.physics.dynamics import object_dynamics
-    from pavas_core.physics.stages.base import ObjectGeometry
-
-    n, fps = 60, 60.0
-    pos = np.full((n, 3), np.nan)
-    pos[: len(x), 0], pos[: len(y), 1], pos[: len(x), 2] = np.array(x) / 1000, np.array(y) / 1000, 1.872
-    geo = ObjectGeometry(pos, np.isfinite(pos).all(axis=1), np.zeros(n, bool), pixel_size_m=0.00676, noise_m=0.0009,
-                         size_m=0.226, size_source="gravity", scale_source="gravity", extent_m=0.493,
-                         gravity_m=np.array([0.352, 9.804, 0.0]))
-    dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+    fps = 60.0
+    dyn = _measured_track_dynamics(x, y, depth_m=1.872, frames=60, fps=fps, pixel_size_m=0.00676, noise_m=0.0009,
+                                   size_m=0.226, extent_m=0.493, gravity_m=(0.352, 9.804, 0.0))
     assert len(dyn.impacts) == 1
     im = dyn.impacts[0]
     assert abs(im.time_s * fps - 19.0) <= 0.6
@@ -302,16 +311,9 @@ def test_a_crate_whose_fall_and_rebound_meet_below_the_floor_lands_where_it_was_
          -237.7, -216.5, -201.4, -185.5, -174.2, -159.8, -147.9]
     y = [-317.9, -344.6, -355.7, -349.2, -327.1, -284.9, -227.0, -152.2, -60.1, 47.0, 199.5, 269.2, 293.0, 320.0,
          312.6, 307.4, 312.3, 320.7, 322.7, 326.1]
-    from pavas_core.physics.dynamics import object_dynamics
-    from pavas_core.physics.stages.base import ObjectGeometry
-
-    n, fps = 30, 24.0
-    pos = np.full((n, 3), np.nan)
-    pos[: len(x), 0], pos[: len(y), 1], pos[: len(x), 2] = np.array(x) / 1000, np.array(y) / 1000, 1.958
-    geo = ObjectGeometry(pos, np.isfinite(pos).all(axis=1), np.zeros(n, bool), pixel_size_m=0.00707, noise_m=0.00071,
-                         size_m=0.131, size_source="gravity", scale_source="gravity", extent_m=0.276,
-                         gravity_m=np.array([-0.083, 9.810, 0.0]))
-    dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+    fps = 24.0
+    dyn = _measured_track_dynamics(x, y, depth_m=1.958, frames=30, fps=fps, pixel_size_m=0.00707, noise_m=0.00071,
+                                   size_m=0.131, extent_m=0.276, gravity_m=(-0.083, 9.810, 0.0))
     landing = [im for im in dyn.impacts if im.check.failed is None and im.v_before > 2.0]
     assert len(landing) == 1
     assert abs(landing[0].time_s * fps - 10.56) <= 0.5
