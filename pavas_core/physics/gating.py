@@ -60,8 +60,8 @@ GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, f
 GRAVITY_REL_ZERO = 0.6
 GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
 JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
-# a fall seen this long, meeting gravity and stopped by a jump this many standard errors strong, ends
-# on a surface whatever level the object's other contacts had (see check_contact)
+# a fall seen this long and stopped by a jump this many standard errors strong ends on a surface,
+# whatever level the object's other contacts had (see check_contact)
 SELF_EVIDENT_FALL_SAMPLES = 10
 SELF_EVIDENT_FALL_JUMP_SIGMAS = 50.0
 SUPPORTED_REST_SAMPLES = 5  # a landing followed by this many samples at rest lies on a surface (it is held there)
@@ -249,7 +249,7 @@ def _self_evident_fall(c: Contact, n_flight: int) -> bool:
 
     The level check is for contacts a short "flight" may have invented (a kink as a block tips over a
     ledge's edge); the median level of the others is a poor judge of a fall seen for a third of a
-    second and stopped by a jump of a hundred standard errors: a tube that then rolled toward the
+    second and stopped by a jump of 200 standard errors: a tube that then rolled toward the
     camera met the floor lower in the picture at each later contact (its 3.8 m/s landing, 15 samples
     of fall, 20 cm "off"), and a crate that slid off a platform had its two kinks up there outvote
     the floor (2.6 m/s, 12 samples, 35 cm "off")."""

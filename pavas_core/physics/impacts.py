@@ -325,12 +325,12 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     if between.size == 0:
         return c
     prev = t_end
-    meet = _stop_level(c, fit, t_end, down)
+    stop_level = _stop_level(c, fit, t_end, down)
     for k in between[np.argsort(ts[between])]:
         tk = float(ts[k])
         q = float(ps[k] @ down)
         stopped = float(above_fall(a, tk, ps[k], down)) > max(off_fall_tolerance(fit), BODY_GAP_SHARE * body_size)
-        if stopped and meet - q <= BODY_LEVEL_SHARE * body_size:
+        if stopped and stop_level - q <= BODY_LEVEL_SHARE * body_size:
             tc = landing_time(a, q, down, prev, tk)
             if tc is None:
                 tc = 0.5 * (prev + tk)
