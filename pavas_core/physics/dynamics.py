@@ -95,7 +95,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         contacts = find_contacts(fit, frame_dt=1.0 / fps, min_jump=MIN_JUMP_FRACTION_OF_G * g,
                                  body_size=float(geo.size_m or 0.0))
         if geo.scale_source not in GUESSED_SCALES and is_gravity(fit.accel, gravity_mps2):
-            contacts = [stopped_by_then(c, fit, body_size=float(geo.size_m or 0.0)) for c in contacts]
+            contacts = [stopped_by_then(c, fit, frame_dt=1.0 / fps, body_size=float(geo.size_m or 0.0)) for c in contacts]
         if not geo.at_edge[seen[-1]]:  # a track that ends at the picture's edge left it, it did not land
             # a first landing no frame shows is inferred only from a fall whose gravity the scale
             # did not assume: with a guessed size, any downward motion can pass for a fall

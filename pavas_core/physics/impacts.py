@@ -293,14 +293,14 @@ BODY_LEVEL_SHARE = 0.5
 STOP_MIN_FALL_SHARE = 0.5
 
 
-def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Contact:
+def stopped_by_then(c: Contact, fit: FlightFit, *, frame_dt: float, body_size: float = 0.0) -> Contact:
     """`c`, moved earlier when a sample that no segment's curve explains (an outlier, or left by a
     dropped sliver), between its fall's last fitted sample and its time, shows the object already
     stopped: above the fall's parabola by more than the noise and than a tumbling body's outline
     wobbles (BODY_GAP_SHARE of `body_size`, the object's size in the fit's units), yet near the level
     where it stopped (BODY_LEVEL_SHARE of its size; `_stop_level`). The fall must be one:
     VANISHED_LANDING_MIN_FLIGHT samples or more (a few samples of a toppling body's arc are not),
-    coming down by STOP_MIN_FALL_SHARE of its size.
+    coming down by STOP_MIN_FALL_SHARE of its size. frame_dt: the clip's frame period, s.
 
     Where the fits meet is late when the body does not rebound at once: a crate landing on an edge
     and settling 4 cm lower over the next frames had its fall meet its resting level 1.2 frames
@@ -325,7 +325,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
     if between.size == 0:
         return c
     prev = t_end
-    stop_level = _stop_level(c, fit, t_end, down)
+    stop_level = _stop_level(c, fit, t_end, down, frame_dt=frame_dt)
     for k in between[np.argsort(ts[between])]:
         tk = float(ts[k])
         q = float(ps[k] @ down)
@@ -346,7 +346,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, body_size: float = 0.0) -> Co
 STOP_LEVEL_WINDOW_FRAMES = 2.0
 
 
-def _stop_level(c: Contact, fit: FlightFit, t_end: float, down: np.ndarray) -> float:
+def _stop_level(c: Contact, fit: FlightFit, t_end: float, down: np.ndarray, *, frame_dt: float) -> float:
     """Where the body stopped at contact `c` (along `down`): where its fits meet, unless the body was
     seen within STOP_LEVEL_WINDOW_FRAMES after the contact and never came that low since its fall's
     last fitted sample (t_end); then the lowest place it was seen there. Two parabolas that meet
@@ -354,9 +354,6 @@ def _stop_level(c: Contact, fit: FlightFit, t_end: float, down: np.ndarray) -> f
     edge, then slapping flat: 9 cm below its lowest sample), and a stopped sample then looked too
     high above that meeting to bound the contact (its fall met the rebound 1 frame late)."""
     meet = float(c.pos @ down)
-    if len(fit.t_s) < 2:
-        return meet
-    frame_dt = float(np.median(np.diff(fit.t_s)))
     t_all = np.concatenate([fit.t_s, fit.outlier_t_s])
     q_all = np.concatenate([fit.points, fit.outlier_points.reshape(-1, fit.points.shape[1])]) @ down
     window = (t_all > t_end + 1e-9) & (t_all <= c.time_s + STOP_LEVEL_WINDOW_FRAMES * frame_dt)

@@ -253,7 +253,7 @@ def test_a_sample_that_shows_the_body_already_stopped_bounds_its_contact(referen
     sample = ref - above_share * size * down
     fit.outlier_t_s = np.array([t_k])
     fit.outlier_points = sample[None, :]
-    out = stopped_by_then(late, fit, body_size=size)
+    out = stopped_by_then(late, fit, frame_dt=1 / fps, body_size=size)
     if not moves:
         assert out is late
         return
