@@ -337,4 +337,4 @@ def test_a_track_whose_own_fit_drifts_from_the_scales_gravity_is_refitted_from_i
     landing = [im for im in dyn.impacts if im.check.failed is None and im.v_before > 2.0]
     assert len(landing) == 1
     assert abs(landing[0].time_s * fps - 11.48) <= 0.5
-    assert landing[0].v_before == pytest.approx(2.54, rel=0.08)
+    assert landing[0].v_before == pytest.approx(2.54, rel=0.08)  # it came out 2.66; the drifted fit's 2.20 is 13 % slow
