@@ -1,6 +1,6 @@
 """Accuracy and speed of the weight-free physics estimator on synthetic scenes with exact ground truth.
 
-    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR] [--keep] [--rigid | --kinds bounce,glider,cuts]
+    python bench/physics_accuracy.py --n 24 --seed 7 [--data DIR [DIR ...]] [--keep] [--rigid | --kinds bounce,glider,cuts]
 
 Generates N scenes with `synth-dataset` (or reuses DIR), then runs the real path on each clip:
 read_video(scene.mp4, max_side=320) → estimate_physics → match the impacts with physics.json.
@@ -14,6 +14,10 @@ estimated object that is the glider (matched by masks; false alarms: it never hi
 and timings: estimation time against the decode time of the same clip (the baseline
 measured in this run) and against the clip's duration (real-time factor), plus one 8 s 640×360
 30 fps clip.
+
+Several DIRs (datasets already made, all of one kind: rigid or not) are scored as one pool: every
+figure and interval is over all their scenes (a seed of 24 scenes is one draw; a pool of seeds says
+more), and a line per dataset gives its own recall, precision and speed error first.
 
 With rigid-body scenes (`--rigid`, or a DIR made by `synth-dataset --rigid`) it also prints the
 recall by action, the misses by their usual cause (a toppling body; a contact within 3 frames of the
@@ -64,6 +68,19 @@ def timed_estimate(video: Path, max_objects: int | None = None) -> tuple[Physics
     return est, t1 - t0, t2 - t1, c2 - c1, clip.duration_s
 
 
+def per_dataset_lines(per_set: dict[str, ImpactMatch]) -> list[str]:
+    """One line per dataset of a pool: its recall (found of true), precision ≥ 1 m/s (real of
+    estimated) and median v_before error."""
+    lines = []
+    for name, m in per_set.items():
+        s = summarize(m)
+        err = s["v_before_rel_error_median"]
+        lines.append(f"  {name}: recall {m.recall_hits}/{m.recall_total} = {s['recall']:.3f}, precision "
+                     f"{m.matched_fast_estimates}/{m.total_fast_estimates} = {s['precision_fast']:.3f}, median "
+                     f"v_before error " + ("-" if np.isnan(err) else f"{100 * err:.1f} %"))
+    return lines
+
+
 MISS_NEAR_FRAMES = 4.5  # an estimate on the same object this close in time: found, but off in time
 
 
@@ -93,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=24)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", type=Path, default=None, help="reuse (or create) the dataset in this directory")
+    ap.add_argument("--data", type=Path, nargs="+", default=None,
+                    help="reuse (or create) the dataset in this directory; several (made already): one pool")
     ap.add_argument("--keep", action="store_true", help="keep the generated dataset (with --data)")
     ap.add_argument("--verbose", action="store_true", help="list misses and false alarms per scene")
     ap.add_argument("--rigid", action="store_true", help="generate rigid-body scenes (synth-dataset --rigid)")
@@ -104,19 +122,30 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     tmp = None
-    data = args.data
-    if data is None:
+    datas = args.data
+    if datas is None:
         tmp = tempfile.TemporaryDirectory(prefix="pavas_bench_")
-        data = Path(tmp.name)
-    index_path = data / "index.json"
+        datas = [Path(tmp.name)]
     t_gen = time.perf_counter()
-    if not index_path.exists():
-        synth_dataset(data, n=args.n, seed=args.seed, rigid=args.rigid,
+    if len(datas) == 1 and not (datas[0] / "index.json").exists():
+        synth_dataset(datas[0], n=args.n, seed=args.seed, rigid=args.rigid,
                       **({"resolutions": RIGID_RESOLUTIONS} if args.rigid else {"kinds": tuple(args.kinds.split(","))}))
     t_gen = time.perf_counter() - t_gen
-    index = json.loads(index_path.read_text())
-    scenes = index["scenes"][: args.n]
-    rigid = index.get("kind") == "rigid"
+    missing = [str(d) for d in datas if not (d / "index.json").exists()]
+    if missing:
+        ap.error(f"no dataset (index.json) in {', '.join(missing)}: a pool is made of datasets made already")
+    indexes = [json.loads((d / "index.json").read_text()) for d in datas]
+    kinds = {ix.get("kind") == "rigid" for ix in indexes}
+    if len(kinds) > 1:
+        ap.error("pool datasets of one kind: rigid-body datasets and the others score different things")
+    rigid = kinds.pop()
+    pooled = len(datas) > 1
+    names = [d.name for d in datas]
+    names = names if len(set(names)) == len(names) else [str(d) for d in datas]  # two "data" folders: full paths
+    # (dataset's name, its folder, a scene entry, the scene's name in what is printed)
+    scenes = [(name, d, entry, f"{name}/{entry['dir']}" if pooled else entry["dir"])
+              for name, d, ix in zip(names, datas, indexes) for entry in ix["scenes"][: args.n]]
+    per_set: dict[str, ImpactMatch] = {name: ImpactMatch() for name in names}
     rolling = NoImpactScore()
     by_action: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # action → [found, true]
     miss_kinds: collections.Counter = collections.Counter()
@@ -130,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     glider_alarms: list[str] = []
     n_cuts = n_gliders = 0
     decode_s, est_s, est_cpu_s, video_s = [], [], [], []
-    for entry in scenes:
+    for set_name, data, entry, scene_name in scenes:
         folder = data / entry["dir"]
         truth = PhysicsTracks.load(folder / "physics.json")
         est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects)
@@ -144,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         m = match_impacts(truth, est)
         total = total.merge(m)
         per_scene.append(m)
+        per_set[set_name] = per_set[set_name].merge(m)
         r = impacts_on_no_impact_objects(truth, est)
         rolling = rolling.merge(r)
         if rigid:
@@ -156,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                     if not found:
                         miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
         if args.verbose and rigid:
-            print(f"{entry['dir']}: actions {[o.action for o in truth.objects]}, "
+            print(f"{scene_name}: actions {[o.action for o in truth.objects]}, "
                   f"true impacts {[(round(i.time_s, 3), round(i.v_before, 2)) for o in truth.objects for i in o.impacts]}, "
                   f"estimated {[(o.id, round(i.time_s, 3), round(i.v_before, 2)) for o in est.objects for i in o.impacts]}, "
                   f"on rolling/sliding objects {r.impacts}")
@@ -169,23 +199,27 @@ def main(argv: list[str] | None = None) -> int:
         for obj in est.objects:
             for im in obj.impacts:
                 if im.sonified and any(abs(im.time_s - c) < IMPACT_GUARD_S for c in cuts):
-                    cut_violations.append(f"{entry['dir']} object {obj.id} at {im.time_s:.3f} s")
+                    cut_violations.append(f"{scene_name} object {obj.id} at {im.time_s:.3f} s")
         gliders = {o.id for o in truth.objects if o.action == GLIDER_ACTION}
         if gliders:
             n_gliders += len(gliders)
             pairs = match_masks(truth, est).pairs
             for tid, eid, _ in pairs:
                 if tid in gliders:
-                    glider_alarms += [f"{entry['dir']} object {eid} at {im.time_s:.3f} s"
+                    glider_alarms += [f"{scene_name} object {eid} at {im.time_s:.3f} s"
                                       for o in est.objects if o.id == eid for im in o.impacts if im.sonified]
         if args.verbose:
-            print(f"{entry['dir']}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
+            print(f"{scene_name}: {entry['width']}x{entry['height']} {entry['fps']:g} fps, "
                   f"{len(truth.objects)} objects (found {len(est.objects)}), recall {m.recall_hits}/{m.recall_total} "
                   f"(observable {m.observable_hits}/{m.observable_total}), "
                   f"missed {m.missed}, false alarms {m.false_alarms}")
     s = summarize(total)
-    print(f"dataset: {len(scenes)} scenes, seed {index['seed']}, {sum(video_s):.1f} s of video "
-          f"(generated in {t_gen:.1f} s)" if tmp or t_gen > 1 else f"dataset: {data} ({len(scenes)} scenes)")
+    if pooled:
+        print(f"datasets: {len(datas)} pooled ({len(scenes)} scenes, {sum(video_s):.1f} s of video)")
+        print("\n".join(per_dataset_lines(per_set)))
+    else:
+        print(f"dataset: {len(scenes)} scenes, seed {indexes[0]['seed']}, {sum(video_s):.1f} s of video "
+              f"(generated in {t_gen:.1f} s)" if tmp or t_gen > 1 else f"dataset: {datas[0]} ({len(scenes)} scenes)")
     print(f"impacts ≥ 1 m/s in view: {s['true_impacts']}, estimated impacts: {s['estimated_impacts']}")
     r_lo, r_hi = scene_bootstrap_interval(per_scene, "recall")
     p_lo, p_hi = scene_bootstrap_interval(per_scene, "precision_fast")

@@ -1,7 +1,9 @@
-"""bench/physics_accuracy.py: a missed rigid-body impact is put down to its usual cause."""
+"""bench/physics_accuracy.py: a missed rigid-body impact is put down to its usual cause; a pool of
+datasets says what each one scored."""
 
 from bench_modules import load_bench
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
+from pavas_core.scenes.evaluate import ImpactMatch
 
 FPS = 30.0
 
@@ -58,3 +60,15 @@ def test_a_miss_after_no_free_flight_is_put_down_to_it_when_the_truth_says_so():
     assert kind(truth, tumble, hop, nothing).startswith("under 3 frames of free flight seen")
     # a toppling body's impact after a real fall is not put down to the topple
     assert kind(truth, topple, landing, nothing) == "first contact"
+
+
+def test_a_pool_prints_each_datasets_own_counts():
+    lines = load_bench("physics_accuracy").per_dataset_lines({
+        "seed_a": ImpactMatch(recall_hits=3, recall_total=4, matched_fast_estimates=2, total_fast_estimates=3,
+                              v_before_rel_errors=[0.02, 0.3, 0.05]),
+        "seed_b": ImpactMatch(recall_total=2, total_fast_estimates=1),
+    })
+    assert lines == [
+        "  seed_a: recall 3/4 = 0.750, precision 2/3 = 0.667, median v_before error 5.0 %",
+        "  seed_b: recall 0/2 = 0.000, precision 0/1 = 0.000, median v_before error -",
+    ]
