@@ -87,19 +87,9 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     contacts = []
     if use.sum() >= MIN_FIT_SAMPLES:
         fit = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m)
-        if fit is not None and geo.gravity_m is not None and (
-                not is_gravity(fit.accel, gravity_mps2)
-                or departure_from(fit.accel, geo.gravity_m) > GRAVITY_REFIT_DEPARTURE):
-            # the picture's fit of this object found gravity, this one voted for other windows (a
-            # block that tips over a ledge's edge curves down gently for a few frames, and its
-            # tumbling on the floor passes for flights under that weak "gravity"): start from it
-            alt = fit_flights(t[use], pos[use], fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m,
-                              start=geo.gravity_m)
-            if alt is not None and is_gravity(alt.accel, gravity_mps2) and (
-                    not is_gravity(fit.accel, gravity_mps2)
-                    or departure_from(alt.accel, geo.gravity_m)
-                    <= GRAVITY_REFIT_GAIN * departure_from(fit.accel, geo.gravity_m)):
-                fit = alt
+        if fit is not None and geo.gravity_m is not None:
+            fit = _refit_from_the_scales_gravity(fit, t[use], pos[use], fps=fps, penalty=penalty, geo=geo,
+                                                 gravity_mps2=gravity_mps2)
         if fit is None:
             fit = _fit_under_the_vertical(t[use], pos[use], fps=fps, penalty=penalty, geo=geo,
                                           gravity_mps2=gravity_mps2)
@@ -184,6 +174,25 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         extra["implied_gravity_mps2"] = round(float(np.linalg.norm(fit.accel)), 4)
     speed_arr = np.array([s for s in speeds if s is not None])
     return ObjectDynamics(speeds, centroids, impacts, _action(fit, contacts, t, speed_arr), extra)
+
+
+def _refit_from_the_scales_gravity(fit: FlightFit, t: np.ndarray, pos: np.ndarray, *, fps: float, penalty: float,
+                                   geo: ObjectGeometry, gravity_mps2: float) -> FlightFit:
+    """`fit`, or the track refitted from the gravity its own fall set the scale with (`geo.gravity_m`)
+    when `fit` is no gravity at all or departs from it by more than GRAVITY_REFIT_DEPARTURE. The
+    picture's fit of this object found gravity and this one voted for other windows (a block that
+    tips over a ledge's edge curves down gently for a few frames, and its tumbling on the floor
+    passes for flights under that weak "gravity"). The refit must be gravity, and when `fit` was
+    gravity too, halve its departure at least (GRAVITY_REFIT_GAIN)."""
+    lost = not is_gravity(fit.accel, gravity_mps2)
+    off = departure_from(fit.accel, geo.gravity_m)
+    if not lost and off <= GRAVITY_REFIT_DEPARTURE:
+        return fit
+    alt = fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m,
+                      start=geo.gravity_m)
+    if alt is None or not is_gravity(alt.accel, gravity_mps2):
+        return fit
+    return alt if lost or departure_from(alt.accel, geo.gravity_m) <= GRAVITY_REFIT_GAIN * off else fit
 
 
 def departure_from(accel: np.ndarray, gravity: np.ndarray) -> float:
