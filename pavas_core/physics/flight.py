@@ -408,12 +408,14 @@ def joint_gravity(t: np.ndarray, xy: np.ndarray, spans: list[tuple[int, int, str
 
 def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 30.0,
                 noise: float | None = None, iterations: int = 4, unit: float = 1.0,
-                ground_drift: bool = False, start: np.ndarray | None = None) -> FlightFit | None:
+                ground_drift: bool = False, start: np.ndarray | None = None,
+                refine_gravity: bool = True) -> FlightFit | None:
     """Segment and fit one trajectory. t: (N,) s, xy: (N, D) points. None if no gravity can be seen.
 
     noise: the position noise if known (else estimated); unit: see the module docstring;
     ground_drift: ground segments may drift along gravity (a picture's trajectory, see above);
-    start: the gravity to start from (default: the best of `gravity_candidates`).
+    start: the gravity to start from (default: the best of `gravity_candidates`);
+    refine_gravity: False holds the gravity at `start` (the segments are still refitted).
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
     are dropped as outliers and the segmentation is redone.
@@ -438,7 +440,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
         down = accel / (np.linalg.norm(accel) + 1e-12)
         spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down, ground_drift),
                                    noise=noise, penalty=penalty)
-        jg = joint_gravity(ti, pi, spans)
+        jg = joint_gravity(ti, pi, spans) if refine_gravity else None
         if jg is not None and jg[0][1] > 0:
             accel, sigma_a, _ = jg
         segs = [fit_segment(ti, pi, i0, i1, k, accel, noise, ground_drift) for i0, i1, k in spans]

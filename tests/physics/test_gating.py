@@ -9,7 +9,7 @@ import pytest
 
 from pavas_core.physics import gating
 from pavas_core.physics.dynamics import object_dynamics
-from pavas_core.physics.flight import fit_flights
+from pavas_core.physics.flight import fit_flights, points_down
 from pavas_core.physics.impacts import Contact
 from pavas_core.physics.stages.base import ObjectGeometry
 
@@ -834,6 +834,36 @@ def test_a_topple_whose_track_ends_as_it_lands_sounds_at_its_drops_speed(h, w, f
     assert sounding[0].check.facts["landing_seen"] is False
     assert sounding[0].check.facts["pivot_speed_mps"] == pytest.approx(sounding[0].v_before, abs=1e-3)
     assert sounding[0].v_before == pytest.approx(v_land, rel=0.08)
+
+
+def test_a_topple_whose_arc_turns_the_refined_gravity_sideways_still_lands():
+    """A generated wooden post (0.30 m) topples over from rest at 24 fps and lands at frame 31.2 at
+    1.40 m/s. Its measured centroids (mm, the pipeline's geometry of that scene, under the generic
+    size prior: nothing in the picture fell freely): first seen already turning at frame 24, its
+    blob merged with its shadow at 31 (an outlier), lying from 32 on. Started from the frame's
+    vertical, the fit's refined gravity took the arc's sideways pull for gravity (tilted 37°), and
+    no landing was looked for at all. Held at the vertical, the fit cuts the arc where it lands: the
+    landing sounds within a frame, at the speed its drop gives."""
+    x = [112.4, 95.4, 78.4, 47.1, 17.4, -18.9, -67.4, -153.5, -126.5, -100.0, -96.7, -109.7, -137.8, -149.2]
+    y = [116.9, 143.3, 182.9, 195.5, 212.2, 234.8, 271.2, 322.2, 310.8, 299.6, 297.0, 304.7, 321.3, 347.7]
+    frames = [24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 37, 38]
+    fps, n = 24.0, 96
+    pos = np.full((n, 3), np.nan)
+    pos[frames] = np.stack([np.array(x) / 1000, np.array(y) / 1000, np.full(len(x), 2.0418)], axis=1)
+    usable = np.zeros(n, bool)
+    usable[26:36] = True  # the first two blobs were partial, the last two merged
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.00737, noise_m=0.00342, size_m=0.15,
+                         size_source="prior", scale_source="size_prior", extent_m=0.383)
+    t = np.arange(n) / fps
+    vertical = np.array([0.0, 9.81, 0.0])
+    refined = fit_flights(t[usable], pos[usable], fps=fps, penalty=120.0, noise=0.00342, unit=0.00737, start=vertical)
+    assert not points_down(refined.accel)  # the case
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    assert dyn.extra["fit_gravity"] == "frame_vertical"
+    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s * fps - 31.2) < 1.0
+    facts = sounding[0].check.facts
+    assert sounding[0].v_before == pytest.approx(gating.pivot_landing_speed(facts["drop_from_rest_m"], 9.81), abs=1e-3)
 
 
 def test_under_the_imposed_vertical_only_a_topples_landing_sounds():

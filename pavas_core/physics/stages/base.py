@@ -249,6 +249,11 @@ class Observer(Protocol):
 
 
 # --- geometry ---------------------------------------------------------------------------------------
+# ObjectGeometry.scale_detail of a scale that no fall of the object's own set: the one the picture's
+# other falls gave (the same depth assumed)
+BORROWED_SCALE_DETAIL = "borrowed from other objects"
+
+
 @dataclass
 class ObjectGeometry:
     """The metric trajectory of one object as measured (not yet fitted).

@@ -31,7 +31,8 @@ from ..gating import TIP_DROP_SHARE
 from ..geometry import DepthModel, MetricScale, fit_depth_model, focal_from_fov
 from ..priors import mass_prior
 from ..segmentation import Detection, border_margin_px, detection_from_mask
-from .base import Discovery, ObjectGeometry, ObjectObservation, Observation, SceneGeometry, StageContext
+from .base import (BORROWED_SCALE_DETAIL, Discovery, ObjectGeometry, ObjectObservation, Observation, SceneGeometry,
+                   StageContext)
 from .registry import register_backend
 
 GENERIC_SIZE_M = 0.15
@@ -361,7 +362,7 @@ class GravityGeometry:
                 warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
                                 f"from its {'given' if known_from == 'given' else 'typical'} size {known_size:.3g} m")
             elif gravity_mpps:
-                scale = MetricScale(float(np.median(gravity_mpps)), "gravity", "borrowed from other objects")
+                scale = MetricScale(float(np.median(gravity_mpps)), "gravity", BORROWED_SCALE_DETAIL)
                 warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
                                 "borrowed from the other objects (same depth assumed)")
             elif tr.gravity_short:
