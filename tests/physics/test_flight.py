@@ -49,6 +49,20 @@ def test_contacts_fall_between_frames_at_the_true_times_with_true_speeds():
         assert found.kind == "floor"
 
 
+def test_a_gravity_held_at_its_start_is_not_refined_but_still_cuts_the_contacts():
+    """With refine_gravity=False the fit keeps the gravity it was given, exactly (its error no
+    longer bends toward the track's), and the segments still meet at the true contacts."""
+    t, xy, traj = projected_track()
+    held = np.array([0.0, 0.9 * G_PX])
+    fit = fit_flights(t, xy, fps=FPS, penalty=120.0, start=held, refine_gravity=False)
+    assert np.array_equal(fit.accel, held)
+    refined = fit_flights(t, xy, fps=FPS, penalty=120.0, start=held)
+    assert refined.accel[1] == pytest.approx(G_PX, rel=0.01)  # refined, it finds the true one
+    contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump=0.05 * G_PX)
+    for c in [c for c in traj.contacts if c.time_s < t[-1] - 2 / FPS and c.v_before > 1.0]:
+        assert min(abs(x.time_s - c.time_s) for x in contacts) * FPS < 0.5
+
+
 def test_resting_at_the_end_is_one_ground_segment_not_a_string_of_bounces():
     t, xy, traj = projected_track(restitution=0.4, duration_s=3.0)
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0)
