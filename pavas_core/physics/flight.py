@@ -415,7 +415,8 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     noise: the position noise if known (else estimated); unit: see the module docstring;
     ground_drift: ground segments may drift along gravity (a picture's trajectory, see above);
     start: the gravity to start from (default: the best of `gravity_candidates`);
-    refine_gravity: False holds the gravity at `start` (the segments are still refitted).
+    refine_gravity: False holds the gravity at `start` (the segments are still refitted; its
+    `accel_sigma` stays infinite: that gravity was imposed, not measured).
 
     Samples far from their segment's curve (a motion-blurred contact frame, a partly hidden blob)
     are dropped as outliers and the segmentation is redone.

@@ -55,7 +55,7 @@ def test_a_gravity_held_at_its_start_is_not_refined_but_still_cuts_the_contacts(
     t, xy, traj = projected_track()
     held = np.array([0.0, 0.9 * G_PX])
     fit = fit_flights(t, xy, fps=FPS, penalty=120.0, start=held, refine_gravity=False)
-    assert np.array_equal(fit.accel, held)
+    assert np.array_equal(fit.accel, held) and fit.accel_sigma == np.inf  # imposed, not measured
     refined = fit_flights(t, xy, fps=FPS, penalty=120.0, start=held)
     assert refined.accel[1] == pytest.approx(G_PX, rel=0.01)  # refined, it finds the true one
     contacts = find_contacts(fit, frame_dt=1 / FPS, min_jump=0.05 * G_PX)
