@@ -213,7 +213,7 @@ def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penal
     only a topple's landing (its speed from its drop, `topple_landings`) may sound from it.
 
     A refinement that turns the acceleration sideways is no fall (a slide's deceleration), but the
-    arc of a topple seen in its last few frames pulls it sideways too (a post's, by 37°): then the
+    arc of a topple seen in its last few frames pulls it sideways too (a bottle's, by 37°): then the
     track is segmented again with gravity held at the vertical, and the gating still lets only a
     topple's landing sound. Not for a body whose scale was borrowed from the picture's other falls:
     something else fell there, and what moves over the floor beside it is as often that body's

@@ -837,10 +837,10 @@ def test_a_topple_whose_track_ends_as_it_lands_sounds_at_its_drops_speed(h, w, f
 
 
 def test_a_topple_whose_arc_turns_the_refined_gravity_sideways_still_lands():
-    """A generated wooden post (0.30 m) topples over from rest at 24 fps and lands at frame 31.2 at
+    """A generated plastic bottle (0.28 m) topples over from rest at 24 fps and lands at frame 31.2 at
     1.40 m/s. Its measured centroids (mm, the pipeline's geometry of that scene, under the generic
     size prior: nothing in the picture fell freely): first seen already turning at frame 24, its
-    blob merged with its shadow at 31 (an outlier), lying from 32 on. Started from the frame's
+    blob off the arc at 31 (an outlier), lying from 32 on. Started from the frame's
     vertical, the fit's refined gravity took the arc's sideways pull for gravity (tilted 37°), and
     no landing was looked for at all. Held at the vertical, the fit cuts the arc where it lands: the
     landing sounds within a frame, at the speed its drop gives."""
