@@ -218,7 +218,7 @@ def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penal
     topple's landing sound. Not for a body whose scale was borrowed from the picture's other falls:
     something else fell there, and what moves over the floor beside it is as often that body's
     shadow or a sliver of its blob (on the generated rigid sets, all 12 such "topples" held at the
-    vertical: 0.6-1.5 m/s landings with no true impact)."""
+    vertical: 0.6-1.5 m/s "landings" of a shadow or a sliver, none a body's own)."""
     down = np.zeros(pos.shape[1])
     down[1] = gravity_mps2
     fit = fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down)
