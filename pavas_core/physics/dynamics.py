@@ -25,7 +25,7 @@ from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL,
                      pivot_landing_speed, rest_start_level, rests_after, steady_runs, tipped_over, topple_drop)
 from .impacts import (VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time,
                       stopped_by_then)
-from .stages.base import BORROWED_SCALE_DETAIL, ObjectGeometry
+from .stages.base import ObjectGeometry
 from .velocity import piecewise_from_fit, smoothed_states
 
 # a velocity jump below this share of gravity·1 s (≈ 0.5 m/s on Earth) is not an impact
@@ -224,7 +224,7 @@ def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penal
     fit = fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down)
     if fit is not None and bool(points_down(fit.accel)):
         return fit
-    if geo.scale_detail == BORROWED_SCALE_DETAIL:
+    if geo.scale_borrowed:
         return None
     return fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down,
                        refine_gravity=False)

@@ -249,11 +249,6 @@ class Observer(Protocol):
 
 
 # --- geometry ---------------------------------------------------------------------------------------
-# ObjectGeometry.scale_detail of a scale that no fall of the object's own set: the one the picture's
-# other falls gave (the same depth assumed)
-BORROWED_SCALE_DETAIL = "borrowed from other objects"
-
-
 @dataclass
 class ObjectGeometry:
     """The metric trajectory of one object as measured (not yet fitted).
@@ -283,6 +278,9 @@ class ObjectGeometry:
     # the object's longest extent (m) in the picture, when the geometry measures it: a body tipping
     # over from rest drops its centre by less than half of it (gating.py)
     extent_m: float | None = None
+    # the scale is the one the picture's other falls gave (the same depth assumed), not this object's
+    # own: something else fell in the clip, and what moves beside it may be its shadow (dynamics.py)
+    scale_borrowed: bool = False
 
 
 @dataclass

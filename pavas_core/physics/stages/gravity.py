@@ -31,8 +31,7 @@ from ..gating import TIP_DROP_SHARE
 from ..geometry import DepthModel, MetricScale, fit_depth_model, focal_from_fov
 from ..priors import mass_prior
 from ..segmentation import Detection, border_margin_px, detection_from_mask
-from .base import (BORROWED_SCALE_DETAIL, Discovery, ObjectGeometry, ObjectObservation, Observation, SceneGeometry,
-                   StageContext)
+from .base import Discovery, ObjectGeometry, ObjectObservation, Observation, SceneGeometry, StageContext
 from .registry import register_backend
 
 GENERIC_SIZE_M = 0.15
@@ -362,7 +361,7 @@ class GravityGeometry:
                 warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
                                 f"from its {'given' if known_from == 'given' else 'typical'} size {known_size:.3g} m")
             elif gravity_mpps:
-                scale = MetricScale(float(np.median(gravity_mpps)), "gravity", BORROWED_SCALE_DETAIL)
+                scale = MetricScale(float(np.median(gravity_mpps)), "gravity", "borrowed from other objects")
                 warnings.append(f"object {i} ({label}): no reliable gravity fit ({tr.gravity_note}); metric scale "
                                 "borrowed from the other objects (same depth assumed)")
             elif tr.gravity_short:
@@ -408,7 +407,8 @@ class GravityGeometry:
                                           size_m=size_m, size_source=size_source, scale_source=scale.source,
                                           scale_detail=scale.detail, extra=extra,
                                           gravity_m=np.array([*(tr.fit.accel * mpp), 0.0]) if own_fall else None,
-                                          extent_m=tr.extent_px * mpp if tr.extent_px > 0 else None))
+                                          extent_m=tr.extent_px * mpp if tr.extent_px > 0 else None,
+                                          scale_borrowed=scale.source == "gravity" and not own_fall))
         if user_mpp is not None:
             overall = "user"
         elif sources and all(src == "gravity" for src in sources):
