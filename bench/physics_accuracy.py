@@ -20,8 +20,10 @@ figure and interval is over all their scenes (a seed of 24 scenes is one draw; a
 more), and a line per dataset gives its own recall, precision and speed error first.
 
 With rigid-body scenes (`--rigid`, or a DIR made by `synth-dataset --rigid`) it also prints the
-recall by action, the misses by their usual cause (a toppling body; a contact within 3 frames of the
-previous one; found on its object but 1-4.5 frames off; a first contact; other), the impacts
+recall by action, the recall by how fast the body met the surface along gravity (a contact counts
+when its whole speed is ≥ 1 m/s, and most of that can be a slide along the floor), the misses by
+their usual cause (a toppling body; a contact within 3 frames of the previous one; found on its
+object but 1-4.5 frames off; a first contact; other), the impacts
 reported on objects that only roll or slide (each one invented), and skips the timing clip.
 """
 
@@ -42,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
 from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.rigid_evaluate import NoImpactScore, impacts_on_no_impact_objects  # noqa: E402
+from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, NoImpactScore, approach_class,  # noqa: E402
+                                              impacts_on_no_impact_objects)
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     per_set: dict[str, ImpactMatch] = {name: ImpactMatch() for name in names}
     rolling = NoImpactScore()
     by_action: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # action → [found, true]
+    by_approach: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # approach_class → [found, true]
     miss_kinds: collections.Counter = collections.Counter()
 
     total = ImpactMatch()
@@ -183,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                     found = (o.id, round(im.time_s, 4)) not in missed  # as match_impacts lists its misses
                     by_action[o.action][0] += int(found)
                     by_action[o.action][1] += 1
+                    approach = approach_class(im)
+                    if approach is not None:
+                        by_approach[approach][0] += int(found)
+                        by_approach[approach][1] += 1
                     if not found:
                         miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
         if args.verbose and rigid:
@@ -236,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     print("camera motion (scenes): " + ", ".join(f"{k} {v}" for k, v in sorted(motions.items())))
     if rigid:
         print("recall by action: " + ", ".join(f"{a} {h}/{n}" for a, (h, n) in sorted(by_action.items())))
+        if by_approach:
+            print("recall by the speed the body met the surface with (along gravity; the rest of its speed "
+                  "was along the surface): " + ", ".join(
+                      f"{label} {by_approach[label][0]}/{by_approach[label][1]} "
+                      f"({by_approach[label][0] / by_approach[label][1]:.3f})"
+                      for _, label in APPROACH_CLASSES if by_approach[label][1]))
         print("misses: " + (", ".join(f"{v} {k}" for k, v in miss_kinds.most_common()) or "none"))
         print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}, "
               f"of which sonified: {rolling.sonified}" + (f" {rolling.impacts}" if rolling.impacts else ""))

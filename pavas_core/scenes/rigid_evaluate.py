@@ -1,5 +1,6 @@
 """Scoring what only the rigid-body scenes can show: impacts an estimator reports on objects that
-only roll or slide (they never hit anything, so every such impact is invented).
+only roll or slide (they never hit anything, so every such impact is invented), and how fast a
+true impact met its surface.
 
 An estimated impact is put on the true object its estimated object covers at the impact's frame
 (`evaluate.owner_of_impact`).
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..physics.tracks import PhysicsTracks
+from ..physics.tracks import Impact, PhysicsTracks
 from .evaluate import owner_of_impact
 
 NO_IMPACT_ACTIONS = ("rolling", "sliding")
@@ -38,3 +39,26 @@ def impacts_on_no_impact_objects(truth: PhysicsTracks, estimate: PhysicsTracks) 
                 score.impacts.append((owner.action, round(im.time_s, 4), round(im.v_before, 3)))
                 score.sonified += int(im.sonified)
     return score
+
+
+# classes of `approach_speed_mps` (lower bound, label), fastest first
+APPROACH_CLASSES = ((1.0, "≥ 1 m/s"), (0.5, "0.5–1 m/s"), (0.0, "under 0.5 m/s"))
+
+
+def approach_speed_mps(impact: Impact) -> float | None:
+    """How fast a true impact's body met the surface: its centre's speed along gravity just before
+    the contact (the engine's `velocity_before_mps`; rigid scenes have a level camera, gravity along
+    +y). None where the truth lacks it. Recall counts impacts by their whole speed (v_before ≥ 1 m/s),
+    and a box tumbling along the floor at 1.3 m/s that touches it again at 0.3 m/s counts as one."""
+    v = impact.extra.get("velocity_before_mps")
+    if v is None or len(v) < 2:
+        return None
+    return max(float(v[1]), 0.0)
+
+
+def approach_class(impact: Impact) -> str | None:
+    """The APPROACH_CLASSES label of a true impact, None where the truth lacks its velocity."""
+    v = approach_speed_mps(impact)
+    if v is None:
+        return None
+    return next(label for lo, label in APPROACH_CLASSES if v >= lo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
 from pavas_core.scenes.evaluate import owner_of_impact
-from pavas_core.scenes.rigid_evaluate import impacts_on_no_impact_objects
+from pavas_core.scenes.rigid_evaluate import approach_class, approach_speed_mps, impacts_on_no_impact_objects
 
 
 def _track(i: int, action: str, boxes, impacts=()) -> ObjectTrack:
@@ -47,3 +47,20 @@ def test_an_estimate_far_from_every_object_is_on_none():
     stray = _track(0, "", [[150.0, 10.0, 160.0, 20.0]] * 10, [_impact(3)])
     assert owner_of_impact(truth, stray, 3) is None
     assert impacts_on_no_impact_objects(truth, _tracks([stray])).impacts == []
+
+
+def test_a_true_impact_is_classed_by_the_speed_it_met_the_surface_with():
+    # a box sliding toward the camera at 1.3 m/s that meets the floor at 0.3 m/s: |v| = 1.37 m/s
+    glancing = _impact(3)
+    glancing.extra["velocity_before_mps"] = [-0.4, 0.3, -1.3]
+    landing = _impact(5)
+    landing.extra["velocity_before_mps"] = [0.5, 3.6, 0.0]
+    skim = _impact(6)
+    skim.extra["velocity_before_mps"] = [0.9, 0.7, 0.6]
+    rising = _impact(7)  # a body lifted by what hits it from below meets nothing from above
+    rising.extra["velocity_before_mps"] = [1.2, -0.2, 0.0]
+    assert approach_speed_mps(glancing) == 0.3
+    assert approach_speed_mps(rising) == 0.0
+    assert [approach_class(i) for i in (glancing, landing, skim, rising)] == \
+        ["under 0.5 m/s", "≥ 1 m/s", "0.5–1 m/s", "under 0.5 m/s"]
+    assert approach_speed_mps(_impact(8)) is None and approach_class(_impact(8)) is None  # truth made before the engine's velocities
