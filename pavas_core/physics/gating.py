@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .flight import FLIGHT, FlightFit
-from .impacts import BODY_LEVEL_SHARE, Contact
+from .impacts import BODY_LEVEL_SHARE, Contact, fall_samples_before, self_evident_fall
 
 if TYPE_CHECKING:
     from .tracks import PhysicsTracks
@@ -60,10 +60,6 @@ GRAVITY_REL_TOL = 0.25  # implied gravity within ±25 % of g: full confidence, f
 GRAVITY_REL_ZERO = 0.6
 GRAVITY_REL_MAX = 0.5  # beyond ±50 %: not gravity at all
 JUMP_SIGMAS = (5.0, 8.0)  # a velocity jump of 5 standard errors: zero confidence; of 8 or more: full
-# a fall seen this long and stopped by a jump this many standard errors strong ends on a surface,
-# whatever level the object's other contacts had (see check_contact)
-SELF_EVIDENT_FALL_SAMPLES = 10
-SELF_EVIDENT_FALL_JUMP_SIGMAS = 50.0
 SUPPORTED_REST_SAMPLES = 5  # a landing followed by this many samples at rest lies on a surface (it is held there)
 UNSEEN_LANDING_SCORE = 0.6  # a landing no frame shows (the object vanished coming down): sounds, with less confidence
 PARABOLA_RMS = (8.0, 4.0)  # the flight before, off its parabola by 8 noise sigmas: zero; by 4 or less: full
@@ -244,18 +240,6 @@ def topple_drop(c: Contact, fit: FlightFit, *, rest_level: float | None, extent:
     return drop if drop >= max(TOPPLE_MIN_DROP_SHARE * extent, _level_tol(c, fit)) else None
 
 
-def _self_evident_fall(c: Contact, n_flight: int) -> bool:
-    """A long free fall stopped hard: what stopped it is a surface, wherever the others were met.
-
-    The level check is for contacts a short "flight" may have invented (a kink as a block tips over a
-    ledge's edge); the median level of the others is a poor judge of a fall seen for a third of a
-    second and stopped by a jump of 200 standard errors: a tube that then rolled toward the
-    camera met the floor lower in the picture at each later contact (its 3.8 m/s landing, 15 samples
-    of fall, 20 cm "off"), and a crate that slid off a platform had its two kinks up there outvote
-    the floor (2.6 m/s, 12 samples, 35 cm "off")."""
-    return n_flight >= SELF_EVIDENT_FALL_SAMPLES and c.significance() >= SELF_EVIDENT_FALL_JUMP_SIGMAS
-
-
 def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_levels: list[float],
                   vertical: np.ndarray | None = None, launch_level: float | None = None,
                   launch_time_s: float | None = None, frame_dt: float | None = None,
@@ -296,8 +280,9 @@ def check_contact(c: Contact, fit: FlightFit, *, gravity_mps2: float, floor_leve
         # object it fell onto), whatever level its other contacts had
         check.facts["rest_samples_after"] = rest_samples_after(c, fit)
         check.scores["surface"] = 1.0
-    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2 and _self_evident_fall(c, n_flight):
+    elif c.kind in ("floor", "landing") and len(floor_levels) >= 2 and self_evident_fall(c, fit):
         check.facts["surface_from_fall"] = True  # its long fall, stopped hard, met a surface: no level to match
+        check.facts["fall_samples"] = fall_samples_before(c, fit)
     elif c.kind in ("floor", "landing") and len(floor_levels) >= 2:
         off = abs(contact_level(c, fit) - float(np.median(np.asarray(floor_levels, dtype=np.float64))))
         # a block meets the floor on an edge or on a face: its centre then lies at levels up to
