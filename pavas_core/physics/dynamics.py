@@ -127,7 +127,12 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     # toward the camera seems to come lower at every one)
     levels = [None if k in steady else lv
               for k, lv in enumerate(floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent))]
-    topples = topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
+    # a scale borrowed from another object's fall puts this body at that object's depth: the drop
+    # of a "topple" in those metres is a guess, and what moves over the floor beside a falling body
+    # is as often its shadow or a sliver of its blob (every such topple landing on the generated
+    # rigid sets was one: see `_fit_under_the_vertical`)
+    topples = ([None] * len(contacts) if geo.scale_borrowed else
+               topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2))
     last_contact_impact = None  # the impact of the track's last contact, when it is within the clip
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):

@@ -816,6 +816,25 @@ def test_a_body_that_topples_over_from_rest_lands_at_the_speed_its_drop_gives():
     assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
 
 
+def test_a_topple_under_a_scale_borrowed_from_another_fall_is_not_measured():
+    """The post of the test above, its scale borrowed from another object's fall (that object's
+    depth assumed): its landing's speed would come from a drop in borrowed metres, and beside a
+    falling body such a "topple" was a shadow or a sliver on every generated rigid set. It stays
+    silent, as a tip whose speed is not measured; with its own scale the same track sounds."""
+    pos, t_land, _ = _topple(0.4, 0.1)
+    t = np.arange(len(pos)) / FPS
+    own = dataclasses.replace(_geometry(pos), size_m=0.1, extent_m=0.4)
+    sounding = [im for im in object_dynamics(own, t, FPS, penalty=120.0, gravity_mps2=9.81).impacts
+                if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * FPS < 1.0  # the case
+    borrowed = dataclasses.replace(own, scale_source="gravity", size_source="gravity", scale_borrowed=True)
+    dyn = object_dynamics(borrowed, t, FPS, penalty=120.0, gravity_mps2=9.81)
+    landing = [im for im in dyn.impacts if abs(im.time_s - t_land) * FPS < 1.0]
+    assert len(landing) == 1 and landing[0].check.failed == gating.TIPPED
+    assert "pivot_speed_mps" not in landing[0].check.facts
+    assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
+
+
 @pytest.mark.parametrize("h, w, fps", [(0.3, 0.12, 30.0), (0.25, 0.1, 24.0), (0.28, 0.08, 60.0)])
 def test_toppling_bodies_of_other_proportions_land_at_their_exact_speed(h, w, fps):
     """Squatter and slimmer bodies, other frame rates: the fit's "gravity" for the arc tilts by up
