@@ -90,7 +90,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         if fit is not None and geo.gravity_m is not None:
             fit = _refit_from_the_scales_gravity(fit, t[use], pos[use], fps=fps, penalty=penalty, geo=geo,
                                                  gravity_mps2=gravity_mps2)
-        if fit is None:
+        if fit is None and _may_topple(geo):  # that fit is only for a topple's landing
             fit = _fit_under_the_vertical(t[use], pos[use], fps=fps, penalty=penalty, geo=geo,
                                           gravity_mps2=gravity_mps2)
             imposed = fit is not None
@@ -127,12 +127,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     # toward the camera seems to come lower at every one)
     levels = [None if k in steady else lv
               for k, lv in enumerate(floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent))]
-    # a scale borrowed from another object's fall puts this body at that object's depth: the drop
-    # of a "topple" in those metres is a guess, and what moves over the floor beside a falling body
-    # is as often its shadow or a sliver of its blob (every such topple landing on the generated
-    # rigid sets was one: see `_fit_under_the_vertical`)
-    topples = ([None] * len(contacts) if geo.scale_borrowed else
-               topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2))
+    topples = (topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
+               if _may_topple(geo) else [None] * len(contacts))
     last_contact_impact = None  # the impact of the track's last contact, when it is within the clip
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
@@ -207,6 +203,17 @@ def departure_from(accel: np.ndarray, gravity: np.ndarray) -> float:
     return float(np.linalg.norm(accel - gravity) / (np.linalg.norm(gravity) + 1e-12))
 
 
+def _may_topple(geo: ObjectGeometry) -> bool:
+    """Whether a topple's landing of this object can be measured (its speed from its centre's drop).
+
+    Not under a scale borrowed from the picture's other falls (`ObjectGeometry.scale_borrowed`):
+    that puts the body at the other object's depth, so its drop in metres is a guess; and beside a
+    falling body, what moves over the floor is as often its shadow or a sliver of its blob (every
+    such topple landing on the generated rigid sets was one: 12 held at the frame's vertical,
+    0.6-1.5 m/s, and 2 more under the track's own fit, 1.0 and 1.3 m/s)."""
+    return not geo.scale_borrowed
+
+
 def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penalty: float, geo: ObjectGeometry,
                             gravity_mps2: float) -> FlightFit | None:
     """The flights of a track that shows no gravity of its own, segmented under the frame's vertical.
@@ -220,17 +227,12 @@ def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penal
     A refinement that turns the acceleration sideways is no fall (a slide's deceleration), but the
     arc of a topple seen in its last few frames pulls it sideways too (a bottle's, by 37°): then the
     track is segmented again with gravity held at the vertical, and the gating still lets only a
-    topple's landing sound. Not for a body whose scale was borrowed from the picture's other falls:
-    something else fell there, and what moves over the floor beside it is as often that body's
-    shadow or a sliver of its blob (on the generated rigid sets, all 12 such "topples" held at the
-    vertical: 0.6-1.5 m/s "landings" of a shadow or a sliver, none a body's own)."""
+    topple's landing sound (the caller asks `_may_topple` first)."""
     down = np.zeros(pos.shape[1])
     down[1] = gravity_mps2
     fit = fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down)
     if fit is not None and bool(points_down(fit.accel)):
         return fit
-    if geo.scale_borrowed:
-        return None
     return fit_flights(t, pos, fps=fps, penalty=penalty, noise=geo.noise_m, unit=geo.pixel_size_m, start=down,
                        refine_gravity=False)
 
