@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from pavas_core.physics import gating, impacts
+from pavas_core.physics import dynamics, gating, impacts
 from pavas_core.physics.dynamics import object_dynamics
 from pavas_core.physics.flight import fit_flights, points_down
 from pavas_core.physics.impacts import Contact
@@ -835,6 +835,61 @@ def test_a_topple_under_a_scale_borrowed_from_another_fall_is_not_measured():
     assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
 
 
+def _measured_topple_past_its_rest() -> tuple[ObjectGeometry, np.ndarray, float]:
+    """A post toppling over from rest (generated rigid scene 6666666/0001, 30 fps, its scale from the
+    size prior), frames 28-49 of its track: measured geometry, frame times, frame rate. It lands at
+    frame 40.8 (1.37 m/s) and comes to lie 1.4 cm higher than where it landed; the blob of frame 40
+    is merged (not usable)."""
+    x = [-110.4, -113.6, -107.9, -94.6, -84.5, -75.7, -65.6, -65.0, -44.0, -41.3, -26.6, -7.9, 12.2, 6.7, 10.4,
+         9.0, 6.6, 6.9, 7.9, -3.3, 3.7, -2.2]
+    y = [93.5, 125.6, 131.2, 137.8, 137.3, 140.0, 147.9, 162.7, 160.4, 171.1, 179.3, 192.7, 208.5, 223.3, 213.5,
+         206.4, 203.0, 203.2, 209.8, 209.8, 207.6, 209.1]
+    fps, n = 30.0, 22
+    pos = np.stack([np.array(x) / 1000, np.array(y) / 1000, np.full(n, 1.0359)], axis=1)
+    usable = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, 0], bool)
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.003738, noise_m=0.002378, size_m=0.15,
+                         size_source="prior", scale_source="size_prior", extent_m=0.2833)
+    return geo, (28 + np.arange(n)) / fps, fps
+
+
+def test_a_topple_seen_coming_down_past_where_it_then_lies_lands_at_its_deepest_sample(monkeypatch):
+    """The post of `_measured_topple_past_its_rest` comes down 1.4 cm below where it then lies (it
+    rocks back off its landing edge): the fall's parabola met the level of its rest 1.3 frames
+    before it landed, and the landing sounded early (a false alarm and a miss), at the speed of too
+    short a drop. The samples going on down past the contact, fast, time it at the deepest one,
+    within a frame of the truth, and its drop there gives the speed."""
+    geo, t, fps = _measured_topple_past_its_rest()
+    dyn = object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81)
+    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s * fps - 40.8) < 1.0
+    landing = sounding[0]
+    deeper = landing.check.facts["seen_deeper_m"]
+    assert deeper == pytest.approx(0.2233 - 0.2095, abs=0.002)  # frame 41's centre, below the fits' contact
+    assert landing.v_before == pytest.approx(
+        gating.pivot_landing_speed(landing.check.facts["drop_from_rest_m"] + deeper, 9.81), abs=1e-3)
+    monkeypatch.setattr(dynamics, "_topple_seen_deeper", lambda *a, **k: None)
+    early = [im for im in object_dynamics(geo, t, fps, penalty=120.0, gravity_mps2=9.81).impacts
+             if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(early) == 1 and early[0].time_s * fps < 40.8 - 1.0 and early[0].v_before < landing.v_before  # the case
+
+
+def test_a_topple_that_slides_on_slowly_after_its_landing_keeps_its_time():
+    """A post that lands and then slides on toward the camera a few millimetres a frame (its centre
+    creeping lower in the picture) was not still coming down: its landing keeps the time its arc
+    gives, within a frame of the exact one, and its exact speed."""
+    pos, t_land, v_land = _topple(0.4, 0.1, noise_m=0.0005)
+    k = int(np.ceil(t_land * FPS))
+    creep = np.clip(np.arange(len(pos)) - k + 1, 0, 3) * 0.004  # 4 mm a frame for 3 frames, then still
+    pos[:, 1] += creep
+    t = np.arange(len(pos)) / FPS
+    dyn = object_dynamics(dataclasses.replace(_geometry(pos), size_m=0.1, extent_m=0.4), t, FPS, penalty=120.0,
+                          gravity_mps2=9.81)
+    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+    assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * FPS < 1.0
+    assert "seen_deeper_m" not in sounding[0].check.facts
+    assert sounding[0].v_before == pytest.approx(v_land, rel=0.05)
+
+
 @pytest.mark.parametrize("h, w, fps", [(0.3, 0.12, 30.0), (0.25, 0.1, 24.0), (0.28, 0.08, 60.0)])
 def test_toppling_bodies_of_other_proportions_land_at_their_exact_speed(h, w, fps):
     """Squatter and slimmer bodies, other frame rates: the fit's "gravity" for the arc tilts by up
@@ -901,7 +956,7 @@ def test_a_topple_whose_arc_turns_the_refined_gravity_sideways_still_lands():
     """A generated plastic bottle (0.28 m) topples over from rest at 24 fps and lands at frame 31.2 at
     1.40 m/s. Its measured centroids (mm, the pipeline's geometry of that scene, under the generic
     size prior: nothing in the picture fell freely): first seen already turning at frame 24, its
-    blob off the arc at 31 (an outlier), lying from 32 on. Started from the frame's
+    blob at 31 below where it then lies (it came down past that), lying from 32 on. Started from the frame's
     vertical, the fit's refined gravity took the arc's sideways pull for gravity (tilted 37°), and
     no landing was looked for at all. Held at the vertical, the fit cuts the arc where it lands: the
     landing sounds within a frame, at the speed its drop gives."""
@@ -916,12 +971,15 @@ def test_a_topple_whose_arc_turns_the_refined_gravity_sideways_still_lands():
     sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
     assert len(sounding) == 1 and abs(sounding[0].time_s * fps - 31.2) < 1.0
     # its drop is the one the samples show: from the first fitted one (frame 26) to where it lies
-    # (frames 32-35), to a few noise sigmas
+    # (frames 32-35), to a few noise sigmas, and on to frame 31, where it came down past that
     y = geo.centroid_m[:, 1]
     seen_drop = float(np.mean(y[32:36]) - y[26])
     drop = sounding[0].check.facts["drop_from_rest_m"]
     assert drop == pytest.approx(seen_drop, abs=3 * geo.noise_m)
-    assert sounding[0].v_before == pytest.approx(gating.pivot_landing_speed(drop, 9.81), abs=1e-3)
+    deeper = sounding[0].check.facts["seen_deeper_m"]
+    assert deeper == pytest.approx(float(y[31] - np.mean(y[32:36])), abs=3 * geo.noise_m)
+    assert sounding[0].v_before == pytest.approx(gating.pivot_landing_speed(drop + deeper, 9.81), abs=1e-3)
+    assert sounding[0].v_before == pytest.approx(1.40, rel=0.05)  # the truth's speed
 
 
 def test_a_held_vertical_is_not_tried_under_a_scale_borrowed_from_other_falls():
