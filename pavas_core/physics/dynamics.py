@@ -123,6 +123,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     extent = float(geo.extent_m or 0.0)
     rest_levels = [rest_start_level(c, fit, track_starts_at_edge=bool(geo.at_edge[seen[0]])) for c in contacts]
     steady = steady_runs(contacts)
+    by_time = sorted(range(len(contacts)), key=lambda j: contacts[j].time_s)
+    run_starts = {a for a, b in zip(by_time, by_time[1:]) if a not in steady and b in steady}  # each run's first
     # a steady run's contacts are no floor contacts to check the others' levels against (a body rolling
     # toward the camera seems to come lower at every one)
     levels = [None if k in steady else lv
@@ -148,6 +150,11 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         if driven and check.failed is None:
             check.failed = DRIVEN
         if k in steady and check.failed is None:
+            check.failed = STEADY
+        if "pivot_speed_mps" in check.facts and k in run_starts and check.failed is None:
+            # a topple lands once, then lies still or bounces lower and lower: a "topple landing"
+            # that starts a steady run is a roll's first turn (a run's first contact may otherwise
+            # be the last real bounce before a body rolls on)
             check.failed = STEADY
         if imposed and topples[k] is None and check.failed is None:
             check.failed = NO_OWN_FALL  # its "flights" are the imposed gravity's, not a fall seen

@@ -873,6 +873,31 @@ def test_a_topple_seen_coming_down_past_where_it_then_lies_lands_at_its_deepest_
     assert len(early) == 1 and early[0].time_s * fps < 40.8 - 1.0 and early[0].v_before < landing.v_before  # the case
 
 
+def test_a_topple_landing_that_starts_a_steady_run_of_contacts_is_a_roll():
+    """A block rests on another one (frames 14-107), slides off it out of sight and rolls along the
+    floor (a generated rigid scene, 60 fps, scale from the size prior; its last true contact is at
+    frame 129, 0.38 m/s). The fit cuts the roll into hops 8 frames apart, and the first of them,
+    10 cm below the rest, passed for the landing of a topple from it at 1.2 m/s (a false alarm).
+    A topple lands once, then lies still or bounces lower and lower: one that starts a steady run
+    of contacts (`gating.steady_runs`) is the roll's first turn, and stays silent with the run."""
+    from pathlib import Path
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+                      / "rest_then_roll_on_the_floor_60fps_metric.txt")
+    n, fps = 214, 60.0
+    pos = np.full((n, 3), np.nan)
+    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
+    usable = np.zeros(n, bool)
+    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.008965, noise_m=0.001025, size_m=0.15,
+                         size_source="prior", scale_source="size_prior", extent_m=0.2331)
+    dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+    late = sorted((im for im in dyn.impacts if im.time_s * fps > 130), key=lambda im: im.time_s)
+    first = late[0]
+    assert "pivot_speed_mps" in first.check.facts and first.v_before > 1.0  # the case: a topple's landing
+    assert len(late) >= gating.STEADY_RUN_CONTACTS and first.check.failed == gating.STEADY
+    assert not any(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None for im in late)
+
+
 def test_a_topple_that_slides_on_slowly_after_its_landing_keeps_its_time():
     """A post that lands and then slides on toward the camera a few millimetres a frame (its centre
     creeping lower in the picture) was not still coming down: its landing keeps the time its arc
