@@ -898,21 +898,26 @@ def test_a_topple_landing_that_starts_a_steady_run_of_contacts_is_a_roll():
     assert not any(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None for im in late)
 
 
-def test_a_topple_that_slides_on_slowly_after_its_landing_keeps_its_time():
-    """A post that lands and then slides on toward the camera a few millimetres a frame (its centre
-    creeping lower in the picture) was not still coming down: its landing keeps the time its arc
-    gives, within a frame of the exact one, and its exact speed."""
-    pos, t_land, v_land = _topple(0.4, 0.1, noise_m=0.0005)
-    k = int(np.ceil(t_land * FPS))
-    creep = np.clip(np.arange(len(pos)) - k + 1, 0, 3) * 0.004  # 4 mm a frame for 3 frames, then still
-    pos[:, 1] += creep
-    t = np.arange(len(pos)) / FPS
-    dyn = object_dynamics(dataclasses.replace(_geometry(pos), size_m=0.1, extent_m=0.4), t, FPS, penalty=120.0,
-                          gravity_mps2=9.81)
-    sounding = [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
-    assert len(sounding) == 1 and abs(sounding[0].time_s - t_land) * FPS < 1.0
-    assert "seen_deeper_m" not in sounding[0].check.facts
-    assert sounding[0].v_before == pytest.approx(v_land, rel=0.05)
+def test_a_topple_still_coming_down_fast_lands_at_its_deepest_sample_and_a_slow_creep_does_not():
+    """Past a topple's contact (frame 10, at 0.200 m), samples still coming down by more than a pixel
+    and twice the noise per frame (here 6 mm) show where it landed: at the deepest one, 1.8 cm lower.
+    A body that lands and slides on toward the camera creeps lower in the picture a few millimetres
+    a frame: 1.2 cm lower after three frames, but never fast, so it keeps its contact's time."""
+    fps, tol = 30.0, 0.004 + 2 * 0.001
+    c = Contact(10 / fps, np.array([0.0, 0.200, 2.0]), np.zeros(3), np.zeros(3), "landing", 0.0, 0.0, 0.0, 0, 1)
+    t = np.arange(8, 15) / fps
+
+    def track(heights):
+        return np.stack([np.zeros(7), np.array(heights), np.full(7, 2.0)], axis=1)
+
+    fast = track([0.165, 0.185, 0.200, 0.218, 0.203, 0.201, 0.200])
+    when, depth = dynamics._topple_seen_deeper(c, t, fast, fps=fps, tol=tol)
+    assert when * fps == pytest.approx(11.0) and depth == pytest.approx(0.018)
+    creep = track([0.165, 0.185, 0.200, 0.204, 0.208, 0.212, 0.212])
+    assert dynamics._topple_seen_deeper(c, t, creep, fps=fps, tol=tol) is None
+    # beyond the window (2.5 frames after the contact) nothing counts
+    late = track([0.165, 0.185, 0.200, 0.201, 0.202, 0.203, 0.230])
+    assert dynamics._topple_seen_deeper(c, t, late, fps=fps, tol=tol) is None
 
 
 @pytest.mark.parametrize("h, w, fps", [(0.3, 0.12, 30.0), (0.25, 0.1, 24.0), (0.28, 0.08, 60.0)])
