@@ -131,6 +131,10 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
               for k, lv in enumerate(floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent))]
     topples = (topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
                if _may_topple(geo) else [None] * len(contacts))
+    # where a toppling body was seen still coming down past its contact: (when it landed, how much deeper)
+    deeper = [_topple_seen_deeper(c, t, pos, fps=fps, tol=geo.pixel_size_m + 2.0 * geo.noise_m)
+              if tp is not None else None for c, tp in zip(contacts, topples)]
+    topple_drops = [tp if d is None else tp + d[1] for tp, d in zip(topples, deeper)]  # counted to where it landed
     last_contact_impact = None  # the impact of the track's last contact, when it is within the clip
     for k, c in enumerate(contacts):
         if not (times_s[0] - 0.5 / fps <= c.time_s <= times_s[-1] + 0.5 / fps):
@@ -144,7 +148,7 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
                               launch_level=launch[0][0] if launch else None,
                               launch_time_s=launch[0][1] if launch else None, frame_dt=1.0 / fps,
                               body_size=float(geo.size_m or 0.0), rest_level=rest_levels[k], extent=extent,
-                              topple_drop_m=topples[k])
+                              topple_drop_m=topple_drops[k])
         if lost > 0:  # with no loss at all every contact already fails "no speed loss"
             check.facts["energy_gained_ratio"] = round(gained / lost, 3)
         if driven and check.failed is None:
@@ -162,14 +166,10 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
         # a topple's landing speed comes from its drop (gating.pivot_landing_speed), not the fit
         v_before = check.facts.get("pivot_speed_mps", float(np.linalg.norm(c.vel_before)))
         time_s = float(c.time_s)
-        if "pivot_speed_mps" in check.facts:
-            deeper = _topple_seen_deeper(c, t, pos, fps=fps, tol=geo.pixel_size_m + 2.0 * geo.noise_m)
-            if deeper is not None:
-                time_s, depth = deeper
-                v_before = pivot_landing_speed(topples[k] + depth, gravity_mps2)
-                check.facts["seen_deeper_m"] = round(depth, 4)
-                check.facts["pivot_speed_mps"] = round(v_before, 4)
-                frame = _frame_of(times_s, time_s)
+        if "pivot_speed_mps" in check.facts and deeper[k] is not None:  # its speed counts that depth already
+            time_s = deeper[k][0]
+            check.facts["seen_deeper_m"] = round(deeper[k][1], 4)
+            frame = _frame_of(times_s, time_s)
         impacts.append(ImpactEstimate(
             frame=frame, time_s=round(time_s, 5),
             v_before=round(float(v_before), 5),
