@@ -286,6 +286,7 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
     is merged away when one curve fits both sides; a segment of one or two samples that makes no
     impact with a neighbour is dropped (typically a motion-blurred contact frame); otherwise the
     cut stays a segment boundary without an impact (the motion changes there for another reason).
+    A short segment where a real fall lands is kept (`_where_a_fall_landed`).
     """
     _drop_blurred_slivers(fit, frame_dt=frame_dt, min_jump=min_jump)
     floor_ref = _reference_floor(fit, frame_dt=frame_dt, min_jump=min_jump)
@@ -305,7 +306,9 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
             merged = _best_merge(fit, a, b)
             if merged is not None:
                 fit.segments[i : i + 2] = [merged]
-            elif min(a.n, b.n) <= 2 and len(fit.segments) > 2:
+            elif min(a.n, b.n) <= 2 and len(fit.segments) > 2 and not _where_a_fall_landed(
+                    fit, i if a.n <= b.n else i + 1, frame_dt=frame_dt, min_jump=min_jump, floor_ref=floor_ref,
+                    body_size=body_size):
                 del fit.segments[i if a.n <= b.n else i + 1]
             else:
                 keep_cut.add((b.i0, b.kind))
@@ -321,6 +324,31 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
         if c is not None:
             out.append(c)
     return out
+
+
+def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: float, floor_ref: float | None,
+                         body_size: float) -> bool:
+    """Whether segment j, of one or two samples, is where a real fall landed: the flight before it is
+    a fall (VANISHED_LANDING_MIN_FLIGHT samples or more, coming down by STOP_MIN_FALL_SHARE of the
+    body's size at least), and the two meet in a physical floor contact that takes speed away.
+
+    A short segment whose cut on its other side is no impact is dropped as a blurred contact frame;
+    but a body seen where it landed for two frames, then merged with another blob (a block that slid
+    off a ledge, 37 cm of fall, 2.8 m/s), lost its landing with those two frames, and the fall ran
+    on into the merged blob's "flight"."""
+    if j == 0:
+        return False
+    fall = fit.segments[j - 1]
+    if fall.kind != FLIGHT or fall.n < VANISHED_LANDING_MIN_FLIGHT:
+        return False
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    levels = fall.pos(fit.t_s[fall.i0 : fall.i1 + 1]) @ down
+    if float(levels[-1] - levels.min()) < STOP_MIN_FALL_SHARE * body_size:
+        return False  # a bounce's short hop, whose two-sample "landing" is noise
+    c = contact_between(fit, j - 1, frame_dt=frame_dt)
+    return (c is not None and c.kind in ("floor", "landing")
+            and float(np.linalg.norm(c.vel_after)) < float(np.linalg.norm(c.vel_before))
+            and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump, floor_ref=floor_ref, body_size=body_size))
 
 
 # a body's centre at contact lies up to this share of its size above its lowest (edge vs face): a

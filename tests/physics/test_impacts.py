@@ -338,3 +338,40 @@ def test_a_track_whose_own_fit_drifts_from_the_scales_gravity_is_refitted_from_i
     assert len(landing) == 1
     assert abs(landing[0].time_s * fps - 11.48) <= 0.5
     assert landing[0].v_before == pytest.approx(2.54, rel=0.08)  # it came out 2.66; the drifted fit's 2.20 is 13 % slow
+
+
+def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_still_lands(monkeypatch):
+    """A generated block (20 cm) slides off a ledge, falls 37 cm (frames 6-23 at 60 fps) and lands at
+    frame 23.2 at 2.83 m/s (2.70 along gravity); its blob shows it two frames where it landed, then
+    merges with another one for ten frames (its measured metric track, scale from its own fall). The
+    fit made those two frames a segment of their own, and the merged blob's "flight" after them no
+    impact: the two-sample segment was dropped as a blurred contact frame, the fall ran on into the
+    merged blob, and the landing was never reported. A short segment where a real fall lands in a
+    physical contact stays (`impacts._where_a_fall_landed`)."""
+    from pathlib import Path
+
+    from pavas_core.physics import gating, impacts
+    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics.stages.base import ObjectGeometry
+
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+                      / "slide_off_fall_then_merged_blob_60fps_metric.txt")
+    n, fps = 226, 60.0
+    pos = np.full((n, 3), np.nan)
+    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
+    usable = np.zeros(n, bool)
+    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.004977, noise_m=0.002029, size_m=0.198,
+                         size_source="gravity", scale_source="gravity", extent_m=0.219,
+                         gravity_m=np.array([0.049, 9.810, 0.0]))
+
+    def landings():
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+                and abs(im.time_s * fps - 23.2) <= 1.0]
+
+    found = landings()
+    assert len(found) == 1 and found[0].v_before == pytest.approx(2.83, rel=0.05)
+    monkeypatch.setattr(impacts, "_where_a_fall_landed", lambda *a, **k: False)
+    assert landings() == []  # the case
+
