@@ -375,3 +375,41 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
     monkeypatch.setattr(impacts, "_where_a_fall_landed", lambda *a, **k: False)
     assert landings() == []  # the case
 
+
+def test_a_long_fast_fall_with_a_noisy_blob_lands_wherever_the_later_contacts_are(monkeypatch):
+    """A generated 10 cm block falls 25 frames at 60 fps and lands at frame 25.9 at 3.31 m/s (3.28
+    along gravity), then tumbles on toward the camera: in the weight-free geometry its later contacts
+    come 7-22 cm lower in the picture, and it leaves by the picture's edge from frame 96 (its measured
+    metric track, scale from its own fall). Its blob is noisy, so the landing's velocity jump is 46
+    standard errors, under the 50 that made a long fall self-evident, and the landing was kept silent
+    as "not at a consistent surface" (15 cm off the later contacts' level). A fall that met the
+    surface at 2 m/s or more along gravity is self-evident from 20 standard errors."""
+    from pathlib import Path
+
+    from pavas_core.physics import gating, impacts
+    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics.stages.base import ObjectGeometry
+
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+                      / "long_fall_then_tumble_toward_camera_60fps_metric.txt")
+    n, fps = 228, 60.0
+    frames = rows[:, 0].astype(int)
+    pos = np.full((n, 3), np.nan)
+    pos[frames] = rows[:, 2:5]
+    usable = np.zeros(n, bool)
+    usable[frames] = rows[:, 1] > 0
+    at_edge = np.arange(n) >= 96
+    geo = ObjectGeometry(pos, usable, at_edge, pixel_size_m=0.005516, noise_m=0.002601, size_m=0.102,
+                         size_source="gravity", scale_source="gravity", extent_m=0.226,
+                         gravity_m=np.array([-0.132, 9.809, 0.0]))
+
+    def landing():
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        return next(im for im in dyn.impacts if abs(im.time_s * fps - 25.9) <= 1.0)
+
+    found = landing()
+    assert found.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert found.check.facts.get("surface_from_fall") and found.v_before == pytest.approx(3.31, rel=0.05)
+    assert 20.0 <= found.check.facts["jump_sigmas"] < impacts.SELF_EVIDENT_FALL_JUMP_SIGMAS
+    monkeypatch.setattr(impacts, "SELF_EVIDENT_FALL_SPEED_MPS", np.inf)
+    assert landing().check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE).startswith(gating.SURFACE)  # the case
