@@ -337,11 +337,16 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
     return out
 
 
+LANDED_DOWN_SPEED_SHARE = 0.25  # a body still coming down at this share of its fall's speed has not landed
+
+
 def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: float, floor_ref: float | None,
                          body_size: float) -> bool:
     """Whether segment j, of one or two samples, is where a real fall landed: the flight before it is
     a fall (VANISHED_LANDING_MIN_FLIGHT samples or more, coming down by STOP_MIN_FALL_SHARE of the
-    body's size at least), and the two meet in a physical floor contact that takes speed away.
+    body's size at least), and the two meet in a physical floor contact that takes speed away and
+    leaves the body no longer coming down (LANDED_DOWN_SPEED_SHARE: a segment made of the fall's last
+    sample and the first landed one, a merged blob left out between them, still comes down).
 
     A short segment whose cut on its other side is no impact is dropped as a blurred contact frame;
     but a body seen where it landed for two frames, then merged with another blob (a block that slid
@@ -358,6 +363,7 @@ def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: f
         return False  # a bounce's short hop, whose two-sample "landing" is noise
     c = contact_between(fit, j - 1, frame_dt=frame_dt)
     return (c is not None and c.kind in ("floor", "landing")
+            and float(c.vel_after @ down) < LANDED_DOWN_SPEED_SHARE * float(c.vel_before @ down)
             and float(np.linalg.norm(c.vel_after)) < float(np.linalg.norm(c.vel_before))
             and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump, floor_ref=floor_ref, body_size=body_size))
 

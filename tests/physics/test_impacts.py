@@ -376,6 +376,41 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
     assert landings() == []  # the case
 
 
+
+def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
+    """A generated block slides off a ledge, falls from frame 4 and lands at frame 11.9 at 3.24 m/s
+    (30 fps); frame 12 is a merged blob, left out of the fit (its measured metric track, scale from
+    its own fall). The fit cut the fall at frame 11, whose sample, still falling, made a two-sample
+    segment with frame 13's, already landed: its "contact" with the fall, at frame 10.8 and 2.9 m/s,
+    took speed away but left the body coming down at 1.1 m/s, 40 % of its fall's speed, a frame
+    early. A short segment where the body has not stopped coming down is no landing
+    (`impacts.LANDED_DOWN_SPEED_SHARE`), and no false alarm sounds there."""
+    from pathlib import Path
+
+    from pavas_core.physics import gating, impacts
+    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics.stages.base import ObjectGeometry
+
+    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
+                      / "slide_off_fall_cut_by_a_merged_blob_30fps_metric.txt")
+    n, fps = 147, 30.0
+    pos = np.full((n, 3), np.nan)
+    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
+    usable = np.zeros(n, bool)
+    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
+    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.006427, noise_m=0.000750, size_m=0.133,
+                         size_source="gravity", scale_source="gravity", extent_m=0.212,
+                         gravity_m=np.array([-0.805, 9.777, 0.0]))
+
+    def sounding():
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+
+    assert not any(abs(im.time_s * fps - 11.9) > 1.0 for im in sounding())  # nothing sounds off the landing
+    monkeypatch.setattr(impacts, "LANDED_DOWN_SPEED_SHARE", np.inf)
+    early = [im for im in sounding() if 1.0 < 11.9 - im.time_s * fps < 1.5]
+    assert len(early) == 1 and early[0].v_before < 3.24  # the case: a false alarm a frame early
+
 def test_a_long_fast_fall_with_a_noisy_blob_lands_wherever_the_later_contacts_are(monkeypatch):
     """A generated 10 cm block falls 25 frames at 60 fps and lands at frame 25.9 at 3.31 m/s (3.28
     along gravity), then tumbles on toward the camera: in the weight-free geometry its later contacts
