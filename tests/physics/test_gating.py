@@ -880,16 +880,12 @@ def test_a_topple_landing_that_starts_a_steady_run_of_contacts_is_a_roll():
     10 cm below the rest, passed for the landing of a topple from it at 1.2 m/s (a false alarm).
     A topple lands once, then lies still or bounces lower and lower: one that starts a steady run
     of contacts (`gating.steady_runs`) is the roll's first turn, and stays silent with the run."""
-    from pathlib import Path
-    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
-                      / "rest_then_roll_on_the_floor_60fps_metric.txt")
+    from .measured_tracks import measured_geometry
+
     n, fps = 214, 60.0
-    pos = np.full((n, 3), np.nan)
-    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
-    usable = np.zeros(n, bool)
-    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
-    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.008965, noise_m=0.001025, size_m=0.15,
-                         size_source="prior", scale_source="size_prior", extent_m=0.2331)
+    geo = measured_geometry("rest_then_roll_on_the_floor_60fps_metric.txt", n, pixel_size_m=0.008965,
+                            noise_m=0.001025, size_m=0.15, size_source="prior", scale_source="size_prior",
+                            extent_m=0.2331)
     dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
     late = sorted((im for im in dyn.impacts if im.time_s * fps > 130), key=lambda im: im.time_s)
     first = late[0]

@@ -348,22 +348,15 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
     impact: the two-sample segment was dropped as a blurred contact frame, the fall ran on into the
     merged blob, and the landing was never reported. A short segment where a real fall lands in a
     physical contact stays (`impacts._where_a_fall_landed`)."""
-    from pathlib import Path
-
     from pavas_core.physics import gating, impacts
     from pavas_core.physics.dynamics import object_dynamics
-    from pavas_core.physics.stages.base import ObjectGeometry
 
-    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
-                      / "slide_off_fall_then_merged_blob_60fps_metric.txt")
+    from .measured_tracks import measured_geometry
+
     n, fps = 226, 60.0
-    pos = np.full((n, 3), np.nan)
-    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
-    usable = np.zeros(n, bool)
-    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
-    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.004977, noise_m=0.002029, size_m=0.198,
-                         size_source="gravity", scale_source="gravity", extent_m=0.219,
-                         gravity_m=np.array([0.049, 9.810, 0.0]))
+    geo = measured_geometry("slide_off_fall_then_merged_blob_60fps_metric.txt", n, pixel_size_m=0.004977,
+                            noise_m=0.002029, size_m=0.198, size_source="gravity", scale_source="gravity",
+                            extent_m=0.219, gravity_m=np.array([0.049, 9.810, 0.0]))
 
     def landings():
         dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
@@ -385,22 +378,15 @@ def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
     took speed away but left the body coming down at 1.1 m/s, 40 % of its fall's speed, a frame
     early. A short segment where the body has not stopped coming down is no landing
     (`impacts.LANDED_DOWN_SPEED_SHARE`), and no false alarm sounds there."""
-    from pathlib import Path
-
     from pavas_core.physics import gating, impacts
     from pavas_core.physics.dynamics import object_dynamics
-    from pavas_core.physics.stages.base import ObjectGeometry
 
-    rows = np.loadtxt(Path(__file__).resolve().parents[1] / "fixtures" / "tracks"
-                      / "slide_off_fall_cut_by_a_merged_blob_30fps_metric.txt")
+    from .measured_tracks import measured_geometry
+
     n, fps = 147, 30.0
-    pos = np.full((n, 3), np.nan)
-    pos[rows[:, 0].astype(int)] = rows[:, 2:5]
-    usable = np.zeros(n, bool)
-    usable[rows[:, 0].astype(int)] = rows[:, 1] > 0
-    geo = ObjectGeometry(pos, usable, np.zeros(n, bool), pixel_size_m=0.006427, noise_m=0.000750, size_m=0.133,
-                         size_source="gravity", scale_source="gravity", extent_m=0.212,
-                         gravity_m=np.array([-0.805, 9.777, 0.0]))
+    geo = measured_geometry("slide_off_fall_cut_by_a_merged_blob_30fps_metric.txt", n, pixel_size_m=0.006427,
+                            noise_m=0.000750, size_m=0.133, size_source="gravity", scale_source="gravity",
+                            extent_m=0.212, gravity_m=np.array([-0.805, 9.777, 0.0]))
 
     def sounding():
         dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
