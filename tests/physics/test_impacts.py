@@ -396,3 +396,40 @@ def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
     monkeypatch.setattr(impacts, "LANDED_DOWN_SPEED_SHARE", np.inf)
     early = [im for im in sounding() if 1.0 < 11.9 - im.time_s * fps < 1.5]
     assert len(early) == 1 and early[0].v_before < 3.24  # the case: a false alarm a frame early
+
+
+def test_a_long_fast_fall_stopped_hard_lands_wherever_the_later_contacts_are(monkeypatch):
+    """A generated 10 cm block falls 25 frames at 60 fps and lands at frame 25.9 at 3.31 m/s (3.28
+    along gravity), then tumbles on toward the camera: in the weight-free geometry its later contacts
+    come 7-22 cm lower in the picture, and it leaves by the picture's edge from frame 96 (its measured
+    metric track, scale from its own fall). Its blob is noisy, so the landing's velocity jump is 46
+    standard errors, under the 50 that made a long fall self-evident, and the landing was kept silent
+    as "not at a consistent surface" (15 cm off the later contacts' level). A fall that met the
+    surface at 2 m/s or more along gravity and lost two thirds of its speed or more is self-evident
+    from 20 standard errors (a cartoon's hops that keep most of their speed are not:
+    tests/test_real_kind_clips.py)."""
+    from pavas_core.physics import gating, impacts
+    from pavas_core.physics.dynamics import object_dynamics
+
+    from .measured_tracks import measured_geometry
+
+    n, fps = 228, 60.0
+    geo = measured_geometry("long_fall_then_tumble_toward_camera_60fps_metric.txt", n, pixel_size_m=0.005516,
+                            noise_m=0.002601, size_m=0.102, size_source="gravity", scale_source="gravity",
+                            extent_m=0.226, gravity_m=np.array([-0.132, 9.809, 0.0]))
+    geo.at_edge[96:] = True
+
+    def landing():
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        return next(im for im in dyn.impacts if abs(im.time_s * fps - 25.9) <= 1.0)
+
+    found = landing()
+    assert found.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+    assert found.check.facts.get("surface_from_fall") and found.v_before == pytest.approx(3.31, rel=0.05)
+    assert 20.0 <= found.check.facts["jump_sigmas"] < impacts.SELF_EVIDENT_FALL_JUMP_SIGMAS
+    assert found.v_after <= found.v_before / 3
+    for off in ({"SELF_EVIDENT_FALL_SPEED_MPS": np.inf}, {"SELF_EVIDENT_FALL_STOP_SHARE": 0.0}):
+        with monkeypatch.context() as m:
+            for name, value in off.items():
+                m.setattr(impacts, name, value)
+            assert landing().check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE).startswith(gating.SURFACE)  # the case
