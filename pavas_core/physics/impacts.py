@@ -250,9 +250,10 @@ def self_evident_fall(c: Contact, fit: FlightFit) -> bool:
     if fall_samples_before(c, fit) < SELF_EVIDENT_FALL_SAMPLES:
         return False
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
-    fast = (float(c.vel_before @ down) >= SELF_EVIDENT_FALL_SPEED_MPS
-            and float(np.linalg.norm(c.vel_after)) <= SELF_EVIDENT_FALL_STOP_SHARE * float(np.linalg.norm(c.vel_before)))
-    return c.significance() >= (SELF_EVIDENT_FAST_FALL_JUMP_SIGMAS if fast else SELF_EVIDENT_FALL_JUMP_SIGMAS)
+    speed_before = float(np.linalg.norm(c.vel_before))
+    fast_hard_stop = (float(c.vel_before @ down) >= SELF_EVIDENT_FALL_SPEED_MPS
+                      and float(np.linalg.norm(c.vel_after)) <= SELF_EVIDENT_FALL_STOP_SHARE * speed_before)
+    return c.significance() >= (SELF_EVIDENT_FAST_FALL_JUMP_SIGMAS if fast_hard_stop else SELF_EVIDENT_FALL_JUMP_SIGMAS)
 
 
 def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
