@@ -343,6 +343,17 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
     return out
 
 
+def _real_fall(fit: FlightFit, seg: Segment, body_size: float) -> bool:
+    """Whether flight segment `seg` is a fall a landing can be judged by: VANISHED_LANDING_MIN_FLIGHT
+    samples or more, its centre coming down by STOP_MIN_FALL_SHARE of the body's size at least (a few
+    samples of a toppling body's arc, or a body pushed off its rest, are not)."""
+    if seg.kind != FLIGHT or seg.n < VANISHED_LANDING_MIN_FLIGHT:
+        return False
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
+    return float(levels[-1] - levels.min()) >= STOP_MIN_FALL_SHARE * body_size
+
+
 LANDED_DOWN_SPEED_SHARE = 0.25  # a body still coming down at this share of its fall's speed has not landed
 
 
@@ -360,13 +371,9 @@ def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: f
     on into the merged blob's "flight"."""
     if j == 0:
         return False
-    fall = fit.segments[j - 1]
-    if fall.kind != FLIGHT or fall.n < VANISHED_LANDING_MIN_FLIGHT:
-        return False
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
-    levels = fall.pos(fit.t_s[fall.i0 : fall.i1 + 1]) @ down
-    if float(levels[-1] - levels.min()) < STOP_MIN_FALL_SHARE * body_size:
+    if not _real_fall(fit, fit.segments[j - 1], body_size):
         return False  # a bounce's short hop, whose two-sample "landing" is noise
+    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
     c = contact_between(fit, j - 1, frame_dt=frame_dt)
     return (c is not None and c.kind in ("floor", "landing")
             and float(c.vel_after @ down) < LANDED_DOWN_SPEED_SHARE * float(c.vel_before @ down)
@@ -400,13 +407,10 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, frame_dt: float, body_size: f
     before), with the speeds of both fits there. Only for a fall the caller trusts (its scale and
     gravity measured): a guessed scale's "parabola" of a toppling post is an arc."""
     a, b = fit.segments[c.before], fit.segments[c.after]
-    if a.kind != FLIGHT or a.n < VANISHED_LANDING_MIN_FLIGHT or c.kind not in ("floor", "landing"):
-        return c
+    if c.kind not in ("floor", "landing") or not _real_fall(fit, a, body_size):
+        return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     t_end = float(fit.t_s[a.i1])
     down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
-    levels = a.pos(fit.t_s[a.i0 : a.i1 + 1]) @ down
-    if float(levels[-1] - levels.min()) < STOP_MIN_FALL_SHARE * body_size:
-        return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     unfitted = np.ones(len(fit.t_s), bool)  # samples no segment's curve explains (a sliver's, dropped)
     for sg in fit.segments:
         unfitted[sg.i0 : sg.i1 + 1] = False
