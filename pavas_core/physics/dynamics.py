@@ -469,7 +469,7 @@ def _left_out_blobs_on_their_fall(fit: FlightFit, t: np.ndarray, pos: np.ndarray
     seg = fit.segments[-1]
     if seg.kind != FLIGHT:
         return False
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     t_fit_end = float(fit.t_s[seg.i1])
     landed_at = None  # the level the blobs rest on, once one shows the object landed
     for k in range(len(use) - left_out, len(use)):
@@ -523,7 +523,7 @@ def _action(fit: FlightFit | None, contacts: list, t: np.ndarray, speeds: np.nda
         return "moving"
     first = fit.segments[0]
     v0 = first.vel(t[0])
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     g = float(np.linalg.norm(fit.accel))
     # initial speed in units of "seconds of free fall": thrown objects start fast or upward
     if first.kind == FLIGHT and (float(v0 @ down) < -0.1 * g or np.linalg.norm(v0) > 0.25 * g):

@@ -94,6 +94,16 @@ class FlightFit:
     outlier_t_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     outlier_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
+    @property
+    def down(self) -> np.ndarray:
+        """The unit vector along the fit's gravity."""
+        return unit_down(self.accel)
+
+
+def unit_down(accel: np.ndarray) -> np.ndarray:
+    """The unit vector along an acceleration (a zero one stays zero rather than dividing by zero)."""
+    return accel / (np.linalg.norm(accel) + 1e-12)
+
 
 # --- noise -------------------------------------------------------------------------------------
 
@@ -322,7 +332,7 @@ def segment_trajectory(cost_flight: np.ndarray, cost_ground: np.ndarray, *, nois
 def _segmentation_cost(t: np.ndarray, xy: np.ndarray, accel: np.ndarray, *, noise: float, penalty: float) -> float:
     """Σ (SSE/σ² + penalty) of the optimal segmentation of the track under gravity `accel`, with the
     drifting ground model: it chooses between gravity candidates, and a roll must never vote for one."""
-    down = accel / (np.linalg.norm(accel) + 1e-12)
+    down = unit_down(accel)
     cf, cg = _flight_costs(t, xy, accel), _ground_costs(t, xy, down, drift=True)
     spans = segment_trajectory(cf, cg, noise=noise, penalty=penalty)
     return float(sum(min(cf[i0, i1], cg[i0, i1]) / noise**2 + penalty for i0, i1, _ in spans))
@@ -347,7 +357,7 @@ def fit_segment(t: np.ndarray, xy: np.ndarray, i0: int, i1: int, kind: str, acce
             inv = np.linalg.pinv(basis.T @ basis) * noise**2
             cov[:] = inv[None]
     else:
-        down = accel / (np.linalg.norm(accel) + 1e-12)
+        down = unit_down(accel)
         across = across_basis(down)  # (D − 1, D)
         q = pp @ down
         qc = np.polyfit(tau, q, 1) if drift and len(tt) >= GROUND_DRIFT_MIN_SAMPLES else np.array([0.0, q.mean()])
@@ -438,7 +448,7 @@ def fit_flights(t: np.ndarray, xy: np.ndarray, *, fps: float, penalty: float = 3
     spans: list[tuple[int, int, str]] = []
     for it in range(iterations):
         ti, pi = t[inl], xy[inl]
-        down = accel / (np.linalg.norm(accel) + 1e-12)
+        down = unit_down(accel)
         spans = segment_trajectory(_flight_costs(ti, pi, accel), _ground_costs(ti, pi, down, ground_drift),
                                    noise=noise, penalty=penalty)
         jg = joint_gravity(ti, pi, spans) if refine_gravity else None

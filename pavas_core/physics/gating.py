@@ -188,7 +188,7 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
     if seg is None or seg.kind != FLIGHT:
         return None
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     # back through the flights before it to where they started (an arc is often cut into two
     # flights; after a real fall from a support and a bounce, every contact lies as low as the fall's)
     j = c.before
@@ -365,7 +365,7 @@ def is_gravity(accel: np.ndarray, gravity_mps2: float) -> bool:
 
 def contact_level(c: Contact, fit: FlightFit) -> float:
     """Where contact `c` lies along the fit's gravity (trajectory units)."""
-    return float(c.pos @ (fit.accel / (np.linalg.norm(fit.accel) + 1e-12)))
+    return float(c.pos @ fit.down)
 
 
 def _level_tol(c: Contact, fit: FlightFit) -> float:
@@ -393,7 +393,7 @@ def energy_gained(fit: FlightFit, contacts: list[Contact]) -> tuple[float, float
     velocity uncertainty are not counted."""
     if not contacts:
         return 0.0, 0.0
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     g = float(np.linalg.norm(fit.accel))
 
     def energy(seg, t):

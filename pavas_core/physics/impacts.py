@@ -106,7 +106,7 @@ def _contact(fit: FlightFit, a: Segment, b: Segment, i: int, *, frame_dt: float,
     t = fit.t_s
     lo = float(t[a.i1]) - 0.25 * frame_dt
     hi = float(t[b.i0]) + 0.25 * frame_dt
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     if a.kind == FLIGHT and b.kind == FLIGHT:
         tc = _meeting(a, b, lo, hi)
         kind = "floor" if float((b.vel(tc) - a.vel(tc)) @ down) < 0 else "wall"
@@ -217,7 +217,7 @@ def fall_samples_before(c: Contact, fit: FlightFit) -> int:
     j = c.before
     if not 0 <= j < len(fit.segments) or fit.segments[j].kind != FLIGHT:
         return 0
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     n = int(fit.segments[j].n)
     while j > 0 and fit.segments[j - 1].kind == FLIGHT:
         seg = fit.segments[j]
@@ -249,7 +249,7 @@ def self_evident_fall(c: Contact, fit: FlightFit) -> bool:
     of their speed, and without the stop three of them sounded."""
     if fall_samples_before(c, fit) < SELF_EVIDENT_FALL_SAMPLES:
         return False
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     speed_before = float(np.linalg.norm(c.vel_before))
     fast_hard_stop = (float(c.vel_before @ down) >= SELF_EVIDENT_FALL_SPEED_MPS
                       and float(np.linalg.norm(c.vel_after)) <= SELF_EVIDENT_FALL_STOP_SHARE * speed_before)
@@ -266,7 +266,7 @@ def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
     jump = float(np.linalg.norm(dv))
     if jump < min_jump or c.significance() < 5.0:
         return False
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     gap_tol = 3.0 * fit.noise + 3.0 * c.gap_sigma + 0.25 * jump * frame_dt + BODY_GAP_SHARE * body_size
     if c.kind == "landing":
         # it was coming down; and a rest first seen long after the fall (a track joined across a
@@ -349,7 +349,7 @@ def _real_fall(fit: FlightFit, seg: Segment, body_size: float) -> bool:
     samples of a toppling body's arc, or a body pushed off its rest, are not)."""
     if seg.kind != FLIGHT or seg.n < VANISHED_LANDING_MIN_FLIGHT:
         return False
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
     return float(levels[-1] - levels.min()) >= STOP_MIN_FALL_SHARE * body_size
 
@@ -373,7 +373,7 @@ def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: f
         return False
     if not _real_fall(fit, fit.segments[j - 1], body_size):
         return False  # a bounce's short hop, whose two-sample "landing" is noise
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     c = contact_between(fit, j - 1, frame_dt=frame_dt)
     return (c is not None and c.kind in ("floor", "landing")
             and float(c.vel_after @ down) < LANDED_DOWN_SPEED_SHARE * float(c.vel_before @ down)
@@ -410,7 +410,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, frame_dt: float, body_size: f
     if c.kind not in ("floor", "landing") or not _real_fall(fit, a, body_size):
         return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     t_end = float(fit.t_s[a.i1])
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     unfitted = np.ones(len(fit.t_s), bool)  # samples no segment's curve explains (a sliver's, dropped)
     for sg in fit.segments:
         unfitted[sg.i0 : sg.i1 + 1] = False
@@ -484,7 +484,7 @@ def _drop_blurred_slivers(fit: FlightFit, *, frame_dt: float, min_jump: float) -
 
 def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump: float) -> float | None:
     """Floor level (along gravity) where the clearest bounces of the first segmentation meet it."""
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     found = []
     for i in range(len(fit.segments) - 1):
         if fit.segments[i].kind != FLIGHT or fit.segments[i + 1].kind != FLIGHT:
@@ -505,7 +505,7 @@ def _reference_floor(fit: FlightFit, *, frame_dt: float, min_jump: float) -> flo
 
 def _floor_level(contacts: list[Contact], fit: FlightFit) -> float | None:
     """Where the object met the floor in its earlier bounces (they all touch the same floor)."""
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     levels = [float(c.pos @ down) for c in contacts if c.kind == "floor"]
     return float(np.median(levels[-3:])) if levels else None
 
@@ -551,7 +551,7 @@ def _landing_on_floor(fit: FlightFit, level: float, *, frame_dt: float, t_end_s:
     if fit.segments[-1].kind != FLIGHT or fit.segments[-1].n < 3:
         return None
     seg = fit.segments[-1]
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     t_last = float(fit.t_s[seg.i1])
     if float(seg.vel(t_last) @ down) <= 0:
         return None  # still going up: it left the picture or the track, it did not land
@@ -643,7 +643,7 @@ def _vanished_landing(fit: FlightFit, *, frame_dt: float, t_end_s: float, t_last
         return None  # the track went on long after the fall (one frame may lack a blob): not a vanishing
     if t_last_s + 1.5 * frame_dt > t_end_s:
         return None  # the clip ends: nothing to say about a vanishing
-    down = fit.accel / (np.linalg.norm(fit.accel) + 1e-12)
+    down = fit.down
     after = slice(seg.i1 + 1, len(fit.t_s))
     rise = above_fall(seg, fit.t_s[after], fit.points[after], down)
     if rise.size and float(rise.max()) > off_fall_tolerance(fit):
