@@ -25,6 +25,12 @@ when its whole speed is ≥ 1 m/s, and most of that can be a slide along the flo
 their usual cause (a toppling body; a contact within 3 frames of the previous one; found on its
 object but 1-4.5 frames off; a first contact; other), the impacts
 reported on objects that only roll or slide (each one invented), and skips the timing clip.
+
+`--masks truth` (rigid datasets) hands the estimator the truth's masks instead of its own motion
+segmentation, one object per true object, as a perfect segmenter would (`estimate_with_masks`: the
+stages after "Object Masks" with a MASK connected). The geometry, dynamics and gating are the
+estimator's own, so the figures part what the weight-free segmentation loses from what the physics
+after it loses; the timings are then those of that path.
 """
 
 from __future__ import annotations
@@ -41,7 +47,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pavas_core.physics.estimate import EstimateOptions, estimate_physics  # noqa: E402
+from pavas_core.physics.estimate import (EstimateOptions, assemble_physics, estimate_physics,  # noqa: E402
+                                         finish_gating, run_stage, settle_masses)
+from pavas_core.physics.masks import ObjectMasks  # noqa: E402
+from pavas_core.physics.stages import DiscoveredObject, Discovery, create_backend, make_context  # noqa: E402
 from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, NoImpactScore, approach_class,  # noqa: E402
@@ -53,19 +62,37 @@ from pavas_core.scenes.evaluate import (ImpactMatch, counts_for_recall, flight_f
                                        match_masks, owner_of_impact, scene_bootstrap_interval, summarize)
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
-from pavas_core.video import read_video  # noqa: E402
+from pavas_core.video import Clip, read_video  # noqa: E402
 
 ANALYSIS_SIDE = 320
 
 
-def timed_estimate(video: Path, max_objects: int | None = None) -> tuple[PhysicsTracks, float, float, float, float]:
-    """→ (estimate, decode wall s, estimate wall s, estimate CPU s, clip duration s)."""
+def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:
+    """The estimator given one set of masks per object (from any segmenter): one generic object per
+    set, the masks as the observation, then geometry, mass, dynamics and gating as
+    `estimate_physics` runs them. The clip is one shot."""
+    options = EstimateOptions(analysis_max_side=ANALYSIS_SIDE, masks="mask_input").validate()
+    ctx = make_context(clip, analysis_max_side=options.analysis_max_side)
+    discovery = Discovery([DiscoveredObject("object", "generic") for _ in masks], backend="given masks", context=ctx)
+    observation = create_backend("observe", "mask_input", masks=masks).observe(ctx, discovery, None, options)
+    geometry = run_stage("geometry", options, ctx, discovery, observation)
+    masses = settle_masses(discovery, run_stage("mass", options, ctx, discovery, geometry), options)
+    return finish_gating(assemble_physics(ctx, discovery, observation, geometry, masses, options))
+
+
+def timed_estimate(video: Path, max_objects: int | None = None, masks: list[ObjectMasks] | None = None
+                   ) -> tuple[PhysicsTracks, float, float, float, float]:
+    """→ (estimate, decode wall s, estimate wall s, estimate CPU s, clip duration s). masks: one set
+    per object to use instead of the estimator's own segmentation (`estimate_with_masks`)."""
     t0 = time.perf_counter()
     clip = read_video(video, max_side=ANALYSIS_SIDE, with_audio=False)
     t1 = time.perf_counter()
     c1 = time.process_time()
     extra = {} if max_objects is None else {"max_objects": max_objects}
-    est = estimate_physics(clip, options=EstimateOptions(analysis_max_side=ANALYSIS_SIDE, **extra))
+    if masks is not None:
+        est = estimate_with_masks(clip, masks)
+    else:
+        est = estimate_physics(clip, options=EstimateOptions(analysis_max_side=ANALYSIS_SIDE, **extra))
     t2 = time.perf_counter()
     c2 = time.process_time()
     return est, t1 - t0, t2 - t1, c2 - c1, clip.duration_s
@@ -122,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the 8 s timing clip")
     ap.add_argument("--max-objects", type=int, default=None, help="the estimator's --max-objects (its default)")
     ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
+    ap.add_argument("--masks", choices=("estimator", "truth"), default="estimator",
+                    help="whose object masks: the estimator's own segmentation (default) or the truth's "
+                         "(rigid datasets: a perfect segmenter, the physics after it the estimator's)")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -142,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(kinds) > 1:
         ap.error("pool datasets of one kind: rigid-body datasets and the others score different things")
     rigid = kinds.pop()
+    if args.masks == "truth" and not rigid:
+        ap.error("--masks truth scores rigid-body datasets (their clips are one shot each)")
     pooled = len(datas) > 1
     names = [d.name for d in datas]
     names = names if len(set(names)) == len(names) else [str(d) for d in datas]  # two "data" folders: full paths
@@ -166,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     for set_name, data, entry, scene_name in scenes:
         folder = data / entry["dir"]
         truth = PhysicsTracks.load(folder / "physics.json")
-        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects)
+        given = [o.masks for o in truth.objects] if args.masks == "truth" else None
+        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects, given)
         decode_s.append(t_dec)
         est_s.append(t_est)
         est_cpu_s.append(c_est)
@@ -228,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"dataset: {len(scenes)} scenes, seed {indexes[0]['seed']}, {sum(video_s):.1f} s of video "
               f"(generated in {t_gen:.1f} s)" if tmp or t_gen > 1 else f"dataset: {datas[0]} ({len(scenes)} scenes)")
+    if args.masks == "truth":
+        print("masks: the truth's, one object per true object (a perfect segmenter); geometry, dynamics and "
+              "gating the estimator's")
     print(f"impacts ≥ 1 m/s in view: {s['true_impacts']}, estimated impacts: {s['estimated_impacts']}")
     r_lo, r_hi = scene_bootstrap_interval(per_scene, "recall")
     p_lo, p_hi = scene_bootstrap_interval(per_scene, "precision_fast")

@@ -1,6 +1,7 @@
 """bench/physics_accuracy.py: a missed rigid-body impact is put down to its usual cause; a pool of
 datasets says what each one scored."""
 
+import pytest
 from bench_modules import load_bench
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
 from pavas_core.scenes.evaluate import ImpactMatch
@@ -72,3 +73,33 @@ def test_a_pool_prints_each_datasets_own_counts():
         "  seed_a: recall 3/4 = 0.750, precision 2/3 = 0.667, median v_before error 5.0 %",
         "  seed_b: recall 0/2 = 0.000, precision 0/1 = 0.000, median v_before error -",
     ]
+
+
+def test_the_estimator_given_the_truths_masks_finds_a_dropped_blocks_landing(tmp_path):
+    # a block dropped 0.6 m onto the floor, its masks handed over as a perfect segmenter's: one
+    # object, in the truth's order, and its landing sounds at the truth's time and speed
+    pytest.importorskip("pybullet")
+    from pavas_core.scenes.camera import PinholeCamera
+    from pavas_core.scenes.rigid import RIGID_CATALOG, RigidBody, RigidSceneSpec, write_rigid_scene
+    from pavas_core.video import read_video
+
+    bench = load_bench("physics_accuracy")
+    cam = PinholeCamera(320, 240, 300.0, 160.0, 120.0, 0.5)  # the floor 0.5 m below the camera
+    block = next(k for k in RIGID_CATALOG if k.name == "wooden block")
+    y = cam.floor_y_m - block.half_extents_m[1] - 0.6
+    body = RigidBody(block, "tumbling", (0.0, y, 2.5), (0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0),
+                     block.color_rgb)
+    scene = RigidSceneSpec(scene_id="drop", seed=1, fps=60.0, num_frames=90, camera=cam, floor_style="stone",
+                           wall_z_m=6.0, wall_rgb=(0.6, 0.6, 0.6), bodies=(body,), platform=None,
+                           shake_amplitude_px=0.0, noise_sigma_dn=0.0)
+    write_rigid_scene(tmp_path, scene)
+    truth = PhysicsTracks.load(tmp_path / "physics.json")
+    landing = truth.objects[0].impacts[0]
+    clip = read_video(tmp_path / "scene.mp4", max_side=bench.ANALYSIS_SIDE, with_audio=False)
+    est = bench.estimate_with_masks(clip, [o.masks for o in truth.objects])
+    assert len(est.objects) == 1 and est.objects[0].mask_source == "mask_input"
+    sounded = [im for im in est.objects[0].impacts if im.sonified]
+    assert sounded, [(im.time_s, im.reason) for im in est.objects[0].impacts]
+    first = min(sounded, key=lambda im: im.time_s)
+    assert abs(first.time_s - landing.time_s) <= 1.0 / scene.fps  # the scoring's tolerance
+    assert first.v_before == pytest.approx(landing.v_before, rel=0.10)  # the acceptance's median error
