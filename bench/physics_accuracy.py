@@ -70,7 +70,8 @@ ANALYSIS_SIDE = 320
 def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:
     """The estimator given one set of masks per object (from any segmenter): one generic object per
     set, the masks as the observation, then geometry, mass, dynamics and gating as
-    `estimate_physics` runs them. The clip is one shot."""
+    `estimate_physics` runs them, over the whole clip (not shot by shot: its cuts, if any, are
+    only warned about, which is why the bench asks for rigid datasets)."""
     options = EstimateOptions(analysis_max_side=ANALYSIS_SIDE, masks="mask_input").validate()
     ctx = make_context(clip, analysis_max_side=options.analysis_max_side)
     discovery = Discovery([DiscoveredObject("object", "generic") for _ in masks], backend="given masks", context=ctx)
