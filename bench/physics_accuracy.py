@@ -50,7 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pavas_core.physics.estimate import (EstimateOptions, assemble_physics, estimate_physics,  # noqa: E402
                                          finish_gating, run_stage, settle_masses)
 from pavas_core.physics.masks import ObjectMasks  # noqa: E402
-from pavas_core.physics.stages import DiscoveredObject, Discovery, create_backend, make_context  # noqa: E402
+from pavas_core.physics.stages import DiscoveredObject, Discovery, make_context  # noqa: E402
+from pavas_core.physics.stages.mask_input import observe_given  # noqa: E402
 from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
 from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, NoImpactScore, approach_class,  # noqa: E402
@@ -75,7 +76,7 @@ def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:
     options = EstimateOptions(analysis_max_side=ANALYSIS_SIDE, masks="mask_input").validate()
     ctx = make_context(clip, analysis_max_side=options.analysis_max_side)
     discovery = Discovery([DiscoveredObject("object", "generic") for _ in masks], backend="given masks", context=ctx)
-    observation = create_backend("observe", "mask_input", masks=masks).observe(ctx, discovery, None, options)
+    observation = observe_given(ctx, discovery, masks)
     geometry = run_stage("geometry", options, ctx, discovery, observation)
     masses = settle_masses(discovery, run_stage("mass", options, ctx, discovery, geometry), options)
     return finish_gating(assemble_physics(ctx, discovery, observation, geometry, masses, options))

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .flight import FLIGHT, FlightFit
+from .flight import FLIGHT, FlightFit, unit_down
 from .impacts import BODY_LEVEL_SHARE, Contact, fall_samples_before, self_evident_fall
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ def gravity_deviation(accel: np.ndarray, gravity_mps2: float, vertical: np.ndarr
     down = np.zeros_like(g_vec)
     down[1] = 1.0
     if vertical is not None:
-        down = np.asarray(vertical, dtype=np.float64) / (np.linalg.norm(vertical) + 1e-12)
+        down = unit_down(np.asarray(vertical, dtype=np.float64))
     tilt = math.degrees(math.acos(float(np.clip(g_vec @ down / (g_norm + 1e-12), -1.0, 1.0))))
     return tilt, abs(g_norm - gravity_mps2) / gravity_mps2
 

@@ -360,8 +360,7 @@ LANDED_DOWN_SPEED_SHARE = 0.25  # a body still coming down at this share of its 
 def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: float, floor_ref: float | None,
                          body_size: float) -> bool:
     """Whether segment j, of one or two samples, is where a real fall landed: the flight before it is
-    a fall (VANISHED_LANDING_MIN_FLIGHT samples or more, coming down by STOP_MIN_FALL_SHARE of the
-    body's size at least), and the two meet in a physical floor contact that takes speed away and
+    a fall (`_real_fall`), and the two meet in a physical floor contact that takes speed away and
     leaves the body no longer coming down (LANDED_DOWN_SPEED_SHARE: a segment made of the fall's last
     sample and the first landed one, a merged blob left out between them, still comes down).
 

@@ -369,7 +369,6 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
     assert landings() == []  # the case
 
 
-
 def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
     """A generated block slides off a ledge, falls from frame 4 and lands at frame 11.9 at 3.24 m/s
     (30 fps); frame 12 is a merged blob, left out of the fit (its measured metric track, scale from
