@@ -623,6 +623,8 @@ def _one_sided(region: np.ndarray, moving: np.ndarray) -> bool:
 
 RESTING_OBJECTS_LEAVE = True
 LEAVE_RUN_FRAMES = 3  # consecutive frames off its start state: the region's object has left
+LEAVE_CALM_RING = 0.03  # share of the surroundings moving before an object at rest moves off: calm
+LEAVE_RING_SHARE = 0.35  # ... and while the place changes, they move less than this share of it (else: colour)
 
 
 def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, shifter: "_Shifter") -> bool:
@@ -630,7 +632,10 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
 
     The region keeps its start state for a while, then changes; an arriving object comes from
     around the region (its surroundings move in the frames before), an object at rest starts
-    moving from inside it (its surroundings are calm until then).
+    moving from inside it (its surroundings are calm until then). Where the surroundings move as
+    much while the region changes (one sliding off crosses them as it goes, as one arriving does
+    before it covers the place), the colour of what crosses them tells: the start state's (the
+    object that was there) or the end state's (the object that comes to rest).
     """
     t, h, w = frames_u8.shape[:3]
     thr = lo[ch.ys, ch.xs]
@@ -649,6 +654,13 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     if gone.size == 0 or gone[0] < 4:
         return False  # never leaves, or moves from the start (no rest seen)
     k_leave = int(gone[0])
+    # halfway from its start state to its end state, what changes the place is seen: an object
+    # sliding up to its resting place (its shadow, its blur) dips the start state's match below the
+    # bar while the surroundings are still calm (0.74-0.89 over frames 10-22 of a box that arrived
+    # at frame 24, counted as "leaving": its own resting place then hid it as it arrived)
+    level = 0.5 * (float(np.median(match[:3])) + float(np.median(match[-3:])))
+    half = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(match < level, run).all(axis=1))
+    k_half = max(int(half[0]), k_leave) if half.size else k_leave
     y0, y1 = int(ch.ys.min()), int(ch.ys.max()) + 1
     x0, x1 = int(ch.xs.min()), int(ch.xs.max()) + 1
     reach = max(3, (max(y1 - y0, x1 - x0)) // 3)
@@ -658,12 +670,31 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     ring = ndimage.binary_dilation(region, iterations=reach) & ~region
     if not ring.any():
         return False
-    active = []
-    for k in range(max(k_leave - 6, 0), k_leave):
-        d = frames_u8[k].astype(np.float32)[Y0:Y1, X0:X1] - shifter(shifts[k, 0], shifts[k, 1])[Y0:Y1, X0:X1]
-        moving = np.einsum("ijk,ijk->ij", d, d) > lo[Y0:Y1, X0:X1]
-        active.append(float(moving[ring].mean()))
-    return bool(active) and max(active) < 0.03
+
+    def moving(k: int) -> tuple[np.ndarray, np.ndarray]:
+        crop = frames_u8[k].astype(np.float32)[Y0:Y1, X0:X1]
+        d = crop - shifter(shifts[k, 0], shifts[k, 1])[Y0:Y1, X0:X1]
+        return np.einsum("ijk,ijk->ij", d, d) > lo[Y0:Y1, X0:X1], crop
+
+    calm = [float(moving(k)[0][ring].mean()) for k in range(max(k_leave - 6, 0), k_leave)]
+    if not calm or max(calm) >= LEAVE_CALM_RING:
+        return False
+    # a body toppling over where it stood barely touches its surroundings while it changes its
+    # place; one sliding off crosses them as it goes, as one arriving does before it covers the
+    # place. Told apart by colour: what crosses the surroundings looks like the place's start
+    # state (the object that was there) or like its end state (the object that comes to rest)
+    ring_share, inside_share, crossing = [], [], []
+    for k in range(max(k_half - 6, 0), k_half):
+        mv, crop = moving(k)
+        ring_share.append(float(mv[ring].mean()))
+        inside_share.append(float(mv[region].mean()))
+        crossing.append(crop[mv & ring])
+    if max(ring_share) <= LEAVE_RING_SHARE * max(inside_share):
+        return True
+    colours = np.concatenate(crossing).mean(axis=0)
+    to_start = float(np.linalg.norm(colours - ch.before.mean(axis=0)))
+    to_end = float(np.linalg.norm(colours - ch.after.mean(axis=0)))
+    return to_start <= to_end
 
 
 SETTLE_MATCH_FACTOR = 4.0  # squared-distance threshold of `lo` × this: still the end state

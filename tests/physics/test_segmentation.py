@@ -247,3 +247,32 @@ def test_a_bar_measures_its_width_across_even_one_pixel_wide(width):
     mask[5:35, 10 : 10 + width] = True
     det = detection_from_mask(0, 0, 0, mask, edge_px=1.0, frame_size=(30, 40))
     assert det.size_px == pytest.approx(4.0 * width / np.sqrt(12.0), rel=1e-9)
+
+
+def test_an_object_whose_approach_dims_its_resting_place_long_before_it_arrives_is_arriving():
+    # a box slides in from the left and rests: for fifteen frames before it arrives, its shadow
+    # dims a sixth of the place where it will rest (the start state's match dips below the bar
+    # while the surroundings are still calm). Counted from that dip, the box "left" its place, and
+    # its own resting place hid it as it arrived; halfway through the change it is the box crossing
+    # the surroundings that changes the place, so it arrives.
+    from pavas_core.physics.segmentation import _Change, _leaves
+
+    h, w, t = 60, 60, 50
+    floor = np.full((h, w, 3), 120.0)
+    lo = np.full((h, w), 3.0 * 3.0 * 3.0)
+
+    def frame(k):
+        f = floor.copy()
+        if 12 <= k < 30:
+            f[20:22, 24:36] *= 0.6  # the shadow that runs ahead of the box
+        left = min(-12 + 3 * max(k - 18, 0), 24)  # in view from frame 22, at rest from frame 30
+        if left + 12 > 0:
+            f[20:32, max(left, 0) : left + 12] = (30.0, 200.0, 60.0)
+        return f.clip(0, 255)
+
+    frames = np.stack([frame(k) for k in range(t)]).astype(np.uint8)
+    ys, xs = np.mgrid[20:32, 24:36]
+    ys, xs = ys.ravel(), xs.ravel()
+    ch = _Change(ys, xs, frames[0, ys, xs].astype(np.float32), frames[-1, ys, xs].astype(np.float32))
+    background = frames[0].astype(np.float32)
+    assert not _leaves(frames, np.zeros((t, 2)), ch, lo, lambda dx, dy: background)
