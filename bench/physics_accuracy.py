@@ -30,7 +30,12 @@ reported on objects that only roll or slide (each one invented), and skips the t
 segmentation, one object per true object, as a perfect segmenter would (`estimate_with_masks`: the
 stages after "Object Masks" with a MASK connected). The geometry, dynamics and gating are the
 estimator's own, so the figures part what the weight-free segmentation loses from what the physics
-after it loses; the timings are then those of that path.
+after it loses; the timings are then those of that path. Two hybrids part it further
+(`masks_by_true_body`; each runs the estimator's own path first, then the given-masks path):
+`--masks own` hands over the estimator's own masks, each frame's given to the true body it
+overlaps most (its pixels, the truth's identities: what its tracking and object discovery lose);
+`--masks seen` hands over the truth's masks only in the frames where the estimator's own masks
+cover that body (the truth's pixels, its visibility: what the frames it does not see lose).
 """
 
 from __future__ import annotations
@@ -80,6 +85,40 @@ def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:
     geometry = run_stage("geometry", options, ctx, discovery, observation)
     masses = settle_masses(discovery, run_stage("mass", options, ctx, discovery, geometry), options)
     return finish_gating(assemble_physics(ctx, discovery, observation, geometry, masses, options))
+
+
+OWNER_SHARE = 0.3  # a mask goes to the true body holding at least this share of its pixels
+
+
+def masks_by_true_body(own: list[ObjectMasks], truth: list[ObjectMasks], *, keep: str) -> list[ObjectMasks]:
+    """One mask set per true body, in the grid of `own` (another segmenter's masks, any number of
+    objects): in each frame, each of `own`'s masks goes to the true body whose mask holds most of
+    its pixels (at least OWNER_SHARE of them). keep="own": the masks it got, joined (the
+    segmenter's pixels under the truth's identities); keep="truth": the truth's own mask in the
+    frames where it got any (the truth's pixels where the segmenter saw the body)."""
+    if keep not in ("own", "truth"):
+        raise ValueError(f"keep: 'own' or 'truth', not {keep!r}")
+    n_frames = truth[0].num_frames if truth else 0
+    grid = own[0].grid_size if own else (truth[0].grid_size if truth else (1, 1))
+    bodies = [m.resized(grid) for m in truth]
+    got: list[list[np.ndarray | None]] = [[None] * n_frames for _ in truth]
+    for k in range(n_frames):
+        body_k = [b.dense(k) for b in bodies]
+        for o in own:
+            mask = o.dense(k)
+            if mask is None:
+                continue
+            shares = [0 if b is None else int(np.count_nonzero(mask & b)) for b in body_k]
+            if not shares:
+                continue
+            i = int(np.argmax(shares))
+            if shares[i] < OWNER_SHARE * np.count_nonzero(mask):
+                continue
+            got[i][k] = mask if got[i][k] is None else got[i][k] | mask
+    if keep == "truth":
+        got = [[bodies[i].dense(k) if got[i][k] is not None else None for k in range(n_frames)]
+               for i in range(len(truth))]
+    return [ObjectMasks.from_dense(frames, grid) for frames in got]
 
 
 def timed_estimate(video: Path, max_objects: int | None = None, masks: list[ObjectMasks] | None = None
@@ -151,9 +190,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the 8 s timing clip")
     ap.add_argument("--max-objects", type=int, default=None, help="the estimator's --max-objects (its default)")
     ap.add_argument("--kinds", default="bounce", help="scene kinds when generating (see synth-dataset --kinds)")
-    ap.add_argument("--masks", choices=("estimator", "truth"), default="estimator",
+    ap.add_argument("--masks", choices=("estimator", "truth", "own", "seen"), default="estimator",
                     help="whose object masks: the estimator's own segmentation (default) or the truth's "
-                         "(rigid datasets: a perfect segmenter, the physics after it the estimator's)")
+                         "(rigid datasets: a perfect segmenter, the physics after it the estimator's); "
+                         "own: the estimator's masks under the truth's identities; seen: the truth's "
+                         "masks where the estimator's own cover the body")
     args = ap.parse_args(argv)
 
     tmp = None
@@ -174,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(kinds) > 1:
         ap.error("pool datasets of one kind: rigid-body datasets and the others score different things")
     rigid = kinds.pop()
-    if args.masks == "truth" and not rigid:
-        ap.error("--masks truth scores rigid-body datasets (their clips are one shot each)")
+    if args.masks != "estimator" and not rigid:
+        ap.error(f"--masks {args.masks} scores rigid-body datasets (their clips are one shot each)")
     pooled = len(datas) > 1
     names = [d.name for d in datas]
     names = names if len(set(names)) == len(names) else [str(d) for d in datas]  # two "data" folders: full paths
@@ -200,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     for set_name, data, entry, scene_name in scenes:
         folder = data / entry["dir"]
         truth = PhysicsTracks.load(folder / "physics.json")
-        given = [o.masks for o in truth.objects] if args.masks == "truth" else None
+        given = [o.masks for o in truth.objects] if args.masks != "estimator" else None
+        if args.masks in ("own", "seen"):
+            own = timed_estimate(folder / "scene.mp4", args.max_objects)[0]
+            given = masks_by_true_body([o.masks for o in own.objects if o.masks is not None], given,
+                                       keep="own" if args.masks == "own" else "truth")
         est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects, given)
         decode_s.append(t_dec)
         est_s.append(t_est)
@@ -263,9 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"dataset: {len(scenes)} scenes, seed {indexes[0]['seed']}, {sum(video_s):.1f} s of video "
               f"(generated in {t_gen:.1f} s)" if tmp or t_gen > 1 else f"dataset: {datas[0]} ({len(scenes)} scenes)")
-    if args.masks == "truth":
-        print("masks: the truth's, one object per true object (a perfect segmenter); geometry, dynamics and "
-              "gating the estimator's")
+    if args.masks != "estimator":
+        whose = {"truth": "the truth's, one object per true object (a perfect segmenter)",
+                 "own": "the estimator's own, regrouped under the truth's identities (one object per true object)",
+                 "seen": "the truth's, in the frames where the estimator's own masks cover the body"}[args.masks]
+        print(f"masks: {whose}; geometry, dynamics and gating the estimator's")
     print(f"impacts ≥ 1 m/s in view: {s['true_impacts']}, estimated impacts: {s['estimated_impacts']}")
     r_lo, r_hi = scene_bootstrap_interval(per_scene, "recall")
     p_lo, p_hi = scene_bootstrap_interval(per_scene, "precision_fast")

@@ -103,3 +103,44 @@ def test_the_estimator_given_the_truths_masks_finds_a_dropped_blocks_landing(tmp
     first = min(sounded, key=lambda im: im.time_s)
     assert abs(first.time_s - landing.time_s) <= 1.0 / scene.fps  # the scoring's tolerance
     assert first.v_before == pytest.approx(landing.v_before, rel=0.10)  # the acceptance's median error
+
+
+def test_another_segmenters_masks_are_regrouped_by_the_true_body_they_cover():
+    # two true bodies in a 20×10 grid over 3 frames; the other segmenter splits body 0 into two
+    # objects in frame 0, merges nothing, misses body 1 in frame 2, and has a speck of background
+    # (not a body's) in frame 1. In the truth's grid of 40×20 (twice as fine) to test the resize.
+    import numpy as np
+
+    from pavas_core.physics.masks import ObjectMasks
+
+    bench = load_bench("physics_accuracy")
+    t0 = np.zeros((3, 20, 40), bool)
+    t1 = np.zeros((3, 20, 40), bool)
+    t0[:, 2:10, 2:14] = True  # body 0: rows 1-4, columns 1-6 in the coarse grid
+    t1[:, 10:18, 24:36] = True  # body 1: rows 5-8, columns 12-17
+    own_a = np.zeros((3, 10, 20), bool)
+    own_b = np.zeros((3, 10, 20), bool)
+    own_c = np.zeros((3, 10, 20), bool)
+    own_a[0, 1:5, 1:4] = True  # left half of body 0
+    own_b[0, 1:5, 4:7] = True  # right half of body 0
+    own_a[1, 1:5, 1:7] = True
+    own_a[2, 1:4, 1:7] = True  # body 0 missing its last row
+    own_c[0:2, 5:9, 12:18] = True  # body 1, lost in frame 2
+    own_b[1, 0, 19] = True  # a speck in a corner: no body's
+    own = [ObjectMasks.from_dense(m) for m in (own_a, own_b, own_c)]
+    truth = [ObjectMasks.from_dense(t0), ObjectMasks.from_dense(t1)]
+
+    pixels = bench.masks_by_true_body(own, truth, keep="own")
+    assert [m.grid_size for m in pixels] == [(20, 10), (20, 10)]
+    np.testing.assert_array_equal(pixels[0].dense(0), own_a[0] | own_b[0])  # the split halves, joined
+    np.testing.assert_array_equal(pixels[0].dense(2), own_a[2])  # its own pixels, the missing row too
+    assert pixels[1].dense(1)[0, 19] == False and pixels[0].dense(1)[0, 19] == False  # noqa: E712
+    assert pixels[1].dense(2) is None  # not seen: no mask
+
+    seen = bench.masks_by_true_body(own, truth, keep="truth")
+    coarse0 = np.zeros((10, 20), bool)
+    coarse0[1:5, 1:7] = True
+    np.testing.assert_array_equal(seen[0].dense(2), coarse0)  # the truth's pixels where it was seen
+    assert seen[1].dense(1) is not None and seen[1].dense(2) is None
+    with pytest.raises(ValueError):
+        bench.masks_by_true_body(own, truth, keep="both")
