@@ -31,7 +31,8 @@ segmentation, one object per true object, as a perfect segmenter would (`estimat
 stages after "Object Masks" with a MASK connected). The geometry, dynamics and gating are the
 estimator's own, so the figures part what the weight-free segmentation loses from what the physics
 after it loses; the timings are then those of that path. Two hybrids part it further
-(`masks_by_true_body`; each runs the estimator's own path first, then the given-masks path):
+(`masks_by_true_body`; each runs the estimator's own path first, then the given-masks path, on
+one decoded clip):
 `--masks own` hands over the estimator's own masks, each frame's given to the true body it
 overlaps most (its pixels, the truth's identities: what its tracking and object discovery lose);
 `--masks seen` hands over the truth's masks only in the frames where the estimator's own masks
@@ -98,8 +99,10 @@ def masks_by_true_body(own: list[ObjectMasks], truth: list[ObjectMasks], *, keep
     frames where it got any (the truth's pixels where the segmenter saw the body)."""
     if keep not in ("own", "truth"):
         raise ValueError(f"keep: 'own' or 'truth', not {keep!r}")
-    n_frames = truth[0].num_frames if truth else 0
-    grid = own[0].grid_size if own else (truth[0].grid_size if truth else (1, 1))
+    if not truth:
+        return []
+    n_frames = truth[0].num_frames
+    grid = own[0].grid_size if own else truth[0].grid_size
     bodies = [m.resized(grid) for m in truth]
     got: list[list[np.ndarray | None]] = [[None] * n_frames for _ in truth]
     for k in range(n_frames):
@@ -109,8 +112,6 @@ def masks_by_true_body(own: list[ObjectMasks], truth: list[ObjectMasks], *, keep
             if mask is None:
                 continue
             shares = [0 if b is None else int(np.count_nonzero(mask & b)) for b in body_k]
-            if not shares:
-                continue
             i = int(np.argmax(shares))
             if shares[i] < OWNER_SHARE * np.count_nonzero(mask):
                 continue
@@ -121,19 +122,25 @@ def masks_by_true_body(own: list[ObjectMasks], truth: list[ObjectMasks], *, keep
     return [ObjectMasks.from_dense(frames, grid) for frames in got]
 
 
-def timed_estimate(video: Path, max_objects: int | None = None, masks: list[ObjectMasks] | None = None
-                   ) -> tuple[PhysicsTracks, float, float, float, float]:
+def timed_estimate(video: Path, max_objects: int | None = None, masks: list[ObjectMasks] | None = None,
+                   regroup: str | None = None) -> tuple[PhysicsTracks, float, float, float, float]:
     """→ (estimate, decode wall s, estimate wall s, estimate CPU s, clip duration s). masks: one set
-    per object to use instead of the estimator's own segmentation (`estimate_with_masks`)."""
+    per object to use instead of the estimator's own segmentation (`estimate_with_masks`); with
+    regroup ("own" or "truth"), `masks` are the truth's and the estimator's own masks of the same
+    decoded clip are regrouped by them first (`masks_by_true_body`; the timings then hold both runs)."""
     t0 = time.perf_counter()
     clip = read_video(video, max_side=ANALYSIS_SIDE, with_audio=False)
     t1 = time.perf_counter()
     c1 = time.process_time()
     extra = {} if max_objects is None else {"max_objects": max_objects}
+    options = EstimateOptions(analysis_max_side=ANALYSIS_SIDE, **extra)
+    if masks is not None and regroup is not None:
+        own = estimate_physics(clip, options=options)
+        masks = masks_by_true_body([o.masks for o in own.objects if o.masks is not None], masks, keep=regroup)
     if masks is not None:
         est = estimate_with_masks(clip, masks)
     else:
-        est = estimate_physics(clip, options=EstimateOptions(analysis_max_side=ANALYSIS_SIDE, **extra))
+        est = estimate_physics(clip, options=options)
     t2 = time.perf_counter()
     c2 = time.process_time()
     return est, t1 - t0, t2 - t1, c2 - c1, clip.duration_s
@@ -242,11 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = data / entry["dir"]
         truth = PhysicsTracks.load(folder / "physics.json")
         given = [o.masks for o in truth.objects] if args.masks != "estimator" else None
-        if args.masks in ("own", "seen"):
-            own = timed_estimate(folder / "scene.mp4", args.max_objects)[0]
-            given = masks_by_true_body([o.masks for o in own.objects if o.masks is not None], given,
-                                       keep="own" if args.masks == "own" else "truth")
-        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects, given)
+        regroup = {"own": "own", "seen": "truth"}.get(args.masks)
+        est, t_dec, t_est, c_est, dur = timed_estimate(folder / "scene.mp4", args.max_objects, given, regroup)
         decode_s.append(t_dec)
         est_s.append(t_est)
         est_cpu_s.append(c_est)

@@ -134,7 +134,8 @@ def test_another_segmenters_masks_are_regrouped_by_the_true_body_they_cover():
     assert [m.grid_size for m in pixels] == [(20, 10), (20, 10)]
     np.testing.assert_array_equal(pixels[0].dense(0), own_a[0] | own_b[0])  # the split halves, joined
     np.testing.assert_array_equal(pixels[0].dense(2), own_a[2])  # its own pixels, the missing row too
-    assert pixels[1].dense(1)[0, 19] == False and pixels[0].dense(1)[0, 19] == False  # noqa: E712
+    np.testing.assert_array_equal(pixels[0].dense(1), own_a[1])  # the speck is no body's: left out
+    np.testing.assert_array_equal(pixels[1].dense(1), own_c[1])
     assert pixels[1].dense(2) is None  # not seen: no mask
 
     seen = bench.masks_by_true_body(own, truth, keep="truth")
@@ -142,5 +143,6 @@ def test_another_segmenters_masks_are_regrouped_by_the_true_body_they_cover():
     coarse0[1:5, 1:7] = True
     np.testing.assert_array_equal(seen[0].dense(2), coarse0)  # the truth's pixels where it was seen
     assert seen[1].dense(1) is not None and seen[1].dense(2) is None
+    assert bench.masks_by_true_body(own, [], keep="own") == []
     with pytest.raises(ValueError):
         bench.masks_by_true_body(own, truth, keep="both")

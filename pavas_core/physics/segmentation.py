@@ -14,6 +14,7 @@ minor-axis extent: motion blur stretches a blob along its motion only) and mean 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -671,6 +672,7 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     if not ring.any():
         return False
 
+    @functools.cache  # the calm frames before it leaves and the frames before halfway can overlap
     def moving(k: int) -> tuple[np.ndarray, np.ndarray]:
         crop = frames_u8[k].astype(np.float32)[Y0:Y1, X0:X1]
         d = crop - shifter(shifts[k, 0], shifts[k, 1])[Y0:Y1, X0:X1]
