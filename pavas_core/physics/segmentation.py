@@ -356,9 +356,24 @@ def segment_motion(
         if RESTING_OBJECTS_LEAVE:
             # an object at rest in the first frames that then moves off (topples, is pushed) is
             # a change the other way round: its start state is the object, not the empty scene.
-            # Judged from either state from the first frame, its empty place is no "ghost" and
-            # the moving object is whatever matches neither.
-            settle = [0 if _leaves(frames_u8, shifts, ch, fine.lo, shifter) else k for ch, k in zip(changes, settle)]
+            # Until it leaves, either state is background (no "ghost"); from then on the pixels it
+            # vacates are judged against the end state (the empty scene there) and the others
+            # against the start state until the place settles. Judged against either state, a
+            # body toppling over where it stood was hidden wherever it matched its own standing
+            # or lying pose: half of it missing, its centre pixels off, its track often dropped.
+            leave_at = [_leave_frame(frames_u8, shifts, ch, fine.lo, shifter) for ch in changes]
+            in_changes = np.zeros((h, w), bool)
+            for ch in changes:
+                in_changes[ch.ys, ch.xs] = True
+            vacated = [None if k is None else _vacated(ch, background, ~in_changes) for ch, k in zip(changes, leave_at)]
+        else:
+            leave_at, vacated = [None] * len(changes), [None] * len(changes)
+        regions = []
+        for (y0, y1, x0, x1), ch, vac in zip(boxes_alt, changes, vacated):
+            box = np.zeros((y1 - y0, x1 - x0), bool)
+            if vac is not None:
+                box[ch.ys[vac] - y0, ch.xs[vac] - x0] = True
+            regions.append(box)
 
     detections: list[list[Detection]] = []
     m2 = (margin + 1) // 2
@@ -371,11 +386,22 @@ def segment_motion(
         if changes:
             # where the background changes once (an object came to rest or left), a pixel is
             # foreground only if it matches neither state once the change is complete: no ghost
-            other = frame_f - alt_shifter(shifts[k, 0], shifts[k, 1])
-            for (y0, y1, x0, x1), k_settle in zip(boxes_alt, settle):
-                if k < k_settle:
-                    continue  # still arriving: the start state alone, so the object stays visible
+            alt_k = alt_shifter(shifts[k, 0], shifts[k, 1])
+            other = frame_f - alt_k
+            for (y0, y1, x0, x1), k_settle, k_leave, vac in zip(boxes_alt, settle, leave_at, regions):
                 a, b = diff[y0:y1, x0:x1], other[y0:y1, x0:x1]
+                if SHADOWS_ARE_BACKGROUND and (k_leave is not None and k >= k_leave or k >= k_settle):
+                    # a shadow on the other state (the body's, moving as it topples) is no object either
+                    b[cast_shadow(frame_f[y0:y1, x0:x1], alt_k[y0:y1, x0:x1], noise=sigma)] = 0.0
+                if k_leave is not None and k >= k_leave:
+                    # a body at rest has moved off: the pixels it vacated show the empty scene (the
+                    # end state) from now on, so the body passing over them stays visible; the
+                    # others keep the start state until the place settles
+                    a[vac] = b[vac]
+                    if k < k_settle:
+                        continue
+                elif k < k_settle and k_leave is None:
+                    continue  # still arriving: the start state alone, so the object stays visible
                 closer = np.einsum("ijk,ijk->ij", b, b) < np.einsum("ijk,ijk->ij", a, a)
                 a[closer] = b[closer]
         dh = _half(diff)
@@ -629,7 +655,14 @@ LEAVE_RING_SHARE = 0.35  # ... and while the place changes, they move less than 
 
 
 def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, shifter: "_Shifter") -> bool:
-    """Does the region's start state leave (an object at rest moves off) rather than an object arrive?
+    """Does the region's start state leave (an object at rest moves off) rather than an object arrive?"""
+    return _leave_frame(frames_u8, shifts, ch, lo, shifter) is not None
+
+
+def _leave_frame(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarray, shifter: "_Shifter"
+                 ) -> int | None:
+    """The frame from which the region's start state has left (an object at rest moved off), or None
+    where an object arrives there instead.
 
     The region keeps its start state for a while, then changes; an arriving object comes from
     around the region (its surroundings move in the frames before), an object at rest starts
@@ -653,7 +686,7 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     run = min(LEAVE_RUN_FRAMES, t)
     gone = np.flatnonzero(np.lib.stride_tricks.sliding_window_view(off, run).all(axis=1))
     if gone.size == 0 or gone[0] < 4:
-        return False  # never leaves, or moves from the start (no rest seen)
+        return None  # never leaves, or moves from the start (no rest seen)
     k_leave = int(gone[0])
     # halfway from its start state to its end state, what changes the place is seen: an object
     # sliding up to its resting place (its shadow, its blur) dips the start state's match below the
@@ -670,7 +703,7 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
     region[ch.ys - Y0, ch.xs - X0] = True
     ring = ndimage.binary_dilation(region, iterations=reach) & ~region
     if not ring.any():
-        return False
+        return None
 
     @functools.cache  # the calm frames before it leaves and the frames before halfway can overlap
     def moving(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -680,7 +713,7 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
 
     calm = [float(moving(k)[0][ring].mean()) for k in range(max(k_leave - 6, 0), k_leave)]
     if not calm or max(calm) >= LEAVE_CALM_RING:
-        return False
+        return None
     # a body toppling over where it stood barely touches its surroundings while it changes its
     # place; one sliding off crosses them as it goes, as one arriving does before it covers the
     # place. Told apart by colour: what crosses the surroundings looks like the place's start
@@ -692,11 +725,38 @@ def _leaves(frames_u8: np.ndarray, shifts: np.ndarray, ch: _Change, lo: np.ndarr
         inside_share.append(float(mv[region].mean()))
         crossing.append(crop[mv & ring])
     if max(ring_share) <= LEAVE_RING_SHARE * max(inside_share):
-        return True
+        return k_leave
     colours = np.concatenate(crossing).mean(axis=0)
     to_start = float(np.linalg.norm(colours - ch.before.mean(axis=0)))
     to_end = float(np.linalg.norm(colours - ch.after.mean(axis=0)))
-    return to_start <= to_end
+    return k_leave if to_start <= to_end else None
+
+
+VACATED_FLOOR_BLUR_PX = 1.5  # the surroundings' texture is smoothed this much before it is carried in
+
+
+def _vacated(ch: _Change, background: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """(N,) bool over the region's pixels: those a body at rest leaves empty (its end state is the
+    empty scene), against those it comes to cover (its start state is).
+
+    Which state is the empty scene is read off the surroundings (`outside`: the background pixels
+    of no region): each pixel takes the colour of the nearest pixel around the region. The nearest,
+    not an average: the top of a post standing before a wall is surrounded by the wall, its foot
+    by the floor (a blur of both looked like the post)."""
+    h, w = background.shape[:2]
+    y0, y1, x0, x1 = int(ch.ys.min()), int(ch.ys.max()) + 1, int(ch.xs.min()), int(ch.xs.max()) + 1
+    pad = 4
+    Y0, Y1, X0, X1 = max(y0 - pad, 0), min(y1 + pad, h), max(x0 - pad, 0), min(x1 + pad, w)
+    known = outside[Y0:Y1, X0:X1]
+    if not known.any():
+        return np.zeros(ch.ys.size, bool)
+    smooth = ndimage.gaussian_filter(background[Y0:Y1, X0:X1], (VACATED_FLOOR_BLUR_PX, VACATED_FLOOR_BLUR_PX, 0))
+    _, (iy, ix) = ndimage.distance_transform_edt(~known, return_indices=True)
+    ly, lx = ch.ys - Y0, ch.xs - X0
+    floor = smooth[iy[ly, lx], ix[ly, lx]]
+    to_end = np.einsum("ij,ij->i", ch.after - floor, ch.after - floor)
+    to_start = np.einsum("ij,ij->i", ch.before - floor, ch.before - floor)
+    return to_end < to_start
 
 
 SETTLE_MATCH_FACTOR = 4.0  # squared-distance threshold of `lo` × this: still the end state
