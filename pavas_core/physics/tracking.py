@@ -477,7 +477,7 @@ def _is_object(track: Track, cfg: TrackerConfig) -> bool:
     clean = track.clean_points()
     if len(clean) < cfg.min_points:
         return False
-    if path_extent_px(track) < max(cfg.min_motion_px, 0.5 * track.typical_size()):
+    if max(path_extent_px(track), outline_extent_px(track)) < max(cfg.min_motion_px, 0.5 * track.typical_size()):
         return False  # never goes anywhere: the flicker of a resting place or an edge
     return _moves_smoothly(clean, track.typical_size())
 
@@ -499,6 +499,16 @@ def path_extent_px(track: Track) -> float:
         return box
     far = np.sort(np.hypot(*(uv - np.median(uv, axis=0)).T))[-JOURNEY_MIN_POINTS]
     return max(box, float(far))
+
+
+def outline_extent_px(track: Track) -> float:
+    """How far the object's outline went: the largest 10–90 % range of one side of its box. A body
+    toppling over where it stood (toward the camera, say) barely moves its centre, but its top
+    comes down by most of its height; the flicker of a resting place keeps its box."""
+    boxes = np.array([p.det.box_xyxy for p in track.points], dtype=np.float64)
+    if len(boxes) == 0:
+        return 0.0
+    return float((np.percentile(boxes, 90, axis=0) - np.percentile(boxes, 10, axis=0)).max())
 
 
 MAX_SPLIT_DEPTH = 3  # a track that jumps about is cut at most this deep (at most 2**depth pieces)

@@ -362,3 +362,23 @@ def test_a_fast_ball_whose_track_ends_in_blobs_far_away_keeps_its_fall(monkeypat
     assert all(abs(p.det.u_px - path[p.frame][0]) < 1.0 for p in pieces[0].points)
     monkeypatch.setattr(tracking, "MAX_SPLIT_DEPTH", 0)
     assert _smooth_pieces(track, cfg) == []  # uncut, the whole track was lost
+
+
+def test_a_box_toppling_toward_the_camera_is_an_object_though_its_centre_barely_moves():
+    # a box 40 px wide and 50 tall tips over toward the camera where it stood: its top comes down
+    # 24 px, its base stays, and it widens to 60 px as its top comes nearer. Its centre moves under
+    # half its size (the test that drops a resting place's flicker), but its top went two thirds
+    # of its size: it is an object
+    from pavas_core.physics.tracking import path_extent_px
+
+    hh, ww = 150, 200
+    frames = []
+    for k in range(14):
+        s = min(k / 11.0, 1.0) ** 2
+        top, half = 50.0 + 24.0 * s, 20.0 + 10.0 * s
+        m = np.zeros((hh, ww), bool)
+        m[int(round(top)) : 100, int(round(100 - half)) : int(round(100 + half))] = True
+        frames.append([det_from_mask(k, m, 0, 0, (200.0, 60.0, 40.0), w=ww, h=hh)])
+    (track,) = track_detections(frames, config=TrackerConfig())
+    assert [p.frame for p in track.points] == list(range(14))
+    assert path_extent_px(track) < 0.5 * track.typical_size()
