@@ -188,7 +188,7 @@ def test_a_one_frame_dip_long_before_anything_moves_is_not_an_object_leaving(arr
     # region's start state is the empty floor: the object must stay visible while it hops over
     # it); a box at rest that slides off at frame 30 leaves. Counted from the dip, the falling box
     # "left" from a calm region and its last bounces were hidden behind its own resting place.
-    from pavas_core.physics.segmentation import _Change, _leaves
+    from pavas_core.physics.segmentation import _Change, _leave_frame
 
     h, w, t = 60, 60, 50
     floor = np.full((h, w, 3), 120.0)
@@ -213,7 +213,7 @@ def test_a_one_frame_dip_long_before_anything_moves_is_not_an_object_leaving(arr
     before = frames[0, ys, xs].astype(np.float32)
     ch = _Change(ys, xs, before, frames[-1, ys, xs].astype(np.float32))
     background = frames[0].astype(np.float32)
-    assert _leaves(frames, np.zeros((t, 2)), ch, lo, lambda dx, dy: background) is (not arrives)
+    assert (_leave_frame(frames, np.zeros((t, 2)), ch, lo, lambda dx, dy: background) is not None) is (not arrives)
 
 
 def test_an_object_coming_to_rest_under_a_wobbling_camera_leaves_no_outline_behind():
@@ -255,7 +255,7 @@ def test_an_object_whose_approach_dims_its_resting_place_long_before_it_arrives_
     # while the surroundings are still calm). Counted from that dip, the box "left" its place, and
     # its own resting place hid it as it arrived; halfway through the change it is the box crossing
     # the surroundings that changes the place, so it arrives.
-    from pavas_core.physics.segmentation import _Change, _leaves
+    from pavas_core.physics.segmentation import _Change, _leave_frame
 
     h, w, t = 60, 60, 50
     floor = np.full((h, w, 3), 120.0)
@@ -275,7 +275,7 @@ def test_an_object_whose_approach_dims_its_resting_place_long_before_it_arrives_
     ys, xs = ys.ravel(), xs.ravel()
     ch = _Change(ys, xs, frames[0, ys, xs].astype(np.float32), frames[-1, ys, xs].astype(np.float32))
     background = frames[0].astype(np.float32)
-    assert not _leaves(frames, np.zeros((t, 2)), ch, lo, lambda dx, dy: background)
+    assert _leave_frame(frames, np.zeros((t, 2)), ch, lo, lambda dx, dy: background) is None
 
 
 def _toppling_bar(t=60, start=20, fall=10):
