@@ -60,8 +60,8 @@ from pavas_core.physics.stages import DiscoveredObject, Discovery, make_context 
 from pavas_core.physics.stages.mask_input import observe_given  # noqa: E402
 from pavas_core.physics.tracks import Impact, ObjectTrack, PhysicsTracks  # noqa: E402
 from pavas_core.scenes.dataset import synth_dataset, write_scene  # noqa: E402
-from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, NoImpactScore, approach_class,  # noqa: E402
-                                              impacts_on_no_impact_objects)
+from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, SPEED_CHANGE_CLASSES, NoImpactScore, approach_class,  # noqa: E402
+                                              impacts_on_no_impact_objects, speed_change_class)
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
@@ -159,6 +159,12 @@ def per_dataset_lines(per_set: dict[str, ImpactMatch]) -> list[str]:
     return lines
 
 
+def class_counts(counts: dict[str, list[int]], classes: tuple[tuple[float, str], ...]) -> str:
+    """'label found/true (recall)' for each class of `classes` that has true impacts, in its order."""
+    return ", ".join(f"{label} {counts[label][0]}/{counts[label][1]} ({counts[label][0] / counts[label][1]:.3f})"
+                     for _, label in classes if counts.get(label, [0, 0])[1])
+
+
 MISS_NEAR_FRAMES = 4.5  # an estimate on the same object this close in time: found, but off in time
 
 
@@ -234,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     rolling = NoImpactScore()
     by_action: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # action → [found, true]
     by_approach: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # approach_class → [found, true]
+    by_change: collections.defaultdict = collections.defaultdict(lambda: [0, 0])  # speed_change_class → [found, true]
     miss_kinds: collections.Counter = collections.Counter()
 
     total = ImpactMatch()
@@ -271,10 +278,10 @@ def main(argv: list[str] | None = None) -> int:
                     found = (o.id, round(im.time_s, 4)) not in missed  # as match_impacts lists its misses
                     by_action[o.action][0] += int(found)
                     by_action[o.action][1] += 1
-                    approach = approach_class(im)
-                    if approach is not None:
-                        by_approach[approach][0] += int(found)
-                        by_approach[approach][1] += 1
+                    for counts, label in ((by_approach, approach_class(im)), (by_change, speed_change_class(im))):
+                        if label is not None:
+                            counts[label][0] += int(found)
+                            counts[label][1] += 1
                     if not found:
                         miss_kinds[rigid_miss_kind(truth, o, im, est)] += 1
         if args.verbose and rigid:
@@ -335,10 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         print("recall by action: " + ", ".join(f"{a} {h}/{n}" for a, (h, n) in sorted(by_action.items())))
         if by_approach:
             print("recall by the speed the body met the surface with (along gravity; the rest of its speed "
-                  "was along the surface): " + ", ".join(
-                      f"{label} {by_approach[label][0]}/{by_approach[label][1]} "
-                      f"({by_approach[label][0] / by_approach[label][1]:.3f})"
-                      for _, label in APPROACH_CLASSES if by_approach[label][1]))
+                  "was along the surface): " + class_counts(by_approach, APPROACH_CLASSES))
+        if by_change:
+            print("recall by the velocity change the contact made (|Δv|: what the sound's strength follows; "
+                  "recall counts every impact with v_before ≥ 1 m/s): " + class_counts(by_change, SPEED_CHANGE_CLASSES))
         print("misses: " + (", ".join(f"{v} {k}" for k, v in miss_kinds.most_common()) or "none"))
         print(f"rolling or sliding objects: {rolling.objects}, impacts reported on them: {len(rolling.impacts)}, "
               f"of which sonified: {rolling.sonified}" + (f" {rolling.impacts}" if rolling.impacts else ""))

@@ -75,6 +75,13 @@ def test_a_pool_prints_each_datasets_own_counts():
     ]
 
 
+def test_recall_by_class_lists_the_classes_with_true_impacts_in_their_order():
+    from pavas_core.scenes.rigid_evaluate import SPEED_CHANGE_CLASSES
+    counts = {"under 0.5 m/s": [0, 4], "≥ 1 m/s": [3, 4]}
+    assert load_bench("physics_accuracy").class_counts(counts, SPEED_CHANGE_CLASSES) == \
+        "≥ 1 m/s 3/4 (0.750), under 0.5 m/s 0/4 (0.000)"
+
+
 def test_the_estimator_given_the_truths_masks_finds_a_dropped_blocks_landing(tmp_path):
     # a block dropped 0.6 m onto the floor, its masks handed over as a perfect segmenter's: one
     # object, in the truth's order, and its landing sounds at the truth's time and speed

@@ -1,6 +1,6 @@
 """Scoring what only the rigid-body scenes can show: impacts an estimator reports on objects that
-only roll or slide (they never hit anything, so every such impact is invented), and how fast a
-true impact met its surface.
+only roll or slide (they never hit anything, so every such impact is invented), how fast a
+true impact met its surface, and how much it changed its body's velocity.
 
 An estimated impact is put on the true object its estimated object covers at the impact's frame
 (`evaluate.owner_of_impact`).
@@ -8,6 +8,7 @@ An estimated impact is put on the true object its estimated object covers at the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..physics.tracks import Impact, PhysicsTracks
@@ -62,3 +63,27 @@ def approach_class(impact: Impact) -> str | None:
     if v is None:
         return None
     return next(label for lo, label in APPROACH_CLASSES if v >= lo)
+
+
+# classes of `speed_change_mps` (lower bound, label), largest first
+SPEED_CHANGE_CLASSES = ((1.0, "≥ 1 m/s"), (0.5, "0.5–1 m/s"), (0.0, "under 0.5 m/s"))
+
+
+def speed_change_mps(impact: Impact) -> float | None:
+    """How much a true impact changed its body's velocity: |velocity_after − velocity_before| of the
+    centre (the engine's, 3D). The contact's impulse is the mass times this, and the sound's strength
+    follows it; recall counts impacts by v_before alone, so a box tumbling on at 1.4 m/s whose next
+    edge turns it by 0.2 m/s counts as much as a 3 m/s landing that stops it. None where the truth
+    lacks the velocities."""
+    vb, va = impact.extra.get("velocity_before_mps"), impact.extra.get("velocity_after_mps")
+    if vb is None or va is None or len(vb) != len(va):
+        return None
+    return math.dist(vb, va)
+
+
+def speed_change_class(impact: Impact) -> str | None:
+    """The SPEED_CHANGE_CLASSES label of a true impact, None where the truth lacks its velocities."""
+    dv = speed_change_mps(impact)
+    if dv is None:
+        return None
+    return next(label for lo, label in SPEED_CHANGE_CLASSES if dv >= lo)

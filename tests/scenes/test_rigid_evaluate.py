@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
 from pavas_core.scenes.evaluate import owner_of_impact
-from pavas_core.scenes.rigid_evaluate import approach_class, approach_speed_mps, impacts_on_no_impact_objects
+from pavas_core.scenes.rigid_evaluate import (approach_class, approach_speed_mps, impacts_on_no_impact_objects,
+                                              speed_change_class, speed_change_mps)
 
 
 def _track(i: int, action: str, boxes, impacts=()) -> ObjectTrack:
@@ -64,3 +65,23 @@ def test_a_true_impact_is_classed_by_the_speed_it_met_the_surface_with():
     assert [approach_class(i) for i in (glancing, landing, skim, rising)] == \
         ["under 0.5 m/s", "≥ 1 m/s", "0.5–1 m/s", "under 0.5 m/s"]
     assert approach_speed_mps(_impact(8)) is None and approach_class(_impact(8)) is None  # truth made before the engine's velocities
+
+
+def test_a_true_impact_is_classed_by_the_velocity_change_it_made():
+    # a box tumbling on at 1.4 m/s whose next edge turns it without slowing it: |Δv| from the turn alone
+    turn = _impact(3)
+    turn.extra["velocity_before_mps"] = [1.4, 0.0, 0.0]
+    turn.extra["velocity_after_mps"] = [0.0, -1.4, 0.0]
+    stop = _impact(5)  # a 3 m/s landing that stops it
+    stop.extra["velocity_before_mps"] = [0.0, 3.0, 0.0]
+    stop.extra["velocity_after_mps"] = [0.0, 0.0, 0.0]
+    nudge = _impact(6)  # an edge that slows a sliding box from 1.5 to 1.2 m/s
+    nudge.extra["velocity_before_mps"] = [1.5, 0.0, 0.0]
+    nudge.extra["velocity_after_mps"] = [1.2, 0.0, 0.0]
+    assert abs(speed_change_mps(turn) - 1.4 * 2**0.5) < 1e-12 and speed_change_mps(stop) == 3.0
+    assert abs(speed_change_mps(nudge) - 0.3) < 1e-12
+    assert [speed_change_class(i) for i in (turn, stop, nudge)] == ["≥ 1 m/s", "≥ 1 m/s", "under 0.5 m/s"]
+    half = _impact(7)
+    half.extra["velocity_before_mps"], half.extra["velocity_after_mps"] = [0.0, 2.0, 0.0], [0.0, 1.4, 0.0]
+    assert speed_change_class(half) == "0.5–1 m/s"
+    assert speed_change_mps(_impact(8)) is None and speed_change_class(_impact(8)) is None  # no engine velocities
