@@ -501,13 +501,40 @@ def _box_centre(b: list[float]) -> np.ndarray:
     return np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])])
 
 
+# a track that starts where a fall vanished carries the fall on (the tracker handed it over) when its
+# centre moves at least this share of the fall's last step per frame; one that starts still there is
+# the body where it landed
+HANDOVER_MOVING_SHARE = 0.5
+HANDOVER_START_FRAMES = 3  # a new track's first frames that tell whether it moves on
+
+
+def _start_step_px(boxes: list, first: int) -> float | None:
+    """How far a track's box centre moves per frame at most over its first HANDOVER_START_FRAMES
+    frames after `first`, None with no box there."""
+    c0 = _box_centre(boxes[first])
+    steps = [float(np.linalg.norm(_box_centre(boxes[k]) - c0)) / (k - first)
+             for k in range(first + 1, min(first + 1 + HANDOVER_START_FRAMES, len(boxes))) if boxes[k] is not None]
+    return max(steps) if steps else None
+
+
+def _end_step_px(boxes: list, last: int) -> float | None:
+    """How far a track's box centre moved per frame into its sample at `last` (from the box seen before
+    it), None with no earlier box."""
+    before = next((k for k in range(last - 1, -1, -1) if boxes[k] is not None), None)
+    if before is None:
+        return None
+    return float(np.linalg.norm(_box_centre(boxes[last]) - _box_centre(boxes[before]))) / (last - before)
+
+
 def silence_unseen_landings_without_support(tracks: PhysicsTracks) -> None:
     """Silence (in place) each unseen landing (`landing_seen: false`) that the other objects contradict.
 
     A track can end in mid-fall because the tracker lost the object, not because it came to rest:
     - another track of about its size in the picture starts, within two frames, where the object
-      was last seen (the tracker handed it over): it was still in view (HANDED_OVER); a smaller or
-      bigger one is another object coming out of a merged blob;
+      was last seen, and moves on from there (the tracker handed it over): it was still in view
+      (HANDED_OVER); a smaller or bigger one is another object coming out of a merged blob, and one
+      that starts still there is the body where it landed (a box come down on another one, their
+      blobs merged: its track ends and a still one starts where it lies);
     - the other objects of the shot met the floor far lower than where it vanished (its centroid
       above theirs by more than both objects' sizes and the distance it falls in a frame): it did
       not land, it was lost in the air (NO_FLOOR_THERE). The floor is taken as y = const in the
@@ -522,7 +549,7 @@ def silence_unseen_landings_without_support(tracks: PhysicsTracks) -> None:
     for o in tracks.objects:
         first = next((k for k, b in enumerate(o.box_xyxy_px or []) if b is not None), None)
         if first is not None:
-            starts.append((o.id, first, o.box_xyxy_px[first]))
+            starts.append((o.id, first, o.box_xyxy_px[first], _start_step_px(o.box_xyxy_px, first)))
     for obj in tracks.objects:
         for im in obj.impacts:
             if not im.sonified or (im.extra.get("checks") or {}).get("landing_seen", True):
@@ -532,8 +559,11 @@ def silence_unseen_landings_without_support(tracks: PhysicsTracks) -> None:
             if seen:
                 last, box = seen[0], boxes[seen[0]]
                 reach = max(box[2] - box[0], box[3] - box[1])  # about the object's size in the picture
+                fall_step = _end_step_px(boxes, last)
                 if any(oid != obj.id and last < first <= last + 2 and _about_as_big(b, reach)
-                       and np.linalg.norm(_box_centre(b) - _box_centre(box)) <= reach for oid, first, b in starts):
+                       and np.linalg.norm(_box_centre(b) - _box_centre(box)) <= reach
+                       and (fall_step is None or step is None or step >= HANDOVER_MOVING_SHARE * fall_step)
+                       for oid, first, b, step in starts):
                     im.sonified, im.reason = False, HANDED_OVER
                     continue
             size = float(obj.size_m or 0.0)

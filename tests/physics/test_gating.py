@@ -414,11 +414,18 @@ def test_an_unseen_landing_stands_unless_another_track_takes_over_or_the_floor_i
     tracks = _scene(a, b)
     gating.silence_unseen_landings_without_support(tracks)
     assert a.impacts[0].sonified
-    # a new track starts right where the object was last seen: the tracker lost it, it did not land
+    # a new track starts right where the object was last seen and carries the fall on: the tracker
+    # lost it, it did not land
     a = _track(0, fall, [_landing(15, 0.5, seen=False)])
-    c = _track(2, {k: [101.0, 96.0, 121.0, 116.0] for k in range(15, 40)}, [])
+    c = _track(2, {k: [101.0, 96.0 + 6 * (k - 15), 121.0, 116.0 + 6 * (k - 15)] for k in range(15, 40)}, [])
     gating.silence_unseen_landings_without_support(_scene(a, c))
     assert not a.impacts[0].sonified and a.impacts[0].reason == gating.HANDED_OVER
+    # ... but one that starts there and stays is the body where it landed (a box come down on another
+    # one, their blobs merged: its track ends, a still one starts where it lay, 1212121/0022)
+    a = _track(0, fall, [_landing(15, 0.5, seen=False)])
+    still = _track(4, {k: [101.0, 96.0, 121.0, 116.0] for k in range(15, 40)}, [])
+    gating.silence_unseen_landings_without_support(_scene(a, still))
+    assert a.impacts[0].sonified
     # ... but a much smaller one starting there is another object coming out of a merged blob
     a = _track(0, fall, [_landing(15, 0.5, seen=False)])
     d = _track(3, {k: [106.0, 100.0, 114.0, 108.0] for k in range(15, 40)}, [])
