@@ -256,11 +256,17 @@ def self_evident_fall(c: Contact, fit: FlightFit) -> bool:
     return c.significance() >= (SELF_EVIDENT_FAST_FALL_JUMP_SIGMAS if fast_hard_stop else SELF_EVIDENT_FALL_JUMP_SIGMAS)
 
 
+# a contact that leaves a body coming down with at most this share of its speed stopped it: a floor
+# contact whichever way the jump points (as SELF_EVIDENT_FALL_STOP_SHARE: a hard stop)
+FLOOR_STOP_SHARE = SELF_EVIDENT_FALL_STOP_SHARE
+
+
 def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
                 floor_ref: float | None = None, body_size: float = 0.0) -> bool:
-    """A real impact: a clear velocity jump, upward (floor) or reversing sideways motion (wall), the
-    fits meet (to within the noise and, for a body of size `body_size`, BODY_GAP_SHARE of it), and a
-    floor contact happens at the floor (`floor_ref`: where the clearest bounces met it). A landing:
+    """A real impact: a clear velocity jump, upward or stopping a body coming down (floor) or
+    reversing sideways motion (wall), the fits meet (to within the noise and, for a body of size
+    `body_size`, BODY_GAP_SHARE of it), and a floor contact happens at the floor (`floor_ref`:
+    where the clearest bounces met it). A landing:
     coming down, and the first sample after the fall within reach of where the fall ended."""
     dv = c.vel_after - c.vel_before
     jump = float(np.linalg.norm(dv))
@@ -284,8 +290,10 @@ def is_physical(c: Contact, fit: FlightFit, *, frame_dt: float, min_jump: float,
         return reach <= gap_tol + fit.unit + float(np.linalg.norm(c.vel_after)) * wait
     if c.kind == "floor":
         up_jump = -float(dv @ down)
-        # moving down before, and most of the jump is upward
-        ok = float(c.vel_before @ down) > 0 and up_jump > 0.6 * jump
+        # moving down before, and most of the jump is upward, or the contact stopped it: a body
+        # toppling over lands moving sideways as much as down (its jump 35° above the horizontal)
+        stopped = float(np.linalg.norm(c.vel_after)) <= FLOOR_STOP_SHARE * float(np.linalg.norm(c.vel_before))
+        ok = float(c.vel_before @ down) > 0 and (up_jump > 0.6 * jump or stopped)
     else:  # wall: the sideways velocity reverses
         before, after = _sideways(c.vel_before, down), _sideways(c.vel_after, down)
         ok = float(before @ after) < 0 and float(np.linalg.norm(_sideways(dv, down))) > 0.6 * jump

@@ -432,3 +432,32 @@ def test_a_long_fast_fall_stopped_hard_lands_wherever_the_later_contacts_are(mon
             for name, value in off.items():
                 m.setattr(impacts, name, value)
             assert landing().check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE).startswith(gating.SURFACE)  # the case
+
+
+def test_a_contact_that_stops_a_body_coming_down_sideways_is_a_floor_contact():
+    """A post toppling over lands moving sideways as much as down (2 m/s across, 1 m/s down) and
+    stops there: the jump points only 35° above the horizontal, under the 60 % upward share a floor
+    contact asks for, yet the floor took its speed (a generated topple's 1.4 m/s landing was lost).
+    A contact that leaves it half its speed, still coming down, stays no impact."""
+    from pavas_core.physics.impacts import is_physical
+
+    fps, g = 30.0, 9.81
+    accel = np.array([0.0, g, 0.0])
+    t = np.arange(14) / fps
+    tc = 6.5 / fps
+
+    def contact(v_after: tuple[float, float]):
+        tau = t - tc
+        v = np.where((tau < 0)[:, None], [2.0, 1.0], v_after)
+        xy = np.stack([v[:, 0] * tau, v[:, 1] * tau + 0.5 * g * tau**2, np.full_like(t, 2.0)], 1)
+        fit = _two_flights(t, xy, 7, accel, 0.0005)
+        fit.unit = 0.005
+        c = contact_between(fit, 0, frame_dt=1 / fps)
+        assert c is not None and c.kind == "floor"
+        up_share = -float((c.vel_after - c.vel_before) @ fit.down) / float(np.linalg.norm(c.vel_after - c.vel_before))
+        return up_share, is_physical(c, fit, frame_dt=1 / fps, min_jump=0.5)
+
+    up_share, physical = contact((0.4, -0.1))  # stopped: 0.41 m/s of 2.24 left
+    assert up_share < 0.6 and physical
+    up_share, physical = contact((0.9, 0.3))  # slowed, sliding on down: 0.95 m/s left
+    assert up_share < 0.6 and not physical
