@@ -534,7 +534,8 @@ def silence_unseen_landings_without_support(tracks: PhysicsTracks) -> None:
       was last seen, and moves on from there (the tracker handed it over): it was still in view
       (HANDED_OVER); a smaller or bigger one is another object coming out of a merged blob, and one
       that starts still there is the body where it landed (a box come down on another one, their
-      blobs merged: its track ends and a still one starts where it lies);
+      blobs merged: its track ends and a still one starts where it lies); a new track seen in one
+      frame only, or a fall seen in one, tells nothing of the motion and is taken as handed over;
     - the other objects of the shot met the floor far lower than where it vanished (its centroid
       above theirs by more than both objects' sizes and the distance it falls in a frame): it did
       not land, it was lost in the air (NO_FLOOR_THERE). The floor is taken as y = const in the
