@@ -20,7 +20,8 @@ import numpy as np
 
 from .flight import FLIGHT, FlightFit, fit_flights, points_down
 from .gating import (DRIVEN, DRIVEN_GAIN_SHARE, MIN_FLIGHT_SAMPLES, NO_OWN_FALL, STEADY, TIP_DROP_SHARE,
-                     TOPPLE_MIN_ACCEL_SHARE, TOPPLE_MIN_DROP_SHARE, ImpactCheck, check_contact, contact_level,
+                     TOPPLE_GUESSED_SCALE_SPREAD, TOPPLE_MIN_ACCEL_SHARE, TOPPLE_MIN_DROP_SHARE, ImpactCheck,
+                     check_contact, contact_level,
                      energy_gained, flight_samples_before, height_level, is_gravity, level_tolerance,
                      pivot_landing_speed, rest_start_level, rests_after, steady_runs, tipped_over, topple_drop)
 from .impacts import (VANISHED_LANDING_MAX_TAIL, Contact, final_landing, find_contacts, landing_time,
@@ -129,7 +130,8 @@ def object_dynamics(geo: ObjectGeometry, times_s: np.ndarray, fps: float, *, pen
     # toward the camera seems to come lower at every one)
     levels = [None if k in steady else lv
               for k, lv in enumerate(floor_levels(contacts, fit, rest_levels=rest_levels, extent=extent))]
-    topples = (topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2)
+    topples = (topple_landings(contacts, fit, rest_levels=rest_levels, extent=extent, gravity_mps2=gravity_mps2,
+                               guessed_scale=geo.scale_source in GUESSED_SCALES)
                if _may_topple(geo) else [None] * len(contacts))
     # where a toppling body was seen still coming down past its contact: (when it landed, how much deeper)
     deeper = [_topple_seen_deeper(c, t, pos, fps=fps, tol=geo.pixel_size_m + 2.0 * geo.noise_m)
@@ -254,18 +256,20 @@ def _fit_under_the_vertical(t: np.ndarray, pos: np.ndarray, *, fps: float, penal
 
 
 def topple_landings(contacts: list[Contact], fit: FlightFit | None, *, rest_levels: list[float | None],
-                    extent: float, gravity_mps2: float) -> list[float | None]:
+                    extent: float, gravity_mps2: float, guessed_scale: bool = False) -> list[float | None]:
     """Per contact: where the body landed after toppling over from rest, its centre's drop
     (`gating.topple_drop`), else None. rest_levels: `gating.rest_start_level` of each (the contacts
     after one rest share it); extent: the object's longest extent (0: unknown); fit: None only
     when there are no contacts. None at all when the fit's acceleration is below
-    TOPPLE_MIN_ACCEL_SHARE of gravity (nothing turned it over).
+    TOPPLE_MIN_ACCEL_SHARE of gravity (nothing turned it over; under a `guessed_scale`, a size prior,
+    TOPPLE_GUESSED_SCALE_SPREAD times less: the metric acceleration is only as right as the prior).
 
     It is the first contact since the body left rest that came down a topple's size (the fit may cut
     the arc with a kink or two on the way), after which the body goes no lower than half its extent
     (a block tipping over a ledge's edge falls on to the floor far below: that kink is no landing)."""
     out: list[float | None] = [None] * len(contacts)
-    if not contacts or float(np.linalg.norm(fit.accel)) < TOPPLE_MIN_ACCEL_SHARE * gravity_mps2:
+    floor = TOPPLE_MIN_ACCEL_SHARE / (TOPPLE_GUESSED_SCALE_SPREAD if guessed_scale else 1.0)
+    if not contacts or float(np.linalg.norm(fit.accel)) < floor * gravity_mps2:
         return out
     done: set[float] = set()  # the rests whose topple landing is found
     for k in sorted(range(len(contacts)), key=lambda j: contacts[j].time_s):

@@ -167,9 +167,14 @@ TIP_DROP_SHARE = 0.55  # a body tipping over lowers its centre by at most half i
 PIVOT_ENERGY_SHARE = 0.75
 TOPPLE_MIN_DROP_SHARE = 0.15  # a body that topples onto its side lowers its centre by at least this share of its longest extent
 # gravity turns a toppling body: its centre's tangential acceleration alone, ¾·g·sin φ, passes g/2
-# before it lands, and a fit of its arc finds a few tenths of g even under a size prior 2-3× off.
-# An "arc" that accelerates less than this share of g is a glide's or a slide's kinks, no topple
+# before it lands, and a fit of its arc finds a few tenths of g. An "arc" that accelerates less than
+# this share of g is a glide's or a slide's kinks, no topple
 TOPPLE_MIN_ACCEL_SHARE = 0.1
+# ... but under a guessed scale (a size prior) the arc's metric acceleration is off by the prior's
+# error: generated posts of 0.3 m under the generic 0.15 m prior fitted 0.078-0.095 g (0.15-0.19 g
+# at their true size), and four topple landings within a frame of the truth stayed silent. There
+# the floor is this many times lower (a prior off by up to this factor still lets a topple through)
+TOPPLE_GUESSED_SCALE_SPREAD = 2.0
 
 
 def height_level(p: np.ndarray) -> float:

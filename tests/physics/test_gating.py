@@ -823,6 +823,35 @@ def test_a_body_that_topples_over_from_rest_lands_at_the_speed_its_drop_gives():
     assert all(im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is not None for im in dyn.impacts)
 
 
+def test_a_topple_under_a_size_prior_half_its_size_still_lands():
+    """An arc that fits 0.14 g at its true size (the topple of the test above followed twice slower;
+    generated posts' arcs, cut by their kinks, fitted 0.15-0.19 g), seen under a size prior that
+    halves the post (0.2 m long for 0.4): its arc fits 0.07 g, under TOPPLE_MIN_ACCEL_SHARE. With a
+    guessed scale the floor is TOPPLE_GUESSED_SCALE_SPREAD times lower, and its landing sounds, at
+    the speed its drop gives at that scale. Three times slower (0.036 g there), no topple still."""
+    for slower, lands in ((2, True), (3, False)):
+        pos, t_land, _ = _topple(0.4, 0.1, fps=FPS * slower, rest_frames=10 * slower, n=60 * slower)
+        t = np.arange(len(pos)) / FPS
+        geo = dataclasses.replace(_geometry(0.5 * pos), size_m=0.05, extent_m=0.2, size_source="prior",
+                                  scale_source="size_prior")
+        dyn = object_dynamics(geo, t, FPS, penalty=120.0, gravity_mps2=9.81)
+        accel_share = dyn.extra["implied_gravity_mps2"] / 9.81
+        assert accel_share < gating.TOPPLE_MIN_ACCEL_SHARE  # the case
+        assert (accel_share >= gating.TOPPLE_MIN_ACCEL_SHARE / gating.TOPPLE_GUESSED_SCALE_SPREAD) == lands
+        landing = [im for im in dyn.impacts if abs(im.time_s - t_land * slower) * FPS < 1.0]
+        assert len(landing) == 1
+        assert ("pivot_speed_mps" in landing[0].check.facts) == lands
+        sounds = landing[0].check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+        assert sounds == lands
+        if lands:
+            drop = landing[0].check.facts["drop_from_rest_m"]
+            assert landing[0].v_before == pytest.approx(gating.pivot_landing_speed(drop, 9.81), abs=1e-3)
+        # the same arc under a measured scale keeps the plain floor: no topple
+        measured = dataclasses.replace(geo, size_source="gravity", scale_source="gravity")
+        assert all("pivot_speed_mps" not in im.check.facts
+                   for im in object_dynamics(measured, t, FPS, penalty=120.0, gravity_mps2=9.81).impacts)
+
+
 def test_a_topple_under_a_scale_borrowed_from_another_fall_is_not_measured():
     """The post of the test above, its scale borrowed from another object's fall (that object's
     depth assumed): its landing's speed would come from a drop in borrowed metres, and beside a
