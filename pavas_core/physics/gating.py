@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .flight import FLIGHT, FlightFit, unit_down
+from .flight import FLIGHT, GROUND, FlightFit, unit_down
 from .impacts import BODY_LEVEL_SHARE, Contact, fall_samples_before, self_evident_fall
 
 if TYPE_CHECKING:
@@ -202,6 +202,12 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     seg = fit.segments[j]
     if j >= 1:
         prev = fit.segments[j - 1]
+        t_first = float(fit.t_s[prev.i0])
+        if (j == 1 and prev.kind == GROUND and not track_starts_at_edge
+                and float(np.linalg.norm(prev.vel(t_first))) < REST_SPEED_MPS):
+            # first seen barely moving: a body tipping over from rest turns slowly at first, and its
+            # first samples fit a slow drift (a post's, for 5 frames) before its arc: it left rest there
+            return height_level(prev.pos(t_first))
         t_end = float(fit.t_s[prev.i1])
         if float(np.linalg.norm(prev.vel(t_end))) >= REST_SPEED_MPS:
             return None

@@ -1234,3 +1234,47 @@ def test_a_fall_whose_last_blobs_merge_with_its_shadow_still_vanishes_on_landing
     assert abs(im.time_s - t_land) * FPS <= 1.0
     assert abs(im.v_before - 9.81 * t_land) < 0.06 * 9.81 * t_land
     assert im.silent_reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
+
+
+def _drift_arc_rest(first_speed_mps: float, *, flight_before: bool = False):
+    """A fit of a body first seen drifting (a ground segment whose speed grows from `first_speed_mps`
+    to 0.8 m/s down its 5 samples), then on an arc (a flight) to a contact, then lying (ground);
+    flight_before: a flight before the drift (the body fell onto where it drifts). → (fit, contact)."""
+    from pavas_core.physics.flight import FLIGHT, GROUND, FlightFit, Segment
+
+    dt = 1.0 / FPS
+    t = np.arange(16) * dt
+    down = np.array([0.0, 1.0, 0.0])
+    v0 = first_speed_mps * np.array([0.6, 0.8, 0.0])
+    a = (0.8 - first_speed_mps) / (4 * dt) * np.array([0.6, 0.8, 0.0]) / 2.0
+    drift = Segment(GROUND, 0, 4, 0.0, np.array([0.0, 0.30, 2.0]), v0, a)
+    end = drift.pos(4 * dt)
+    arc = Segment(FLIGHT, 5, 8, 5 * dt, end + drift.vel(4 * dt) * dt, drift.vel(5 * dt), 0.5 * 9.81 * down)
+    lying = Segment(GROUND, 9, 15, 9 * dt, arc.pos(8.5 * dt), np.zeros(3), np.zeros(3))
+    segments = [drift, arc, lying]
+    if flight_before:
+        fall = Segment(FLIGHT, 0, 0, 0.0, drift.c0, drift.c1, 0.5 * 9.81 * down)
+        segments = [fall, dataclasses.replace(drift, i0=1)] + segments[1:]
+    points = np.concatenate([s.pos(t[s.i0 : s.i1 + 1]) for s in segments])
+    fit = FlightFit(9.81 * down, 0.1, segments, np.ones(16, bool), t, points, 0.001, 5, 0.0, PIXEL_M)
+    k = len(segments) - 2
+    c = Contact(8.5 * dt, arc.pos(8.5 * dt), arc.vel(8.5 * dt), np.zeros(3), "landing", 0.0, 0.0, 0.01, k, k + 1)
+    return fit, c, drift
+
+
+def test_a_body_first_seen_drifting_slowly_before_its_arc_left_rest_where_it_was_first_seen():
+    # a post tipping over from rest turns slowly at first: the fit took its first 5 samples for a
+    # slow drift (a ground segment) and only then the arc, and as that "support" moved at 0.6 m/s
+    # at its end, the post did not come from rest: its topple landing was silent for want of a
+    # rest. First seen at under REST_SPEED_MPS mid-picture, it left rest where it was first seen
+    fit, c, drift = _drift_arc_rest(0.1)
+    assert np.linalg.norm(drift.vel(fit.t_s[drift.i1])) >= gating.REST_SPEED_MPS  # the case
+    level = gating.rest_start_level(c, fit, track_starts_at_edge=False)
+    assert level == pytest.approx(gating.height_level(drift.pos(0.0)))
+    # first seen already moving fast (a block sliding along a ledge), at the picture's edge (it may
+    # have come from anywhere), or after a fall of its own: not from rest
+    fast, c_fast, _ = _drift_arc_rest(0.7)
+    assert gating.rest_start_level(c_fast, fast, track_starts_at_edge=False) is None
+    assert gating.rest_start_level(c, fit, track_starts_at_edge=True) is None
+    after_fall, c_fall, _ = _drift_arc_rest(0.1, flight_before=True)
+    assert gating.rest_start_level(c_fall, after_fall, track_starts_at_edge=False) is None
