@@ -351,6 +351,28 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
     return out
 
 
+FALL_CHAIN_MIN_SAMPLES = 3  # the last flight of a fall cut in two still bounds its landing with this many
+
+
+def _real_fall_chain(fit: FlightFit, j: int, body_size: float) -> bool:
+    """`_real_fall` of segment j, or of j as the last of a run of flights it ends (a fall the fit cut
+    in two where a block tipped off a ledge: 7 + 4 samples) when j has FALL_CHAIN_MIN_SAMPLES or more."""
+    seg = fit.segments[j]
+    if _real_fall(fit, seg, body_size):
+        return True
+    if seg.kind != FLIGHT or seg.n < FALL_CHAIN_MIN_SAMPLES:
+        return False
+    n, k = seg.n, j
+    while k >= 1 and fit.segments[k - 1].kind == FLIGHT and fit.segments[k - 1].i1 + 1 >= fit.segments[k].i0:
+        k -= 1
+        n += fit.segments[k].n
+    if n < VANISHED_LANDING_MIN_FLIGHT:
+        return False
+    down = fit.down
+    levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
+    return float(levels[-1] - levels.min()) >= STOP_MIN_FALL_SHARE * body_size
+
+
 def _real_fall(fit: FlightFit, seg: Segment, body_size: float) -> bool:
     """Whether flight segment `seg` is a fall a landing can be judged by: VANISHED_LANDING_MIN_FLIGHT
     samples or more, its centre coming down by STOP_MIN_FALL_SHARE of the body's size at least (a few
@@ -414,7 +436,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, frame_dt: float, body_size: f
     before), with the speeds of both fits there. Only for a fall the caller trusts (its scale and
     gravity measured): a guessed scale's "parabola" of a toppling post is an arc."""
     a, b = fit.segments[c.before], fit.segments[c.after]
-    if c.kind not in ("floor", "landing") or not _real_fall(fit, a, body_size):
+    if c.kind not in ("floor", "landing") or not _real_fall_chain(fit, c.before, body_size):
         return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     t_end = float(fit.t_s[a.i1])
     down = fit.down

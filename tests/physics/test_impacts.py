@@ -266,6 +266,30 @@ def test_a_sample_that_shows_the_body_already_stopped_bounds_its_contact(referen
     assert float(out.vel_before @ down) < float(late.vel_before @ down)
 
 
+def test_a_fall_the_fit_cut_in_two_still_has_its_contact_bounded_by_a_stopped_sample():
+    """The fall of the test above, cut by the fit into two flights, its last one of 4 samples (a
+    block tipping off a ledge: its arc and its fall). A stopped sample after it bounds the contact as
+    it does after a whole fall: the last flight has enough samples for the fall's parabola, and the
+    run of flights before it is a fall. After a slide (a ground segment before it) 4 samples are not."""
+    from pavas_core.physics.flight import GROUND
+
+    size = 0.2
+    fit, c, t_land, fps, g = _fall_then_rest(size)
+    a = fit.segments[c.before]
+    assert a.n >= 9
+    first, last = dataclasses.replace(a, i1=a.i1 - 4), dataclasses.replace(a, i0=a.i1 - 3)
+    fit.segments[c.before : c.before + 1] = [first, last]
+    c = dataclasses.replace(c, before=c.before + 1, after=c.after + 1)
+    t_end = float(fit.t_s[last.i1])
+    late = dataclasses.replace(c, time_s=t_end + 2.3 / fps, vel_before=last.vel(t_end + 2.3 / fps))
+    fit.outlier_t_s = np.array([t_end + 1.0 / fps])
+    fit.outlier_points = c.pos[None, :]  # stopped at the contact's level
+    out = stopped_by_then(late, fit, frame_dt=1 / fps, body_size=size)
+    assert abs(out.time_s - t_land) * fps < 0.5
+    fit.segments[c.before - 1] = dataclasses.replace(first, kind=GROUND)
+    assert stopped_by_then(late, fit, frame_dt=1 / fps, body_size=size) is late
+
+
 def _measured_track_dynamics(x_mm: list[float], y_mm: list[float], *, depth_m: float, frames: int, fps: float,
                              pixel_size_m: float, noise_m: float, size_m: float, extent_m: float,
                              gravity_m: tuple[float, float, float]):
