@@ -189,7 +189,8 @@ def rest_start_level(c: Contact, fit: FlightFit, *, track_starts_at_edge: bool) 
     did not: after a support at rest (a ground segment slower than REST_SPEED_MPS at its end), or at
     the track's first sample mid-picture (an object at rest is background until it moves, so a body
     that tips over is first seen already turning: TRACK_START_REST_SPEED_MPS along gravity, whatever
-    it slides sideways)."""
+    it slides sideways; or, where its first samples fit a slow drift, slower than REST_SPEED_MPS
+    there)."""
     seg = fit.segments[c.before] if 0 <= c.before < len(fit.segments) else None
     if seg is None or seg.kind != FLIGHT:
         return None

@@ -356,28 +356,23 @@ FALL_CHAIN_MIN_SAMPLES = 3  # the last flight of a fall cut in two still bounds 
 
 def _real_fall_chain(fit: FlightFit, j: int, body_size: float) -> bool:
     """`_real_fall` of segment j, or of j as the last of a run of flights it ends (a fall the fit cut
-    in two where a block tipped off a ledge: 7 + 4 samples) when j has FALL_CHAIN_MIN_SAMPLES or more."""
-    seg = fit.segments[j]
-    if _real_fall(fit, seg, body_size):
+    in two where a box tipped off a ledge: 7 + 4 samples) when j has FALL_CHAIN_MIN_SAMPLES or more
+    and the run VANISHED_LANDING_MIN_FLIGHT."""
+    if _real_fall(fit, fit.segments[j], body_size):
         return True
-    if seg.kind != FLIGHT or seg.n < FALL_CHAIN_MIN_SAMPLES:
-        return False
-    n, k = seg.n, j
+    n, k = fit.segments[j].n, j
     while k >= 1 and fit.segments[k - 1].kind == FLIGHT and fit.segments[k - 1].i1 + 1 >= fit.segments[k].i0:
         k -= 1
         n += fit.segments[k].n
-    if n < VANISHED_LANDING_MIN_FLIGHT:
-        return False
-    down = fit.down
-    levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
-    return float(levels[-1] - levels.min()) >= STOP_MIN_FALL_SHARE * body_size
+    return n >= VANISHED_LANDING_MIN_FLIGHT and _real_fall(fit, fit.segments[j], body_size,
+                                                           min_samples=FALL_CHAIN_MIN_SAMPLES)
 
 
-def _real_fall(fit: FlightFit, seg: Segment, body_size: float) -> bool:
-    """Whether flight segment `seg` is a fall a landing can be judged by: VANISHED_LANDING_MIN_FLIGHT
-    samples or more, its centre coming down by STOP_MIN_FALL_SHARE of the body's size at least (a few
-    samples of a toppling body's arc, or a body pushed off its rest, are not)."""
-    if seg.kind != FLIGHT or seg.n < VANISHED_LANDING_MIN_FLIGHT:
+def _real_fall(fit: FlightFit, seg: Segment, body_size: float, *, min_samples: int | None = None) -> bool:
+    """Whether flight segment `seg` is a fall a landing can be judged by: `min_samples` samples or
+    more (default VANISHED_LANDING_MIN_FLIGHT), its centre coming down by STOP_MIN_FALL_SHARE of the
+    body's size at least (a few samples of a toppling body's arc, or a body pushed off its rest, are not)."""
+    if seg.kind != FLIGHT or seg.n < (VANISHED_LANDING_MIN_FLIGHT if min_samples is None else min_samples):
         return False
     down = fit.down
     levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
