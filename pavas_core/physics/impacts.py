@@ -354,25 +354,16 @@ def find_contacts(fit: FlightFit, *, frame_dt: float, min_jump: float, body_size
 FALL_CHAIN_MIN_SAMPLES = 3  # the last flight of a fall cut in two still bounds its landing with this many
 
 
-def _real_fall_chain(fit: FlightFit, j: int, body_size: float) -> bool:
-    """`_real_fall` of segment j, or of j as the last of a run of flights it ends (a fall the fit cut
-    in two where a box tipped off a ledge: 7 + 4 samples) when j has FALL_CHAIN_MIN_SAMPLES or more
-    and the run VANISHED_LANDING_MIN_FLIGHT."""
-    if _real_fall(fit, fit.segments[j], body_size):
-        return True
-    n, k = fit.segments[j].n, j
-    while k >= 1 and fit.segments[k - 1].kind == FLIGHT and fit.segments[k - 1].i1 + 1 >= fit.segments[k].i0:
-        k -= 1
-        n += fit.segments[k].n
-    return n >= VANISHED_LANDING_MIN_FLIGHT and _real_fall(fit, fit.segments[j], body_size,
-                                                           min_samples=FALL_CHAIN_MIN_SAMPLES)
-
-
-def _real_fall(fit: FlightFit, seg: Segment, body_size: float, *, min_samples: int | None = None) -> bool:
-    """Whether flight segment `seg` is a fall a landing can be judged by: `min_samples` samples or
-    more (default VANISHED_LANDING_MIN_FLIGHT), its centre coming down by STOP_MIN_FALL_SHARE of the
-    body's size at least (a few samples of a toppling body's arc, or a body pushed off its rest, are not)."""
-    if seg.kind != FLIGHT or seg.n < (VANISHED_LANDING_MIN_FLIGHT if min_samples is None else min_samples):
+def _real_fall(fit: FlightFit, seg: Segment, body_size: float, *, fall_samples: int | None = None) -> bool:
+    """Whether flight segment `seg` is a fall a landing can be judged by: VANISHED_LANDING_MIN_FLIGHT
+    samples or more, its centre coming down by STOP_MIN_FALL_SHARE of the body's size at least (a few
+    samples of a toppling body's arc, or a body pushed off its rest, are not). fall_samples: the
+    samples of the whole fall it ends (`fall_samples_before`), when the fit may have cut that fall in
+    two (a box tipping off a ledge: 7 + 4 samples); then FALL_CHAIN_MIN_SAMPLES of its own will do."""
+    own_min = VANISHED_LANDING_MIN_FLIGHT
+    if fall_samples is not None and fall_samples >= VANISHED_LANDING_MIN_FLIGHT:
+        own_min = FALL_CHAIN_MIN_SAMPLES
+    if seg.kind != FLIGHT or seg.n < own_min:
         return False
     down = fit.down
     levels = seg.pos(fit.t_s[seg.i0 : seg.i1 + 1]) @ down
@@ -395,11 +386,11 @@ def _where_a_fall_landed(fit: FlightFit, j: int, *, frame_dt: float, min_jump: f
     on into the merged blob's "flight"."""
     if j == 0:
         return False
-    if not _real_fall(fit, fit.segments[j - 1], body_size):
+    c = contact_between(fit, j - 1, frame_dt=frame_dt)
+    if c is None or not _real_fall(fit, fit.segments[j - 1], body_size, fall_samples=fall_samples_before(c, fit)):
         return False  # a bounce's short hop, whose two-sample "landing" is noise
     down = fit.down
-    c = contact_between(fit, j - 1, frame_dt=frame_dt)
-    return (c is not None and c.kind in ("floor", "landing")
+    return (c.kind in ("floor", "landing")
             and float(c.vel_after @ down) < LANDED_DOWN_SPEED_SHARE * float(c.vel_before @ down)
             and float(np.linalg.norm(c.vel_after)) < float(np.linalg.norm(c.vel_before))
             and is_physical(c, fit, frame_dt=frame_dt, min_jump=min_jump, floor_ref=floor_ref, body_size=body_size))
@@ -431,7 +422,7 @@ def stopped_by_then(c: Contact, fit: FlightFit, *, frame_dt: float, body_size: f
     before), with the speeds of both fits there. Only for a fall the caller trusts (its scale and
     gravity measured): a guessed scale's "parabola" of a toppling post is an arc."""
     a, b = fit.segments[c.before], fit.segments[c.after]
-    if c.kind not in ("floor", "landing") or not _real_fall_chain(fit, c.before, body_size):
+    if c.kind not in ("floor", "landing") or not _real_fall(fit, a, body_size, fall_samples=fall_samples_before(c, fit)):
         return c  # no fall: a body pushed or tipping from rest, whose blob merges with what it leans on
     t_end = float(fit.t_s[a.i1])
     down = fit.down
