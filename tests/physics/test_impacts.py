@@ -290,6 +290,30 @@ def test_a_fall_the_fit_cut_in_two_still_has_its_contact_bounded_by_a_stopped_sa
     assert stopped_by_then(late, fit, frame_dt=1 / fps, body_size=size) is late
 
 
+
+def test_a_fall_goes_on_across_a_cut_of_the_fit_but_not_across_a_turn_in_the_air():
+    """A fall the fit cut in two flights with no change of velocity between them is one fall: its
+    samples add up (a tumbling body's long fall, cut where its centroid wobbles). Where the velocity
+    changes in the air between them (a cartoon's sinusoidal hop, bent into two "flights" by a fit
+    that lets short segments in: its landings at the arc's foot sounded as self-evident falls of
+    18 samples), the fall began there."""
+    from pavas_core.physics.impacts import fall_samples_before
+
+    fit, c, _, fps, _ = _fall_then_rest(0.2)
+    a = fit.segments[c.before]
+    cut = a.i1 - 6
+    first, last = dataclasses.replace(a, i1=cut), dataclasses.replace(a, i0=cut + 1)
+    fit.segments[c.before : c.before + 1] = [first, last]
+    c = dataclasses.replace(c, before=c.before + 1, after=c.after + 1)
+    assert fall_samples_before(c, fit) == a.n
+    # the samples before the cut moved 1 m/s slower sideways up to it, and joined the fall there
+    t_cut = 0.5 * (float(fit.t_s[cut]) + float(fit.t_s[cut + 1]))
+    points = fit.points.copy()
+    points[first.i0 : cut + 1, 0] += 1.0 * (fit.t_s[first.i0 : cut + 1] - t_cut)
+    fit.points = points
+    fit.segments[c.before - 1] = fit_segment(fit.t_s, points, first.i0, cut, FLIGHT, fit.accel, fit.noise)
+    assert fall_samples_before(c, fit) == last.n
+
 def _measured_track_dynamics(x_mm: list[float], y_mm: list[float], *, depth_m: float, frames: int, fps: float,
                              pixel_size_m: float, noise_m: float, size_m: float, extent_m: float,
                              gravity_m: tuple[float, float, float]):
