@@ -45,7 +45,12 @@ class EstimateOptions:
     gravity_mps2: float = 9.81
     max_objects: int = DEFAULT_MAX_OBJECTS
     analysis_max_side: int = DEFAULT_ANALYSIS_MAX_SIDE  # frames are analysed at this size (longest side, px)
-    segment_penalty: float = 120.0  # cost of one more trajectory segment (in noise-variance units)
+    # cost of one more trajectory segment (in noise-variance units) in the fit that finds the contacts:
+    # low enough that each low hop of a box tumbling on is a flight of its own (README: 612 → 618 of
+    # 826 rigid development impacts, and more so under centroid jitter) ...
+    segment_penalty: float = 60.0
+    # ... and in the picture's fit that measures the scale from a fall, which wants long clean flights
+    scale_fit_penalty: float = 120.0
     # impacts whose confidence (gating.py) is below this stay in physics.json with sonified: false
     min_impact_confidence: float = DEFAULT_MIN_IMPACT_CONFIDENCE
     split_shots: bool = True  # estimate per shot (never across a hard cut or a fade)

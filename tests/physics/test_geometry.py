@@ -47,7 +47,7 @@ def test_an_objects_size_is_its_full_view_not_the_sliver_it_was_at_rest():
             m = np.hypot(xx - (100 + 3 * (k - 16)), yy - 70) <= 10
         samples.append(_Sample(k, detection_from_mask(k, 0, 0, m, edge_px=1.0, frame_size=size), False, True))
     ctx = SimpleNamespace(fps=30.0, times_s=np.arange(n) / 30.0, grid_size=size)
-    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert track.size_px == pytest.approx(20.0, rel=0.03)
 
 
@@ -75,7 +75,7 @@ def test_a_short_fall_pins_gravity_well_enough_to_replace_a_generic_size():
     v = np.where(t < t_land, 100.0 - 0.5 * g_px * (t_land**2 - t**2) + 0.0, 100.0)
     centres = np.stack([60.0 + 20.0 * np.minimum(t, t_land), v], 1)
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
-    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert not track.gravity_ok and track.gravity_short
     assert track.fit.accel[1] == pytest.approx(g_px, rel=0.15)
 
@@ -96,7 +96,7 @@ def test_a_short_curve_tilted_off_the_vertical_is_not_gravity():
     tau = np.minimum(t, t_land) - t_land
     centres = np.array([80.0, 100.0]) + 0.5 * a * tau[:, None] ** 2
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
-    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert track.fit is not None
     assert np.degrees(np.arctan2(track.fit.accel[0], track.fit.accel[1])) == pytest.approx(33.0, abs=4.0)
     assert not track.gravity_ok and not track.gravity_short
@@ -119,7 +119,7 @@ def test_a_long_curve_tilted_20_degrees_is_no_fall_but_a_camera_rolled_8_is(tilt
     a = g_px * np.array([np.sin(tilt), np.cos(tilt)])
     centres = np.array([60.0, 20.0]) + np.array([40.0, -60.0]) * t[:, None] + 0.5 * a * t[:, None] ** 2
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=(200, 150))
-    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, _disc_track(centres), np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert np.degrees(np.arctan2(track.fit.accel[0], track.fit.accel[1])) == pytest.approx(tilt_deg, abs=2.0)
     assert track.gravity_ok is trusted and track.gravity_short is trusted
 
@@ -166,7 +166,7 @@ def test_a_post_toppling_away_from_the_camera_sets_no_scale(monkeypatch, fps, h,
     n = int(1.3 * fps) + 10
     samples = _post_toppling_away(h, w, g_px, fps, n)
     ctx = SimpleNamespace(fps=fps, times_s=np.arange(n) / fps, grid_size=(220, 160))
-    penalty = EstimateOptions().segment_penalty
+    penalty = EstimateOptions().scale_fit_penalty
     track = gravity_stage._image_track(ctx, samples, np.zeros((n, 2)), penalty=penalty)
     assert not track.gravity_ok and not track.gravity_short and "topple" in track.gravity_note
     monkeypatch.setattr(gravity_stage, "TIP_DROP_SHARE", 0.0)  # the case: without the test it scales
@@ -192,7 +192,7 @@ def test_a_post_dropped_from_rest_still_sets_the_scale():
         m = (xx >= 100) & (xx <= 120) & (yy >= top) & (yy <= top + 80.0)
         samples.append(_Sample(k, detection_from_mask(k, 0, 0, m, edge_px=1.0, frame_size=size), False, True))
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=size)
-    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert track.gravity_ok and track.fit.accel[1] == pytest.approx(g_px, rel=0.05)
 
 
@@ -224,7 +224,7 @@ def test_a_blob_hollowed_inside_but_whole_in_outline_is_centred_on_its_box():
         samples.append(_Sample(k, detection_from_mask(k, 0, 0, m, edge_px=1.0, frame_size=size), False, True))
     assert samples[hollow[0]].det.u_px < centres[hollow[0], 0] - 1.5  # the pixel centroid is off
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=size)
-    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert track.clean[hollow].all() and not track.clean[halved].any()
     np.testing.assert_allclose(track.xy_px[hollow], centres[hollow], atol=0.5)
     assert track.size_px == pytest.approx(20.0, rel=0.05)
@@ -257,5 +257,5 @@ def test_a_fall_stays_whole_though_the_body_then_rests_long_at_half_its_area():
             m &= yy < v[k]  # at rest: the upper half
         samples.append(_Sample(k, detection_from_mask(k, 0, 0, m, edge_px=1.0, frame_size=size), False, True))
     ctx = SimpleNamespace(fps=fps, times_s=t, grid_size=size)
-    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().segment_penalty)
+    track = _image_track(ctx, samples, np.zeros((n, 2)), penalty=EstimateOptions().scale_fit_penalty)
     assert track.clean[len(emerging):n_fall].all()

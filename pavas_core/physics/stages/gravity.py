@@ -323,7 +323,7 @@ class GravityGeometry:
             # under a moving camera each object has its own image motion of the camera (parallax)
             comp = camera_image_motion(motion, samples, n) if moving and samples else shifts
             compensations.append(comp)
-            tracks.append(_image_track(ctx, samples, comp, penalty=options.segment_penalty) if samples else None)
+            tracks.append(_image_track(ctx, samples, comp, penalty=options.scale_fit_penalty) if samples else None)
             report(progress, i + 1, len(observation.objects) + 1)
 
         if options.focal_px is not None:

@@ -168,7 +168,7 @@ class PointMapGeometry:
             d = mp.depth_m[np.isfinite(mp.depth_m)]
             units.append(float(np.median(d)) / focal if d.size else 1.0)
         found = gravity_scale(ctx.times_s, [m.centroid_world for m in measured], usable, units, fps=ctx.fps,
-                              gravity_mps2=options.gravity_mps2, penalty=options.segment_penalty)
+                              gravity_mps2=options.gravity_mps2, penalty=options.scale_fit_penalty)
         if found is not None:
             factor, note = found
             return factor, "gravity", note, (f"{self.name}: the depth is not metric; scale {factor:.4g} m per unit "
