@@ -7,6 +7,14 @@ import pytest
 from pavas_core.physics.flight import FLIGHT, FlightFit, fit_flights, fit_segment
 from pavas_core.physics.impacts import (BODY_GAP_SHARE, BODY_LEVEL_SHARE, contact_between, final_landing, find_contacts,
                                        stopped_by_then)
+from pavas_core.physics.options import EstimateOptions
+
+CONTACT_PENALTY = EstimateOptions().segment_penalty  # the segment cost the estimator finds contacts with
+# the cost these tests' cases were built at (the default until 2026-12-07): at CONTACT_PENALTY four of
+# them are no longer set up (the fit finds gravity or the landing without the mechanism tested), and a
+# topple's drop from rest comes out 0.151 m for 0.156 (3 % low, at the edge of that test's tolerance)
+CASE_PENALTY = 120.0
+
 
 def test_a_landing_is_timed_where_the_object_comes_to_rest_not_at_the_earlier_bounce_level():
     # a box bounces once, flies, lands at t_land and slides; its first (fast, blurred) bounce
@@ -327,7 +335,7 @@ def _measured_track_dynamics(x_mm: list[float], y_mm: list[float], *, depth_m: f
     geo = ObjectGeometry(pos, np.isfinite(pos).all(axis=1), np.zeros(frames, bool), pixel_size_m=pixel_size_m,
                          noise_m=noise_m, size_m=size_m, size_source="gravity", scale_source="gravity",
                          extent_m=extent_m, gravity_m=np.array(gravity_m))
-    return object_dynamics(geo, np.arange(frames) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+    return object_dynamics(geo, np.arange(frames) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
 
 
 def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_frame():
@@ -343,10 +351,12 @@ def test_a_stop_sample_moves_a_real_crates_late_landing_back_to_within_half_a_fr
     fps = 60.0
     dyn = _measured_track_dynamics(x, y, depth_m=1.872, frames=60, fps=fps, pixel_size_m=0.00676, noise_m=0.0009,
                                    size_m=0.226, extent_m=0.493, gravity_m=(0.352, 9.804, 0.0))
-    assert len(dyn.impacts) == 1
     im = dyn.impacts[0]
     assert abs(im.time_s * fps - 19.0) <= 0.6
     assert im.v_before == pytest.approx(3.00, rel=0.05)
+    # and after it at most the slap as it settles flat (its centre 2 cm lower between frames 23 and 24):
+    # under 1 m/s, after the landing, no second landing
+    assert all(later.v_before < 1.0 and 21.0 <= later.time_s * fps <= 25.0 for later in dyn.impacts[1:])
 
 
 def test_a_crate_whose_fall_and_rebound_meet_below_the_floor_lands_where_it_was_seen_stopped():
@@ -407,7 +417,7 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
                             extent_m=0.219, gravity_m=np.array([0.049, 9.810, 0.0]))
 
     def landings():
-        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
         return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None
                 and abs(im.time_s * fps - 23.2) <= 1.0]
 
@@ -436,7 +446,7 @@ def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
                             extent_m=0.212, gravity_m=np.array([-0.805, 9.777, 0.0]))
 
     def sounding():
-        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
         return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
 
     assert not any(abs(im.time_s * fps - 11.9) > 1.0 for im in sounding())  # nothing sounds off the landing
@@ -467,7 +477,7 @@ def test_a_long_fast_fall_stopped_hard_lands_wherever_the_later_contacts_are(mon
     geo.at_edge[96:] = True
 
     def landing():
-        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=120.0, gravity_mps2=9.81)
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CASE_PENALTY, gravity_mps2=9.81)
         return next(im for im in dyn.impacts if abs(im.time_s * fps - 25.9) <= 1.0)
 
     found = landing()

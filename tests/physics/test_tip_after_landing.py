@@ -9,7 +9,10 @@ import pytest
 
 from pavas_core.physics import dynamics, gating
 from pavas_core.physics.dynamics import object_dynamics
+from pavas_core.physics.options import EstimateOptions
 from pavas_core.physics.stages.base import ObjectGeometry
+
+CONTACT_PENALTY = EstimateOptions().segment_penalty  # the segment cost the estimator finds contacts with
 
 G = 9.81
 
@@ -54,7 +57,7 @@ def _edge_landing_then_tip(h: float, w: float, phi0: float, *, fps: float, rest_
     geo = ObjectGeometry(pos, usable, np.zeros(len(times), bool), pixel_size_m=0.004, noise_m=0.0008, size_m=w,
                          size_source="gravity", scale_source=scale_source)
     geo = dataclasses.replace(geo, extent_m=h if extent_m is None else extent_m)
-    dyn = object_dynamics(geo, times, fps, penalty=120.0, gravity_mps2=G)
+    dyn = object_dynamics(geo, times, fps, penalty=CONTACT_PENALTY, gravity_mps2=G)
     return dyn, t2, v2, r * np.cos(phi0) - 0.5 * w
 
 
