@@ -1317,7 +1317,7 @@ def test_the_last_low_hop_of_a_box_tumbling_on_is_a_contact(seed):
     # a flight of its own. At the cost the scale's fall fit keeps (120), the last hop's landing was
     # found in 2 of 12 noise draws; recall on 22 rigid development seeds 612 → 618 of 826
     t, pos, contacts = _hops_along_the_floor(0.45, seed=seed)
-    penalty = EstimateOptions().segment_penalty
+    penalty = CONTACT_PENALTY
     assert penalty < EstimateOptions().scale_fit_penalty
     n = len(t)
     geo = ObjectGeometry(pos, np.ones(n, bool), np.zeros(n, bool), pixel_size_m=PIXEL_M, noise_m=0.0008,
