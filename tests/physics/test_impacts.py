@@ -519,3 +519,35 @@ def test_a_contact_that_stops_a_body_coming_down_sideways_is_a_floor_contact():
     assert up_share < 0.6 and physical
     up_share, physical = contact((0.9, 0.3))  # slowed, sliding on down: 0.95 m/s left
     assert up_share < 0.6 and not physical
+
+
+def test_a_short_fast_fall_onto_another_body_lands_above_the_floor(monkeypatch):
+    """A generated 22 cm post dropped at t = 0 onto a box at rest lands on the box's top at frame 8.4
+    at 2.73 m/s, rests there, then falls off onto the floor 17 cm lower (its measured metric track,
+    30 fps, scale from its own fall). The floor's two clear contacts set the reference floor, so the
+    landing on the box was "no contact" (17 cm off that level), though its fall stopped with a jump
+    of some 200 standard errors from 2.9 to 0.8 m/s: the fall was 9 samples long and a self-evident
+    fall asked for 10 (a third of a second at 30 fps, a sixth at 60). Eight samples now do; the
+    fast, hard stop (`SELF_EVIDENT_FALL_SPEED_MPS`, `SELF_EVIDENT_FALL_STOP_SHARE`) still asks for
+    20 standard errors, and the floor contacts keep their times and speeds."""
+    from pavas_core.physics import gating, impacts
+    from pavas_core.physics.dynamics import object_dynamics
+
+    from .measured_tracks import measured_geometry
+
+    n, fps = 128, 30.0
+    geo = measured_geometry("drop_onto_a_box_then_off_it_30fps_metric.txt", n, pixel_size_m=0.007812,
+                            noise_m=0.000781, size_m=0.0937, size_source="gravity", scale_source="gravity",
+                            extent_m=0.1875, gravity_m=np.array([-0.054, 9.810, 0.0]))
+
+    def sounding():
+        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
+        return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+
+    found = sounding()
+    on_box = [im for im in found if abs(im.time_s * fps - 8.4) <= 1.0]
+    assert len(on_box) == 1 and on_box[0].v_before == pytest.approx(2.73, rel=0.1)
+    assert on_box[0].check.facts["fall_samples"] == 9 and on_box[0].check.facts.get("surface_from_fall")
+    assert any(abs(im.time_s * fps - 86.5) <= 1.0 and im.v_before > 1.5 for im in found)  # off the box, on the floor
+    monkeypatch.setattr(impacts, "SELF_EVIDENT_FALL_SAMPLES", 10)
+    assert not any(abs(im.time_s * fps - 8.4) <= 1.0 for im in sounding())  # the case
