@@ -427,6 +427,15 @@ def test_a_fall_seen_two_frames_where_it_landed_then_merged_with_another_blob_st
     assert landings() == []  # the case
 
 
+def _sounding_impacts(geo, n: int, fps: float) -> list:
+    """The impacts of a measured track that sound, at the estimator's own segment cost and confidence."""
+    from pavas_core.physics import gating
+    from pavas_core.physics.dynamics import object_dynamics
+
+    dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
+    return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
+
+
 def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
     """A generated block slides off a ledge, falls from frame 4 and lands at frame 11.9 at 3.24 m/s
     (30 fps); frame 12 is a merged blob, left out of the fit (its measured metric track, scale from
@@ -435,8 +444,7 @@ def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
     took speed away but left the body coming down at 1.1 m/s, 40 % of its fall's speed, a frame
     early. A short segment where the body has not stopped coming down is no landing
     (`impacts.LANDED_DOWN_SPEED_SHARE`), and no false alarm sounds there."""
-    from pavas_core.physics import gating, impacts
-    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics import impacts
 
     from .measured_tracks import measured_geometry
 
@@ -445,13 +453,9 @@ def test_a_short_segment_still_coming_down_is_no_landing(monkeypatch):
                             noise_m=0.000750, size_m=0.133, size_source="gravity", scale_source="gravity",
                             extent_m=0.212, gravity_m=np.array([-0.805, 9.777, 0.0]))
 
-    def sounding():
-        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
-        return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
-
-    assert not any(abs(im.time_s * fps - 11.9) > 1.0 for im in sounding())  # nothing sounds off the landing
+    assert not any(abs(im.time_s * fps - 11.9) > 1.0 for im in _sounding_impacts(geo, n, fps))  # nothing sounds off the landing
     monkeypatch.setattr(impacts, "LANDED_DOWN_SPEED_SHARE", np.inf)
-    early = [im for im in sounding() if 1.0 < 11.9 - im.time_s * fps < 1.5]
+    early = [im for im in _sounding_impacts(geo, n, fps) if 1.0 < 11.9 - im.time_s * fps < 1.5]
     assert len(early) == 1 and early[0].v_before < 3.24  # the case: a false alarm a frame early
 
 
@@ -530,8 +534,7 @@ def test_a_short_fast_fall_onto_another_body_lands_above_the_floor(monkeypatch):
     fall asked for 10 (a third of a second at 30 fps, a sixth at 60). Eight samples now do; the
     fast, hard stop (`SELF_EVIDENT_FALL_SPEED_MPS`, `SELF_EVIDENT_FALL_STOP_SHARE`) still asks for
     20 standard errors, and the floor contacts keep their times and speeds."""
-    from pavas_core.physics import gating, impacts
-    from pavas_core.physics.dynamics import object_dynamics
+    from pavas_core.physics import impacts
 
     from .measured_tracks import measured_geometry
 
@@ -540,14 +543,10 @@ def test_a_short_fast_fall_onto_another_body_lands_above_the_floor(monkeypatch):
                             noise_m=0.000781, size_m=0.0937, size_source="gravity", scale_source="gravity",
                             extent_m=0.1875, gravity_m=np.array([-0.054, 9.810, 0.0]))
 
-    def sounding():
-        dyn = object_dynamics(geo, np.arange(n) / fps, fps, penalty=CONTACT_PENALTY, gravity_mps2=9.81)
-        return [im for im in dyn.impacts if im.check.reason(gating.DEFAULT_MIN_IMPACT_CONFIDENCE) is None]
-
-    found = sounding()
+    found = _sounding_impacts(geo, n, fps)
     on_box = [im for im in found if abs(im.time_s * fps - 8.4) <= 1.0]
     assert len(on_box) == 1 and on_box[0].v_before == pytest.approx(2.73, rel=0.1)
     assert on_box[0].check.facts["fall_samples"] == 9 and on_box[0].check.facts.get("surface_from_fall")
     assert any(abs(im.time_s * fps - 86.5) <= 1.0 and im.v_before > 1.5 for im in found)  # off the box, on the floor
     monkeypatch.setattr(impacts, "SELF_EVIDENT_FALL_SAMPLES", 10)
-    assert not any(abs(im.time_s * fps - 8.4) <= 1.0 for im in sounding())  # the case
+    assert not any(abs(im.time_s * fps - 8.4) <= 1.0 for im in _sounding_impacts(geo, n, fps))  # the case
