@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actions", default=None, metavar="A[,A...]",
                         help="with --rigid: only scenes whose main action is one of these (tumbling, toppling, "
                              "sliding_off, stacking); scene i is the i-th such draw of the seeds (seed, 0), (seed, 1), ...")
+    parser.add_argument("--no-shadows", dest="cast_shadows", action="store_false",
+                        help="with --rigid: the same scenes with no cast shadow (their shadow-free twins: the same "
+                             "motion, masks and ground truth as with the same seed and shadows)")
     parser.add_argument("--kinds", default="bounce", metavar="K[,K...]",
                         help="scene kinds, taken in turn: bounce (objects dropped, thrown, bouncing; the default), "
                              "glider (plus a box gliding along the floor at constant speed: no impact), "
@@ -61,7 +64,8 @@ def main(args: argparse.Namespace) -> int:
                             kinds=tuple(k.strip() for k in args.kinds.split(",") if k.strip()),
                             workers=args.workers,
                             rigid_actions=None if args.actions is None else
-                            tuple(a.strip() for a in args.actions.split(",") if a.strip()))
+                            tuple(a.strip() for a in args.actions.split(",") if a.strip()),
+                            cast_shadows=args.cast_shadows)
     impacts = sum(e["num_impacts"] for e in entries)
     print(f"wrote {len(entries)} scenes ({impacts} impacts) to {args.out}")
     return 0

@@ -133,6 +133,7 @@ class _SceneJob:
     rigid: bool
     kinds: tuple[str, ...]
     scene_seeds: tuple[int, ...] | None = None  # scene i's seed when not the one derived from (seed, i)
+    cast_shadows: bool = True  # rigid scenes: False renders their shadow-free twins
 
     def write(self, i: int) -> dict:
         from .kinds import DEFAULT_KINDS, glider_scene, write_cuts_scene
@@ -144,7 +145,8 @@ class _SceneJob:
             seed_i = self.scene_seeds[i] if self.scene_seeds is not None else scene_seed(self.seed, i)
             scene = sample_rigid_scene(seed_i, scene_id=scene_id, fps_choices=self.fps_choices,
                                        resolutions=self.resolutions, duration_range_s=self.duration_range_s)
-            return write_rigid_scene(self.out / scene_id, scene, sample_rate_hz=self.sample_rate_hz)
+            return write_rigid_scene(self.out / scene_id, scene, sample_rate_hz=self.sample_rate_hz,
+                                     cast_shadows=self.cast_shadows)
         kind = self.kinds[i % len(self.kinds)]
         sample_kw = dict(fps_choices=self.fps_choices, resolutions=self.resolutions)
         if kind == "cuts":
@@ -175,7 +177,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
                   duration_range_s: tuple[float, float] = DURATION_RANGE_S, sample_rate_hz: int = 44100,
                   camera_motion: str = "static", progress: ProgressCallback | None = None,
                   rigid: bool = False, kinds: tuple[str, ...] = ("bounce",), workers: int = 1,
-                  rigid_actions: tuple[str, ...] | None = None) -> list[dict]:
+                  rigid_actions: tuple[str, ...] | None = None, cast_shadows: bool = True) -> list[dict]:
     """Write `n` random scenes (scene i from the seed derived from (seed, i)) and OUT/index.json.
 
     camera_motion: "static" (default: cameras stand or shake), "dolly" (the same scenes seen from a
@@ -189,8 +191,15 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     workers: scenes rendered side by side in that many processes (the files are the same).
     rigid_actions: rigid scenes whose main action is one of these only (a development set of one
     kind of motion); scene i is then the i-th such draw among the seeds derived from (seed, 0),
-    (seed, 1), ... (a draw that is not rendered costs microseconds)."""
+    (seed, 1), ... (a draw that is not rendered costs microseconds).
+    cast_shadows: False (rigid scenes) renders the same scenes with no cast shadow: their
+    shadow-free twins, whose motion, masks and ground truth are those of the scenes with shadows
+    (the same seed), so that what shadows cost a segmenter is measured on one motion."""
     from .kinds import DEFAULT_KINDS, check_kinds
+
+    if not cast_shadows and not rigid:
+        raise BadInputError("synth-dataset: --no-shadows is for --rigid scenes (the others draw no cast shadow "
+                            "to leave out)")
 
     kinds = check_kinds(kinds)
     if camera_motion not in DATASET_CAMERA_MOTIONS:
@@ -259,7 +268,8 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
     with atomic_directory(out_dir, "synth-dataset output folder") as out:
         job = _SceneJob(out=out, seed=int(seed), fps_choices=tuple(fps_choices), resolutions=tuple(resolutions),
                         duration_range_s=tuple(duration_range_s), sample_rate_hz=int(sample_rate_hz),
-                        camera_motion=camera_motion, rigid=rigid, kinds=tuple(kinds), scene_seeds=scene_seeds)
+                        camera_motion=camera_motion, rigid=rigid, kinds=tuple(kinds), scene_seeds=scene_seeds,
+                        cast_shadows=cast_shadows)
         entries: list[dict] = [{} for _ in range(n)]
         if workers <= 1 or n == 1:
             for i in range(n):
@@ -282,6 +292,7 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
         index = {"schema": INDEX_SCHEMA, "generator": "pavas_core.scenes", "seed": int(seed), "num_scenes": n,
                  **({"kind": "rigid"} if rigid else {}),
                  **({"actions": list(rigid_actions)} if rigid_actions is not None else {}),
+                 **({"cast_shadows": False} if not cast_shadows else {}),
                  "sample_rate_hz": int(sample_rate_hz), "fps_choices": [float(f) for f in fps_choices],
                  "resolutions": [list(r) for r in resolutions], "duration_range_s": list(duration_range_s),
                  **({"camera_motion": camera_motion} if camera_motion != "static" else {}),

@@ -563,9 +563,10 @@ def _shake(scene: RigidSceneSpec) -> np.ndarray:
     return shake_offsets_px(_S)  # type: ignore[arg-type]
 
 
-def render_rigid(scene: RigidSceneSpec, trajectories: list[RigidTrajectory]
+def render_rigid(scene: RigidSceneSpec, trajectories: list[RigidTrajectory], *, cast_shadows: bool = True
                  ) -> tuple[np.ndarray, list[ObjectMasks]]:
-    """All frames (T, H, W, 3) uint8 and each body's ground-truth masks."""
+    """All frames (T, H, W, 3) uint8 and each body's ground-truth masks (cast_shadows=False: no
+    shadow of a body or the scenery, all else the same)."""
     cam = scene.camera
     bg = render_background(cam, rng=np.random.default_rng(np.random.SeedSequence([scene.seed, 1])),
                            floor_style=scene.floor_style, wall_z_m=scene.wall_z_m, margin_px=scene.margin_px,
@@ -581,14 +582,14 @@ def render_rigid(scene: RigidSceneSpec, trajectories: list[RigidTrajectory]
     if scene.platform is not None:
         plat_pose = (np.asarray(scene.platform[0], dtype=np.float64), np.eye(3))
         bg = bake_scenery(bg, camera=cam, margin_px=scene.margin_px, looks=[looks[-1]], poses=[plat_pose],
-                          wall_z_m=scene.wall_z_m)
+                          wall_z_m=scene.wall_z_m, cast_shadows=cast_shadows)
     for k in range(scene.num_frames):
         poses = [(tr.position_m[idx[k]], rotation_matrix(tr.orientation_xyzw[idx[k]])) for tr in trajectories]
         if plat_pose is not None:
             poses.append(plat_pose)
         frame, owned = render_rigid_frame(bg, camera=cam, margin_px=scene.margin_px,
                                           offset_px=(float(offsets[k, 0]), float(offsets[k, 1])), looks=looks,
-                                          poses=poses, wall_z_m=scene.wall_z_m)
+                                          poses=poses, wall_z_m=scene.wall_z_m, cast_shadows=cast_shadows)
         frames[k] = noise.apply(frame)
         for i in range(len(scene.bodies)):
             if owned[i] is not None:
@@ -687,12 +688,13 @@ def rigid_reference_sound(scene: RigidSceneSpec, contacts: list[list[RigidContac
 
 
 def write_rigid_scene(out_dir: str | os.PathLike, scene: RigidSceneSpec, *, sample_rate_hz: int = 44100,
-                      crf: int = 18) -> dict:
-    """Render one rigid scene into `out_dir` (scene.mp4, scene.wav, physics.json) → its index entry."""
+                      crf: int = 18, cast_shadows: bool = True) -> dict:
+    """Render one rigid scene into `out_dir` (scene.mp4, scene.wav, physics.json) → its index entry
+    (cast_shadows=False: the scene's shadow-free twin, the same motion and ground truth)."""
     from .dataset import write_scene_files
 
     trajs, contacts = simulate_rigid(scene)
-    frames, masks = render_rigid(scene, trajs)
+    frames, masks = render_rigid(scene, trajs, cast_shadows=cast_shadows)
     wave, gain_db = rigid_reference_sound(scene, contacts, sample_rate_hz=sample_rate_hz)
     tracks = rigid_ground_truth(scene, trajs, contacts, masks)
     return write_scene_files(out_dir, scene, frames, wave, gain_db, tracks, sample_rate_hz=sample_rate_hz, crf=crf)

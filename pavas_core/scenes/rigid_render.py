@@ -138,25 +138,28 @@ def ray_hits(look: BodyLook, pos: np.ndarray, rot: np.ndarray, origins: np.ndarr
 
 
 def bake_scenery(background_padded: np.ndarray, *, camera: PinholeCamera, margin_px: int,
-                 looks: list[BodyLook], poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float) -> np.ndarray:
+                 looks: list[BodyLook], poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float,
+                 cast_shadows: bool = True) -> np.ndarray:
     """The padded background with the static scenery (and its shadow) drawn in, once per clip."""
     h, w = background_padded.shape[:2]
     padded_cam = PinholeCamera(w, h, camera.focal_px, camera.cx_px + margin_px, camera.cy_px + margin_px,
                                camera.floor_y_m)
     solid = [BodyLook(lk.shape, lk.half_extents_m, lk.color_rgb, lk.specular, True) for lk in looks]
     frame, _ = render_rigid_frame(background_padded, camera=padded_cam, margin_px=0, offset_px=(0.0, 0.0),
-                                  looks=solid, poses=poses, wall_z_m=wall_z_m)
+                                  looks=solid, poses=poses, wall_z_m=wall_z_m, cast_shadows=cast_shadows)
     return frame
 
 
 def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, margin_px: int,
                        offset_px: tuple[float, float], looks: list[BodyLook],
-                       poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float
-                       ) -> tuple[np.ndarray, list[tuple[int, int, np.ndarray] | None]]:
+                       poses: list[tuple[np.ndarray, np.ndarray]], wall_z_m: float,
+                       cast_shadows: bool = True) -> tuple[np.ndarray, list[tuple[int, int, np.ndarray] | None]]:
     """One frame (H, W, 3) float32 in [0, 1] before noise, and per body the pixels it owns
     ((y0, x0, bool crop) or None; always None for scenery).
 
     poses: per body (centre (3,), rotation (3, 3) whose columns are the body's axes), camera frame.
+    cast_shadows: False draws no body's shadow (a scene's shadow-free twin: what shadows cost a
+    segmenter, measured on the same motion).
     """
     if margin_px == 0:  # the picture is the background as it is (bake_scenery)
         frame = background_padded.astype(np.float32, copy=True)
@@ -192,7 +195,7 @@ def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, 
         # shadows: floor samples whose way to the light is blocked by a body
         miss = best_i < 0
         floor_t = np.where(dirs[:, 1] > 1e-6, camera.floor_y_m / np.maximum(dirs[:, 1], 1e-6), np.inf)
-        on_floor = miss & (floor_t * dirs[:, 2] < wall_z_m)
+        on_floor = miss & (floor_t * dirs[:, 2] < wall_z_m) & cast_shadows
         if on_floor.any():
             idx = np.nonzero(on_floor)[0]
             pts = dirs[idx] * floor_t[idx, None]

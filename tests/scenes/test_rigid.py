@@ -152,6 +152,39 @@ def test_the_renderer_draws_a_box_where_it_projects_and_a_shadow_that_keeps_the_
     assert rows.min() > CAM.cy_px  # on the floor, below the horizon
 
 
+def test_a_shadow_free_twin_differs_from_its_scene_by_the_shadow_alone():
+    look = BodyLook("box", (0.1, 0.1, 0.1), (0.9, 0.1, 0.1), 0.0)
+    pos = np.array([0.0, CAM.floor_y_m - 0.1 - 0.3, 2.0])
+    bg = np.full((CAM.height + 6, CAM.width + 6, 3), 0.0, np.float32)
+    bg[...] = np.array([0.6, 0.4, 0.2], np.float32)
+    kw = dict(camera=CAM, margin_px=3, offset_px=(0.0, 0.0), looks=[look], poses=[(pos, np.eye(3))], wall_z_m=10.0)
+    shaded, owned = render_rigid_frame(bg, **kw)
+    twin, owned_twin = render_rigid_frame(bg, cast_shadows=False, **kw)
+    assert np.array_equal(owned[0][2], owned_twin[0][2])  # the body: same pixels, same colours
+    y0, x0, mask = owned[0]
+    body = np.zeros(shaded.shape[:2], bool)
+    body[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]] = mask
+    assert np.array_equal(shaded[body], twin[body])
+    changed = np.any(shaded != twin, axis=2)
+    assert changed.sum() > 50 and not (changed & body).any()
+    # where they differ, the twin is the floor itself and the scene its shadow: one factor in every
+    # channel, SHADOW_FACTOR inside, between it and 1 where a pixel is partly shadowed (its edge)
+    np.testing.assert_allclose(twin[changed], bg[3:-3, 3:-3][changed], rtol=1e-6)
+    ratio = shaded[changed] / twin[changed]
+    np.testing.assert_allclose(ratio, ratio[:, :1] * np.ones((1, 3)), rtol=1e-5)
+    assert ratio.min() == pytest.approx(SHADOW_FACTOR, rel=1e-5) and ratio.max() < 1.0
+    assert np.mean(np.isclose(ratio[:, 0], SHADOW_FACTOR, rtol=1e-5)) > 0.5
+
+
+def test_shadow_free_twins_are_for_rigid_scenes(tmp_path):
+    from pavas_core.errors import BadInputError
+    from pavas_core.scenes.dataset import synth_dataset
+
+    with pytest.raises(BadInputError, match="--no-shadows is for --rigid"):
+        synth_dataset(tmp_path / "out", n=1, seed=1, cast_shadows=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_ground_truth_of_a_sampled_scene_is_consistent():
     scene = replace(sample_rigid_scene(4), num_frames=40)
     trajs, contacts = simulate_rigid(scene)
