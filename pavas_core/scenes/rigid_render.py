@@ -195,8 +195,8 @@ def render_rigid_frame(background_padded: np.ndarray, *, camera: PinholeCamera, 
         # shadows: floor samples whose way to the light is blocked by a body
         miss = best_i < 0
         floor_t = np.where(dirs[:, 1] > 1e-6, camera.floor_y_m / np.maximum(dirs[:, 1], 1e-6), np.inf)
-        on_floor = miss & (floor_t * dirs[:, 2] < wall_z_m) & cast_shadows
-        if on_floor.any():
+        on_floor = miss & (floor_t * dirs[:, 2] < wall_z_m)
+        if cast_shadows and on_floor.any():
             idx = np.nonzero(on_floor)[0]
             pts = dirs[idx] * floor_t[idx, None]
             to_light = np.broadcast_to(light, pts.shape)

@@ -130,13 +130,22 @@ def test_a_block_that_lands_on_an_edge_and_slaps_flat_has_no_free_flight_before_
     assert any(c.free_flight_s == 0.0 and c.v_before > 0.5 for c in later)
 
 
-def test_the_renderer_draws_a_box_where_it_projects_and_a_shadow_that_keeps_the_floor_chroma():
+_BOX_CENTRE = np.array([0.0, CAM.floor_y_m - 0.1 - 0.3, 2.0])  # a 20 cm box 30 cm above the floor, 2 m away
+
+
+def _red_box_over_a_plain_floor(**kw):
+    """(background, frame, owned): a red box at _BOX_CENTRE over an orange floor."""
     look = BodyLook("box", (0.1, 0.1, 0.1), (0.9, 0.1, 0.1), 0.0)
-    pos = np.array([0.0, CAM.floor_y_m - 0.1 - 0.3, 2.0])  # 30 cm above the floor
     bg = np.full((CAM.height + 6, CAM.width + 6, 3), 0.0, np.float32)
     bg[...] = np.array([0.6, 0.4, 0.2], np.float32)
     frame, owned = render_rigid_frame(bg, camera=CAM, margin_px=3, offset_px=(0.0, 0.0), looks=[look],
-                                      poses=[(pos, np.eye(3))], wall_z_m=10.0)
+                                      poses=[(_BOX_CENTRE, np.eye(3))], wall_z_m=10.0, **kw)
+    return bg, frame, owned
+
+
+def test_the_renderer_draws_a_box_where_it_projects_and_a_shadow_that_keeps_the_floor_chroma():
+    bg, frame, owned = _red_box_over_a_plain_floor()
+    pos = _BOX_CENTRE
     y0, x0, mask = owned[0]
     # the front face (z = 1.9) projects to a square of 300·0.2/1.9 px around the centre
     side = 300.0 * 0.2 / 1.9
@@ -153,14 +162,9 @@ def test_the_renderer_draws_a_box_where_it_projects_and_a_shadow_that_keeps_the_
 
 
 def test_a_shadow_free_twin_differs_from_its_scene_by_the_shadow_alone():
-    look = BodyLook("box", (0.1, 0.1, 0.1), (0.9, 0.1, 0.1), 0.0)
-    pos = np.array([0.0, CAM.floor_y_m - 0.1 - 0.3, 2.0])
-    bg = np.full((CAM.height + 6, CAM.width + 6, 3), 0.0, np.float32)
-    bg[...] = np.array([0.6, 0.4, 0.2], np.float32)
-    kw = dict(camera=CAM, margin_px=3, offset_px=(0.0, 0.0), looks=[look], poses=[(pos, np.eye(3))], wall_z_m=10.0)
-    shaded, owned = render_rigid_frame(bg, **kw)
-    twin, owned_twin = render_rigid_frame(bg, cast_shadows=False, **kw)
-    assert np.array_equal(owned[0][2], owned_twin[0][2])  # the body: same pixels, same colours
+    bg, shaded, owned = _red_box_over_a_plain_floor()
+    _, twin, owned_twin = _red_box_over_a_plain_floor(cast_shadows=False)
+    assert owned[0][:2] == owned_twin[0][:2] and np.array_equal(owned[0][2], owned_twin[0][2])  # same body pixels
     y0, x0, mask = owned[0]
     body = np.zeros(shaded.shape[:2], bool)
     body[y0:y0 + mask.shape[0], x0:x0 + mask.shape[1]] = mask
