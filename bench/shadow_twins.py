@@ -72,12 +72,6 @@ def shadow_labels(frame_u8: np.ndarray, twin_u8: np.ndarray, body: np.ndarray) -
     return darker & ~ndimage.binary_dilation(body, iterations=1)
 
 
-def shadow_candidates(frame: np.ndarray, background: np.ndarray, noise: float) -> np.ndarray:
-    """The pixels a shadow test may call shadow: darker than the background in every channel (the
-    rule's own first cut: a shadow takes light away, it never adds any)."""
-    return np.all(frame < background - (2.0 * noise + 2.0), axis=-1)
-
-
 def scene_crops(scene: Path, twin: Path, every: int = 1) -> list[ShadowCrop]:
     """The shadow test's inputs on every `every`-th frame of a scene, labelled from its twin."""
     clip = read_video(scene / "scene.mp4", max_side=ANALYSIS_SIDE, with_audio=False)
@@ -141,7 +135,7 @@ class PixelScore:
     body_taken: int = 0
 
     def add(self, called: np.ndarray, crop: ShadowCrop) -> None:
-        cand = shadow_candidates(crop.frame, crop.background, crop.noise)
+        cand = segmentation.shadow_candidates(crop.frame, crop.background, noise=crop.noise)
         self.shadow += int((cand & crop.shadow).sum())
         self.shadow_taken += int((called & cand & crop.shadow).sum())
         self.body += int((cand & crop.body).sum())
@@ -185,7 +179,7 @@ def train_net(crops: list[ShadowCrop], *, steps: int, seed: int = 0, batch: int 
     rng = np.random.default_rng(seed)
     data = []
     for c in crops:
-        cand = shadow_candidates(c.frame, c.background, c.noise)
+        cand = segmentation.shadow_candidates(c.frame, c.background, noise=c.noise)
         y = np.full(cand.shape, -1, np.int8)
         y[cand & c.body] = 0
         y[cand & c.shadow] = 1
@@ -227,7 +221,7 @@ def net_shadow_test(net, threshold: float = 0.5):
     import torch
 
     def cast_shadow(frame: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
-        cand = shadow_candidates(frame, background, noise)
+        cand = segmentation.shadow_candidates(frame, background, noise=noise)
         out = np.zeros(cand.shape, bool)
         if not cand.any():
             return out

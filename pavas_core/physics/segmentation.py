@@ -446,6 +446,12 @@ def _remove_shadows(diff: np.ndarray, frame: np.ndarray, background: np.ndarray,
         diff[y0:y1, x0:x1][shadow] = 0.0
 
 
+def shadow_candidates(frame: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
+    """(H, W) bool: the pixels that can be in a cast shadow at all, darker than the background in
+    every channel beyond the noise (a shadow takes light away; the shadow test's cheap first cut)."""
+    return np.all(frame < background - (2.0 * noise + 2.0), axis=-1)
+
+
 def cast_shadow(frame: np.ndarray, background: np.ndarray, *, noise: float) -> np.ndarray:
     """(H, W) bool: pixels that are the background in a cast shadow, not an object.
 
@@ -456,8 +462,7 @@ def cast_shadow(frame: np.ndarray, background: np.ndarray, *, noise: float) -> n
     background has no texture to compare, only a ratio that is uniform over the window counts.
     """
     eps = 4.0 + noise
-    # only pixels darker than the background in every channel can be in a shadow (cheap first cut)
-    darker = np.all(frame < background - (2.0 * noise + 2.0), axis=-1)
+    darker = shadow_candidates(frame, background, noise=noise)
     cand = np.zeros(darker.shape, bool)
     ys, xs = np.nonzero(darker)
     if ys.size == 0:
