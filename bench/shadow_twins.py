@@ -186,7 +186,7 @@ def train_net(crops: list[ShadowCrop], *, steps: int, seed: int = 0, batch: int 
         if (y >= 0).any():
             data.append((features(c.frame, c.background, c.noise).astype(np.float16), y, np.argwhere(y >= 0)))
     if not data:
-        raise SystemExit("no labelled pixel in the training datasets")
+        raise ValueError("no labelled pixel (shadow or body among the candidates) in the training datasets")
     net = make_net()
     opt = torch.optim.Adam(net.parameters(), 2e-3)
     for step in range(steps):
@@ -280,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     print(rule.line("the rule (segmentation.cast_shadow)"))
     if not args.train:
         return 0
-    net = train_net([c for d in args.train for c in dataset_crops(d, every=2)], steps=args.steps)
+    try:
+        net = train_net([c for d in args.train for c in dataset_crops(d, every=2)], steps=args.steps)
+    except ValueError as err:
+        ap.error(str(err))
     learned, test_net = PixelScore(), net_shadow_test(net)
     for c in test:
         learned.add(test_net(c.frame, c.background, noise=c.noise), c)

@@ -70,3 +70,11 @@ def test_the_pixel_score_counts_candidates_only(bench):
     called[5:, :5] = True  # not a candidate: not counted
     score.add(called, crop)
     assert (score.shadow, score.shadow_taken, score.body, score.body_taken) == (50, 30, 25, 10)
+
+
+def test_training_on_nothing_labelled_is_a_clear_error(bench):
+    pytest.importorskip("torch")
+    flat = np.full((8, 8, 3), 100.0, np.float32)
+    crop = bench.ShadowCrop(flat, flat.copy(), 1.0, np.zeros((8, 8), bool), np.zeros((8, 8), bool))
+    with pytest.raises(ValueError, match="no labelled pixel"):
+        bench.train_net([crop], steps=1)
