@@ -26,6 +26,13 @@ their usual cause (a toppling body; a contact within 3 frames of the previous on
 object but 1-4.5 frames off; a first contact; other), the impacts
 reported on objects that only roll or slide (each one invented), and skips the timing clip.
 
+`--save FILE` writes what each true impact and each sounded estimate came to, scene by scene (JSON);
+`--compare FILE` then scores a later run against that one on the scenes both scored: the impacts
+found by one run only, each way, the exact two-sided sign test over them (McNemar's: is one run
+better, or did the change only reshuffle which impacts are found?), and the false alarms ≥ 1 m/s of
+each. A change to the estimator moves many impacts both ways, so a few more found overall can be
+a reshuffle rather than a gain.
+
 `--masks truth` (rigid datasets) hands the estimator the truth's masks instead of its own motion
 segmentation, one object per true object, as a perfect segmenter would (`estimate_with_masks`: the
 stages after "Object Masks" with a MASK connected). The geometry, dynamics and gating are the
@@ -47,9 +54,11 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -65,13 +74,81 @@ from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, SPEED_CHANGE_CLA
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
-from pavas_core.scenes.evaluate import (ImpactMatch, counts_for_recall, flight_frames_seen, match_impacts,  # noqa: E402
+from pavas_core.scenes.evaluate import (MIN_RECALL_SPEED_MPS, ImpactMatch, counts_for_recall, flight_frames_seen, match_impacts,  # noqa: E402
                                        match_masks, owner_of_impact, scene_bootstrap_interval, summarize)
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import Clip, read_video  # noqa: E402
 
 ANALYSIS_SIDE = 320
+OUTCOMES_VERSION = 1
+
+
+def scene_outcomes(truth: PhysicsTracks, m: ImpactMatch) -> dict:
+    """What one scene's true impacts (those recall counts) and sounded estimates came to:
+    {"found": [[object, time s], ...], "missed": [...], "false_alarms": [[object, time s, v_before], ...]}
+    (times rounded as match_impacts lists its misses, so one impact has one key in every run)."""
+    missed = sorted([oid, t] for oid, t, _ in m.missed)
+    missed_keys = {tuple(k) for k in missed}
+    counted = sorted([o.id, round(im.time_s, 4)] for o in truth.objects for im in o.impacts if counts_for_recall(im))
+    return {"found": [k for k in counted if tuple(k) not in missed_keys], "missed": missed,
+            "false_alarms": sorted([oid, t, v] for oid, t, v in m.false_alarms)}
+
+
+@dataclass
+class RunComparison:
+    """Two runs' outcomes on the scenes both scored (see `compare_outcomes`)."""
+
+    scenes: int
+    true_impacts: int
+    found_here: int
+    found_there: int
+    here_only: list[tuple[str, int, float]]  # (scene, object, time s): found by this run, missed by the other
+    there_only: list[tuple[str, int, float]]
+    fast_false_here: int  # sounded estimates ≥ 1 m/s that match no true impact
+    fast_false_there: int
+    p_value: float  # exact two-sided sign test over the impacts one run found and the other missed
+
+
+def compare_outcomes(here: dict, there: dict, *, min_speed_mps: float = MIN_RECALL_SPEED_MPS) -> RunComparison:
+    """This run's outcomes (`scene_outcomes` per scene) against another's, on the scenes both have.
+
+    Each true impact that one run found and the other missed is a discordant pair; under "neither
+    run is better" they fall either way with probability ½ (McNemar's exact test), so a gain of a
+    few impacts among many moved both ways is a reshuffle, not an improvement."""
+    common = sorted(set(here) & set(there))
+    here_only, there_only = [], []
+    true_n = found_a = found_b = fa_a = fa_b = 0
+    for scene in common:
+        a, b = here[scene], there[scene]
+        fa, fb = {tuple(k) for k in a["found"]}, {tuple(k) for k in b["found"]}
+        true_n += len(a["found"]) + len(a["missed"])
+        found_a, found_b = found_a + len(fa), found_b + len(fb)
+        here_only += [(scene, int(o), float(t)) for o, t in sorted(fa - fb)]
+        there_only += [(scene, int(o), float(t)) for o, t in sorted(fb - fa)]
+        fa_a += sum(v >= min_speed_mps for _, _, v in a["false_alarms"])
+        fa_b += sum(v >= min_speed_mps for _, _, v in b["false_alarms"])
+    n = len(here_only) + len(there_only)
+    p = float(stats.binomtest(len(here_only), n, 0.5).pvalue) if n else 1.0
+    return RunComparison(len(common), true_n, found_a, found_b, here_only, there_only, fa_a, fa_b, p)
+
+
+def comparison_lines(c: RunComparison, other: str) -> list[str]:
+    """The comparison as printed."""
+    return [f"against {other} ({c.scenes} scenes in both, {c.true_impacts} true impacts): found {c.found_here} here, "
+            f"{c.found_there} there; {len(c.here_only)} found only here, {len(c.there_only)} only there "
+            f"(exact sign test p = {c.p_value:.3g}); false alarms ≥ {MIN_RECALL_SPEED_MPS:g} m/s "
+            f"{c.fast_false_here} here, {c.fast_false_there} there",
+            "  found only here: " + (", ".join(f"{s} #{o} {t:.3f} s" for s, o, t in c.here_only) or "none"),
+            "  found only there: " + (", ".join(f"{s} #{o} {t:.3f} s" for s, o, t in c.there_only) or "none")]
+
+
+def load_outcomes(path: Path) -> dict:
+    """The per-scene outcomes a `--save` wrote."""
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict) or data.get("version") != OUTCOMES_VERSION or not isinstance(data.get("scenes"), dict):
+        raise ValueError(f"{path}: not an outcomes file of this bench (--save writes one)")
+    return data["scenes"]
 
 
 def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:
@@ -208,7 +285,18 @@ def main(argv: list[str] | None = None) -> int:
                          "(rigid datasets: a perfect segmenter, the physics after it the estimator's); "
                          "own: the estimator's masks under the truth's identities; seen: the truth's "
                          "masks where the estimator's own cover the body")
+    ap.add_argument("--save", type=Path, default=None,
+                    help="write what each true impact and sounded estimate came to, scene by scene (JSON)")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="score this run against the outcomes another run saved (--save): impacts found by one "
+                         "run only, the sign test over them, false alarms")
     args = ap.parse_args(argv)
+    earlier = None
+    if args.compare is not None:
+        try:
+            earlier = load_outcomes(args.compare)
+        except (OSError, ValueError) as exc:
+            ap.error(f"--compare: {exc}")
 
     tmp = None
     datas = args.data
@@ -245,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
 
     total = ImpactMatch()
     per_scene: list[ImpactMatch] = []
+    outcomes: dict[str, dict] = {}
     sources: collections.Counter = collections.Counter()
     motions: collections.Counter = collections.Counter()  # how the camera was classed, per scene
     silent: collections.Counter = collections.Counter()
@@ -266,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             sources[obj.extra.get("metric_scale_source", "?")] += 1
         motions[f"{est.geometry.extra.get('camera_motion', '?')} ({est.geometry.extra.get('frame', '?')} frame)"] += 1
         m = match_impacts(truth, est)
+        outcomes[scene_name] = scene_outcomes(truth, m)
         total = total.merge(m)
         per_scene.append(m)
         per_set[set_name] = per_set[set_name].merge(m)
@@ -361,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"timing: estimate {np.sum(est_s):.1f} s wall / {np.sum(est_cpu_s):.1f} s CPU for {np.sum(video_s):.1f} s "
           f"of video (real-time factor {np.sum(est_s) / np.sum(video_s):.3f}); decode at {ANALYSIS_SIDE} px "
           f"(baseline) {np.sum(decode_s):.1f} s; estimate/decode median ratio {np.median(ratio):.2f}")
+
+    if args.save is not None:
+        args.save.write_text(json.dumps({"version": OUTCOMES_VERSION, "scenes": outcomes}))
+        print(f"outcomes saved to {args.save}")
+    if earlier is not None:
+        print("\n".join(comparison_lines(compare_outcomes(outcomes, earlier), str(args.compare))))
 
     if args.no_timing_clip or rigid:
         if tmp is not None and not args.keep:

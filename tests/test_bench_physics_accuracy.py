@@ -1,6 +1,8 @@
 """bench/physics_accuracy.py: a missed rigid-body impact is put down to its usual cause; a pool of
 datasets says what each one scored."""
 
+import json
+
 import pytest
 from bench_modules import load_bench
 from pavas_core.physics.tracks import Geometry, Impact, ObjectTrack, PhysicsTracks
@@ -73,6 +75,57 @@ def test_a_pool_prints_each_datasets_own_counts():
         "  seed_a: recall 3/4 = 0.750, precision 2/3 = 0.667, median v_before error 5.0 %",
         "  seed_b: recall 0/2 = 0.000, precision 0/1 = 0.000, median v_before error -",
     ]
+
+
+def _fast(t: float, v: float) -> Impact:
+    return Impact(frame=int(round(t * FPS)), time_s=t, v_before=v, v_after=0.2, delta_ke_j=1.0)
+
+
+def test_a_scenes_outcomes_list_each_counted_true_impact_found_or_missed_and_the_false_alarms():
+    bench = load_bench("physics_accuracy")
+    box = [10.0, 10.0, 60.0, 60.0]
+    # a 0.6 m/s impact is not counted by recall and is listed nowhere
+    truth = _tracks(_object(0, "tumbling", [_fast(0.5, 3.0), _fast(1.0, 2.0), _fast(1.2, 0.6)], box))
+    estimate = _tracks(_object(0, "", [_fast(0.51, 3.1), _fast(1.6, 1.5), _fast(1.8, 0.4)], box))
+    from pavas_core.scenes.evaluate import match_impacts
+    out = bench.scene_outcomes(truth, match_impacts(truth, estimate))
+    assert out == {"found": [[0, 0.5]], "missed": [[0, 1.0]], "false_alarms": [[0, 1.6, 1.5], [0, 1.8, 0.4]]}
+
+
+def test_two_runs_compare_impact_by_impact_with_an_exact_sign_test():
+    bench = load_bench("physics_accuracy")
+    here = {"a": {"found": [[0, 0.5], [0, 1.0]], "missed": [[1, 2.0]], "false_alarms": [[0, 1.5, 2.0], [0, 2.5, 0.5]]},
+            "b": {"found": [[0, 0.3]], "missed": [], "false_alarms": []},
+            "only_here": {"found": [[0, 9.0]], "missed": [], "false_alarms": [[0, 3.0, 4.0]]}}
+    there = {"a": {"found": [[1, 2.0]], "missed": [[0, 0.5], [0, 1.0]], "false_alarms": [[0, 1.6, 1.2]]},
+             "b": {"found": [[0, 0.3]], "missed": [], "false_alarms": [[0, 0.9, 3.0], [0, 0.2, 1.0]]}}
+    c = bench.compare_outcomes(here, there)
+    assert (c.scenes, c.true_impacts, c.found_here, c.found_there) == (2, 4, 3, 2)  # "only_here" is left out
+    assert c.here_only == [("a", 0, 0.5), ("a", 0, 1.0)] and c.there_only == [("a", 1, 2.0)]
+    assert (c.fast_false_here, c.fast_false_there) == (1, 3)  # the 0.5 m/s false alarm is not fast
+    assert c.p_value == 1.0  # 2 against 1: either way by chance
+    # 12 found by one run only, none by the other: p = 2 / 2**12
+    lopsided = {"s": {"found": [[0, float(k)] for k in range(12)], "missed": [], "false_alarms": []}}
+    nothing = {"s": {"found": [], "missed": [[0, float(k)] for k in range(12)], "false_alarms": []}}
+    assert bench.compare_outcomes(lopsided, nothing).p_value == 2 / 2**12
+    assert bench.compare_outcomes(nothing, nothing).p_value == 1.0
+    lines = bench.comparison_lines(c, "base.json")
+    assert lines[0].startswith("against base.json (2 scenes in both, 4 true impacts): found 3 here, 2 there; "
+                               "2 found only here, 1 only there (exact sign test p = 1)")
+    assert lines[2] == "  found only there: a #1 2.000 s"
+
+
+def test_saved_outcomes_load_back_and_another_file_is_refused(tmp_path):
+    bench = load_bench("physics_accuracy")
+    good, bad = tmp_path / "run.json", tmp_path / "other.json"
+    scenes = {"a": {"found": [[0, 0.5]], "missed": [], "false_alarms": []}}
+    good.write_text(json.dumps({"version": bench.OUTCOMES_VERSION, "scenes": scenes}))
+    bad.write_text(json.dumps({"recall": 0.8}))
+    assert bench.load_outcomes(good) == scenes
+    with pytest.raises(ValueError, match="not an outcomes file"):
+        bench.load_outcomes(bad)
+    with pytest.raises(SystemExit):  # a usage error from the command line
+        bench.main(["--data", str(tmp_path), "--compare", str(bad)])
 
 
 def test_recall_by_class_lists_the_classes_with_true_impacts_in_their_order():
