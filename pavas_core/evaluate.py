@@ -28,7 +28,7 @@ import argparse
 import json
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ import numpy as np
 from .errors import BadInputError
 from .fileio import OutputSet
 from .progress import ConsoleProgress, report
+from .workers import worker_pool
 
 JSON_SCHEMA = 1
 SIDES = ("reference", "generated")
@@ -155,7 +156,7 @@ def evaluate(jobs: list[ClipJob], *, workers: int | None = None, progress=None) 
             measured.append(measure_clip(job))
             report(progress, done, len(jobs))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             futures = [pool.submit(measure_clip, job) for job in jobs]
             for done, future in enumerate(as_completed(futures), start=1):
                 measured.append(future.result())

@@ -278,9 +278,11 @@ def synth_dataset(out_dir: str | os.PathLike, *, n: int, seed: int,
         else:
             # scenes are independent and each is drawn from its own seed, so any number of processes
             # writes the same files; entries keep the scene order
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import as_completed
 
-            with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+            from ..workers import worker_pool
+
+            with worker_pool(min(workers, n)) as pool:
                 futures = {pool.submit(job.write, i): i for i in range(n)}
                 try:
                     for done, future in enumerate(as_completed(futures), start=1):
