@@ -74,8 +74,8 @@ from pavas_core.scenes.rigid_evaluate import (APPROACH_CLASSES, SPEED_CHANGE_CLA
 from pavas_core.scenes.rigid import RIGID_RESOLUTIONS  # noqa: E402
 from pavas_core.physics.gating import MIN_FLIGHT_SAMPLES  # noqa: E402
 from pavas_core.physics.shots import IMPACT_GUARD_S  # noqa: E402
-from pavas_core.scenes.evaluate import (MIN_RECALL_SPEED_MPS, ImpactMatch, counts_for_recall, flight_frames_seen, match_impacts,  # noqa: E402
-                                       match_masks, owner_of_impact, scene_bootstrap_interval, summarize)
+from pavas_core.scenes.evaluate import (MIN_RECALL_SPEED_MPS, ImpactMatch, counts_for_recall,  # noqa: E402
+                                       flight_frames_seen, match_impacts, match_masks, owner_of_impact, scene_bootstrap_interval, summarize)
 from pavas_core.scenes.kinds import GLIDER_ACTION  # noqa: E402
 from pavas_core.scenes.scene import sample_scene, with_overrides  # noqa: E402
 from pavas_core.video import Clip, read_video  # noqa: E402
@@ -146,9 +146,12 @@ def comparison_lines(c: RunComparison, other: str) -> list[str]:
 def load_outcomes(path: Path) -> dict:
     """The per-scene outcomes a `--save` wrote."""
     data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict) or data.get("version") != OUTCOMES_VERSION or not isinstance(data.get("scenes"), dict):
+    scenes = data.get("scenes") if isinstance(data, dict) and data.get("version") == OUTCOMES_VERSION else None
+    if not isinstance(scenes, dict) or not all(
+            isinstance(v, dict) and all(isinstance(v.get(k), list) for k in ("found", "missed", "false_alarms"))
+            for v in scenes.values()):
         raise ValueError(f"{path}: not an outcomes file of this bench (--save writes one)")
-    return data["scenes"]
+    return scenes
 
 
 def estimate_with_masks(clip: Clip, masks: list[ObjectMasks]) -> PhysicsTracks:

@@ -124,6 +124,10 @@ def test_saved_outcomes_load_back_and_another_file_is_refused(tmp_path):
     assert bench.load_outcomes(good) == scenes
     with pytest.raises(ValueError, match="not an outcomes file"):
         bench.load_outcomes(bad)
+    torn = tmp_path / "torn.json"  # the right header, a scene without its lists
+    torn.write_text(json.dumps({"version": bench.OUTCOMES_VERSION, "scenes": {"a": {"found": [[0, 0.5]]}}}))
+    with pytest.raises(ValueError, match="not an outcomes file"):
+        bench.load_outcomes(torn)
     with pytest.raises(SystemExit):  # a usage error from the command line
         bench.main(["--data", str(tmp_path), "--compare", str(bad)])
 
